@@ -1,0 +1,131 @@
+//! The one error type of the xtask: every failure says what ran and, where a
+//! single command reproduces it, which one.
+
+use std::fmt;
+use std::io;
+use std::process::ExitStatus;
+
+use crate::layering::Violation;
+
+/// Why an xtask command failed.
+#[derive(Debug)]
+pub(crate) enum Error {
+    /// The command line was not understood.
+    Usage { message: String },
+    /// The xtask could not find the workspace root above its own manifest.
+    NoWorkspaceRoot,
+    /// A program could not be started at all.
+    Spawn { command: String, source: io::Error },
+    /// A program ran and reported failure.
+    CommandFailed { command: String, status: ExitStatus },
+    /// A tool a step needs is not installed.
+    ToolMissing {
+        tool: &'static str,
+        install: &'static str,
+    },
+    /// `cargo metadata` printed something the xtask cannot read.
+    Metadata { problem: String },
+    /// Workspace crates break the dependency rule of DESIGN.md.
+    Layering { violations: Vec<Violation> },
+    /// A step of `cargo xtask test` failed; the suite has already printed
+    /// the details and the command that reproduces it.
+    StepFailed { step: &'static str },
+}
+
+impl Error {
+    /// The shortest command that reproduces this failure, if there is one.
+    pub(crate) fn reproduce(&self) -> Option<String> {
+        match self {
+            Self::CommandFailed { command, .. } => Some(command.clone()),
+            Self::Layering { .. } => Some("cargo xtask layering".to_owned()),
+            Self::Usage { .. }
+            | Self::NoWorkspaceRoot
+            | Self::Spawn { .. }
+            | Self::ToolMissing { .. }
+            | Self::Metadata { .. }
+            | Self::StepFailed { .. } => None,
+        }
+    }
+
+    /// Whether the failure was printed where it happened.
+    pub(crate) fn is_already_reported(&self) -> bool {
+        matches!(self, Self::StepFailed { .. })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Usage { message } => write!(f, "{message}"),
+            Self::NoWorkspaceRoot => {
+                write!(
+                    f,
+                    "the xtask manifest directory has no parent: where is the workspace?"
+                )
+            }
+            Self::Spawn { command, source } => write!(f, "could not start `{command}`: {source}"),
+            Self::CommandFailed { command, status } => {
+                write!(f, "`{command}` failed ({status})")
+            }
+            Self::ToolMissing { tool, install } => {
+                write!(f, "{tool} is not installed; install it with `{install}`")
+            }
+            Self::Metadata { problem } => {
+                write!(f, "cannot read `cargo metadata` output: {problem}")
+            }
+            Self::Layering { violations } => {
+                write!(f, "the crate layering rule is broken:")?;
+                for violation in violations {
+                    write!(f, "\n  - {violation}")?;
+                }
+                Ok(())
+            }
+            Self::StepFailed { step } => write!(f, "step `{step}` failed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Spawn { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+
+    use super::*;
+
+    #[test]
+    fn a_failed_command_names_itself_and_is_its_own_reproduction() {
+        let error = Error::CommandFailed {
+            command: "cargo fmt --all --check".to_owned(),
+            status: ExitStatus::from_raw(1 << 8),
+        };
+        assert_eq!(
+            error.to_string(),
+            "`cargo fmt --all --check` failed (exit status: 1)"
+        );
+        assert_eq!(
+            error.reproduce().as_deref(),
+            Some("cargo fmt --all --check")
+        );
+    }
+
+    #[test]
+    fn a_missing_tool_says_how_to_install_it() {
+        let error = Error::ToolMissing {
+            tool: "cargo-deny",
+            install: "cargo install --locked cargo-deny",
+        };
+        assert!(
+            error
+                .to_string()
+                .contains("cargo install --locked cargo-deny")
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! `cargo xtask`: the project's automation, written as a plain Rust binary so
+//! that it runs wherever cargo does, with nothing else to install.
+//!
+//! `cargo xtask test` is everything CI gates on (`.ci/run` calls it);
+//! `cargo xtask layering` checks the crate dependency rule on its own. The
+//! longer runs (`fuzz`, `bench`) will join [`Command`] as further variants.
+
+mod error;
+mod layering;
+mod process;
+mod test_suite;
+mod workspace;
+
+use std::process::ExitCode;
+
+use crate::error::Error;
+use crate::workspace::Workspace;
+
+fn main() -> ExitCode {
+    let command = match Command::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!("xtask: {error}\n");
+            eprint!("{}", help_text());
+            return ExitCode::from(2);
+        }
+    };
+    match run(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // The test suite prints its own account of a failed step, with
+            // the command to reproduce it; saying it again would only bury it.
+            if !error.is_already_reported() {
+                eprintln!("xtask: error: {error}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A subcommand of `cargo xtask`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Command {
+    /// Everything CI gates on, in the order of [`test_suite::STEPS`].
+    Test,
+    /// The crate layering check alone.
+    Layering,
+    /// Print the usage text.
+    Help,
+}
+
+impl Command {
+    fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, Error> {
+        let Some(first) = args.next() else {
+            return Err(Error::Usage {
+                message: "no command given".to_owned(),
+            });
+        };
+        let command = match first.as_str() {
+            "test" => Self::Test,
+            "layering" => Self::Layering,
+            "help" | "-h" | "--help" => Self::Help,
+            other => {
+                return Err(Error::Usage {
+                    message: format!("unknown command `{other}`"),
+                });
+            }
+        };
+        if let Some(extra) = args.next() {
+            return Err(Error::Usage {
+                message: format!("unexpected argument `{extra}` after `{first}`"),
+            });
+        }
+        Ok(command)
+    }
+}
+
+fn run(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Help => {
+            print!("{}", help_text());
+            Ok(())
+        }
+        Command::Test => test_suite::run(&Workspace::locate()?),
+        Command::Layering => {
+            let checked = layering::check_workspace(&Workspace::locate()?)?;
+            println!("xtask layering: ok ({checked} workspace crates follow the dependency rule)");
+            Ok(())
+        }
+    }
+}
+
+/// The usage text. The list of test steps comes from [`test_suite::STEPS`],
+/// so it cannot fall behind what `cargo xtask test` really runs.
+fn help_text() -> String {
+    let mut text = String::from(
+        "Usage: cargo xtask <COMMAND>\n\
+         \n\
+         Commands:\n  \
+           test       Run everything CI gates on, in order, stopping at the first failure\n  \
+           layering   Check that workspace crates depend on each other only as DESIGN.md allows\n  \
+           help       Print this text (also -h, --help)\n\
+         \n\
+         Steps of `cargo xtask test`:\n",
+    );
+    for step in test_suite::STEPS {
+        text.push_str(&format!("  {:<10} {}\n", step.name, step.about));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, Error> {
+        Command::parse(args.iter().map(|arg| (*arg).to_owned()))
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        assert_eq!(parse(&["test"]).unwrap(), Command::Test);
+        assert_eq!(parse(&["layering"]).unwrap(), Command::Layering);
+        assert_eq!(parse(&["--help"]).unwrap(), Command::Help);
+        assert_eq!(parse(&["-h"]).unwrap(), Command::Help);
+    }
+
+    #[test]
+    fn bad_usage_is_rejected_with_the_offending_word() {
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["tset"]).unwrap_err().to_string().contains("`tset`"));
+        assert!(
+            parse(&["test", "--fast"])
+                .unwrap_err()
+                .to_string()
+                .contains("`--fast`")
+        );
+    }
+
+    #[test]
+    fn help_lists_every_subcommand_and_step() {
+        let help = help_text();
+        for word in ["test", "layering", "help"] {
+            assert!(help.contains(word), "help misses {word}");
+        }
+        for step in test_suite::STEPS {
+            assert!(help.contains(step.name), "help misses step {}", step.name);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! `cargo xtask test`: everything CI gates on, in one ordered list.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::layering;
+use crate::workspace::Workspace;
+
+/// One step of the suite.
+#[derive(Debug)]
+pub(crate) struct Step {
+    /// A short name, used in progress lines and failure messages.
+    pub(crate) name: &'static str,
+    /// What the step checks, for `cargo xtask --help`.
+    pub(crate) about: &'static str,
+    /// Runs the step; an error stops the suite.
+    pub(crate) run: fn(&Workspace) -> Result<(), Error>,
+}
+
+/// Everything `cargo xtask test` runs, in this order. Cheap checks come
+/// first so that a formatting slip fails in seconds, not after the tests.
+/// A new suite (interop, limbo, fuzz smoke) is one more line here.
+pub(crate) const STEPS: &[Step] = &[
+    Step {
+        name: "fmt",
+        about: "cargo fmt --all --check",
+        run: fmt,
+    },
+    Step {
+        name: "layering",
+        about: "crates depend on each other only as DESIGN.md allows",
+        run: layering,
+    },
+    Step {
+        name: "clippy",
+        about: "cargo clippy --workspace --all-targets -- -D warnings",
+        run: clippy,
+    },
+    Step {
+        name: "tests",
+        about: "cargo nextest run --workspace (cargo test --workspace without nextest)",
+        run: tests,
+    },
+    Step {
+        name: "doctests",
+        about: "cargo test --workspace --doc (nextest does not run doctests)",
+        run: doctests,
+    },
+    Step {
+        name: "docs",
+        about: "cargo doc --workspace --no-deps, with rustdoc warnings denied",
+        run: docs,
+    },
+    Step {
+        name: "deny",
+        about: "cargo deny check bans licenses sources (advisories need a network)",
+        run: deny,
+    },
+];
+
+/// Runs [`STEPS`] in order, stopping at the first failure, and prints a line
+/// per step with its duration and a summary line at the end.
+pub(crate) fn run(workspace: &Workspace) -> Result<(), Error> {
+    let suite_started = Instant::now();
+    let total = STEPS.len();
+    for (index, step) in STEPS.iter().enumerate() {
+        let position = index + 1;
+        println!("xtask: [{position}/{total}] {}: {}", step.name, step.about);
+        let step_started = Instant::now();
+        let outcome = (step.run)(workspace);
+        let took = format_duration(step_started.elapsed());
+        match outcome {
+            Ok(()) => println!("xtask: [{position}/{total}] {} ok in {took}", step.name),
+            Err(error) => {
+                eprintln!(
+                    "xtask: [{position}/{total}] {} FAILED after {took}",
+                    step.name
+                );
+                eprintln!("xtask: {error}");
+                if let Some(command) = error.reproduce() {
+                    eprintln!("xtask: reproduce with: {command}");
+                }
+                eprintln!(
+                    "xtask test: FAILED at step `{}` ({index} of {total} steps passed) in {}",
+                    step.name,
+                    format_duration(suite_started.elapsed())
+                );
+                return Err(Error::StepFailed { step: step.name });
+            }
+        }
+    }
+    println!(
+        "xtask test: all {total} steps passed in {}",
+        format_duration(suite_started.elapsed())
+    );
+    Ok(())
+}
+
+fn fmt(workspace: &Workspace) -> Result<(), Error> {
+    workspace.cargo(&["fmt", "--all", "--check"]).run()
+}
+
+fn layering(workspace: &Workspace) -> Result<(), Error> {
+    let checked = layering::check_workspace(workspace)?;
+    println!("xtask: {checked} workspace crates follow the dependency rule");
+    Ok(())
+}
+
+fn clippy(workspace: &Workspace) -> Result<(), Error> {
+    workspace
+        .cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .run()
+}
+
+fn tests(workspace: &Workspace) -> Result<(), Error> {
+    if workspace
+        .cargo(&["nextest", "--version"])
+        .succeeds_quietly()
+    {
+        workspace.cargo(&["nextest", "run", "--workspace"]).run()
+    } else {
+        println!("xtask: cargo-nextest is not installed; running cargo test instead");
+        workspace.cargo(&["test", "--workspace"]).run()
+    }
+}
+
+fn doctests(workspace: &Workspace) -> Result<(), Error> {
+    // `cargo test --doc` refuses a workspace without a library target, which
+    // is no failure of ours: there is simply nothing to run yet.
+    if !has_doctest_target(&workspace.metadata()?) {
+        println!("xtask: no library target has doctests enabled; nothing to run");
+        return Ok(());
+    }
+    workspace.cargo(&["test", "--workspace", "--doc"]).run()
+}
+
+fn docs(workspace: &Workspace) -> Result<(), Error> {
+    workspace
+        .cargo(&["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .run()
+}
+
+fn deny(workspace: &Workspace) -> Result<(), Error> {
+    if !workspace.cargo(&["deny", "--version"]).succeeds_quietly() {
+        return Err(Error::ToolMissing {
+            tool: "cargo-deny",
+            install: "cargo install --locked cargo-deny",
+        });
+    }
+    // The advisories check is configured in deny.toml but needs the advisory
+    // database from the network, which CI machines cannot reach.
+    workspace
+        .cargo(&["deny", "check", "bans", "licenses", "sources"])
+        .run()
+}
+
+/// Whether any workspace target would take part in `cargo test --doc`.
+fn has_doctest_target(metadata: &Value) -> bool {
+    let packages = metadata.get("packages").and_then(Value::as_array);
+    packages.into_iter().flatten().any(|package| {
+        let targets = package.get("targets").and_then(Value::as_array);
+        targets
+            .into_iter()
+            .flatten()
+            .any(|target| target.get("doctest").and_then(Value::as_bool) == Some(true))
+    })
+}
+
+/// `0.4s`, `12.0s`, `3m 07s`: precise where it matters, short where it does not.
+fn format_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds < 60 {
+        format!("{:.1}s", duration.as_secs_f64())
+    } else {
+        format!("{}m {:02}s", seconds / 60, seconds % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn step_names_are_unique() {
+        for (index, step) in STEPS.iter().enumerate() {
+            assert!(
+                STEPS[..index]
+                    .iter()
+                    .all(|earlier| earlier.name != step.name),
+                "step `{}` appears twice",
+                step.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_workspace_of_binaries_has_no_doctests_to_run() {
+        let binaries_only = json!({"packages": [
+            {"name": "xtask", "targets": [{"kind": ["bin"], "doctest": false}]}
+        ]});
+        assert!(!has_doctest_target(&binaries_only));
+        let with_library = json!({"packages": [
+            {"name": "xtask", "targets": [{"kind": ["bin"], "doctest": false}]},
+            {"name": "keel-wire", "targets": [{"kind": ["lib"], "doctest": true}]}
+        ]});
+        assert!(has_doctest_target(&with_library));
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(Duration::from_millis(420)), "0.4s");
+        assert_eq!(format_duration(Duration::from_millis(59_940)), "59.9s");
+        assert_eq!(format_duration(Duration::from_secs(187)), "3m 07s");
+    }
+}
