@@ -1,0 +1,163 @@
+//! Extensions a server sends in its ServerHello.
+
+use binrw::io::{Read, Seek, Write};
+use binrw::{BinRead, BinResult, BinWrite, Endian};
+
+use super::bodies::{
+    ProtocolName, SignedCertificateTimestamp, read_renegotiation_info, write_renegotiation_info,
+};
+use super::{ExtensionCodec, read_rest, read_value};
+use crate::error::{DecodeErrorKind, decode_err};
+use crate::registry::{EcPointFormat, ExtensionType, MaxFragmentLength, ProtocolVersion};
+use crate::vec::{Field, List, Opaque};
+
+/// A ServerHello extension. Extensions keel does not model are kept as
+/// [`ServerExtension::Unknown`] with their bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServerExtension {
+    /// server_name acknowledged (RFC 6066 §3): empty.
+    ServerName,
+    /// max_fragment_length accepted (RFC 6066 §4).
+    MaxFragmentLength(MaxFragmentLength),
+    /// status_request acknowledged (RFC 6066 §8): empty; the response comes
+    /// in a CertificateStatus message.
+    StatusRequest,
+    /// ec_point_formats (RFC 8422 §5.2).
+    EcPointFormats(List<EcPointFormat, 1, 1, 0xff>),
+    /// The protocol the server selected (RFC 7301 §3.1): a
+    /// protocol_name_list holding exactly one name.
+    Alpn(ProtocolName),
+    /// signed_certificate_timestamp (RFC 6962 §3.3):
+    /// `SerializedSCT sct_list<1..2^16-1>`.
+    SignedCertificateTimestamp(List<SignedCertificateTimestamp, 2, 1, 0xffff>),
+    /// encrypt_then_mac (RFC 7366): empty.
+    EncryptThenMac,
+    /// extended_master_secret (RFC 7627 §5.2): empty.
+    ExtendedMasterSecret,
+    /// session_ticket (RFC 5077 §3.2): empty; the server will send a
+    /// NewSessionTicket.
+    SessionTicket,
+    /// record_size_limit (RFC 8449 §4).
+    RecordSizeLimit(u16),
+    /// renegotiation_info (RFC 5746 §3.2).
+    RenegotiationInfo(Opaque<1, 0, 255>),
+    /// supported_versions (RFC 8446 §4.2.1): the selected version. Only a
+    /// TLS 1.3 server sends it.
+    SupportedVersions(ProtocolVersion),
+    /// Any other extension: type and raw body.
+    Unknown {
+        /// The extension type.
+        ext_type: ExtensionType,
+        /// The body bytes.
+        data: Vec<u8>,
+    },
+}
+
+impl ExtensionCodec for ServerExtension {
+    const LIST: &'static str = "ServerHello.extensions";
+
+    fn extension_type(&self) -> ExtensionType {
+        match self {
+            Self::ServerName => ExtensionType::SERVER_NAME,
+            Self::MaxFragmentLength(_) => ExtensionType::MAX_FRAGMENT_LENGTH,
+            Self::StatusRequest => ExtensionType::STATUS_REQUEST,
+            Self::EcPointFormats(_) => ExtensionType::EC_POINT_FORMATS,
+            Self::Alpn(_) => ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION,
+            Self::SignedCertificateTimestamp(_) => ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP,
+            Self::EncryptThenMac => ExtensionType::ENCRYPT_THEN_MAC,
+            Self::ExtendedMasterSecret => ExtensionType::EXTENDED_MASTER_SECRET,
+            Self::SessionTicket => ExtensionType::SESSION_TICKET,
+            Self::RecordSizeLimit(_) => ExtensionType::RECORD_SIZE_LIMIT,
+            Self::RenegotiationInfo(_) => ExtensionType::RENEGOTIATION_INFO,
+            Self::SupportedVersions(_) => ExtensionType::SUPPORTED_VERSIONS,
+            Self::Unknown { ext_type, .. } => *ext_type,
+        }
+    }
+
+    fn read_body<R: Read + Seek>(
+        ext_type: ExtensionType,
+        body: &mut R,
+        len: usize,
+    ) -> BinResult<Self> {
+        let big = Endian::Big;
+        Ok(match ext_type {
+            ExtensionType::SERVER_NAME => Self::ServerName,
+            ExtensionType::MAX_FRAGMENT_LENGTH => Self::MaxFragmentLength(read_value(body)?),
+            ExtensionType::STATUS_REQUEST => Self::StatusRequest,
+            ExtensionType::EC_POINT_FORMATS => Self::EcPointFormats(List::read_options(
+                body,
+                big,
+                Field("ec_point_formats.ec_point_format_list"),
+            )?),
+            ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION => {
+                let start = body.stream_position()?;
+                let list: List<ProtocolName, 2, 2, 0xffff> = List::read_options(
+                    body,
+                    big,
+                    Field("application_layer_protocol_negotiation.protocol_name_list"),
+                )?;
+                // RFC 7301 §3.1: the server's list "MUST contain exactly one
+                // ProtocolName".
+                let mut names = list.0.into_iter();
+                match (names.next(), names.len()) {
+                    (Some(name), 0) => Self::Alpn(name),
+                    (first, rest) => {
+                        return Err(decode_err(
+                            DecodeErrorKind::NotExactlyOne {
+                                count: usize::from(first.is_some()) + rest,
+                            },
+                            "application_layer_protocol_negotiation.protocol_name_list",
+                            start,
+                        ));
+                    }
+                }
+            }
+            ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP => Self::SignedCertificateTimestamp(
+                List::read_options(body, big, Field("signed_certificate_timestamp.sct_list"))?,
+            ),
+            ExtensionType::ENCRYPT_THEN_MAC => Self::EncryptThenMac,
+            ExtensionType::EXTENDED_MASTER_SECRET => Self::ExtendedMasterSecret,
+            ExtensionType::SESSION_TICKET => Self::SessionTicket,
+            ExtensionType::RECORD_SIZE_LIMIT => Self::RecordSizeLimit(read_value(body)?),
+            ExtensionType::RENEGOTIATION_INFO => {
+                Self::RenegotiationInfo(read_renegotiation_info(body)?)
+            }
+            ExtensionType::SUPPORTED_VERSIONS => Self::SupportedVersions(read_value(body)?),
+            _ => Self::Unknown {
+                ext_type,
+                data: read_rest(body, len)?,
+            },
+        })
+    }
+
+    fn write_body<W: Write + Seek>(&self, writer: &mut W) -> BinResult<()> {
+        let big = Endian::Big;
+        match self {
+            Self::ServerName
+            | Self::StatusRequest
+            | Self::EncryptThenMac
+            | Self::ExtendedMasterSecret
+            | Self::SessionTicket => Ok(()),
+            Self::MaxFragmentLength(code) => code.write_options(writer, big, ()),
+            Self::EcPointFormats(formats) => {
+                formats.write_options(writer, big, Field("ec_point_formats.ec_point_format_list"))
+            }
+            Self::Alpn(name) => {
+                let list: List<ProtocolName, 2, 2, 0xffff> = List(vec![name.clone()]);
+                list.write_options(
+                    writer,
+                    big,
+                    Field("application_layer_protocol_negotiation.protocol_name_list"),
+                )
+            }
+            Self::SignedCertificateTimestamp(list) => {
+                list.write_options(writer, big, Field("signed_certificate_timestamp.sct_list"))
+            }
+            Self::RecordSizeLimit(limit) => limit.write_options(writer, big, ()),
+            Self::RenegotiationInfo(info) => write_renegotiation_info(writer, info),
+            Self::SupportedVersions(version) => version.write_options(writer, big, ()),
+            Self::Unknown { data, .. } => Ok(writer.write_all(data)?),
+        }
+    }
+}

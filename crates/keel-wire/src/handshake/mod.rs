@@ -1,0 +1,215 @@
+//! Handshake messages (RFC 5246 §7.4), one module per group, and
+//! [`HandshakeMessage`], which frames any of them with its 4-byte header.
+
+mod certificate;
+mod finished;
+mod hello;
+mod key_exchange;
+
+pub use certificate::{
+    Certificate, CertificateDer, CertificateRequest, CertificateStatus, CertificateVerify,
+    DistinguishedName,
+};
+pub use finished::{Finished, NewSessionTicket};
+pub use hello::{ClientHello, HelloRequest, Random, ServerHello, ServerHelloDone, SessionId};
+pub use key_exchange::{ClientKeyExchange, DigitallySigned, ServerEcdhParams, ServerKeyExchange};
+
+use crate::codec::{Codec, decode_exact, encode_append};
+use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
+use crate::framing::HandshakeHeader;
+use crate::registry::HandshakeType;
+
+/// A complete handshake message: header and typed body.
+///
+/// Messages keel does not model (TLS 1.3 and DTLS messages, future types)
+/// decode as [`HandshakeMessage::Unknown`] with their body, so the state
+/// machine can name them in its `unexpected_message` error and the bytes
+/// still round-trip.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HandshakeMessage {
+    /// hello_request (0).
+    HelloRequest(HelloRequest),
+    /// client_hello (1).
+    ClientHello(ClientHello),
+    /// server_hello (2).
+    ServerHello(ServerHello),
+    /// new_session_ticket (4).
+    NewSessionTicket(NewSessionTicket),
+    /// certificate (11).
+    Certificate(Certificate),
+    /// server_key_exchange (12), ECDHE form.
+    ServerKeyExchange(ServerKeyExchange),
+    /// certificate_request (13).
+    CertificateRequest(CertificateRequest),
+    /// server_hello_done (14).
+    ServerHelloDone(ServerHelloDone),
+    /// certificate_verify (15).
+    CertificateVerify(CertificateVerify),
+    /// client_key_exchange (16), ECDHE form.
+    ClientKeyExchange(ClientKeyExchange),
+    /// finished (20).
+    Finished(Finished),
+    /// certificate_status (22).
+    CertificateStatus(CertificateStatus),
+    /// Any other type, with its raw body.
+    Unknown {
+        /// The message type.
+        handshake_type: HandshakeType,
+        /// The body bytes.
+        body: Vec<u8>,
+    },
+}
+
+impl HandshakeMessage {
+    /// The message's type.
+    #[must_use]
+    pub fn handshake_type(&self) -> HandshakeType {
+        match self {
+            Self::HelloRequest(_) => HandshakeType::HELLO_REQUEST,
+            Self::ClientHello(_) => HandshakeType::CLIENT_HELLO,
+            Self::ServerHello(_) => HandshakeType::SERVER_HELLO,
+            Self::NewSessionTicket(_) => HandshakeType::NEW_SESSION_TICKET,
+            Self::Certificate(_) => HandshakeType::CERTIFICATE,
+            Self::ServerKeyExchange(_) => HandshakeType::SERVER_KEY_EXCHANGE,
+            Self::CertificateRequest(_) => HandshakeType::CERTIFICATE_REQUEST,
+            Self::ServerHelloDone(_) => HandshakeType::SERVER_HELLO_DONE,
+            Self::CertificateVerify(_) => HandshakeType::CERTIFICATE_VERIFY,
+            Self::ClientKeyExchange(_) => HandshakeType::CLIENT_KEY_EXCHANGE,
+            Self::Finished(_) => HandshakeType::FINISHED,
+            Self::CertificateStatus(_) => HandshakeType::CERTIFICATE_STATUS,
+            Self::Unknown { handshake_type, .. } => *handshake_type,
+        }
+    }
+
+    /// Decodes a body of the given type, e.g. one reassembled by the record
+    /// layer. Offsets in errors count from the start of `body`.
+    pub fn decode_body(handshake_type: HandshakeType, body: &[u8]) -> Result<Self, DecodeError> {
+        decode_body_at(handshake_type, body, 0)
+    }
+}
+
+/// Decodes the body that starts at `bytes[start..]` and runs to the end.
+fn decode_body_at(
+    handshake_type: HandshakeType,
+    bytes: &[u8],
+    start: usize,
+) -> Result<HandshakeMessage, DecodeError> {
+    use HandshakeMessage as M;
+    Ok(match handshake_type {
+        HandshakeType::HELLO_REQUEST => {
+            M::HelloRequest(decode_exact(bytes, start, "HelloRequest")?)
+        }
+        HandshakeType::CLIENT_HELLO => M::ClientHello(decode_exact(bytes, start, "ClientHello")?),
+        HandshakeType::SERVER_HELLO => M::ServerHello(decode_exact(bytes, start, "ServerHello")?),
+        HandshakeType::NEW_SESSION_TICKET => {
+            M::NewSessionTicket(decode_exact(bytes, start, "NewSessionTicket")?)
+        }
+        HandshakeType::CERTIFICATE => M::Certificate(decode_exact(bytes, start, "Certificate")?),
+        HandshakeType::SERVER_KEY_EXCHANGE => {
+            M::ServerKeyExchange(decode_exact(bytes, start, "ServerKeyExchange")?)
+        }
+        HandshakeType::CERTIFICATE_REQUEST => {
+            M::CertificateRequest(decode_exact(bytes, start, "CertificateRequest")?)
+        }
+        HandshakeType::SERVER_HELLO_DONE => {
+            M::ServerHelloDone(decode_exact(bytes, start, "ServerHelloDone")?)
+        }
+        HandshakeType::CERTIFICATE_VERIFY => {
+            M::CertificateVerify(decode_exact(bytes, start, "CertificateVerify")?)
+        }
+        HandshakeType::CLIENT_KEY_EXCHANGE => {
+            M::ClientKeyExchange(decode_exact(bytes, start, "ClientKeyExchange")?)
+        }
+        HandshakeType::FINISHED => M::Finished(decode_exact(bytes, start, "Finished")?),
+        HandshakeType::CERTIFICATE_STATUS => {
+            M::CertificateStatus(decode_exact(bytes, start, "CertificateStatus")?)
+        }
+        _ => M::Unknown {
+            handshake_type,
+            body: bytes.get(start..).unwrap_or_default().to_vec(),
+        },
+    })
+}
+
+impl Codec for HandshakeMessage {
+    const NAME: &'static str = "Handshake";
+
+    /// Decodes one whole message, header included. Offsets in errors count
+    /// from the start of the header.
+    fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let Some(header) = HandshakeHeader::peek(bytes) else {
+            return Err(DecodeError {
+                kind: DecodeErrorKind::Truncated,
+                field: "Handshake.header",
+                offset: bytes.len(),
+            });
+        };
+        let available = bytes.len().saturating_sub(HandshakeHeader::LEN);
+        let declared = header.body_len();
+        if declared > available {
+            return Err(DecodeError {
+                kind: DecodeErrorKind::LengthMismatch { declared },
+                field: "Handshake.length",
+                offset: 1,
+            });
+        }
+        if declared < available {
+            return Err(DecodeError {
+                kind: DecodeErrorKind::TrailingBytes {
+                    count: available - declared,
+                },
+                field: "Handshake",
+                offset: HandshakeHeader::LEN + declared,
+            });
+        }
+        decode_body_at(header.handshake_type, bytes, HandshakeHeader::LEN)
+    }
+
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let start = out.len();
+        out.extend_from_slice(&[0; HandshakeHeader::LEN]);
+        let body = match self {
+            Self::HelloRequest(m) => encode_append(m, out, "HelloRequest"),
+            Self::ClientHello(m) => encode_append(m, out, "ClientHello"),
+            Self::ServerHello(m) => encode_append(m, out, "ServerHello"),
+            Self::NewSessionTicket(m) => encode_append(m, out, "NewSessionTicket"),
+            Self::Certificate(m) => encode_append(m, out, "Certificate"),
+            Self::ServerKeyExchange(m) => encode_append(m, out, "ServerKeyExchange"),
+            Self::CertificateRequest(m) => encode_append(m, out, "CertificateRequest"),
+            Self::ServerHelloDone(m) => encode_append(m, out, "ServerHelloDone"),
+            Self::CertificateVerify(m) => encode_append(m, out, "CertificateVerify"),
+            Self::ClientKeyExchange(m) => encode_append(m, out, "ClientKeyExchange"),
+            Self::Finished(m) => encode_append(m, out, "Finished"),
+            Self::CertificateStatus(m) => encode_append(m, out, "CertificateStatus"),
+            Self::Unknown { body, .. } => {
+                out.extend_from_slice(body);
+                Ok(())
+            }
+        };
+        let body_len = out.len().saturating_sub(start + HandshakeHeader::LEN);
+        let header = body.and_then(|()| {
+            HandshakeHeader::new(self.handshake_type(), body_len).ok_or(EncodeError {
+                field: "Handshake.length",
+                len: body_len,
+                min: 0,
+                max: HandshakeHeader::MAX_BODY,
+            })
+        });
+        match header {
+            Ok(header) => {
+                if let Some(slot) = out.get_mut(start..start + HandshakeHeader::LEN) {
+                    slot.copy_from_slice(&header.to_bytes());
+                }
+                Ok(())
+            }
+            Err(err) => {
+                out.truncate(start);
+                Err(err)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1117 @@
+#!/usr/bin/env python3
+"""Capture the plaintext part of real TLS 1.2 handshakes on loopback.
+
+For every entry in CAPTURES this script starts a real TLS server on an
+ephemeral 127.0.0.1 port, puts a recording TCP relay in front of it, points
+a real TLS client at the relay and records the bytes that cross it in each
+direction.  Of each direction only the plaintext prefix is kept: the
+complete TLS records from the start of the stream up to and including the
+first ChangeCipherSpec record.  The results are written next to this file as
+NAME.c2s.bin (client to server) and NAME.s2c.bin (server to client).
+
+Every file is then checked by a small independent parser (records are well
+formed, handshake messages reassembled across records add up exactly, the
+message bodies parse) and the handshake message sequence is compared with
+what the capture is expected to contain.
+
+Requirements: Python 3.11 (standard library only), the openssl CLI, curl,
+gnutls-cli and gnutls-serv.  Linux is assumed for the readiness check
+(/proc/net/tcp); elsewhere a plain connect probe is used instead.
+
+Usage:
+    python3 capture.py                 # capture everything, write the files
+    python3 capture.py --only NAME ... # capture a subset
+    python3 capture.py --check FILE... # only run the checker on files
+    python3 capture.py --list          # list capture names
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+LOOPBACK = "127.0.0.1"
+CAPTURE_TIMEOUT = 15.0  # seconds, for one whole capture
+HTTP_GET = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
+
+# ECDHE key exchange with AES-GCM or ChaCha20-Poly1305 only.
+OPENSSL_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+GNUTLS_PRIORITY = "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+GNUTLS_CLIENT_PRIORITY = (
+    GNUTLS_PRIORITY
+    + ":-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+    + ":-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"
+)
+
+
+class CaptureError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------
+# Names used in the summary output
+# --------------------------------------------------------------------------
+
+HANDSHAKE_TYPES = {
+    0: "HelloRequest",
+    1: "ClientHello",
+    2: "ServerHello",
+    4: "NewSessionTicket",
+    11: "Certificate",
+    12: "ServerKeyExchange",
+    13: "CertificateRequest",
+    14: "ServerHelloDone",
+    15: "CertificateVerify",
+    16: "ClientKeyExchange",
+    20: "Finished",
+    22: "CertificateStatus",
+}
+
+EXTENSIONS = {
+    0: "server_name",
+    1: "max_fragment_length",
+    5: "status_request",
+    10: "supported_groups",
+    11: "ec_point_formats",
+    13: "signature_algorithms",
+    15: "heartbeat",
+    16: "application_layer_protocol_negotiation",
+    17: "status_request_v2",
+    18: "signed_certificate_timestamp",
+    21: "padding",
+    22: "encrypt_then_mac",
+    23: "extended_master_secret",
+    27: "compress_certificate",
+    28: "record_size_limit",
+    35: "session_ticket",
+    41: "pre_shared_key",
+    42: "early_data",
+    43: "supported_versions",
+    44: "cookie",
+    45: "psk_key_exchange_modes",
+    49: "post_handshake_auth",
+    50: "signature_algorithms_cert",
+    51: "key_share",
+    0xFF01: "renegotiation_info",
+}
+
+CIPHER_SUITES = {
+    0xC02B: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    0xC02C: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    0xC02F: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    0xC030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    0xCCA8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    0xCCA9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+}
+ALLOWED_SUITES = set(CIPHER_SUITES)
+
+NAMED_GROUPS = {
+    23: "secp256r1",
+    24: "secp384r1",
+    25: "secp521r1",
+    29: "x25519",
+    30: "x448",
+}
+
+SIGNATURE_SCHEMES = {
+    0x0401: "rsa_pkcs1_sha256",
+    0x0501: "rsa_pkcs1_sha384",
+    0x0601: "rsa_pkcs1_sha512",
+    0x0403: "ecdsa_secp256r1_sha256",
+    0x0503: "ecdsa_secp384r1_sha384",
+    0x0603: "ecdsa_secp521r1_sha512",
+    0x0804: "rsa_pss_rsae_sha256",
+    0x0805: "rsa_pss_rsae_sha384",
+    0x0806: "rsa_pss_rsae_sha512",
+    0x0807: "ed25519",
+    0x0808: "ed448",
+    0x0809: "rsa_pss_pss_sha256",
+}
+
+
+def _name(table: dict[int, str], value: int, width: int = 4) -> str:
+    return table.get(value, f"0x{value:0{width}x}")
+
+
+# --------------------------------------------------------------------------
+# Record layer: cutting the plaintext prefix
+# --------------------------------------------------------------------------
+
+CT_CHANGE_CIPHER_SPEC = 20
+CT_ALERT = 21
+CT_HANDSHAKE = 22
+CT_APPLICATION_DATA = 23
+
+
+def plaintext_prefix(stream: bytes) -> bytes:
+    """Complete records up to and including the first ChangeCipherSpec."""
+    off = 0
+    while off + 5 <= len(stream):
+        ctype = stream[off]
+        length = int.from_bytes(stream[off + 3 : off + 5], "big")
+        end = off + 5 + length
+        if end > len(stream):
+            break
+        off = end
+        if ctype == CT_CHANGE_CIPHER_SPEC:
+            return bytes(stream[:off])
+    raise CaptureError(
+        f"stream of {len(stream)} bytes has no complete ChangeCipherSpec record"
+    )
+
+
+# --------------------------------------------------------------------------
+# Checker: an independent parser for the captured prefixes
+# --------------------------------------------------------------------------
+
+
+class Reader:
+    """Strict big-endian reader over a bytes object."""
+
+    def __init__(self, data: bytes, what: str):
+        self.data = data
+        self.pos = 0
+        self.what = what
+
+    def remaining(self) -> int:
+        return len(self.data) - self.pos
+
+    def take(self, n: int) -> bytes:
+        if n > self.remaining():
+            raise CaptureError(
+                f"{self.what}: wanted {n} bytes at offset {self.pos}, "
+                f"only {self.remaining()} left"
+            )
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def uint(self, n: int) -> int:
+        return int.from_bytes(self.take(n), "big")
+
+    def vec(self, len_bytes: int, minimum: int = 0) -> bytes:
+        n = self.uint(len_bytes)
+        if n < minimum:
+            raise CaptureError(f"{self.what}: vector of {n} bytes, minimum {minimum}")
+        return self.take(n)
+
+    def done(self) -> None:
+        if self.remaining():
+            raise CaptureError(f"{self.what}: {self.remaining()} trailing bytes")
+
+
+@dataclass
+class Message:
+    type: int
+    body: bytes
+    notes: list[str] = field(default_factory=list)
+    extensions: list[int] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return HANDSHAKE_TYPES.get(self.type, f"type{self.type}")
+
+
+@dataclass
+class FileReport:
+    path: Path
+    size: int
+    records: list[tuple[int, int, int]]  # (content type, version, length)
+    messages: list[Message]
+
+
+def parse_extensions(r: Reader, what: str) -> list[tuple[int, bytes]]:
+    if r.remaining() == 0:
+        return []
+    block = Reader(r.vec(2), f"{what} extensions")
+    out = []
+    seen = set()
+    while block.remaining():
+        etype = block.uint(2)
+        data = block.vec(2)
+        if etype in seen:
+            raise CaptureError(f"{what}: duplicate extension {etype}")
+        seen.add(etype)
+        out.append((etype, data))
+    return out
+
+
+def describe_extension(etype: int, data: bytes, sender: str) -> str | None:
+    r = Reader(data, _name(EXTENSIONS, etype))
+    if etype == 0 and sender == "client":
+        names = Reader(r.vec(2, 1), "server_name list")
+        out = []
+        while names.remaining():
+            kind = names.uint(1)
+            host = names.vec(2, 1)
+            out.append(host.decode("ascii") if kind == 0 else f"type{kind}")
+        r.done()
+        return "SNI=" + ",".join(out)
+    if etype == 16:
+        protos = Reader(r.vec(2, 2), "ALPN list")
+        out = []
+        while protos.remaining():
+            out.append(protos.vec(1, 1).decode("ascii"))
+        r.done()
+        return "ALPN=" + ",".join(out)
+    if etype == 10:
+        groups = Reader(r.vec(2, 2), "supported_groups")
+        out = []
+        while groups.remaining():
+            out.append(_name(NAMED_GROUPS, groups.uint(2)))
+        r.done()
+        return "groups=" + ",".join(out)
+    if etype == 35 and data:
+        return f"session_ticket({len(data)} bytes)"
+    return None
+
+
+def parse_handshake_body(msg: Message, sender: str) -> None:
+    """Parse one handshake body strictly enough to catch framing errors."""
+    what = f"{msg.name}"
+    r = Reader(msg.body, what)
+    t = msg.type
+    if t == 1:  # ClientHello
+        version = r.uint(2)
+        r.take(32)
+        r.vec(1)  # session_id
+        suites = r.vec(2, 2)
+        if len(suites) % 2:
+            raise CaptureError("odd cipher_suites length")
+        r.vec(1, 1)  # compression methods
+        exts = parse_extensions(r, what)
+        r.done()
+        msg.notes.append(f"legacy_version=0x{version:04x}")
+        msg.notes.append(f"{len(suites) // 2} suites")
+        msg.extensions = [e for e, _ in exts]
+        for etype, data in exts:
+            d = describe_extension(etype, data, sender)
+            if d:
+                msg.notes.append(d)
+    elif t == 2:  # ServerHello
+        version = r.uint(2)
+        r.take(32)
+        r.vec(1)
+        suite = r.uint(2)
+        compression = r.uint(1)
+        exts = parse_extensions(r, what)
+        r.done()
+        if version != 0x0303:
+            raise CaptureError(f"ServerHello version 0x{version:04x}, want 0x0303")
+        if suite not in ALLOWED_SUITES:
+            raise CaptureError(f"negotiated suite 0x{suite:04x} is not ECDHE+AEAD")
+        if compression != 0:
+            raise CaptureError("compression negotiated")
+        msg.notes.append(_name(CIPHER_SUITES, suite))
+        msg.extensions = [e for e, _ in exts]
+        for etype, data in exts:
+            d = describe_extension(etype, data, sender)
+            if d:
+                msg.notes.append(d)
+    elif t == 11:  # Certificate
+        certs = Reader(r.vec(3), "certificate_list")
+        n = 0
+        while certs.remaining():
+            der = certs.vec(3, 1)
+            if der[0] != 0x30:
+                raise CaptureError("certificate entry is not a DER SEQUENCE")
+            n += 1
+        r.done()
+        msg.notes.append(f"{n} certs")
+    elif t == 12:  # ServerKeyExchange, ECDHE only
+        curve_type = r.uint(1)
+        if curve_type != 3:
+            raise CaptureError(f"ServerKeyExchange curve_type {curve_type}, want 3")
+        group = r.uint(2)
+        r.vec(1, 1)  # public point
+        scheme = r.uint(2)
+        r.vec(2, 1)  # signature
+        r.done()
+        msg.notes.append(_name(NAMED_GROUPS, group))
+        msg.notes.append(_name(SIGNATURE_SCHEMES, scheme))
+    elif t == 13:  # CertificateRequest
+        r.vec(1, 1)  # certificate_types
+        schemes = r.vec(2, 2)
+        cas = Reader(r.vec(2), "certificate_authorities")
+        n = 0
+        while cas.remaining():
+            cas.vec(2, 1)
+            n += 1
+        r.done()
+        msg.notes.append(f"{len(schemes) // 2} sigalgs, {n} CA names")
+    elif t == 14:  # ServerHelloDone
+        r.done()
+    elif t == 15:  # CertificateVerify
+        scheme = r.uint(2)
+        r.vec(2, 1)
+        r.done()
+        msg.notes.append(_name(SIGNATURE_SCHEMES, scheme))
+    elif t == 16:  # ClientKeyExchange, ECDHE only
+        r.vec(1, 1)
+        r.done()
+    elif t == 22:  # CertificateStatus
+        status_type = r.uint(1)
+        if status_type != 1:
+            raise CaptureError(f"CertificateStatus type {status_type}, want ocsp(1)")
+        der = r.vec(3, 1)
+        r.done()
+        if der[0] != 0x30:
+            raise CaptureError("OCSP response is not a DER SEQUENCE")
+        msg.notes.append(f"OCSP response {len(der)} bytes")
+    elif t == 4:  # NewSessionTicket
+        lifetime = r.uint(4)
+        ticket = r.vec(2)
+        r.done()
+        msg.notes.append(f"lifetime {lifetime}s, ticket {len(ticket)} bytes")
+    else:
+        raise CaptureError(f"unexpected handshake message type {t} before CCS")
+
+
+def check_prefix(data: bytes, sender: str, what: str) -> tuple[list, list[Message]]:
+    """Check one direction's plaintext prefix; return records and messages."""
+    records = []
+    messages: list[Message] = []
+    hs_buf = b""
+    off = 0
+    saw_ccs = False
+    while off < len(data):
+        if saw_ccs:
+            raise CaptureError(f"{what}: bytes after ChangeCipherSpec")
+        if off + 5 > len(data):
+            raise CaptureError(f"{what}: truncated record header at {off}")
+        ctype = data[off]
+        version = int.from_bytes(data[off + 1 : off + 3], "big")
+        length = int.from_bytes(data[off + 3 : off + 5], "big")
+        if ctype not in (CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE):
+            raise CaptureError(f"{what}: content type {ctype} at {off} before CCS")
+        if version not in (0x0301, 0x0302, 0x0303):
+            raise CaptureError(f"{what}: record version 0x{version:04x} at {off}")
+        if not 1 <= length <= 16384:
+            raise CaptureError(f"{what}: record length {length} at {off}")
+        if off + 5 + length > len(data):
+            raise CaptureError(f"{what}: truncated record at {off}")
+        fragment = data[off + 5 : off + 5 + length]
+        records.append((ctype, version, length))
+        off += 5 + length
+        if ctype == CT_CHANGE_CIPHER_SPEC:
+            if fragment != b"\x01":
+                raise CaptureError(f"{what}: ChangeCipherSpec body {fragment.hex()}")
+            if hs_buf:
+                raise CaptureError(
+                    f"{what}: {len(hs_buf)} bytes of an unfinished handshake "
+                    "message before ChangeCipherSpec"
+                )
+            saw_ccs = True
+            continue
+        hs_buf += fragment
+        while len(hs_buf) >= 4:
+            mlen = int.from_bytes(hs_buf[1:4], "big")
+            if len(hs_buf) < 4 + mlen:
+                break
+            messages.append(Message(hs_buf[0], hs_buf[4 : 4 + mlen]))
+            hs_buf = hs_buf[4 + mlen :]
+    if not saw_ccs:
+        raise CaptureError(f"{what}: no ChangeCipherSpec record")
+    for msg in messages:
+        try:
+            parse_handshake_body(msg, sender)
+        except CaptureError as e:
+            raise CaptureError(f"{what}: {e}") from None
+    return records, messages
+
+
+def check_file(path: Path) -> FileReport:
+    data = path.read_bytes()
+    if path.name.endswith(".c2s.bin"):
+        sender = "client"
+    elif path.name.endswith(".s2c.bin"):
+        sender = "server"
+    else:
+        raise CaptureError(f"{path.name}: name must end in .c2s.bin or .s2c.bin")
+    records, messages = check_prefix(data, sender, path.name)
+    first = messages[0].type if messages else None
+    if sender == "client" and first != 1:
+        raise CaptureError(f"{path.name}: does not start with ClientHello")
+    if sender == "server" and first != 2:
+        raise CaptureError(f"{path.name}: does not start with ServerHello")
+    return FileReport(path, len(data), records, messages)
+
+
+def print_report(rep: FileReport) -> None:
+    print(f"{rep.path.name}: {rep.size} bytes, {len(rep.records)} records")
+    for msg in rep.messages:
+        extra = ""
+        if msg.notes:
+            extra = "  [" + "; ".join(msg.notes) + "]"
+        print(f"    {msg.name} ({len(msg.body)} bytes){extra}")
+        if msg.extensions:
+            names = ", ".join(_name(EXTENSIONS, e) for e in msg.extensions)
+            print(f"        extensions: {names}")
+    print("    ChangeCipherSpec")
+
+
+# --------------------------------------------------------------------------
+# Throwaway PKI
+# --------------------------------------------------------------------------
+
+OPENSSL_CNF = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[v3_ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[server]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+authorityInfoAccess = OCSP;URI:http://127.0.0.1:9/ocsp
+[client]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+# (name, genpkey arguments, serial)
+SERVER_KEYS = [
+    ("ecdsa", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], 0x1001),
+    ("rsa", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], 0x1002),
+    ("ed25519", ["-algorithm", "ED25519"], 0x1003),
+]
+
+
+def run(argv: list[str], cwd: Path, timeout: float = 30.0, stdin: bytes = b"") -> bytes:
+    try:
+        res = subprocess.run(
+            argv,
+            cwd=cwd,
+            input=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=timeout,
+            env=child_env(),
+        )
+    except subprocess.TimeoutExpired:
+        raise CaptureError(f"timed out: {' '.join(argv)}") from None
+    if res.returncode != 0:
+        raise CaptureError(
+            f"failed ({res.returncode}): {' '.join(argv)}\n"
+            + res.stderr.decode(errors="replace")
+        )
+    return res.stdout
+
+
+def make_pki(d: Path) -> dict[str, Path]:
+    """Generate a CA, three server leaves, a client leaf and an OCSP response."""
+    (d / "openssl.cnf").write_text(OPENSSL_CNF)
+    cnf = ["-config", "openssl.cnf"]
+    ossl = "openssl"
+    p: dict[str, Path] = {}
+
+    run([ossl, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-out", "ca.key"], d)
+    run([ossl, "req", *cnf, "-x509", "-new", "-key", "ca.key", "-sha256",
+         "-days", "2", "-set_serial", "0x1000", "-subj", "/CN=keel throwaway test CA",
+         "-extensions", "v3_ca", "-out", "ca.pem"], d)
+    p["ca"] = d / "ca.pem"
+    p["ca.key"] = d / "ca.key"
+
+    def leaf(name: str, genpkey: list[str], serial: int, cn: str, ext: str) -> None:
+        run([ossl, "genpkey", *genpkey, "-out", f"{name}.key"], d)
+        run([ossl, "req", *cnf, "-new", "-key", f"{name}.key", "-subj", f"/CN={cn}",
+             "-out", f"{name}.csr"], d)
+        run([ossl, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem",
+             "-CAkey", "ca.key", "-set_serial", hex(serial), "-days", "2",
+             "-sha256", "-extfile", "openssl.cnf", "-extensions", ext,
+             "-out", f"{name}.pem"], d)
+        # leaf followed by the CA: servers send a two-certificate chain
+        chain = (d / f"{name}.pem").read_text() + (d / "ca.pem").read_text()
+        (d / f"{name}.chain.pem").write_text(chain)
+        p[name] = d / f"{name}.pem"
+        p[f"{name}.key"] = d / f"{name}.key"
+        p[f"{name}.chain"] = d / f"{name}.chain.pem"
+
+    for name, genpkey, serial in SERVER_KEYS:
+        leaf(name, genpkey, serial, "localhost", "server")
+    leaf("client", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+         0x2001, "keel test client", "client")
+
+    # OCSP response (status "good") for the ECDSA server leaf, signed by the CA.
+    expiry = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%y%m%d%H%M%SZ")
+    (d / "index.txt").write_text(f"V\t{expiry}\t\t1001\tunknown\t/CN=localhost\n")
+    run([ossl, "ocsp", "-issuer", "ca.pem", "-cert", "ecdsa.pem", "-no_nonce",
+         "-reqout", "ocsp-req.der"], d)
+    run([ossl, "ocsp", "-index", "index.txt", "-CA", "ca.pem", "-rsigner", "ca.pem",
+         "-rkey", "ca.key", "-reqin", "ocsp-req.der", "-ndays", "1",
+         "-respout", "ocsp-resp.der"], d)
+    text = run([ossl, "ocsp", "-respin", "ocsp-resp.der", "-resp_text", "-noverify"], d)
+    if b"Cert Status: good" not in text:
+        raise CaptureError("OCSP response does not say 'good':\n" + text.decode())
+    p["ocsp"] = d / "ocsp-resp.der"
+    return p
+
+
+# --------------------------------------------------------------------------
+# Processes, ports, relay
+# --------------------------------------------------------------------------
+
+
+def child_env() -> dict[str, str]:
+    """The environment for children, without proxy or key-log settings."""
+    drop = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "sslkeylogfile"}
+    return {k: v for k, v in os.environ.items() if k.lower() not in drop}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def _listening_inodes(port: int) -> set[str] | None:
+    """Inodes of sockets in LISTEN state on `port` (None if /proc is absent)."""
+    found = set()
+    seen_any = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        seen_any = True
+        for line in lines:
+            cols = line.split()
+            if len(cols) < 10:
+                continue
+            local, state, inode = cols[1], cols[3], cols[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                found.add(inode)
+    return found if seen_any else None
+
+
+def _process_socket_inodes(pid: int) -> set[str]:
+    out = set()
+    fd_dir = Path(f"/proc/{pid}/fd")
+    try:
+        for fd in fd_dir.iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                out.add(target[8:-1])
+    except OSError:
+        pass
+    return out
+
+
+def wait_listening(proc: subprocess.Popen, port: int, deadline: float) -> bool:
+    """True once `proc` itself listens on `port`; False if it exited."""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        inodes = _listening_inodes(port)
+        if inodes is None:
+            # No /proc: fall back to a connect probe.
+            try:
+                with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                    return True
+            except OSError:
+                pass
+        elif inodes & _process_socket_inodes(proc.pid):
+            return True
+        time.sleep(0.05)
+    raise CaptureError(f"server did not start listening on port {port} in time")
+
+
+class Relay:
+    """One-connection TCP relay on 127.0.0.1 that records both directions."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind((LOOPBACK, 0))
+        self.listener.listen(1)
+        self.port = self.listener.getsockname()[1]
+        self.c2s = bytearray()
+        self.s2c = bytearray()
+        self.error: BaseException | None = None
+        self.finished = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._socks: list[socket.socket] = []
+
+    def start(self, server_port: int, deadline: float) -> None:
+        self._thread = threading.Thread(
+            target=self._run, args=(server_port, deadline), daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, server_port: int, deadline: float) -> None:
+        try:
+            self._relay(server_port, deadline)
+            self.finished = True
+        except BaseException as e:  # reported by the main thread
+            self.error = e
+
+    def _relay(self, server_port: int, deadline: float) -> None:
+        left = deadline - time.monotonic()
+        self.listener.settimeout(max(left, 0.01))
+        client, _ = self.listener.accept()
+        self._socks.append(client)
+        left = deadline - time.monotonic()
+        upstream = socket.create_connection(
+            (LOOPBACK, server_port), timeout=max(left, 0.01)
+        )
+        self._socks.append(upstream)
+        for s in (client, upstream):
+            s.settimeout(5.0)  # for sendall
+        peer = {client: upstream, upstream: client}
+        record = {client: self.c2s, upstream: self.s2c}
+        open_for_read = {client, upstream}
+        while open_for_read and not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CaptureError("relay: capture deadline reached")
+            readable, _, _ = select.select(list(open_for_read), [], [], min(left, 0.1))
+            for s in readable:
+                try:
+                    chunk = s.recv(65536)
+                except (ConnectionResetError, TimeoutError):
+                    chunk = b""
+                if chunk:
+                    record[s] += chunk
+                    try:
+                        peer[s].sendall(chunk)
+                    except OSError:
+                        pass  # the other side went away; keep recording
+                else:
+                    open_for_read.discard(s)
+                    try:
+                        peer[s].shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
+
+    def stop(self, wait: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout=max(wait, 0))
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+
+    def close(self) -> None:
+        self._stop.set()
+        for s in self._socks + [self.listener]:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def kill(proc: subprocess.Popen | None) -> None:
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.kill()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def tail(path: Path, n: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------
+# The capture matrix
+# --------------------------------------------------------------------------
+
+Argv = Callable[[int, dict[str, Path]], list[str]]
+
+
+@dataclass
+class Capture:
+    name: str
+    description: str
+    server: Argv  # (server port, pki) -> argv
+    client: Argv  # (relay port, pki) -> argv
+    c2s: list[str]  # expected handshake messages, client to server
+    s2c: list[str]  # expected handshake messages, server to client
+    client_stdin: bytes = HTTP_GET
+    c2s_ext: list[int] = field(default_factory=list)  # required in ClientHello
+    s2c_ext: list[int] = field(default_factory=list)  # required in ServerHello
+
+
+def expand(args: tuple[str, ...], p: dict[str, Path]) -> list[str]:
+    """Replace "@name" arguments with the path of PKI file `name`."""
+    return [str(p[a[1:]]) if a.startswith("@") else a for a in args]
+
+
+def s_server(*extra: str, cert: str = "ecdsa") -> Argv:
+    def argv(port: int, p: dict[str, Path]) -> list[str]:
+        return [
+            "openssl", "s_server", "-accept", f"{LOOPBACK}:{port}", "-tls1_2",
+            "-cert", str(p[cert]), "-key", str(p[f"{cert}.key"]),
+            "-cert_chain", str(p["ca"]), "-cipher", OPENSSL_CIPHERS, "-www",
+            *expand(extra, p),
+        ]
+    return argv
+
+
+def s_client(*extra: str) -> Argv:
+    def argv(port: int, p: dict[str, Path]) -> list[str]:
+        return [
+            "openssl", "s_client", "-connect", f"{LOOPBACK}:{port}", "-tls1_2",
+            "-servername", "localhost", "-CAfile", str(p["ca"]),
+            "-verify_return_error", "-verify_hostname", "localhost", "-ign_eof",
+            *expand(extra, p),
+        ]
+    return argv
+
+
+def python_side(role: str) -> Argv:
+    def argv(port: int, p: dict[str, Path]) -> list[str]:
+        return [sys.executable, str(Path(__file__).resolve()), f"--py-{role}",
+                str(port), str(p["ca"]), str(p["ecdsa.chain"]), str(p["ecdsa.key"])]
+    return argv
+
+
+def gnutls_serv(port: int, p: dict[str, Path]) -> list[str]:
+    return [
+        "gnutls-serv", "--http", "--port", str(port), "--priority", GNUTLS_PRIORITY,
+        "--x509certfile", str(p["rsa.chain"]), "--x509keyfile", str(p["rsa.key"]),
+    ]
+
+
+def gnutls_cli(port: int, p: dict[str, Path]) -> list[str]:
+    return [
+        "gnutls-cli", "--priority", GNUTLS_CLIENT_PRIORITY,
+        "--x509cafile", str(p["ca"]), "--sni-hostname", "localhost",
+        "--verify-hostname", "localhost", "--port", str(port), LOOPBACK,
+    ]
+
+
+def curl(port: int, p: dict[str, Path]) -> list[str]:
+    return [
+        "curl", "-q", "--silent", "--show-error", "--output", "/dev/null",
+        "--noproxy", "*", "--max-time", "10",
+        "--tlsv1.2", "--tls-max", "1.2", "-k", f"https://{LOOPBACK}:{port}/",
+    ]
+
+
+FULL_C2S = ["ClientHello", "ClientKeyExchange"]
+FULL_S2C = ["ServerHello", "Certificate", "ServerKeyExchange", "ServerHelloDone",
+            "NewSessionTicket"]
+
+CAPTURES = [
+    Capture(
+        "openssl_ecdsa_sni_alpn",
+        "openssl s_client -> s_server, ECDSA P-256 certificate, SNI and ALPN",
+        s_server("-alpn", "h2,http/1.1"),
+        s_client("-alpn", "h2,http/1.1"),
+        FULL_C2S, FULL_S2C, c2s_ext=[0, 16, 35], s2c_ext=[16],
+    ),
+    Capture(
+        "openssl_rsa_chacha20",
+        "openssl s_client -> s_server, RSA-2048 certificate, "
+        "ECDHE-RSA-CHACHA20-POLY1305 forced by the client",
+        s_server(cert="rsa"),
+        s_client("-cipher", "ECDHE-RSA-CHACHA20-POLY1305"),
+        FULL_C2S, FULL_S2C,
+    ),
+    Capture(
+        "openssl_ed25519",
+        "openssl s_client -> s_server, Ed25519 certificate",
+        s_server(cert="ed25519"),
+        s_client(),
+        FULL_C2S, FULL_S2C,
+    ),
+    Capture(
+        "openssl_client_auth",
+        "openssl s_client -> s_server, client certificate required (-Verify 1)",
+        s_server("-Verify", "1", "-CAfile", "@ca"),
+        s_client("-cert", "@client", "-key", "@client.key"),
+        ["ClientHello", "Certificate", "ClientKeyExchange", "CertificateVerify"],
+        ["ServerHello", "Certificate", "ServerKeyExchange", "CertificateRequest",
+         "ServerHelloDone", "NewSessionTicket"],
+    ),
+    Capture(
+        "openssl_ocsp_stapling",
+        "openssl s_client -status -> s_server -status_file, stapled OCSP response",
+        s_server("-status_file", "@ocsp"),
+        s_client("-status"),
+        FULL_C2S,
+        ["ServerHello", "Certificate", "CertificateStatus", "ServerKeyExchange",
+         "ServerHelloDone", "NewSessionTicket"],
+        c2s_ext=[5], s2c_ext=[5],
+    ),
+    Capture(
+        "curl_openssl",
+        "curl -> openssl s_server -www",
+        s_server(),
+        curl,
+        # curl does not offer session_ticket, so no NewSessionTicket here.
+        FULL_C2S, FULL_S2C[:-1],
+    ),
+    Capture(
+        "python_ssl",
+        "Python ssl client -> Python ssl server (separate processes)",
+        python_side("server"),
+        python_side("client"),
+        FULL_C2S, FULL_S2C, c2s_ext=[0],
+    ),
+    Capture(
+        "gnutls",
+        "gnutls-cli -> gnutls-serv --http, RSA-2048 certificate; gnutls-serv "
+        "asks for an optional client certificate by default",
+        gnutls_serv,
+        gnutls_cli,
+        ["ClientHello", "Certificate", "ClientKeyExchange"],
+        ["ServerHello", "Certificate", "ServerKeyExchange", "CertificateRequest",
+         "ServerHelloDone", "NewSessionTicket"],
+        c2s_ext=[0],
+    ),
+]
+
+
+def capture_one(cap: Capture, pki: dict[str, Path], work: Path) -> tuple[bytes, bytes]:
+    deadline = time.monotonic() + CAPTURE_TIMEOUT
+    logs = work / cap.name
+    logs.mkdir()
+    server = client = None
+    relay = Relay()
+    try:
+        # Start the server on a free port; retry with a new port if it dies
+        # (for example because something else took the port meanwhile).
+        for attempt in range(5):
+            port = free_port()
+            with open(logs / f"server{attempt}.out", "wb") as out:
+                server = subprocess.Popen(
+                    cap.server(port, pki), stdin=subprocess.DEVNULL, stdout=out,
+                    stderr=subprocess.STDOUT, cwd=logs, env=child_env(),
+                )
+            if wait_listening(server, port, deadline):
+                break
+            kill(server)
+            server = None
+        else:
+            raise CaptureError(
+                "server failed to start:\n" + tail(logs / f"server{attempt}.out")
+            )
+
+        relay.start(port, deadline)
+        with open(logs / "client.out", "wb") as out:
+            client = subprocess.Popen(
+                cap.client(relay.port, pki), stdin=subprocess.PIPE, stdout=out,
+                stderr=subprocess.STDOUT, cwd=logs, env=child_env(),
+            )
+        try:
+            client.communicate(cap.client_stdin, timeout=deadline - time.monotonic())
+        except subprocess.TimeoutExpired:
+            raise CaptureError(
+                "client did not finish in time:\n" + tail(logs / "client.out")
+            ) from None
+        if client.returncode != 0:
+            raise CaptureError(
+                f"client exited with {client.returncode}:\n" + tail(logs / "client.out")
+            )
+        # Give the relay a moment to see both sides close.
+        relay.stop(wait=min(3.0, deadline - time.monotonic()))
+        if relay.error is not None:
+            raise CaptureError(f"relay failed: {relay.error!r}")
+        if not relay.finished:
+            print("   note: the server had not closed its side when the client exited")
+        return plaintext_prefix(bytes(relay.c2s)), plaintext_prefix(bytes(relay.s2c))
+    except CaptureError as e:
+        log = tail(logs / f"server{attempt}.out") if server else ""
+        raise CaptureError(f"{e}\n--- server output ---\n{log}") from None
+    finally:
+        kill(client)
+        kill(server)
+        relay.close()
+
+
+def verify_capture(cap: Capture, reports: dict[str, FileReport]) -> None:
+    for direction, want, want_ext in (("c2s", cap.c2s, cap.c2s_ext),
+                                      ("s2c", cap.s2c, cap.s2c_ext)):
+        rep = reports[direction]
+        got = [m.name for m in rep.messages]
+        if got != want:
+            raise CaptureError(
+                f"{rep.path.name}: messages {got}, expected {want}"
+            )
+        hello = rep.messages[0]
+        missing = [e for e in want_ext if e not in hello.extensions]
+        if missing:
+            raise CaptureError(
+                f"{rep.path.name}: {hello.name} lacks extensions "
+                + ", ".join(_name(EXTENSIONS, e) for e in missing)
+            )
+
+
+# --------------------------------------------------------------------------
+# Python ssl peers (run as separate processes by the python_ssl capture)
+# --------------------------------------------------------------------------
+
+
+def py_server(port: int, ca: str, chain: str, key: str) -> None:
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers(OPENSSL_CIPHERS)
+    ctx.load_cert_chain(chain, key)
+    with socket.create_server((LOOPBACK, port)) as listener:
+        while True:  # until killed by the capture script
+            conn, _ = listener.accept()
+            conn.settimeout(10)
+            try:
+                with ctx.wrap_socket(conn, server_side=True) as tls:
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        chunk = tls.recv(4096)
+                        if not chunk:
+                            break
+                        request += chunk
+                    body = b"hello from the keel capture server\n"
+                    tls.sendall(
+                        b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
+                        + b"Content-Length: %d\r\n\r\n" % len(body) + body
+                    )
+                    tls.unwrap()
+            except (OSError, ssl.SSLError) as e:
+                print(f"connection failed: {e!r}", flush=True)
+
+
+def py_client(port: int, ca: str, chain: str, key: str) -> None:
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    with socket.create_connection((LOOPBACK, port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(HTTP_GET)
+            response = b""
+            while True:
+                try:
+                    chunk = tls.recv(4096)
+                except ssl.SSLZeroReturnError:
+                    break
+                if not chunk:
+                    break
+                response += chunk
+            print(tls.version(), tls.cipher())
+            print(response.decode(errors="replace"))
+            try:
+                tls.unwrap()
+            except (OSError, ssl.SSLError):
+                pass
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", nargs="+", metavar="NAME", help="captures to run")
+    ap.add_argument("--out", type=Path, default=HERE, help="output directory")
+    ap.add_argument("--check", nargs="+", type=Path, metavar="FILE",
+                    help="only check existing capture files")
+    ap.add_argument("--list", action="store_true", help="list capture names")
+    ap.add_argument("--py-server", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--py-client", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.py_server:
+        py_server(int(args.py_server[0]), *args.py_server[1:])
+        return 0
+    if args.py_client:
+        py_client(int(args.py_client[0]), *args.py_client[1:])
+        return 0
+    if args.list:
+        for cap in CAPTURES:
+            print(f"{cap.name}: {cap.description}")
+        return 0
+    if args.check:
+        status = 0
+        for path in args.check:
+            try:
+                print_report(check_file(path))
+            except CaptureError as e:
+                print(f"FAIL {e}")
+                status = 1
+        return status
+
+    selected = CAPTURES
+    if args.only:
+        unknown = set(args.only) - {c.name for c in CAPTURES}
+        if unknown:
+            ap.error(f"unknown capture(s): {', '.join(sorted(unknown))}")
+        selected = [c for c in CAPTURES if c.name in args.only]
+
+    failures = []
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="keel-captures-") as tmp:
+        work = Path(tmp)
+        pki_dir = work / "pki"
+        pki_dir.mkdir()
+        pki = make_pki(pki_dir)
+        for cap in selected:
+            print(f"== {cap.name}: {cap.description}", flush=True)
+            started = time.monotonic()
+            try:
+                c2s, s2c = capture_one(cap, pki, work)
+                # Check the bytes before they replace any existing files.
+                staged = work / "staged"
+                staged.mkdir(exist_ok=True)
+                reports = {}
+                for direction, data in (("c2s", c2s), ("s2c", s2c)):
+                    path = staged / f"{cap.name}.{direction}.bin"
+                    path.write_bytes(data)
+                    reports[direction] = check_file(path)
+                verify_capture(cap, reports)
+                for direction, data in (("c2s", c2s), ("s2c", s2c)):
+                    final = args.out / f"{cap.name}.{direction}.bin"
+                    final.write_bytes(data)
+                    reports[direction].path = final
+                    print_report(reports[direction])
+                print(f"   ok in {time.monotonic() - started:.1f}s", flush=True)
+            except CaptureError as e:
+                print(f"FAIL {cap.name}: {e}", flush=True)
+                failures.append(cap.name)
+    if failures:
+        print(f"{len(failures)} capture(s) failed: {', '.join(failures)}")
+        return 1
+    print(f"all {len(selected)} captures ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
