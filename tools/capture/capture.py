@@ -1,28 +1,48 @@
 #!/usr/bin/env python3
-"""Capture the plaintext part of real TLS 1.2 handshakes on loopback.
+"""Capture real TLS 1.2 sessions on loopback, as test data for keel.
 
-For every entry in CAPTURES this script starts a real TLS server on an
-ephemeral 127.0.0.1 port, puts a recording TCP relay in front of it, points
-a real TLS client at the relay and records the bytes that cross it in each
-direction.  Of each direction only the plaintext prefix is kept: the
-complete TLS records from the start of the stream up to and including the
-first ChangeCipherSpec record.  The results are written next to this file as
-NAME.c2s.bin (client to server) and NAME.s2c.bin (server to client).
+The script has two modes.
 
+Handshake captures (the default), for keel-wire.  For every entry in
+CAPTURES this script starts a real TLS server on an ephemeral 127.0.0.1
+port, puts a recording TCP relay in front of it, points a real TLS client at
+the relay and records the bytes that cross it in each direction.  Of each
+direction only the plaintext prefix is kept: the complete TLS records from
+the start of the stream up to and including the first ChangeCipherSpec
+record.  The results are written to crates/keel-wire/tests/data/captures/
+as NAME.c2s.bin (client to server) and NAME.s2c.bin (server to client).
 Every file is then checked by a small independent parser (records are well
 formed, handshake messages reassembled across records add up exactly, the
 message bodies parse) and the handshake message sequence is compared with
 what the capture is expected to contain.
 
+Whole sessions (--sessions), for keel-record.  For every entry in SESSIONS
+(one per cipher suite keel supports) openssl s_client talks to openssl
+s_server through the same relay, with -keylogfile on both sides.  The
+script drives both programs through their standard input so that each
+direction carries several application-data records of different sizes, and
+the client then closes with close_notify, answered by the server's.  Each
+direction's whole byte stream is kept, from the first byte to the end of
+the connection, together with the NSS key log that holds the (extended)
+master secret.  The results are written to
+crates/keel-record/tests/data/sessions/ as NAME.c2s.bin, NAME.s2c.bin and
+NAME.keylog.  The checker parses the plaintext handshake, requires the
+negotiated suite and the extended_master_secret extension, matches the key
+log to the ClientHello random, and walks the encrypted records (it does not
+decrypt them: the standard library has no AEAD).
+
 Requirements: Python 3.11 (standard library only), the openssl CLI, curl,
-gnutls-cli and gnutls-serv.  Linux is assumed for the readiness check
-(/proc/net/tcp); elsewhere a plain connect probe is used instead.
+gnutls-cli and gnutls-serv (the sessions mode needs only openssl).  Linux
+is assumed for the readiness check (/proc/net/tcp); elsewhere a plain
+connect probe is used instead.
 
 Usage:
-    python3 capture.py                 # capture everything, write the files
-    python3 capture.py --only NAME ... # capture a subset
-    python3 capture.py --check FILE... # only run the checker on files
-    python3 capture.py --list          # list capture names
+    python3 capture.py                  # capture everything, write the files
+    python3 capture.py --only NAME ...  # capture a subset
+    python3 capture.py --check FILE...  # only run the checker on files
+    python3 capture.py --list           # list capture and session names
+    python3 capture.py --sessions [--only NAME ...]   # whole sessions
+    python3 capture.py --check-sessions [DIR]         # re-check session files
 """
 
 from __future__ import annotations
@@ -42,6 +62,9 @@ from pathlib import Path
 from typing import Callable
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CAPTURES_OUT = REPO / "crates" / "keel-wire" / "tests" / "data" / "captures"
+SESSIONS_OUT = REPO / "crates" / "keel-record" / "tests" / "data" / "sessions"
 LOOPBACK = "127.0.0.1"
 CAPTURE_TIMEOUT = 15.0  # seconds, for one whole capture
 HTTP_GET = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
@@ -1034,17 +1057,449 @@ def py_client(port: int, ca: str, chain: str, key: str) -> None:
 
 
 # --------------------------------------------------------------------------
+# Whole sessions (--sessions), for keel-record
+# --------------------------------------------------------------------------
+
+SESSION_TIMEOUT = 30.0  # seconds, for one whole session
+SESSION_ATTEMPTS = 3  # a session whose records do not have the wanted shape is rerun
+MAX_CIPHERTEXT = 16384 + 2048
+
+
+@dataclass
+class Session:
+    name: str  # file name stem
+    suite: str  # OpenSSL cipher name, given to both s_client and s_server
+    code: int  # IANA cipher suite value
+    cert: str  # server key: "ecdsa" (P-256) or "rsa" (2048 bits)
+
+    @property
+    def chacha(self) -> bool:
+        return self.code in (0xCCA8, 0xCCA9)
+
+    @property
+    def overhead(self) -> int:
+        """Ciphertext bytes added to each record: explicit nonce and tag."""
+        return 16 if self.chacha else 8 + 16
+
+
+SESSIONS = [
+    Session("ecdhe_ecdsa_aes128_gcm_sha256", "ECDHE-ECDSA-AES128-GCM-SHA256",
+            0xC02B, "ecdsa"),
+    Session("ecdhe_ecdsa_aes256_gcm_sha384", "ECDHE-ECDSA-AES256-GCM-SHA384",
+            0xC02C, "ecdsa"),
+    Session("ecdhe_ecdsa_chacha20_poly1305", "ECDHE-ECDSA-CHACHA20-POLY1305",
+            0xCCA9, "ecdsa"),
+    Session("ecdhe_rsa_aes128_gcm_sha256", "ECDHE-RSA-AES128-GCM-SHA256",
+            0xC02F, "rsa"),
+    Session("ecdhe_rsa_aes256_gcm_sha384", "ECDHE-RSA-AES256-GCM-SHA384",
+            0xC030, "rsa"),
+    Session("ecdhe_rsa_chacha20_poly1305", "ECDHE-RSA-CHACHA20-POLY1305",
+            0xCCA8, "rsa"),
+]
+
+
+def text_block(tag: str, size: int) -> bytes:
+    """`size` bytes of numbered ASCII lines; the last line is cut short and
+    the block always ends in a newline."""
+    out = bytearray()
+    i = 0
+    while len(out) < size:
+        out += f"keel {tag} block line {i:05d}: the quick brown fox jumps over "\
+               f"the lazy dog\n".encode("ascii")
+        i += 1
+    return bytes(out[: size - 1]) + b"\n"
+
+
+# What each side writes to its program's standard input, in order.  After
+# each write the script waits until the peer program has printed everything
+# that side sent so far, so each write is read separately: s_client reads
+# its input 8192 bytes at a time and s_server 16384 bytes at a time, and
+# each read becomes one SSL_write.
+CONVERSATION: list[tuple[str, bytes]] = [
+    ("client", b"hello from the keel client\n"),
+    ("server", b"hello from the keel server\n"),
+    ("client", b"!"),
+    ("client", text_block("client", 20000)),
+    ("server", text_block("server", 40000)),
+    ("server", b"goodbye\n"),
+]
+# Then the client's input is closed: s_client (without -ign_eof) sends
+# close_notify, s_server answers with its own and exits (-naccept 1).
+
+
+def sent_by(side: str) -> bytes:
+    return b"".join(data for who, data in CONVERSATION if who == side)
+
+
+def session_server_argv(sess: Session, port: int, p: dict[str, Path],
+                        keylog: Path) -> list[str]:
+    return [
+        "openssl", "s_server", "-accept", f"{LOOPBACK}:{port}", "-tls1_2",
+        "-cert", str(p[sess.cert]), "-key", str(p[f"{sess.cert}.key"]),
+        "-cert_chain", str(p["ca"]), "-cipher", sess.suite,
+        "-naccept", "1", "-quiet", "-keylogfile", str(keylog),
+    ]
+
+
+def session_client_argv(sess: Session, port: int, p: dict[str, Path],
+                        keylog: Path) -> list[str]:
+    return [
+        "openssl", "s_client", "-connect", f"{LOOPBACK}:{port}", "-tls1_2",
+        "-servername", "localhost", "-CAfile", str(p["ca"]),
+        "-verify_return_error", "-verify_hostname", "localhost",
+        "-cipher", sess.suite, "-nocommands", "-keylogfile", str(keylog),
+    ]
+
+
+def wait_output(path: Path, want: bytes, procs: list[subprocess.Popen],
+                deadline: float, what: str) -> None:
+    """Wait until the file `path` contains `want`."""
+    while True:
+        try:
+            if want in path.read_bytes():
+                return
+        except OSError:
+            pass
+        if any(proc.poll() is not None for proc in procs):
+            raise CaptureError(f"a peer exited while waiting for {what}")
+        if time.monotonic() > deadline:
+            raise CaptureError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def run_session(sess: Session, pki: dict[str, Path], d: Path) -> tuple[bytes, bytes, str, str]:
+    """One s_client/s_server session through the relay.
+
+    Returns the two byte streams and the client's and server's key logs."""
+    deadline = time.monotonic() + SESSION_TIMEOUT
+    d.mkdir()
+    client_keylog = d / "client.keylog"
+    server_keylog = d / "server.keylog"
+    server = client = None
+    attempt = 0
+    relay = Relay()
+    try:
+        for attempt in range(5):
+            port = free_port()
+            with open(d / f"server{attempt}.out", "wb") as out, \
+                    open(d / f"server{attempt}.err", "wb") as err:
+                server = subprocess.Popen(
+                    session_server_argv(sess, port, pki, server_keylog),
+                    stdin=subprocess.PIPE, stdout=out, stderr=err, cwd=d,
+                    env=child_env(),
+                )
+            if wait_listening(server, port, deadline):
+                break
+            kill(server)
+            server = None
+        else:
+            raise CaptureError("server failed to start")
+        server_out = d / f"server{attempt}.out"
+
+        relay.start(port, deadline)
+        with open(d / "client.out", "wb") as out, open(d / "client.err", "wb") as err:
+            client = subprocess.Popen(
+                session_client_argv(sess, relay.port, pki, client_keylog),
+                stdin=subprocess.PIPE, stdout=out, stderr=err, cwd=d,
+                env=child_env(),
+            )
+        procs = {"client": client, "server": server}
+        output = {"client": d / "client.out", "server": server_out}
+        sent = {"client": b"", "server": b""}
+        for step, (side, data) in enumerate(CONVERSATION):
+            peer = "server" if side == "client" else "client"
+            stdin = procs[side].stdin
+            assert stdin is not None
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except (BrokenPipeError, OSError) as e:
+                raise CaptureError(f"{side} input closed at step {step}: {e}") from None
+            sent[side] += data
+            # The peer prints what it receives on its standard output.
+            wait_output(output[peer], sent[side], [client, server], deadline,
+                        f"step {step} ({len(data)} bytes from the {side})")
+
+        # EOF on s_client's input: it sends close_notify, reads the server's
+        # close_notify and closes the connection.
+        assert client.stdin is not None
+        client.stdin.close()
+        for name, proc in (("client", client), ("server", server)):
+            try:
+                rc = proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
+            except subprocess.TimeoutExpired:
+                raise CaptureError(f"{name} did not exit in time") from None
+            if rc != 0:
+                raise CaptureError(f"{name} exited with {rc}")
+        relay.stop(wait=max(min(3.0, deadline - time.monotonic()), 0.01))
+        if relay.error is not None:
+            raise CaptureError(f"relay failed: {relay.error!r}")
+        if not relay.finished:
+            raise CaptureError("relay did not see both sides close")
+        try:
+            keylogs = client_keylog.read_text(), server_keylog.read_text()
+        except OSError as e:
+            raise CaptureError(f"key log missing: {e}") from None
+        return bytes(relay.c2s), bytes(relay.s2c), *keylogs
+    except CaptureError as e:
+        logs = []
+        for name in ("client.err", f"server{attempt}.err"):
+            logs.append(f"--- {name} ---\n{tail(d / name)}")
+        raise CaptureError(f"{e}\n" + "\n".join(logs)) from None
+    finally:
+        for proc in (client, server):
+            kill(proc)
+            if proc is not None and proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+        relay.close()
+
+
+@dataclass
+class EncryptedRecord:
+    ctype: int
+    length: int  # of the fragment (explicit nonce, ciphertext, tag)
+    plaintext: int  # length of the plaintext, from the fragment length
+    explicit_nonce: bytes  # first 8 fragment bytes for AES-GCM, else empty
+
+
+@dataclass
+class DirectionReport:
+    name: str
+    size: int
+    messages: list[Message]
+    prefix_records: int
+    encrypted: list[EncryptedRecord]
+
+
+def split_records(data: bytes, what: str) -> list[tuple[int, int, bytes]]:
+    out = []
+    off = 0
+    while off < len(data):
+        if off + 5 > len(data):
+            raise CaptureError(f"{what}: truncated record header at {off}")
+        ctype = data[off]
+        version = int.from_bytes(data[off + 1 : off + 3], "big")
+        length = int.from_bytes(data[off + 3 : off + 5], "big")
+        if not 1 <= length <= MAX_CIPHERTEXT:
+            raise CaptureError(f"{what}: record length {length} at {off}")
+        if off + 5 + length > len(data):
+            raise CaptureError(f"{what}: truncated record at {off}")
+        out.append((ctype, version, data[off + 5 : off + 5 + length]))
+        off += 5 + length
+    return out
+
+
+def check_direction(sess: Session, data: bytes, sender: str, what: str) -> DirectionReport:
+    records = split_records(data, what)
+    ccs = next((i for i, r in enumerate(records) if r[0] == CT_CHANGE_CIPHER_SPEC), None)
+    if ccs is None:
+        raise CaptureError(f"{what}: no ChangeCipherSpec record")
+    prefix_len = sum(5 + len(r[2]) for r in records[: ccs + 1])
+    _, messages = check_prefix(data[:prefix_len], sender, what)
+    want = FULL_C2S if sender == "client" else FULL_S2C
+    got = [m.name for m in messages]
+    if got != want:
+        raise CaptureError(f"{what}: handshake messages {got}, expected {want}")
+
+    encrypted = []
+    for i, (ctype, version, frag) in enumerate(records[ccs + 1 :]):
+        if ctype not in (CT_ALERT, CT_HANDSHAKE, CT_APPLICATION_DATA):
+            raise CaptureError(f"{what}: encrypted record {i} has content type {ctype}")
+        if version != 0x0303:
+            raise CaptureError(f"{what}: encrypted record {i} version 0x{version:04x}")
+        if len(frag) <= sess.overhead:
+            raise CaptureError(f"{what}: encrypted record {i} of {len(frag)} bytes")
+        plaintext = len(frag) - sess.overhead
+        if plaintext > 16384:
+            raise CaptureError(f"{what}: encrypted record {i} holds {plaintext} bytes")
+        nonce = b"" if sess.chacha else frag[:8]
+        encrypted.append(EncryptedRecord(ctype, len(frag), plaintext, nonce))
+    if len(encrypted) < 3:
+        raise CaptureError(f"{what}: only {len(encrypted)} encrypted records")
+    first, middle, last = encrypted[0], encrypted[1:-1], encrypted[-1]
+    if (first.ctype, first.plaintext) != (CT_HANDSHAKE, 16):
+        raise CaptureError(f"{what}: first encrypted record is not a 16-byte Finished")
+    if (last.ctype, last.plaintext) != (CT_ALERT, 2):
+        raise CaptureError(f"{what}: last record is not a 2-byte alert (close_notify)")
+    if any(r.ctype != CT_APPLICATION_DATA for r in middle):
+        raise CaptureError(f"{what}: records between Finished and the alert "
+                           "are not all application data")
+    total = sum(r.plaintext for r in middle)
+    if total != len(sent_by(sender)):
+        raise CaptureError(f"{what}: {total} application-data bytes, "
+                           f"expected {len(sent_by(sender))}")
+    return DirectionReport(what, len(data), messages, ccs + 1, encrypted)
+
+
+def parse_keylog(text: str, what: str) -> list[tuple[str, str]]:
+    """(client_random hex, master secret hex) from an NSS key log."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split()
+        if len(fields) != 3 or fields[0] != "CLIENT_RANDOM":
+            raise CaptureError(f"{what}: unexpected key log line {line!r}")
+        if len(fields[1]) != 64 or len(fields[2]) != 96:
+            raise CaptureError(f"{what}: bad CLIENT_RANDOM line lengths")
+        bytes.fromhex(fields[1] + fields[2])
+        out.append((fields[1].lower(), fields[2].lower()))
+    return out
+
+
+def hello_fields(msg: Message) -> tuple[bytes, int | None]:
+    """(random, cipher suite) of a ClientHello or ServerHello body."""
+    body = msg.body
+    random = body[2:34]
+    if msg.type != 2:
+        return random, None
+    sid_len = body[34]
+    suite = int.from_bytes(body[35 + sid_len : 37 + sid_len], "big")
+    return random, suite
+
+
+def check_session(sess: Session, c2s: bytes, s2c: bytes, keylog: str,
+                  server_keylog: str | None = None,
+                  shape: bool = True) -> tuple[DirectionReport, DirectionReport]:
+    c = check_direction(sess, c2s, "client", f"{sess.name}.c2s.bin")
+    s = check_direction(sess, s2c, "server", f"{sess.name}.s2c.bin")
+    client_hello, server_hello = c.messages[0], s.messages[0]
+    client_random, _ = hello_fields(client_hello)
+    _, suite = hello_fields(server_hello)
+    if suite != sess.code:
+        raise CaptureError(f"{sess.name}: negotiated suite 0x{suite:04x}, "
+                           f"expected 0x{sess.code:04x}")
+    for msg in (client_hello, server_hello):
+        if 23 not in msg.extensions:
+            raise CaptureError(f"{sess.name}: {msg.name} lacks extended_master_secret")
+    lines = parse_keylog(keylog, f"{sess.name}.keylog")
+    if len(lines) != 1:
+        raise CaptureError(f"{sess.name}.keylog: {len(lines)} CLIENT_RANDOM lines")
+    if lines[0][0] != client_random.hex():
+        raise CaptureError(f"{sess.name}.keylog: client random does not match "
+                           "the ClientHello")
+    if server_keylog is not None and parse_keylog(server_keylog, "server key log") != lines:
+        raise CaptureError(f"{sess.name}: client and server key logs differ")
+    if shape:
+        # What the conversation is meant to produce; checked so that a run in
+        # which the programs happened to read their input differently is
+        # rerun rather than kept.
+        if not any(r.plaintext == 1 for r in c.encrypted[1:-1]):
+            raise CaptureError(f"{sess.name}: no 1-byte application-data record "
+                               "from the client")
+        if not any(r.plaintext == 16384 for r in s.encrypted[1:-1]):
+            raise CaptureError(f"{sess.name}: no full 16384-byte record "
+                               "from the server")
+    return c, s
+
+
+def print_session(sess: Session, reports: tuple[DirectionReport, DirectionReport]) -> None:
+    print(f"   {sess.suite} (0x{sess.code:04x}), {sess.cert} certificate, "
+          "extended_master_secret negotiated")
+    names = {CT_HANDSHAKE: "Finished", CT_ALERT: "alert",
+             CT_APPLICATION_DATA: "data"}
+    for rep in reports:
+        msgs = ", ".join(m.name for m in rep.messages)
+        print(f"   {rep.name}: {rep.size} bytes; {rep.prefix_records} plaintext "
+              f"records ({msgs}, ChangeCipherSpec); "
+              f"{len(rep.encrypted)} encrypted records:")
+        print("       " + ", ".join(f"{names[r.ctype]} {r.plaintext}" for r in rep.encrypted))
+        if rep.encrypted[0].explicit_nonce:
+            nonces = [int.from_bytes(r.explicit_nonce, "big") for r in rep.encrypted]
+            steps = {b - a for a, b in zip(nonces, nonces[1:])}
+            print(f"       first explicit nonce {rep.encrypted[0].explicit_nonce.hex()}, "
+                  f"steps between records: {sorted(steps)}")
+
+
+def find_session(name: str) -> Session:
+    for sess in SESSIONS:
+        if sess.name == name:
+            return sess
+    raise CaptureError(f"unknown session {name}")
+
+
+def check_session_dir(d: Path) -> int:
+    status = 0
+    keylogs = sorted(d.glob("*.keylog"))
+    if not keylogs:
+        print(f"FAIL no .keylog files in {d}")
+        return 1
+    for keylog in keylogs:
+        name = keylog.name[: -len(".keylog")]
+        print(f"== {name}")
+        try:
+            sess = find_session(name)
+            c2s = (d / f"{name}.c2s.bin").read_bytes()
+            s2c = (d / f"{name}.s2c.bin").read_bytes()
+            print_session(sess, check_session(sess, c2s, s2c, keylog.read_text()))
+        except (CaptureError, OSError) as e:
+            print(f"FAIL {name}: {e}")
+            status = 1
+    return status
+
+
+def capture_sessions(selected: list[Session], out_dir: Path) -> int:
+    failures = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="keel-sessions-") as tmp:
+        work = Path(tmp)
+        pki_dir = work / "pki"
+        pki_dir.mkdir()
+        pki = make_pki(pki_dir)
+        for sess in selected:
+            print(f"== {sess.name}: openssl s_client -> s_server, {sess.suite}",
+                  flush=True)
+            started = time.monotonic()
+            for attempt in range(1, SESSION_ATTEMPTS + 1):
+                try:
+                    c2s, s2c, keylog, server_keylog = run_session(
+                        sess, pki, work / f"{sess.name}.{attempt}")
+                    reports = check_session(sess, c2s, s2c, keylog, server_keylog)
+                except CaptureError as e:
+                    print(f"   attempt {attempt} failed: {e}", flush=True)
+                    continue
+                # Checked; only now replace the files.
+                (out_dir / f"{sess.name}.c2s.bin").write_bytes(c2s)
+                (out_dir / f"{sess.name}.s2c.bin").write_bytes(s2c)
+                (out_dir / f"{sess.name}.keylog").write_text(keylog)
+                print_session(sess, reports)
+                print(f"   ok in {time.monotonic() - started:.1f}s "
+                      f"(attempt {attempt})", flush=True)
+                break
+            else:
+                print(f"FAIL {sess.name}", flush=True)
+                failures.append(sess.name)
+    if failures:
+        print(f"{len(failures)} session(s) failed: {', '.join(failures)}")
+        return 1
+    print(f"all {len(selected)} sessions ok")
+    return 0
+
+
+# --------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", nargs="+", metavar="NAME", help="captures to run")
-    ap.add_argument("--out", type=Path, default=HERE, help="output directory")
+    ap.add_argument("--only", nargs="+", metavar="NAME",
+                    help="captures (or, with --sessions, sessions) to run")
+    ap.add_argument("--out", type=Path, metavar="DIR",
+                    help=f"output directory (default {CAPTURES_OUT.relative_to(REPO)}, "
+                    f"or {SESSIONS_OUT.relative_to(REPO)} with --sessions)")
     ap.add_argument("--check", nargs="+", type=Path, metavar="FILE",
-                    help="only check existing capture files")
-    ap.add_argument("--list", action="store_true", help="list capture names")
+                    help="only check existing handshake capture files")
+    ap.add_argument("--sessions", action="store_true",
+                    help="capture whole sessions with key logs, for keel-record")
+    ap.add_argument("--check-sessions", nargs="?", type=Path, metavar="DIR",
+                    const=SESSIONS_OUT,
+                    help="only check existing session files (default directory "
+                    f"{SESSIONS_OUT.relative_to(REPO)})")
+    ap.add_argument("--list", action="store_true", help="list capture and session names")
     ap.add_argument("--py-server", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--py-client", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -1058,7 +1513,22 @@ def main() -> int:
     if args.list:
         for cap in CAPTURES:
             print(f"{cap.name}: {cap.description}")
+        for sess in SESSIONS:
+            print(f"{sess.name} (--sessions): openssl s_client -> s_server, "
+                  f"{sess.suite}, {sess.cert} certificate")
         return 0
+    if args.check_sessions:
+        return check_session_dir(args.check_sessions)
+    if args.sessions:
+        chosen = SESSIONS
+        if args.only:
+            unknown = set(args.only) - {s.name for s in SESSIONS}
+            if unknown:
+                ap.error(f"unknown session(s): {', '.join(sorted(unknown))}")
+            chosen = [s for s in SESSIONS if s.name in args.only]
+        return capture_sessions(chosen, args.out or SESSIONS_OUT)
+    if args.out is None:
+        args.out = CAPTURES_OUT
     if args.check:
         status = 0
         for path in args.check:
