@@ -1,0 +1,151 @@
+//! The record layer's errors, each with the alert it sends.
+
+use keel_wire::registry::{AlertDescription, ContentType, ProtocolVersion};
+use snafu::Snafu;
+
+/// Why the record layer refused bytes or refused to protect them.
+///
+/// Errors are sticky: once a [`RecordReader`](crate::RecordReader) or
+/// [`RecordWriter`](crate::RecordWriter) has returned one, it returns the
+/// same error for every later call.
+#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// A record type that is not handshake, alert, change_cipher_spec or
+    /// application_data (RFC 5246 §6: "If a TLS implementation receives an
+    /// unexpected record type, it MUST send an unexpected_message alert").
+    #[snafu(display("unexpected record type {content_type}"))]
+    UnexpectedContentType {
+        /// The type found.
+        content_type: ContentType,
+    },
+    /// A record version that is not acceptable at this point (RFC 5246
+    /// Appendix E.1): any version with major byte 3 before the version is
+    /// negotiated, exactly TLS 1.2 after.
+    #[snafu(display("record version {version} not accepted"))]
+    BadVersion {
+        /// The version found.
+        version: ProtocolVersion,
+    },
+    /// A record longer than the protocol or the negotiated limit allows
+    /// (RFC 5246 §6.2.1, §6.2.3; RFC 8449).
+    #[snafu(display("record of {length} bytes exceeds the limit of {limit}"))]
+    RecordOverflow {
+        /// The length found: of the fragment, or of the plaintext after
+        /// decryption.
+        length: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A zero-length handshake, alert or change_cipher_spec record (RFC 5246
+    /// §6.2.1: "Implementations MUST NOT send zero-length fragments of
+    /// Handshake, Alert, or ChangeCipherSpec content types").
+    #[snafu(display("empty {content_type} record"))]
+    EmptyRecord {
+        /// The record's type.
+        content_type: ContentType,
+    },
+    /// More consecutive empty application-data records than a peer has any
+    /// reason to send: a cheap way to make a receiver spin.
+    #[snafu(display("more than {limit} consecutive empty records"))]
+    TooManyEmptyRecords {
+        /// The limit.
+        limit: usize,
+    },
+    /// An alert record whose plaintext is not exactly one alert (2 bytes).
+    #[snafu(display("alert record of {length} bytes"))]
+    AlertLength {
+        /// The plaintext length.
+        length: usize,
+    },
+    /// A change_cipher_spec record that is not the single byte 1.
+    #[snafu(display("malformed change_cipher_spec record"))]
+    BadChangeCipherSpec,
+    /// A protected record failed authentication: tampered, truncated,
+    /// replayed, reordered, or sealed under another key (RFC 5246 §6.2.3.3).
+    /// Nothing of the record is released.
+    #[snafu(display("record failed authentication"))]
+    BadRecordMac,
+    /// A non-handshake record arrived while a handshake message split across
+    /// records was incomplete, or a key change came in the middle of one.
+    #[snafu(display("{content_type} record inside a fragmented handshake message"))]
+    InterleavedHandshake {
+        /// The type of the record that interrupted.
+        content_type: ContentType,
+    },
+    /// A handshake message larger than this endpoint accepts.
+    #[snafu(display("handshake message of {length} bytes exceeds the limit of {limit}"))]
+    HandshakeTooLarge {
+        /// The declared message length.
+        length: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// Application data in a record that is not protected. TLS 1.2 never
+    /// sends application data before the first ChangeCipherSpec.
+    #[snafu(display("unprotected application data"))]
+    UnprotectedApplicationData,
+    /// The 64-bit sequence number is exhausted; keel never lets it wrap,
+    /// because a wrapped number reuses a nonce (RFC 5246 §6.1).
+    #[snafu(display("sequence number exhausted"))]
+    SequenceExhausted,
+    /// This key has protected as many records as is safe (see
+    /// [`AeadAlgorithm::record_limit`](crate::AeadAlgorithm::record_limit)).
+    /// TLS 1.2 cannot rekey, so the connection must be closed; the last
+    /// sequence number is kept for that closing alert.
+    #[snafu(display("key usage limit of {limit} records reached"))]
+    KeyLimitReached {
+        /// The record limit of the key.
+        limit: u64,
+    },
+    /// Key or IV material of the wrong length for the algorithm: a bug in
+    /// the caller, not in the peer.
+    #[snafu(display("{what} must be {expected} bytes, got {actual}"))]
+    BadKeyMaterial {
+        /// Which input was wrong.
+        what: &'static str,
+        /// The length the algorithm needs.
+        expected: usize,
+        /// The length given.
+        actual: usize,
+    },
+    /// The cipher library refused an operation that cannot fail on valid
+    /// input (aws-lc-rs reports no reason).
+    #[snafu(display("the AEAD implementation failed"))]
+    CipherFailure,
+    /// A caller-supplied buffer is too small for the record being sealed.
+    #[snafu(display("buffer of {actual} bytes, {needed} needed"))]
+    BufferTooSmall {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes available.
+        actual: usize,
+    },
+}
+
+impl RecordError {
+    /// The fatal alert this error sends to the peer (RFC 5246 §7.2.2).
+    #[must_use]
+    pub fn alert(&self) -> AlertDescription {
+        match self {
+            Self::UnexpectedContentType { .. }
+            | Self::InterleavedHandshake { .. }
+            | Self::TooManyEmptyRecords { .. }
+            | Self::UnprotectedApplicationData => AlertDescription::UNEXPECTED_MESSAGE,
+            Self::BadVersion { .. } => AlertDescription::PROTOCOL_VERSION,
+            Self::RecordOverflow { .. } => AlertDescription::RECORD_OVERFLOW,
+            Self::EmptyRecord { .. } | Self::AlertLength { .. } | Self::BadChangeCipherSpec => {
+                AlertDescription::DECODE_ERROR
+            }
+            Self::BadRecordMac => AlertDescription::BAD_RECORD_MAC,
+            Self::HandshakeTooLarge { .. } => AlertDescription::ILLEGAL_PARAMETER,
+            // Local conditions: the peer did nothing wrong, but the
+            // connection cannot go on.
+            Self::SequenceExhausted
+            | Self::KeyLimitReached { .. }
+            | Self::BadKeyMaterial { .. }
+            | Self::CipherFailure
+            | Self::BufferTooSmall { .. } => AlertDescription::INTERNAL_ERROR,
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The buffered send side: messages and data in, records out.
+
+use keel_wire::Alert;
+use keel_wire::registry::{ContentType, ProtocolVersion};
+
+use crate::aead::{RecordSealer, TAG_LEN};
+use crate::error::RecordError;
+use crate::limits::{HEADER_LEN, MAX_PLAINTEXT, MIN_RECORD_SIZE_LIMIT};
+
+/// The record version keel writes, on every record. RFC 5246 Appendix E.1
+/// lets a client use `{03,01}` on its first records for the sake of servers
+/// that choke on newer versions; keel speaks only to TLS 1.2 servers.
+pub const RECORD_VERSION: ProtocolVersion = ProtocolVersion::TLS_V1_2;
+
+/// The send half of the record layer, buffered: frames handshake messages,
+/// ChangeCipherSpec, alerts and application data into records of at most
+/// the fragment limit, sealed once a sealer is installed, appended to a
+/// caller's `Vec`. Errors are sticky; a failed write leaves the caller's
+/// buffer as it was.
+#[derive(Debug)]
+pub struct RecordWriter {
+    sealer: Option<RecordSealer>,
+    max_fragment: usize,
+    failed: Option<RecordError>,
+}
+
+impl Default for RecordWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RecordWriter {
+    /// A writer for a new connection: plaintext records of up to 2^14 bytes.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            sealer: None,
+            max_fragment: MAX_PLAINTEXT,
+            failed: None,
+        }
+    }
+
+    /// Seal every later record with `sealer` (after sending ChangeCipherSpec).
+    pub fn install_sealer(&mut self, sealer: RecordSealer) {
+        self.sealer = Some(sealer);
+    }
+
+    /// Whether records are being sealed.
+    #[must_use]
+    pub fn is_protected(&self) -> bool {
+        self.sealer.is_some()
+    }
+
+    /// The sealer, for callers that seal in their own buffers.
+    #[must_use]
+    pub fn sealer(&self) -> Option<&RecordSealer> {
+        self.sealer.as_ref()
+    }
+
+    /// Limit each record's plaintext to `limit` bytes: the peer's RFC 8449
+    /// record_size_limit (in TLS 1.2 it counts plaintext only). Clamped to
+    /// 64..=2^14.
+    pub fn set_max_fragment(&mut self, limit: usize) {
+        self.max_fragment = limit.clamp(MIN_RECORD_SIZE_LIMIT, MAX_PLAINTEXT);
+    }
+
+    /// The plaintext limit per record.
+    #[must_use]
+    pub fn max_fragment(&self) -> usize {
+        self.max_fragment
+    }
+
+    /// Frames one encoded handshake message (header included), split over
+    /// as many records as it needs.
+    pub fn write_handshake(
+        &mut self,
+        message: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), RecordError> {
+        self.write(ContentType::HANDSHAKE, message, out)
+    }
+
+    /// Writes a ChangeCipherSpec record. The caller installs the new sealer
+    /// afterwards: this record itself goes out under the old state.
+    pub fn write_change_cipher_spec(&mut self, out: &mut Vec<u8>) -> Result<(), RecordError> {
+        self.write(ContentType::CHANGE_CIPHER_SPEC, &[1], out)
+    }
+
+    /// Writes one alert.
+    pub fn write_alert(&mut self, alert: Alert, out: &mut Vec<u8>) -> Result<(), RecordError> {
+        // RFC 5246 §7.2: level, then description.
+        self.write(
+            ContentType::ALERT,
+            &[alert.level.get(), alert.description.get()],
+            out,
+        )
+    }
+
+    /// Writes application data as sealed records of at most the fragment
+    /// limit. Refused before a sealer is installed: TLS 1.2 has no
+    /// unprotected application data.
+    pub fn write_application_data(
+        &mut self,
+        data: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), RecordError> {
+        if self.sealer.is_none() {
+            return Err(RecordError::UnprotectedApplicationData);
+        }
+        self.write(ContentType::APPLICATION_DATA, data, out)
+    }
+
+    /// Seals `plaintext_len` bytes already placed at
+    /// `buf[sealer.prefix_len()..]` into a record in `buf` (see
+    /// [`RecordSealer::seal_in_place`]); for callers that want no copy at
+    /// all. Respects the fragment limit.
+    pub fn seal_in_place(
+        &mut self,
+        content_type: ContentType,
+        buf: &mut [u8],
+        plaintext_len: usize,
+    ) -> Result<usize, RecordError> {
+        self.check_failed()?;
+        if plaintext_len > self.max_fragment {
+            return Err(RecordError::RecordOverflow {
+                length: plaintext_len,
+                limit: self.max_fragment,
+            });
+        }
+        let Some(sealer) = self.sealer.as_mut() else {
+            return Err(RecordError::UnprotectedApplicationData);
+        };
+        let result = sealer.seal_in_place(content_type, RECORD_VERSION, buf, plaintext_len);
+        result.map_err(|err| self.fail(err))
+    }
+
+    fn write(
+        &mut self,
+        content_type: ContentType,
+        data: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), RecordError> {
+        self.check_failed()?;
+        let original_len = out.len();
+        let overhead = self
+            .sealer
+            .as_ref()
+            .map_or(HEADER_LEN, RecordSealer::overhead);
+        let records = data.len().div_ceil(self.max_fragment);
+        out.reserve(data.len() + records * overhead);
+        for chunk in data.chunks(self.max_fragment) {
+            if let Err(err) = self.write_record(content_type, chunk, out) {
+                // Nothing half-written reaches the caller.
+                out.truncate(original_len);
+                return Err(self.fail(err));
+            }
+        }
+        Ok(())
+    }
+
+    fn write_record(
+        &mut self,
+        content_type: ContentType,
+        chunk: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), RecordError> {
+        let start = out.len();
+        match self.sealer.as_mut() {
+            Some(sealer) => {
+                out.resize(start + sealer.prefix_len(), 0);
+                out.extend_from_slice(chunk);
+                out.resize(out.len() + TAG_LEN, 0);
+                let record = out.get_mut(start..).unwrap_or_default();
+                sealer.seal_in_place(content_type, RECORD_VERSION, record, chunk.len())?;
+            }
+            None => {
+                // chunk.len() <= max_fragment <= 2^14.
+                let length =
+                    u16::try_from(chunk.len()).map_err(|_| RecordError::RecordOverflow {
+                        length: chunk.len(),
+                        limit: self.max_fragment,
+                    })?;
+                let header = keel_wire::framing::RecordHeader {
+                    content_type,
+                    version: RECORD_VERSION,
+                    length,
+                };
+                out.extend_from_slice(&header.to_bytes());
+                out.extend_from_slice(chunk);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_failed(&self) -> Result<(), RecordError> {
+        self.failed.clone().map_or(Ok(()), Err)
+    }
+
+    fn fail(&mut self, err: RecordError) -> RecordError {
+        self.failed = Some(err.clone());
+        err
+    }
+}

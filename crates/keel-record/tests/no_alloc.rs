@@ -1,0 +1,99 @@
+//! Zero heap allocations per record in steady state, both directions, at
+//! both levels of the API, counted by dhat as the global allocator. One test
+//! in this binary on purpose: dhat counts for the whole process.
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use keel_record::{Incoming, RecordOpener, RecordSealer};
+use keel_wire::registry::{ContentType, ProtocolVersion};
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+const RECORDS: usize = 200;
+
+fn allocations() -> u64 {
+    dhat::HeapStats::get().total_blocks
+}
+
+#[test]
+fn records_are_sealed_and_opened_without_allocating() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let plaintext = vec![0x61u8; 16 * 1024];
+
+    for algorithm in ALGORITHMS {
+        // Buffered level: writer into a reused Vec, reader fed that Vec.
+        let (mut writer, mut reader) = protected_pair(algorithm);
+        let mut wire = Vec::new();
+        let mut received = 0usize;
+        let mut round = |writer: &mut keel_record::RecordWriter,
+                         reader: &mut keel_record::RecordReader| {
+            wire.clear();
+            writer
+                .write_application_data(&plaintext, &mut wire)
+                .unwrap();
+            reader.feed(&wire);
+            while let Some(item) = reader.next_incoming().unwrap() {
+                let Incoming::ApplicationData(data) = item else {
+                    panic!("{item:?}")
+                };
+                received += data.len();
+            }
+        };
+        // Warm up: buffers grow to their working size.
+        for _ in 0..3 {
+            round(&mut writer, &mut reader);
+        }
+        let before = allocations();
+        for _ in 0..RECORDS {
+            round(&mut writer, &mut reader);
+        }
+        assert_eq!(
+            allocations() - before,
+            0,
+            "{algorithm:?}: buffered path allocated"
+        );
+        assert_eq!(received, (RECORDS + 3) * plaintext.len());
+
+        // In-place level: one caller buffer, sealed and opened in place.
+        let keys = keys(algorithm);
+        let mut sealer = RecordSealer::new(&keys).unwrap();
+        let mut opener = RecordOpener::new(&keys).unwrap();
+        let mut buf = vec![0u8; plaintext.len() + sealer.overhead()];
+        let before = allocations();
+        for _ in 0..RECORDS {
+            let prefix = sealer.prefix_len();
+            buf[prefix..prefix + plaintext.len()].copy_from_slice(&plaintext);
+            let len = sealer
+                .seal_in_place(
+                    ContentType::APPLICATION_DATA,
+                    ProtocolVersion::TLS_V1_2,
+                    &mut buf,
+                    plaintext.len(),
+                )
+                .unwrap();
+            let opened = opener
+                .open_in_place(
+                    ContentType::APPLICATION_DATA,
+                    ProtocolVersion::TLS_V1_2,
+                    &mut buf[5..len],
+                )
+                .unwrap();
+            assert_eq!(opened.len(), plaintext.len());
+        }
+        assert_eq!(
+            allocations() - before,
+            0,
+            "{algorithm:?}: in-place path allocated"
+        );
+    }
+}
