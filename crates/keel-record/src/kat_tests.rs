@@ -104,7 +104,7 @@ fn first_message(stream: &[u8]) -> HandshakeMessage {
 }
 
 /// What one direction carried after its ChangeCipherSpec.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Protected {
     finished_len: usize,
     data: Vec<usize>,
@@ -113,12 +113,13 @@ struct Protected {
 
 /// Reads a whole direction through the buffered reader, switching to the
 /// given keys at the ChangeCipherSpec, as a connection would.
-fn read_direction(stream: &[u8], keys: &TrafficKeys) -> (Vec<HandshakeType>, Protected) {
+fn read_direction(
+    stream: &[u8],
+    keys: &TrafficKeys,
+    piece: usize,
+) -> (Vec<HandshakeType>, Protected) {
     let mut reader = RecordReader::new();
-    // Feed in odd-sized pieces, as a socket would deliver them.
-    for piece in stream.chunks(1000) {
-        reader.feed(piece);
-    }
+    let mut pieces = stream.chunks(piece);
     let mut plain = Vec::new();
     let mut protected = Protected {
         finished_len: 0,
@@ -126,7 +127,17 @@ fn read_direction(stream: &[u8], keys: &TrafficKeys) -> (Vec<HandshakeType>, Pro
         alert: None,
     };
     let mut after_ccs = false;
-    while let Some(item) = reader.next_incoming().unwrap() {
+    loop {
+        let Some(item) = reader.next_incoming().unwrap() else {
+            // Need more bytes: deliver the next piece, as a socket would.
+            match pieces.next() {
+                Some(piece) => {
+                    reader.feed(piece);
+                    continue;
+                }
+                None => break,
+            }
+        };
         match item {
             Incoming::Handshake(m) if !after_ccs => {
                 plain.push(HandshakeMessage::decode(m).unwrap().handshake_type());
@@ -225,7 +236,10 @@ fn openssl_sessions_decrypt_with_the_record_layer() {
             session.suite
         );
 
-        let (plain, protected) = read_direction(&session.c2s, &client);
+        // Odd-sized pieces, and one byte at a time, must read the same.
+        let one_byte = read_direction(&session.c2s, &client, 1);
+        let (plain, protected) = read_direction(&session.c2s, &client, 1000);
+        assert_eq!(one_byte, (plain.clone(), protected.clone()), "{name}");
         assert_eq!(plain, [T::CLIENT_HELLO, T::CLIENT_KEY_EXCHANGE], "{name}");
         assert_eq!(
             protected,
@@ -237,7 +251,9 @@ fn openssl_sessions_decrypt_with_the_record_layer() {
             "{name} client to server"
         );
 
-        let (plain, protected) = read_direction(&session.s2c, &server);
+        let one_byte = read_direction(&session.s2c, &server, 1);
+        let (plain, protected) = read_direction(&session.s2c, &server, 1337);
+        assert_eq!(one_byte, (plain.clone(), protected.clone()), "{name}");
         assert_eq!(
             plain,
             [
