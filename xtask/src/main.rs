@@ -45,6 +45,8 @@ enum Command {
     Test,
     /// The crate layering check alone.
     Layering,
+    /// The x509-limbo harness alone.
+    Limbo,
     /// Print the usage text.
     Help,
 }
@@ -59,6 +61,7 @@ impl Command {
         let command = match first.as_str() {
             "test" => Self::Test,
             "layering" => Self::Layering,
+            "limbo" => Self::Limbo,
             "help" | "-h" | "--help" => Self::Help,
             other => {
                 return Err(Error::Usage {
@@ -82,6 +85,7 @@ fn run(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Test => test_suite::run(&Workspace::locate()?),
+        Command::Limbo => test_suite::limbo(&Workspace::locate()?),
         Command::Layering => {
             let checked = layering::check_workspace(&Workspace::locate()?)?;
             println!("xtask layering: ok ({checked} workspace crates follow the dependency rule)");
@@ -99,6 +103,7 @@ fn help_text() -> String {
          Commands:\n  \
            test       Run everything CI gates on, in order, stopping at the first failure\n  \
            layering   Check that workspace crates depend on each other only as DESIGN.md allows\n  \
+           limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \
            help       Print this text (also -h, --help)\n\
          \n\
          Steps of `cargo xtask test`:\n",
@@ -121,6 +126,7 @@ mod tests {
     fn subcommands_parse() {
         assert_eq!(parse(&["test"]).unwrap(), Command::Test);
         assert_eq!(parse(&["layering"]).unwrap(), Command::Layering);
+        assert_eq!(parse(&["limbo"]).unwrap(), Command::Limbo);
         assert_eq!(parse(&["--help"]).unwrap(), Command::Help);
         assert_eq!(parse(&["-h"]).unwrap(), Command::Help);
     }
@@ -140,7 +146,7 @@ mod tests {
     #[test]
     fn help_lists_every_subcommand_and_step() {
         let help = help_text();
-        for word in ["test", "layering", "help"] {
+        for word in ["test", "layering", "limbo", "help"] {
             assert!(help.contains(word), "help misses {word}");
         }
         for step in test_suite::STEPS {

@@ -39,6 +39,11 @@ pub(crate) const STEPS: &[Step] = &[
         run: clippy,
     },
     Step {
+        name: "limbo",
+        about: "x509-limbo cases through keel-pki; fails on any unexpected verdict",
+        run: limbo,
+    },
+    Step {
         name: "tests",
         about: "cargo nextest run --workspace (cargo test --workspace without nextest)",
         run: tests,
@@ -131,6 +136,23 @@ fn tests(workspace: &Workspace) -> Result<(), Error> {
         println!("xtask: cargo-nextest is not installed; running cargo test instead");
         workspace.cargo(&["test", "--workspace"]).run()
     }
+}
+
+/// The x509-limbo harness, a test in keel-pki, run alone so that its
+/// summary line and every case that did not pass are shown.
+pub(crate) fn limbo(workspace: &Workspace) -> Result<(), Error> {
+    workspace
+        .cargo(&[
+            "test",
+            "--quiet",
+            "-p",
+            "keel-pki",
+            "--test",
+            "limbo",
+            "--",
+            "--nocapture",
+        ])
+        .run()
 }
 
 fn doctests(workspace: &Workspace) -> Result<(), Error> {

@@ -1,0 +1,140 @@
+//! Checking a peer's TLS 1.2 handshake signature (ServerKeyExchange,
+//! CertificateVerify) with the public key of its leaf certificate.
+//!
+//! RFC 5246 §7.4.1.4.1 and RFC 8422 §5.1.3: in TLS 1.2 an ECDSA scheme names
+//! the hash only, so the curve comes from the certificate's key: a P-256
+//! key may sign with SHA-384 (`ecdsa_secp384r1_sha384`) and a P-384 key
+//! with SHA-256. RSA schemes are PKCS#1 v1.5 or RSA-PSS with an
+//! rsaEncryption key ("rsae", RFC 8446 §4.2.3), both with SHA-256, SHA-384
+//! or SHA-512. SHA-1, MD5, SHA-224 and DSA are refused (RFC 9155).
+
+use aws_lc_rs::signature::{self as lc, UnparsedPublicKey, VerificationAlgorithm};
+use keel_wire::registry::SignatureScheme;
+use rustls_pki_types::CertificateDer;
+use x509_parser::public_key::PublicKey;
+
+use crate::load_error::{
+    BadPeerKeySnafu, SchemeDoesNotFitKeySnafu, SignError, UnsupportedSignatureSchemeSnafu,
+};
+use crate::signing::PublicKeyType;
+
+/// The schemes keel accepts in a peer's signature, in the order keel lists
+/// them in its `signature_algorithms` extension (RFC 5246 §7.4.1.4.1) and
+/// CertificateRequest.
+#[must_use]
+pub fn supported_verify_schemes() -> &'static [SignatureScheme] {
+    SUPPORTED_VERIFY_SCHEMES
+}
+
+/// Verifies `signature` over `message` with the public key of `leaf` under
+/// `scheme`.
+///
+/// `leaf` is the peer's end-entity certificate, already validated.
+///
+/// # Errors
+///
+/// - [`SignError::UnsupportedSignatureScheme`]: `scheme` is not one of
+///   [`supported_verify_schemes`].
+/// - [`SignError::BadPeerKey`]: the certificate does not parse, or its key
+///   is of a type or size keel does not verify with (RSA outside 2048 to
+///   8192 bits, DSA, other curves).
+/// - [`SignError::SchemeDoesNotFitKey`]: the scheme is for another key type.
+/// - [`SignError::BadSignature`]: the signature does not verify.
+pub fn verify_signature(
+    leaf: &CertificateDer<'_>,
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignError> {
+    if !SUPPORTED_VERIFY_SCHEMES.contains(&scheme) {
+        return UnsupportedSignatureSchemeSnafu { scheme }.fail();
+    }
+    let certificate = match x509_parser::parse_x509_certificate(leaf) {
+        Ok((_, certificate)) => certificate,
+        Err(error) => {
+            return BadPeerKeySnafu {
+                detail: format!("the certificate does not parse: {error}"),
+            }
+            .fail();
+        }
+    };
+    let spki = certificate.public_key();
+    let key_type = PublicKeyType::of_spki(spki).map_err(|kind| SignError::BadPeerKey {
+        detail: format!("keel does not verify signatures made with {kind} keys"),
+    })?;
+    let Some(algorithm) = verification_algorithm(key_type, scheme) else {
+        return SchemeDoesNotFitKeySnafu {
+            scheme,
+            key: key_type.name(),
+        }
+        .fail();
+    };
+    if key_type == PublicKeyType::Rsa {
+        check_rsa_size(spki.parsed())?;
+    }
+    UnparsedPublicKey::new(algorithm, &spki.subject_public_key.data)
+        .verify(message, signature)
+        .map_err(|_| SignError::BadSignature { scheme })
+}
+
+const SUPPORTED_VERIFY_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::ECDSA_SECP256R1_SHA256,
+    SignatureScheme::ECDSA_SECP384R1_SHA384,
+    SignatureScheme::ECDSA_SECP521R1_SHA512,
+    SignatureScheme::ED25519,
+    SignatureScheme::RSA_PSS_RSAE_SHA256,
+    SignatureScheme::RSA_PSS_RSAE_SHA384,
+    SignatureScheme::RSA_PSS_RSAE_SHA512,
+    SignatureScheme::RSA_PKCS1_SHA256,
+    SignatureScheme::RSA_PKCS1_SHA384,
+    SignatureScheme::RSA_PKCS1_SHA512,
+];
+
+/// The aws-lc-rs algorithm for a key type and scheme, or `None` when the
+/// scheme is not for that key type. Every scheme of
+/// [`SUPPORTED_VERIFY_SCHEMES`] has an entry for at least one key type.
+fn verification_algorithm(
+    key: PublicKeyType,
+    scheme: SignatureScheme,
+) -> Option<&'static dyn VerificationAlgorithm> {
+    use PublicKeyType::{EcdsaP256, EcdsaP384, Ed25519, Rsa};
+    Some(match (key, scheme) {
+        (EcdsaP256, SignatureScheme::ECDSA_SECP256R1_SHA256) => &lc::ECDSA_P256_SHA256_ASN1,
+        (EcdsaP256, SignatureScheme::ECDSA_SECP384R1_SHA384) => &lc::ECDSA_P256_SHA384_ASN1,
+        (EcdsaP256, SignatureScheme::ECDSA_SECP521R1_SHA512) => &lc::ECDSA_P256_SHA512_ASN1,
+        (EcdsaP384, SignatureScheme::ECDSA_SECP256R1_SHA256) => &lc::ECDSA_P384_SHA256_ASN1,
+        (EcdsaP384, SignatureScheme::ECDSA_SECP384R1_SHA384) => &lc::ECDSA_P384_SHA384_ASN1,
+        (EcdsaP384, SignatureScheme::ECDSA_SECP521R1_SHA512) => &lc::ECDSA_P384_SHA512_ASN1,
+        (Ed25519, SignatureScheme::ED25519) => &lc::ED25519,
+        (Rsa, SignatureScheme::RSA_PKCS1_SHA256) => &lc::RSA_PKCS1_2048_8192_SHA256,
+        (Rsa, SignatureScheme::RSA_PKCS1_SHA384) => &lc::RSA_PKCS1_2048_8192_SHA384,
+        (Rsa, SignatureScheme::RSA_PKCS1_SHA512) => &lc::RSA_PKCS1_2048_8192_SHA512,
+        // RSA-PSS with the salt as long as the hash (RFC 8446 §4.2.3).
+        (Rsa, SignatureScheme::RSA_PSS_RSAE_SHA256) => &lc::RSA_PSS_2048_8192_SHA256,
+        (Rsa, SignatureScheme::RSA_PSS_RSAE_SHA384) => &lc::RSA_PSS_2048_8192_SHA384,
+        (Rsa, SignatureScheme::RSA_PSS_RSAE_SHA512) => &lc::RSA_PSS_2048_8192_SHA512,
+        _ => return None,
+    })
+}
+
+/// aws-lc-rs refuses RSA keys outside 2048..=8192 bits too, but as a failed
+/// verification; checking first names the real problem.
+fn check_rsa_size<E>(key: Result<PublicKey<'_>, E>) -> Result<(), SignError> {
+    let bits = match key {
+        Ok(PublicKey::RSA(rsa)) => rsa.key_size(),
+        _ => {
+            return BadPeerKeySnafu {
+                detail: "its RSA public key is malformed",
+            }
+            .fail();
+        }
+    };
+    if (2048..=8192).contains(&bits) {
+        Ok(())
+    } else {
+        BadPeerKeySnafu {
+            detail: format!("its RSA key has {bits} bits; keel accepts 2048 to 8192"),
+        }
+        .fail()
+    }
+}

@@ -1,0 +1,261 @@
+//! The roots a side trusts to issue its peer's certificate.
+
+use core::fmt;
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::{CertificateDer, TrustAnchor};
+
+use crate::load::{load_certificates, looks_like_pem, parse_certificate, pem_blocks, read_file};
+use crate::load_error::{
+    EmptyTrustStoreSnafu, LoadError, PrivateKeyInTrustStoreSnafu, SystemTrustStoreNotFoundSnafu,
+};
+
+/// A set of trust anchors (root CAs) for validating a peer's certificate
+/// chain.
+///
+/// Build one from the Mozilla roots shipped with keel
+/// ([`TrustStore::webpki_roots`]), from your own roots in PEM or DER
+/// ([`TrustStore::from_pem`], [`TrustStore::from_der_certificates`]), or
+/// from the operating system's CA bundle ([`TrustStore::from_system`]).
+/// Loading only checks that each root parses; whether a root is a valid CA
+/// for a chain is decided when a chain is validated.
+///
+/// A trust store holds certificates only: PEM that contains a private key
+/// is refused, and so is a store that would be empty. Adding a root that is
+/// already present has no effect.
+#[derive(Clone)]
+pub struct TrustStore {
+    /// The anchors, in the order they were added, as rustls-webpki takes
+    /// them.
+    anchors: Vec<TrustAnchor<'static>>,
+    /// `certificates[i]` is the certificate `anchors[i]` was made from,
+    /// when keel has it: roots given by the user and read from the system
+    /// have it, the compiled-in Mozilla roots do not. The two vectors
+    /// always have the same length; only [`TrustStore::push`] grows them.
+    certificates: Vec<Option<CertificateDer<'static>>>,
+}
+
+impl TrustStore {
+    /// The Mozilla root program's CAs, as compiled into the `webpki-roots`
+    /// crate. These anchors carry no certificate, so the validator's extra
+    /// checks on user-supplied roots do not apply to them.
+    #[must_use]
+    pub fn webpki_roots() -> Self {
+        let mut store = Self::empty();
+        for anchor in webpki_roots::TLS_SERVER_ROOTS {
+            store.push(anchor.clone(), None);
+        }
+        store
+    }
+
+    /// Trust store from PEM (every `CERTIFICATE` block) or from one DER
+    /// certificate.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::PrivateKeyInTrustStore`] when the PEM holds a private
+    /// key, [`LoadError::EmptyTrustStore`] when it holds no certificate,
+    /// and the errors of [`load_certificates`](crate::load_certificates)
+    /// and [`TrustStore::add_der`].
+    pub fn from_pem(pem: &[u8]) -> Result<Self, LoadError> {
+        let mut store = Self::empty();
+        store.add_pem(pem)?;
+        Ok(store)
+    }
+
+    /// Trust store from DER certificates.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::EmptyTrustStore`] when there is none, and the errors of
+    /// [`TrustStore::add_der`], naming the certificate's position.
+    pub fn from_der_certificates<'a>(
+        certificates: impl IntoIterator<Item = CertificateDer<'a>>,
+    ) -> Result<Self, LoadError> {
+        let mut store = Self::empty();
+        for (index, certificate) in certificates.into_iter().enumerate() {
+            let (anchor, certificate) = make_anchor(index, &certificate)?;
+            store.push(anchor, Some(certificate));
+        }
+        if store.is_empty() {
+            return EmptyTrustStoreSnafu.fail();
+        }
+        Ok(store)
+    }
+
+    /// Trust store from the operating system's CA bundle: the first of the
+    /// usual bundle files that exists, such as
+    /// `/etc/ssl/certs/ca-certificates.crt` on Debian and Ubuntu,
+    /// `/etc/pki/tls/certs/ca-bundle.crt` on Fedora and RHEL,
+    /// `/etc/ssl/ca-bundle.pem` on openSUSE or `/etc/ssl/cert.pem` on
+    /// Alpine and the BSDs.
+    ///
+    /// This reads a file, which is IO: it is a convenience for programs
+    /// that want the system's roots, and nothing else in keel calls it. It
+    /// reads no environment variable; a program that honours
+    /// `SSL_CERT_FILE` reads that file itself and calls
+    /// [`TrustStore::from_pem`].
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::SystemTrustStoreNotFound`] when no bundle exists,
+    /// [`LoadError::Io`] when the bundle exists but cannot be read, and the
+    /// errors of [`TrustStore::from_pem`].
+    pub fn from_system() -> Result<Self, LoadError> {
+        Self::from_first_bundle(SYSTEM_CA_BUNDLES)
+    }
+
+    /// Adds every certificate of a PEM input (or one DER certificate) and
+    /// returns how many anchors were new. Nothing is added when an error is
+    /// returned.
+    ///
+    /// # Errors
+    ///
+    /// As [`TrustStore::from_pem`].
+    pub fn add_pem(&mut self, pem: &[u8]) -> Result<usize, LoadError> {
+        if looks_like_pem(pem)
+            && let Some(key) = pem_blocks(pem)?.iter().find(|block| block.is_private_key())
+        {
+            return PrivateKeyInTrustStoreSnafu {
+                line: key.begin_line,
+            }
+            .fail();
+        }
+        let certificates = match load_certificates(pem) {
+            Err(LoadError::NoCertificates) => return EmptyTrustStoreSnafu.fail(),
+            other => other?,
+        };
+        let anchors = certificates
+            .iter()
+            .enumerate()
+            .map(|(index, certificate)| make_anchor(index, certificate))
+            .collect::<Result<Vec<_>, _>>()?;
+        let before = self.len();
+        for (anchor, certificate) in anchors {
+            self.push(anchor, Some(certificate));
+        }
+        Ok(self.len().saturating_sub(before))
+    }
+
+    /// Adds one DER certificate as a trust anchor.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::InvalidCertificate`] when it does not parse as X.509,
+    /// [`LoadError::UnusableTrustAnchor`] when rustls-webpki cannot make an
+    /// anchor of it.
+    pub fn add_der(&mut self, certificate: CertificateDer<'_>) -> Result<(), LoadError> {
+        let (anchor, certificate) = make_anchor(0, &certificate)?;
+        self.push(anchor, Some(certificate));
+        Ok(())
+    }
+
+    /// The number of trust anchors.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// Whether the store holds no anchor (only possible for a store that
+    /// every constructor refused, so never for one you hold).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    /// The anchors, in the form rustls-webpki's path building takes.
+    pub(crate) fn anchors(&self) -> &[TrustAnchor<'static>] {
+        &self.anchors
+    }
+
+    /// The certificates of the anchors that have one (user-supplied and
+    /// system roots), for the validator's checks on the roots themselves.
+    pub(crate) fn anchor_certificates(&self) -> impl Iterator<Item = &CertificateDer<'static>> {
+        self.certificates.iter().flatten()
+    }
+
+    /// The certificate of the first anchor whose subject is `subject`
+    /// (compared as [`TrustAnchor::subject`] holds it: the Name's DER
+    /// content, without the outer SEQUENCE header), if that anchor has one.
+    pub(crate) fn anchor_certificate_for(
+        &self,
+        subject: &[u8],
+    ) -> Option<&CertificateDer<'static>> {
+        self.anchors
+            .iter()
+            .zip(&self.certificates)
+            .find(|(anchor, _)| anchor.subject.as_ref() == subject)
+            .and_then(|(_, certificate)| certificate.as_ref())
+    }
+
+    fn empty() -> Self {
+        Self {
+            anchors: Vec::new(),
+            certificates: Vec::new(),
+        }
+    }
+
+    /// Adds an anchor unless an equal one is present. The only place the
+    /// two vectors grow, which keeps them the same length.
+    fn push(&mut self, anchor: TrustAnchor<'static>, certificate: Option<CertificateDer<'static>>) {
+        if !self.anchors.contains(&anchor) {
+            self.anchors.push(anchor);
+            self.certificates.push(certificate);
+        }
+    }
+
+    fn from_first_bundle(paths: &[&str]) -> Result<Self, LoadError> {
+        for path in paths {
+            let path = Path::new(path);
+            if path.is_file() {
+                return Self::from_pem(&read_file(path)?);
+            }
+        }
+        SystemTrustStoreNotFoundSnafu {
+            tried: paths.iter().map(PathBuf::from).collect::<Vec<_>>(),
+        }
+        .fail()
+    }
+}
+
+/// Checks that `certificate` parses and makes a rustls-webpki anchor of it,
+/// keeping the certificate beside it.
+fn make_anchor(
+    index: usize,
+    certificate: &CertificateDer<'_>,
+) -> Result<(TrustAnchor<'static>, CertificateDer<'static>), LoadError> {
+    parse_certificate(index, certificate)?;
+    let anchor = webpki::anchor_from_trusted_cert(certificate)
+        .map_err(|error| LoadError::UnusableTrustAnchor {
+            index,
+            reason: error.to_string(),
+        })?
+        .to_owned();
+    Ok((anchor, certificate.clone().into_owned()))
+}
+
+impl fmt::Debug for TrustStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TrustStore")
+            .field("anchors", &self.anchors.len())
+            .field("with_certificate", &self.anchor_certificates().count())
+            .finish()
+    }
+}
+
+/// The CA bundle files `TrustStore::from_system` looks for, in order: the
+/// locations the common Unix-like systems keep their PEM bundle in.
+const SYSTEM_CA_BUNDLES: &[&str] = &[
+    // Debian, Ubuntu, Arch, Gentoo, and others using update-ca-certificates.
+    "/etc/ssl/certs/ca-certificates.crt",
+    // Fedora, RHEL and CentOS 7 and later (update-ca-trust).
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    // Fedora and RHEL (the compatibility link).
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    // openSUSE and SLES.
+    "/etc/ssl/ca-bundle.pem",
+    // Alpine, OpenBSD, macOS's OpenSSL-compatible bundle.
+    "/etc/ssl/cert.pem",
+    // FreeBSD.
+    "/usr/local/share/certs/ca-root-nss.crt",
+];

@@ -1,0 +1,338 @@
+//! keel's own checks, run after webpki has found a path and before the path
+//! is accepted. They only ever refuse.
+//!
+//! webpki does not parse a trust anchor as a certificate (an anchor is a
+//! subject and a key to it), so nothing about an anchor's own extensions,
+//! validity or key is checked there; and it leaves some RFC 5280 and
+//! CA/Browser Forum rules to its callers. The rules here are the
+//! security-relevant ones (see `limbo-exceptions.txt` for the formal rules
+//! keel deliberately does not enforce).
+
+use rustls_pki_types::{CertificateDer, UnixTime};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::public_key::PublicKey;
+
+use super::describe;
+use super::path::secs;
+use crate::error::{CertError, ExpectedUsage};
+
+/// The certificates of one candidate path, leaf first.
+pub(crate) struct PathCerts<'a> {
+    pub(crate) leaf: &'a [u8],
+    pub(crate) intermediates: Vec<&'a [u8]>,
+    /// The anchor's certificate, when the trust store has it (user-supplied
+    /// roots do; the built-in Mozilla roots are subjects and keys only).
+    pub(crate) anchor: Option<&'a [u8]>,
+}
+
+/// Extensions keel (through webpki) understands, so that they may be
+/// critical: keyUsage, subjectAltName, basicConstraints, nameConstraints,
+/// cRLDistributionPoints, extKeyUsage (RFC 5280 §4.2.1). This is the set
+/// webpki processes in leaves and intermediates; anchors are held to the
+/// same set.
+const UNDERSTOOD_CRITICAL: &[&str] = &[
+    "2.5.29.15",
+    "2.5.29.17",
+    "2.5.29.19",
+    "2.5.29.30",
+    "2.5.29.31",
+    "2.5.29.37",
+];
+
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
+const OID_EC: &str = "1.2.840.10045.2.1";
+const OID_ED25519: &str = "1.3.101.112";
+/// P-256, P-384, P-521 (RFC 5480 §2.1.1.1).
+const ALLOWED_CURVES: &[&str] = &["1.2.840.10045.3.1.7", "1.3.132.0.34", "1.3.132.0.35"];
+const MIN_RSA_BITS: usize = 2048;
+
+pub(crate) fn check_path(
+    path: &PathCerts<'_>,
+    usage: ExpectedUsage,
+    now: UnixTime,
+) -> Result<(), CertError> {
+    let all = core::iter::once(path.leaf)
+        .chain(path.intermediates.iter().copied())
+        .chain(path.anchor);
+    for (index, der) in all.enumerate() {
+        let cert = describe::parse(der).ok_or(CertError::Malformed {
+            index,
+            reason: "not valid X.509",
+        })?;
+        check_critical_extensions(&cert)?;
+        check_key(&cert)?;
+    }
+    if let Some(leaf) = describe::parse(path.leaf) {
+        check_leaf_can_sign(&leaf, usage)?;
+        check_leaf_is_not_a_signer(&leaf)?;
+        check_leaf_eku(&leaf, usage)?;
+        // RFC 5280 §4.2.1.10: name constraints "MUST be used only in a CA
+        // certificate"; in a leaf they would constrain nothing and signal a
+        // misissued certificate.
+        if leaf.name_constraints().map_or(true, |nc| nc.is_some()) {
+            return Err(CertError::Invalid {
+                subject: describe::subject_of(&leaf),
+                detail: "nameConstraints in an end-entity certificate",
+            });
+        }
+    }
+    let issuers = path.intermediates.iter().copied().chain(path.anchor);
+    for issuer in issuers.filter_map(describe::parse) {
+        check_issuer_eku(&issuer, usage)?;
+        check_issuer_form(&issuer)?;
+    }
+    if let Some(anchor) = path.anchor.and_then(describe::parse) {
+        check_anchor(&anchor, now)?;
+    }
+    Ok(())
+}
+
+/// RFC 5280 §4.2.1.9: "If the cA boolean is not asserted, then the
+/// keyCertSign bit in the key usage extension MUST NOT be asserted." A leaf
+/// claiming to sign certificates is either misissued or an attempt to pass
+/// a CA key off as an end entity.
+fn check_leaf_is_not_a_signer(leaf: &X509Certificate<'_>) -> Result<(), CertError> {
+    let is_ca = matches!(leaf.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
+    match leaf.key_usage() {
+        Ok(Some(ku)) if ku.value.key_cert_sign() && !is_ca => Err(CertError::Invalid {
+            subject: describe::subject_of(leaf),
+            detail: "keyUsage keyCertSign on a certificate that is not a CA",
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// An extended key usage in a leaf must name the usage itself: webpki lets
+/// anyExtendedKeyUsage stand in for it, but the CA/Browser Forum Baseline
+/// Requirements (§7.1.2.7.10) forbid it in subscriber certificates, and a
+/// certificate issued for "any purpose" was not issued for TLS. (A leaf
+/// with no extendedKeyUsage at all is accepted, as RFC 5280 §4.2.1.12
+/// allows; see limbo-exceptions.txt.)
+fn check_leaf_eku(leaf: &X509Certificate<'_>, usage: ExpectedUsage) -> Result<(), CertError> {
+    match leaf.extended_key_usage() {
+        Ok(Some(eku)) if !names_usage(eku.value, usage) => Err(CertError::WrongUsage {
+            usage,
+            detail: "its extended key usage does not name it (anyExtendedKeyUsage is not enough)",
+        }),
+        Ok(_) => Ok(()),
+        Err(_) => Err(CertError::Invalid {
+            subject: describe::subject_of(leaf),
+            detail: "malformed extendedKeyUsage",
+        }),
+    }
+}
+
+/// An issuer whose own extended key usage excludes the usage cannot vouch
+/// for it (the EKU constraint Mozilla and Microsoft apply to CAs): a CA
+/// restricted to, say, code signing does not issue TLS certificates.
+fn check_issuer_eku(issuer: &X509Certificate<'_>, usage: ExpectedUsage) -> Result<(), CertError> {
+    match issuer.extended_key_usage() {
+        Ok(Some(eku)) if !eku.value.any && !names_usage(eku.value, usage) => {
+            Err(CertError::WrongUsage {
+                usage,
+                detail: "an issuing CA's extended key usage excludes it",
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Rules for issuers that no real CA breaks, so enforcing them costs no
+/// private PKI anything: a CA is named (RFC 5280 §4.1.2.6: "If the subject
+/// is a CA ... the subject field MUST be populated"), and a
+/// nameConstraints extension constrains something (§4.2.1.10: it "MUST
+/// NOT" be an empty sequence).
+fn check_issuer_form(issuer: &X509Certificate<'_>) -> Result<(), CertError> {
+    let invalid = |detail| {
+        Err(CertError::Invalid {
+            subject: describe::subject_of(issuer),
+            detail,
+        })
+    };
+    if issuer.subject().iter().next().is_none() {
+        return invalid("a CA certificate with an empty subject");
+    }
+    match issuer.name_constraints() {
+        Ok(Some(nc)) => {
+            let empty = |subtrees: &Option<Vec<_>>| subtrees.as_ref().is_none_or(Vec::is_empty);
+            if empty(&nc.value.permitted_subtrees) && empty(&nc.value.excluded_subtrees) {
+                return invalid("a nameConstraints extension with no subtrees");
+            }
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(_) => invalid("malformed nameConstraints"),
+    }
+}
+
+fn names_usage(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>, usage: ExpectedUsage) -> bool {
+    match usage {
+        ExpectedUsage::ServerAuth => eku.server_auth,
+        ExpectedUsage::ClientAuth => eku.client_auth,
+    }
+}
+
+/// Every keel suite is ECDHE with a signature: the server's key signs its
+/// ServerKeyExchange and a client's key signs its CertificateVerify
+/// (RFC 5246 §7.4.3, §7.4.8). A keyUsage extension that does not allow
+/// digitalSignature forbids exactly that (RFC 5280 §4.2.1.3; RFC 5246
+/// §7.4.2 requires the key to allow the usage of the key exchange).
+fn check_leaf_can_sign(leaf: &X509Certificate<'_>, usage: ExpectedUsage) -> Result<(), CertError> {
+    match leaf.key_usage() {
+        Ok(Some(ku)) if !ku.value.digital_signature() => Err(CertError::WrongUsage {
+            usage,
+            detail: "its keyUsage does not allow digital signatures, which ECDHE needs",
+        }),
+        Ok(_) => Ok(()),
+        Err(_) => Err(CertError::Invalid {
+            subject: describe::subject_of(leaf),
+            detail: "malformed keyUsage",
+        }),
+    }
+}
+
+/// RFC 5280 §4.2: "A certificate-using system MUST reject the certificate
+/// if it encounters a critical extension it does not recognize".
+fn check_critical_extensions(cert: &X509Certificate<'_>) -> Result<(), CertError> {
+    for ext in cert.extensions() {
+        let oid = ext.oid.to_id_string();
+        if ext.critical && !UNDERSTOOD_CRITICAL.contains(&oid.as_str()) {
+            return Err(CertError::UnknownCriticalExtension {
+                subject: describe::subject_of(cert),
+                oid,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Keys keel will not trust anywhere in a chain: RSA below 2048 bits
+/// (NIST SP 800-131A; CA/Browser Forum Baseline Requirements §6.1.5), DSA
+/// (removed from the Baseline Requirements and from TLS 1.3), elliptic
+/// curves other than P-256/P-384/P-521 (P-192 and others fall below
+/// 128-bit security or are unsupported).
+fn check_key(cert: &X509Certificate<'_>) -> Result<(), CertError> {
+    let spki = cert.public_key();
+    let algorithm = spki.algorithm.algorithm.to_id_string();
+    let weak = |detail: String| {
+        Err(CertError::WeakKey {
+            subject: describe::subject_of(cert),
+            detail,
+        })
+    };
+    match algorithm.as_str() {
+        OID_RSA | OID_RSA_PSS => match spki.parsed() {
+            Ok(PublicKey::RSA(rsa)) => {
+                let bits = modulus_bits(rsa.modulus);
+                if bits < MIN_RSA_BITS {
+                    weak(format!(
+                        "RSA key of {bits} bits (at least {MIN_RSA_BITS} required)"
+                    ))
+                } else if !bits.is_multiple_of(8) {
+                    // CA/Browser Forum Baseline Requirements §6.1.5: the
+                    // modulus size in bits must be evenly divisible by 8.
+                    weak(format!("RSA modulus of {bits} bits, not a multiple of 8"))
+                } else {
+                    Ok(())
+                }
+            }
+            _ => weak("malformed RSA key".to_owned()),
+        },
+        OID_EC => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string());
+            match curve {
+                Some(curve) if ALLOWED_CURVES.contains(&curve.as_str()) => Ok(()),
+                Some(curve) => weak(format!(
+                    "elliptic curve {curve} (P-256, P-384 or P-521 required)"
+                )),
+                None => weak("elliptic-curve key without a named curve".to_owned()),
+            }
+        }
+        OID_ED25519 => Ok(()),
+        other => weak(format!("key algorithm {other}")),
+    }
+}
+
+/// The exact bit length of a big-endian modulus (x509-parser's key size
+/// counts whole bytes).
+fn modulus_bits(modulus: &[u8]) -> usize {
+    let significant = modulus
+        .iter()
+        .position(|&b| b != 0)
+        .map_or(&[][..], |i| modulus.get(i..).unwrap_or_default());
+    match significant.first() {
+        Some(first) => significant.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+/// What webpki cannot check on an anchor: that it is a CA and that it is
+/// in its validity period. A user-supplied root that is not a CA, or that
+/// has expired, is a configuration mistake that must not go unnoticed.
+fn check_anchor(anchor: &X509Certificate<'_>, now: UnixTime) -> Result<(), CertError> {
+    let subject = || describe::subject_of(anchor);
+    let now = secs(now);
+    let validity = anchor.validity();
+    if validity.not_after.timestamp() < now {
+        return Err(CertError::Expired {
+            not_after: describe::rfc3339(validity.not_after.timestamp()),
+            now: describe::rfc3339(now),
+            subject: Some(subject()),
+        });
+    }
+    if validity.not_before.timestamp() > now {
+        return Err(CertError::NotYetValid {
+            not_before: describe::rfc3339(validity.not_before.timestamp()),
+            now: describe::rfc3339(now),
+        });
+    }
+    // RFC 5280 §4.2.1.9: a CA certificate has basicConstraints with cA set.
+    match anchor.basic_constraints() {
+        Ok(Some(bc)) if bc.value.ca => {}
+        Ok(Some(_)) => {
+            return Err(CertError::NotACa {
+                subject: subject(),
+                detail: "basicConstraints has cA=FALSE",
+            });
+        }
+        Ok(None) => {
+            return Err(CertError::NotACa {
+                subject: subject(),
+                detail: "no basicConstraints extension",
+            });
+        }
+        Err(_) => {
+            return Err(CertError::Invalid {
+                subject: subject(),
+                detail: "malformed basicConstraints",
+            });
+        }
+    }
+    // RFC 5280 §4.2.1.3: a key that signs certificates has keyCertSign.
+    match anchor.key_usage() {
+        Ok(Some(ku)) if !ku.value.key_cert_sign() => Err(CertError::NotACa {
+            subject: subject(),
+            detail: "keyUsage lacks keyCertSign",
+        }),
+        Ok(_) => Ok(()),
+        Err(_) => Err(CertError::Invalid {
+            subject: subject(),
+            detail: "malformed keyUsage",
+        }),
+    }
+}
+
+/// Finds the certificate and extension behind webpki's "unsupported
+/// critical extension", for the error message.
+pub(crate) fn first_unknown_critical_extension(chain: &[CertificateDer<'_>]) -> Option<CertError> {
+    chain
+        .iter()
+        .filter_map(|der| describe::parse(der))
+        .find_map(|cert| check_critical_extensions(&cert).err())
+}

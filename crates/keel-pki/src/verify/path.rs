@@ -1,0 +1,195 @@
+//! Path building through rustls-webpki, with keel's own checks run on every
+//! candidate path, and webpki's errors turned into keel's.
+
+use std::cell::RefCell;
+
+use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+use webpki::aws_lc_rs as algs;
+use webpki::{EndEntityCert, KeyUsage};
+
+use super::checks::{self, PathCerts};
+use super::describe;
+use crate::error::{CertError, ExpectedUsage};
+use crate::trust_store::TrustStore;
+
+/// Signature algorithms accepted inside certificate chains: ECDSA on
+/// P-256/P-384/P-521 with SHA-2, RSA PKCS#1 v1.5 and PSS with SHA-2 and
+/// 2048-8192-bit keys, Ed25519. No SHA-1, no MD5, no DSA.
+static CHAIN_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
+    algs::ECDSA_P256_SHA256,
+    algs::ECDSA_P256_SHA384,
+    algs::ECDSA_P256_SHA512,
+    algs::ECDSA_P384_SHA256,
+    algs::ECDSA_P384_SHA384,
+    algs::ECDSA_P384_SHA512,
+    algs::ECDSA_P521_SHA256,
+    algs::ECDSA_P521_SHA384,
+    algs::ECDSA_P521_SHA512,
+    algs::RSA_PKCS1_2048_8192_SHA256,
+    algs::RSA_PKCS1_2048_8192_SHA384,
+    algs::RSA_PKCS1_2048_8192_SHA512,
+    algs::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+    algs::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+    algs::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+    algs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    algs::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    algs::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+    algs::ED25519,
+];
+
+/// Builds and checks a path from `chain[0]` to an anchor in `roots` for
+/// `usage` at `now`. Returns the path's length, anchor included.
+pub(crate) fn build(
+    roots: &TrustStore,
+    chain: &[CertificateDer<'_>],
+    usage: ExpectedUsage,
+    now: UnixTime,
+) -> Result<usize, CertError> {
+    let (leaf_der, intermediates) = chain.split_first().ok_or(CertError::NoCertificate)?;
+    let leaf = EndEntityCert::try_from(leaf_der).map_err(|e| map_error(&e, chain, usage, now))?;
+    let key_usage = match usage {
+        ExpectedUsage::ServerAuth => KeyUsage::server_auth(),
+        ExpectedUsage::ClientAuth => KeyUsage::client_auth(),
+    };
+
+    // keel's own checks run on each candidate path webpki finds; refusing
+    // one lets webpki try another. The last reason is kept for the error.
+    let refusal: RefCell<Option<CertError>> = RefCell::new(None);
+    let path_len = RefCell::new(0usize);
+    let on_path = |path: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
+        let intermediates: Vec<CertificateDer<'_>> = path
+            .intermediate_certificates()
+            .map(|cert| cert.der())
+            .collect();
+        let anchor = roots.anchor_certificate_for(path.anchor().subject.as_ref());
+        let certs = PathCerts {
+            leaf: leaf_der.as_ref(),
+            intermediates: intermediates.iter().map(|der| der.as_ref()).collect(),
+            anchor: anchor.map(|der| der.as_ref()),
+        };
+        match checks::check_path(&certs, usage, now) {
+            Ok(()) => {
+                *path_len.borrow_mut() = intermediates.len() + 2;
+                Ok(())
+            }
+            Err(err) => {
+                *refusal.borrow_mut() = Some(err);
+                // Any error makes webpki try the next path; this one keeps
+                // its ranking of "no path found" low.
+                Err(webpki::Error::UnknownIssuer)
+            }
+        }
+    };
+
+    let anchors = roots.anchors();
+    let result = leaf.verify_for_usage(
+        CHAIN_ALGORITHMS,
+        anchors,
+        intermediates,
+        now,
+        key_usage,
+        None,
+        Some(&on_path),
+    );
+    match result {
+        Ok(_) => Ok(*path_len.borrow()),
+        Err(err) => Err(refusal
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(|| map_error(&err, chain, usage, now))),
+    }
+}
+
+/// Turns a webpki error into the keel error a person can act on.
+pub(crate) fn map_error(
+    err: &webpki::Error,
+    chain: &[CertificateDer<'_>],
+    usage: ExpectedUsage,
+    now: UnixTime,
+) -> CertError {
+    use webpki::Error as E;
+    let now_text = || describe::rfc3339(secs(now));
+    let malformed = |reason| CertError::Malformed { index: 0, reason };
+    // The deprecated unit variants are matched beside their replacements:
+    // webpki still documents them as possible.
+    #[allow(deprecated)]
+    match err {
+        E::CertExpired { not_after, .. } => {
+            // webpki does not say which certificate; find it for the message.
+            let expired = chain.iter().position(|der| {
+                describe::parse(der).is_some_and(|c| c.validity().not_after.timestamp() < secs(now))
+            });
+            CertError::Expired {
+                not_after: describe::rfc3339(secs(*not_after)),
+                now: now_text(),
+                subject: expired
+                    .filter(|&i| i > 0)
+                    .and_then(|i| chain.get(i))
+                    .map(|d| describe::subject(d)),
+            }
+        }
+        E::CertNotValidYet { not_before, .. } => CertError::NotYetValid {
+            not_before: describe::rfc3339(secs(*not_before)),
+            now: now_text(),
+        },
+        E::UnknownIssuer | E::CertDistrusted => CertError::UnknownIssuer,
+        E::CaUsedAsEndEntity => CertError::CaUsedAsEndEntity,
+        E::EndEntityUsedAsCa => CertError::EndEntityUsedAsCa,
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => CertError::WrongUsage {
+            usage,
+            detail: "its extended key usage does not include it",
+        },
+        E::EmptyEkuExtension => CertError::WrongUsage {
+            usage,
+            detail: "its extended key usage extension is empty",
+        },
+        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => CertError::BadSignature,
+        E::UnsupportedSignatureAlgorithm
+        | E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKey
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            CertError::UnsupportedSignatureAlgorithm
+        }
+        E::MaximumPathDepthExceeded | E::PathLenConstraintViolated => CertError::PathTooLong,
+        E::NameConstraintViolation
+        | E::InvalidNetworkMaskConstraint
+        | E::MalformedNameConstraint => CertError::NameConstraintViolation,
+        E::MaximumPathBuildCallsExceeded
+        | E::MaximumSignatureChecksExceeded
+        | E::MaximumNameConstraintComparisonsExceeded => CertError::TooComplex,
+        E::UnsupportedCriticalExtension => checks::first_unknown_critical_extension(chain)
+            .unwrap_or(CertError::UnknownCriticalExtension {
+                subject: "(in the chain)".to_owned(),
+                oid: "(unknown)".to_owned(),
+            }),
+        E::CertRevoked => CertError::Revoked {
+            reason: "listed as revoked".to_owned(),
+        },
+        E::BadDer | E::TrailingData(_) => malformed("not valid DER"),
+        E::BadDerTime | E::InvalidCertValidity => malformed("invalid validity period"),
+        E::InvalidSerialNumber => malformed("invalid serial number"),
+        E::MalformedDnsIdentifier | E::UnsupportedNameType => {
+            malformed("invalid subject alternative name")
+        }
+        E::MalformedExtensions | E::ExtensionValueInvalid => malformed("invalid extension"),
+        E::UnsupportedCertVersion => malformed("unsupported X.509 version"),
+        E::CertNotValidForName(context) => CertError::HostnameMismatch {
+            expected: format!("{:?}", context.expected),
+            presented: context.presented.clone(),
+        },
+        // Revocation-list errors cannot occur: keel passes no CRLs to
+        // webpki (revocation is a hook's business). Future webpki errors
+        // land here too.
+        _ => CertError::Invalid {
+            subject: chain
+                .first()
+                .map(|d| describe::subject(d))
+                .unwrap_or_default(),
+            detail: "refused by path validation",
+        },
+    }
+}
+
+pub(crate) fn secs(time: UnixTime) -> i64 {
+    i64::try_from(time.as_secs()).unwrap_or(i64::MAX)
+}
