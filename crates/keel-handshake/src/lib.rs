@@ -1,8 +1,33 @@
 //! keel-handshake: the TLS 1.2 client and server state machines, the key
 //! schedule and the negotiation policy.
+//!
+//! Sans-IO like every layer below the facade: a [`Connection`] takes bytes
+//! and plaintext and gives bytes and plaintext; time and randomness come in
+//! through its configuration ([`Clock`], [`Rng`]). Certificate validation
+//! comes in as a verifier the state machine is given: the `keel` facade
+//! always installs keel-pki's, and only `keel::hazmat` can pass another.
 
 #![forbid(unsafe_code)]
 
+mod client;
+mod config;
+mod connection;
+mod error;
 pub mod key_schedule;
 pub mod keylog;
+mod kx;
+mod machine;
+pub mod policy;
+mod random;
+mod server;
+mod session;
 pub mod transcript;
+mod verifier;
+
+pub use config::{ClientHandshakeConfig, Limits, ServerCertificates, ServerHandshakeConfig};
+pub use connection::Connection;
+pub use error::{HandshakeError, MessageKind};
+pub use kx::GROUPS;
+pub use random::{Clock, Rng, RngFailed, SystemClock, SystemRng};
+pub use session::SessionInfo;
+pub use verifier::{ClientCertificateVerifier, ServerCertificateVerifier};

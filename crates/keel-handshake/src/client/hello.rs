@@ -1,0 +1,189 @@
+//! ClientHello out, ServerHello in.
+
+use std::sync::Arc;
+
+use keel_pki::ServerName;
+use keel_wire::extensions::{ProtocolName, ServerName as SniName, ServerNameList};
+use keel_wire::handshake::{ClientHello, ServerHello};
+use keel_wire::registry::{CompressionMethod, EcPointFormat, ProtocolVersion, ServerNameType};
+use keel_wire::vec::{List, Opaque};
+use keel_wire::{ClientExtension, Extensions, HandshakeMessage, ServerExtension};
+
+use super::server_flight::{ExpectCertificate, Negotiated};
+use super::{ClientContext, ClientState};
+use crate::config::ClientHandshakeConfig;
+use crate::error::HandshakeError;
+use crate::key_schedule::PrfHash;
+use crate::machine::{self, Emit};
+use crate::policy::SIGNATURE_SCHEMES;
+use crate::transcript::Transcript;
+
+/// Waiting for the ServerHello.
+#[derive(Debug)]
+pub(crate) struct ExpectServerHello {
+    context: ClientContext,
+    transcript: Transcript,
+}
+
+/// Builds and queues the ClientHello.
+pub(crate) fn start(
+    config: Arc<ClientHandshakeConfig>,
+    server_name: ServerName,
+    out: &mut Vec<Emit>,
+) -> Result<ClientState, HandshakeError> {
+    let client_random = machine::random(config.rng.as_ref())?;
+    let mut extensions = Vec::new();
+    // RFC 6066 §3: SNI carries DNS names only, never IP addresses.
+    if let Some(sni) = server_name.sni() {
+        extensions.push(ClientExtension::ServerName(ServerNameList(List(vec![
+            SniName {
+                name_type: ServerNameType::HOST_NAME,
+                name: Opaque(sni.as_bytes().to_vec()),
+            },
+        ]))));
+    }
+    extensions.push(ClientExtension::SupportedGroups(List(
+        config.groups.clone(),
+    )));
+    extensions.push(ClientExtension::EcPointFormats(List(vec![
+        EcPointFormat::UNCOMPRESSED,
+    ])));
+    extensions.push(ClientExtension::SignatureAlgorithms(List(
+        SIGNATURE_SCHEMES.to_vec(),
+    )));
+    if !config.alpn.is_empty() {
+        let names = config
+            .alpn
+            .iter()
+            .map(|p| ProtocolName(p.clone()))
+            .collect();
+        extensions.push(ClientExtension::Alpn(List(names)));
+    }
+    extensions.push(ClientExtension::ExtendedMasterSecret);
+    // RFC 5746 §3.4: an empty renegotiation_info in the initial handshake.
+    extensions.push(ClientExtension::RenegotiationInfo(Opaque(Vec::new())));
+
+    let hello = ClientHello {
+        client_version: ProtocolVersion::TLS_V1_2,
+        random: keel_wire::handshake::Random(client_random),
+        session_id: Opaque(Vec::new()),
+        cipher_suites: List(config.suites.clone()),
+        compression_methods: List(vec![CompressionMethod::NULL]),
+        extensions: Extensions::Present(extensions),
+    };
+    // A client that may authenticate keeps the raw transcript for its
+    // CertificateVerify (RFC 5246 §7.4.8 signs the messages themselves).
+    let mut transcript = if config.client_certificates.is_empty() {
+        Transcript::new(config.limits.max_transcript)
+    } else {
+        Transcript::retaining_messages(config.limits.max_transcript)
+    };
+    machine::send(HandshakeMessage::ClientHello(hello), &mut transcript, out)?;
+    let context = ClientContext {
+        config,
+        server_name,
+        client_random,
+    };
+    Ok(ClientState::ExpectServerHello(Box::new(
+        ExpectServerHello {
+            context,
+            transcript,
+        },
+    )))
+}
+
+impl ExpectServerHello {
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        hello: &ServerHello,
+        out: &mut Vec<Emit>,
+    ) -> Result<ClientState, HandshakeError> {
+        let config = &self.context.config;
+        // TLS 1.2 only, both ways.
+        if hello.server_version != ProtocolVersion::TLS_V1_2 {
+            return Err(HandshakeError::ProtocolVersion {
+                version: hello.server_version,
+            });
+        }
+        let suite = hello.cipher_suite;
+        if !config.suites.contains(&suite) {
+            return Err(HandshakeError::IllegalParameter {
+                what: "server chose a cipher suite the client did not offer",
+            });
+        }
+        let prf = PrfHash::for_suite(suite).ok_or(HandshakeError::IllegalParameter {
+            what: "server chose an unknown cipher suite",
+        })?;
+        if hello.compression_method != CompressionMethod::NULL {
+            return Err(HandshakeError::IllegalParameter {
+                what: "server chose compression",
+            });
+        }
+
+        let mut ems = false;
+        let mut secure_renegotiation = false;
+        let mut alpn = None;
+        for extension in hello.extensions.iter() {
+            match extension {
+                ServerExtension::ServerName if self.context.server_name.sni().is_some() => {}
+                // RFC 8422 §5.2: the list, if sent, must contain uncompressed.
+                ServerExtension::EcPointFormats(formats) => {
+                    if !formats.contains(&EcPointFormat::UNCOMPRESSED) {
+                        return Err(HandshakeError::IllegalParameter {
+                            what: "server does not support uncompressed points",
+                        });
+                    }
+                }
+                ServerExtension::Alpn(protocol) if !config.alpn.is_empty() => {
+                    if !config
+                        .alpn
+                        .iter()
+                        .any(|p| p.as_slice() == protocol.as_slice())
+                    {
+                        return Err(HandshakeError::IllegalParameter {
+                            what: "server chose an ALPN protocol the client did not offer",
+                        });
+                    }
+                    alpn = Some(protocol.0.clone());
+                }
+                ServerExtension::ExtendedMasterSecret => ems = true,
+                // RFC 5746 §3.4: it must be empty in an initial handshake.
+                ServerExtension::RenegotiationInfo(info) => {
+                    if !info.is_empty() {
+                        return Err(HandshakeError::NoSecureRenegotiation);
+                    }
+                    secure_renegotiation = true;
+                }
+                other => {
+                    return Err(HandshakeError::UnsolicitedExtension {
+                        extension: keel_wire::extensions::ExtensionCodec::extension_type(other),
+                    });
+                }
+            }
+        }
+        if !ems {
+            return Err(HandshakeError::NoExtendedMasterSecret);
+        }
+        if !secure_renegotiation {
+            return Err(HandshakeError::NoSecureRenegotiation);
+        }
+
+        self.transcript.start(prf)?;
+        self.transcript.add(raw)?;
+        out.push(Emit::VersionNegotiated);
+        let negotiated = Negotiated {
+            context: self.context,
+            server_random: hello.random.0,
+            suite,
+            prf,
+            alpn,
+        };
+        Ok(ClientState::ExpectCertificate(Box::new(
+            ExpectCertificate {
+                negotiated,
+                transcript: self.transcript,
+            },
+        )))
+    }
+}

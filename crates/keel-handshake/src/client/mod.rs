@@ -1,0 +1,128 @@
+//! The client state machine.
+
+mod hello;
+mod server_flight;
+
+use std::sync::Arc;
+
+use keel_pki::ServerName;
+use keel_wire::HandshakeMessage;
+
+use hello::ExpectServerHello;
+pub(crate) use hello::start;
+use server_flight::{
+    ExpectCertificate, ExpectCertificateRequestOrDone, ExpectChangeCipherSpec, ExpectFinished,
+    ExpectServerHelloDone, ExpectServerKeyExchange,
+};
+
+use crate::config::ClientHandshakeConfig;
+use crate::error::{HandshakeError, MessageKind};
+use crate::machine::Emit;
+
+/// Where a client handshake is. Each state holds only what is valid in it,
+/// and a transition consumes the state and returns the next.
+///
+/// ```text
+/// Client                                               Server
+///
+/// ClientHello                  -------->
+///                                                 ServerHello
+///                                                Certificate
+///                                          [CertificateStatus]
+///                                           ServerKeyExchange
+///                                         [CertificateRequest]
+///                              <--------      ServerHelloDone
+/// [Certificate]
+/// ClientKeyExchange
+/// [CertificateVerify]
+/// ChangeCipherSpec
+/// Finished                     -------->
+///                                            ChangeCipherSpec
+///                              <--------             Finished
+/// Application Data             <------->     Application Data
+/// ```
+/// (RFC 5246 §7.3, with the ECDHE messages of RFC 8422 and the optional
+/// CertificateStatus of RFC 6066 §8.)
+#[derive(Debug)]
+pub(crate) enum ClientState {
+    ExpectServerHello(Box<ExpectServerHello>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectServerKeyExchange(Box<ExpectServerKeyExchange>),
+    ExpectCertificateRequestOrDone(Box<ExpectCertificateRequestOrDone>),
+    ExpectServerHelloDone(Box<ExpectServerHelloDone>),
+    ExpectChangeCipherSpec(Box<ExpectChangeCipherSpec>),
+    ExpectFinished(Box<ExpectFinished>),
+    Established,
+}
+
+/// What every client state knows.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientContext {
+    pub(crate) config: Arc<ClientHandshakeConfig>,
+    pub(crate) server_name: ServerName,
+    pub(crate) client_random: [u8; 32],
+}
+
+impl ClientState {
+    /// The state's name, for errors and tests.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::ExpectServerHello(_) => "ServerHello",
+            Self::ExpectCertificate(_) => "Certificate",
+            Self::ExpectServerKeyExchange(_) => "ServerKeyExchange",
+            Self::ExpectCertificateRequestOrDone(_) => "CertificateRequest or ServerHelloDone",
+            Self::ExpectServerHelloDone(_) => "ServerHelloDone",
+            Self::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
+            Self::ExpectFinished(_) => "Finished",
+            Self::Established => "application data",
+        }
+    }
+
+    /// Handles one handshake message (`raw` is its encoding, header
+    /// included, for the transcript).
+    pub(crate) fn handle(
+        self,
+        raw: &[u8],
+        message: HandshakeMessage,
+        out: &mut Vec<Emit>,
+    ) -> Result<Self, HandshakeError> {
+        use HandshakeMessage as M;
+        // RFC 5246 §7.4.1.1: a HelloRequest received while negotiating is
+        // ignored, and it is not part of the transcript.
+        if matches!(message, M::HelloRequest(_)) && !matches!(self, Self::Established) {
+            return Ok(self);
+        }
+        match (self, message) {
+            (Self::ExpectServerHello(s), M::ServerHello(m)) => s.handle(raw, &m, out),
+            (Self::ExpectCertificate(s), M::Certificate(m)) => s.handle(raw, m),
+            (Self::ExpectServerKeyExchange(s), M::ServerKeyExchange(m)) => s.handle(raw, &m),
+            (Self::ExpectCertificateRequestOrDone(s), M::CertificateRequest(m)) => {
+                s.handle_request(raw, m)
+            }
+            (Self::ExpectCertificateRequestOrDone(s), M::ServerHelloDone(_)) => {
+                s.handle_done(raw, out)
+            }
+            (Self::ExpectServerHelloDone(s), M::ServerHelloDone(_)) => s.handle(raw, out),
+            (Self::ExpectFinished(s), M::Finished(m)) => s.handle(raw, &m, out),
+            (state, message) => Err(HandshakeError::UnexpectedMessage {
+                expected: state.name(),
+                got: MessageKind::Handshake(message.handshake_type()),
+            }),
+        }
+    }
+
+    /// Handles a ChangeCipherSpec: legal only right before the server's
+    /// Finished (an early one is the CVE-2014-0224 attack).
+    pub(crate) fn handle_change_cipher_spec(
+        self,
+        out: &mut Vec<Emit>,
+    ) -> Result<Self, HandshakeError> {
+        match self {
+            Self::ExpectChangeCipherSpec(s) => Ok(s.handle(out)),
+            state => Err(HandshakeError::UnexpectedMessage {
+                expected: state.name(),
+                got: MessageKind::ChangeCipherSpec,
+            }),
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! The server's first flight in; the client's second flight out; the
+//! server's ChangeCipherSpec and Finished in.
+
+use std::sync::Arc;
+
+use keel_pki::{CertificateDer, CertifiedKey};
+use keel_record::{AeadAlgorithm, TrafficKeys};
+use keel_wire::HandshakeMessage;
+use keel_wire::handshake::{
+    Certificate, CertificateDer as WireCert, CertificateRequest, CertificateVerify,
+    ClientKeyExchange, DigitallySigned, Finished, ServerKeyExchange,
+};
+use keel_wire::registry::{
+    CipherSuite, ClientCertificateType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use keel_wire::vec::{List, Opaque};
+
+use super::{ClientContext, ClientState};
+use crate::error::HandshakeError;
+use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
+use crate::kx::EphemeralKey;
+use crate::machine::{self, Emit};
+use crate::policy::{self, Auth, SIGNATURE_SCHEMES};
+use crate::session::SessionInfo;
+use crate::transcript::Transcript;
+
+/// What the ServerHello settled.
+#[derive(Debug)]
+pub(crate) struct Negotiated {
+    pub(crate) context: ClientContext,
+    pub(crate) server_random: [u8; 32],
+    pub(crate) suite: CipherSuite,
+    pub(crate) prf: PrfHash,
+    pub(crate) alpn: Option<Vec<u8>>,
+}
+
+/// Waiting for the server's Certificate.
+#[derive(Debug)]
+pub(crate) struct ExpectCertificate {
+    pub(crate) negotiated: Negotiated,
+    pub(crate) transcript: Transcript,
+}
+
+/// Waiting for the ServerKeyExchange.
+#[derive(Debug)]
+pub(crate) struct ExpectServerKeyExchange {
+    negotiated: Negotiated,
+    transcript: Transcript,
+    server_chain: Vec<CertificateDer<'static>>,
+}
+
+/// What the ServerKeyExchange settled.
+#[derive(Debug)]
+struct ServerKx {
+    group: NamedGroup,
+    public: Vec<u8>,
+    scheme: SignatureScheme,
+}
+
+/// Waiting for a CertificateRequest or the ServerHelloDone.
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateRequestOrDone {
+    negotiated: Negotiated,
+    transcript: Transcript,
+    server_chain: Vec<CertificateDer<'static>>,
+    kx: ServerKx,
+}
+
+/// Waiting for the ServerHelloDone after a CertificateRequest.
+#[derive(Debug)]
+pub(crate) struct ExpectServerHelloDone {
+    inner: ExpectCertificateRequestOrDone,
+    request: CertificateRequest,
+}
+
+/// The client's Finished is sent; waiting for the server's
+/// ChangeCipherSpec.
+#[derive(Debug)]
+pub(crate) struct ExpectChangeCipherSpec {
+    finish: Finishing,
+}
+
+/// Waiting for the server's Finished, now protected.
+#[derive(Debug)]
+pub(crate) struct ExpectFinished {
+    finish: Finishing,
+}
+
+#[derive(Debug)]
+struct Finishing {
+    master: MasterSecret,
+    prf: PrfHash,
+    transcript: Transcript,
+    server_keys: Option<TrafficKeys>,
+    session: SessionInfo,
+}
+
+impl ExpectCertificate {
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        certificate: Certificate,
+    ) -> Result<ClientState, HandshakeError> {
+        let config = &self.negotiated.context.config;
+        let chain: Vec<CertificateDer<'static>> = certificate
+            .certificate_list
+            .0
+            .into_iter()
+            .map(|c| CertificateDer::from(c.0))
+            .collect();
+        if chain.len() > config.limits.max_chain_len {
+            return Err(HandshakeError::Certificate {
+                source: keel_pki::CertError::PathTooLong,
+            });
+        }
+        config
+            .verifier
+            .verify_server(
+                &chain,
+                &self.negotiated.context.server_name,
+                None,
+                config.clock.now(),
+            )
+            .map_err(|source| HandshakeError::Certificate { source })?;
+        self.transcript.add(raw)?;
+        Ok(ClientState::ExpectServerKeyExchange(Box::new(
+            ExpectServerKeyExchange {
+                negotiated: self.negotiated,
+                transcript: self.transcript,
+                server_chain: chain,
+            },
+        )))
+    }
+}
+
+impl ExpectServerKeyExchange {
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        kx: &ServerKeyExchange,
+    ) -> Result<ClientState, HandshakeError> {
+        let context = &self.negotiated.context;
+        let group = kx.params.named_group;
+        if !context.config.groups.contains(&group) {
+            return Err(HandshakeError::IllegalParameter {
+                what: "server chose a group the client did not offer",
+            });
+        }
+        let scheme = kx.signed.scheme;
+        if !SIGNATURE_SCHEMES.contains(&scheme) {
+            return Err(HandshakeError::IllegalParameter {
+                what: "server signed with a scheme the client did not offer",
+            });
+        }
+        let leaf = self.server_chain.first().ok_or(HandshakeError::Internal {
+            what: "validated chain without a leaf",
+        })?;
+        // The scheme must also fit the suite: an ECDSA suite is signed with
+        // ECDSA or Ed25519, an RSA suite with RSA (RFC 8422 §5.4).
+        let rsa_scheme = scheme.get() & 0xff == 0x01 || matches!(scheme.get(), 0x0804..=0x0806);
+        if (policy::suite_auth(self.negotiated.suite) == Some(Auth::Rsa)) != rsa_scheme {
+            return Err(HandshakeError::IllegalParameter {
+                what: "key-exchange signature does not fit the cipher suite",
+            });
+        }
+        let message = machine::kx_signed_message(
+            &context.client_random,
+            &self.negotiated.server_random,
+            &kx.params,
+        )?;
+        keel_pki::verify_signature(leaf, scheme, &message, &kx.signed.signature)
+            .map_err(|source| HandshakeError::Signature { source })?;
+        self.transcript.add(raw)?;
+        Ok(ClientState::ExpectCertificateRequestOrDone(Box::new(
+            ExpectCertificateRequestOrDone {
+                negotiated: self.negotiated,
+                transcript: self.transcript,
+                server_chain: self.server_chain,
+                kx: ServerKx {
+                    group,
+                    public: kx.params.public.0.clone(),
+                    scheme,
+                },
+            },
+        )))
+    }
+}
+
+impl ExpectCertificateRequestOrDone {
+    pub(crate) fn handle_request(
+        mut self: Box<Self>,
+        raw: &[u8],
+        request: CertificateRequest,
+    ) -> Result<ClientState, HandshakeError> {
+        self.transcript.add(raw)?;
+        Ok(ClientState::ExpectServerHelloDone(Box::new(
+            ExpectServerHelloDone {
+                inner: *self,
+                request,
+            },
+        )))
+    }
+
+    pub(crate) fn handle_done(
+        mut self: Box<Self>,
+        raw: &[u8],
+        out: &mut Vec<Emit>,
+    ) -> Result<ClientState, HandshakeError> {
+        self.transcript.add(raw)?;
+        self.send_second_flight(None, out)
+    }
+
+    /// [Certificate], ClientKeyExchange, [CertificateVerify],
+    /// ChangeCipherSpec, Finished.
+    fn send_second_flight(
+        mut self,
+        request: Option<&CertificateRequest>,
+        out: &mut Vec<Emit>,
+    ) -> Result<ClientState, HandshakeError> {
+        let negotiated = &self.negotiated;
+        let config = Arc::clone(&negotiated.context.config);
+
+        // RFC 5246 §7.4.6: when asked, the client sends a Certificate, empty
+        // if it has none that fits the request.
+        let mut signer = None;
+        if let Some(request) = request {
+            let chosen = request.and_then_choose(&config.client_certificates);
+            let list = chosen.as_ref().map_or_else(Vec::new, |(key, _)| {
+                key.chain()
+                    .iter()
+                    .map(|c| WireCert(c.as_ref().to_vec()))
+                    .collect()
+            });
+            let certificate = Certificate {
+                certificate_list: List(list),
+            };
+            machine::send(
+                HandshakeMessage::Certificate(certificate),
+                &mut self.transcript,
+                out,
+            )?;
+            signer = chosen;
+        } else {
+            // No CertificateVerify will be sent: the raw transcript is no
+            // longer needed.
+            self.transcript.discard_messages();
+        }
+
+        let key = EphemeralKey::generate(self.kx.group, config.rng.as_ref())?;
+        let public = key.public().to_vec();
+        let pre_master = key.agree(&self.kx.public)?;
+        let kx = ClientKeyExchange {
+            public: Opaque(public),
+        };
+        machine::send(
+            HandshakeMessage::ClientKeyExchange(kx),
+            &mut self.transcript,
+            out,
+        )?;
+
+        // RFC 7627 §4: the session hash covers the transcript through the
+        // ClientKeyExchange.
+        let session_hash = self.transcript.current_hash()?;
+        let master = MasterSecret::extended(negotiated.prf, &pre_master, session_hash.as_ref())?;
+        drop(pre_master);
+        machine::log_master(
+            config.key_log.as_deref(),
+            &negotiated.context.client_random,
+            &master,
+        );
+
+        if let Some((key, scheme)) = signer {
+            let messages = self.transcript.messages().ok_or(HandshakeError::Internal {
+                what: "transcript not retained",
+            })?;
+            let signature = key
+                .key()
+                .sign(scheme, messages)
+                .map_err(|source| HandshakeError::Signature { source })?;
+            let verify = CertificateVerify {
+                signed: DigitallySigned {
+                    scheme,
+                    signature: Opaque(signature),
+                },
+            };
+            machine::send(
+                HandshakeMessage::CertificateVerify(verify),
+                &mut self.transcript,
+                out,
+            )?;
+            self.transcript.discard_messages();
+        }
+
+        let algorithm = AeadAlgorithm::for_suite(negotiated.suite)
+            .ok_or(HandshakeError::NoSharedCipherSuite)?;
+        let (client_keys, server_keys) = key_schedule::key_block(
+            &master,
+            negotiated.prf,
+            algorithm,
+            &negotiated.context.client_random,
+            &negotiated.server_random,
+        )?;
+        out.push(Emit::ChangeCipherSpec);
+        out.push(Emit::WriteKeys(client_keys));
+        let finished =
+            machine::finished(&master, negotiated.prf, Sender::Client, &self.transcript)?;
+        machine::send(finished, &mut self.transcript, out)?;
+
+        let session = SessionInfo {
+            version: ProtocolVersion::TLS_V1_2,
+            cipher_suite: negotiated.suite,
+            group: self.kx.group,
+            signature_scheme: self.kx.scheme,
+            alpn: negotiated.alpn.clone(),
+            server_name: negotiated.context.server_name.sni().map(str::to_owned),
+            peer_certificates: self.server_chain,
+            extended_master_secret: true,
+        };
+        let finish = Finishing {
+            master,
+            prf: negotiated.prf,
+            transcript: self.transcript,
+            server_keys: Some(server_keys),
+            session,
+        };
+        Ok(ClientState::ExpectChangeCipherSpec(Box::new(
+            ExpectChangeCipherSpec { finish },
+        )))
+    }
+}
+
+/// Choosing a client certificate for a CertificateRequest.
+trait ChooseCertificate {
+    fn and_then_choose(
+        &self,
+        keys: &[Arc<CertifiedKey>],
+    ) -> Option<(Arc<CertifiedKey>, SignatureScheme)>;
+}
+
+impl ChooseCertificate for CertificateRequest {
+    /// The first configured key whose type the server accepts and that can
+    /// sign a scheme the server listed (RFC 5246 §7.4.4).
+    fn and_then_choose(
+        &self,
+        keys: &[Arc<CertifiedKey>],
+    ) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
+        keys.iter().find_map(|key| {
+            let wanted_type = match policy::key_auth(key.key()) {
+                Auth::Rsa => ClientCertificateType::RSA_SIGN,
+                Auth::Ecdsa => ClientCertificateType::ECDSA_SIGN,
+            };
+            if !self.certificate_types.contains(&wanted_type) {
+                return None;
+            }
+            let scheme = key
+                .key()
+                .choose_scheme(&self.supported_signature_algorithms)?;
+            Some((Arc::clone(key), scheme))
+        })
+    }
+}
+
+impl ExpectServerHelloDone {
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        out: &mut Vec<Emit>,
+    ) -> Result<ClientState, HandshakeError> {
+        self.inner.transcript.add(raw)?;
+        let request = self.request;
+        self.inner.send_second_flight(Some(&request), out)
+    }
+}
+
+impl ExpectChangeCipherSpec {
+    pub(crate) fn handle(mut self: Box<Self>, out: &mut Vec<Emit>) -> ClientState {
+        if let Some(keys) = self.finish.server_keys.take() {
+            out.push(Emit::ReadKeys(keys));
+        }
+        ClientState::ExpectFinished(Box::new(ExpectFinished {
+            finish: self.finish,
+        }))
+    }
+}
+
+impl ExpectFinished {
+    pub(crate) fn handle(
+        self: Box<Self>,
+        _raw: &[u8],
+        finished: &Finished,
+        out: &mut Vec<Emit>,
+    ) -> Result<ClientState, HandshakeError> {
+        let finish = self.finish;
+        machine::check_finished(
+            &finish.master,
+            finish.prf,
+            Sender::Server,
+            &finish.transcript,
+            &finished.verify_data,
+        )?;
+        out.push(Emit::Established(Box::new(finish.session)));
+        Ok(ClientState::Established)
+    }
+}

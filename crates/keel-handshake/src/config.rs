@@ -1,0 +1,122 @@
+//! What a state machine needs to run: protocol-level configuration, built by
+//! the `keel` facade's config builders (which guarantee it is valid) or, for
+//! protocol experts, by hand through `keel::hazmat`.
+
+use std::sync::Arc;
+
+use keel_pki::CertifiedKey;
+use keel_wire::registry::{CipherSuite, NamedGroup};
+
+use crate::keylog::KeyLog;
+use crate::random::{Clock, Rng};
+use crate::verifier::{ClientCertificateVerifier, ServerCertificateVerifier};
+
+/// Limits that bound what a peer can make this endpoint hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest handshake message body accepted (before reassembly ends).
+    pub max_handshake_message: usize,
+    /// Most certificates accepted in a peer's chain.
+    pub max_chain_len: usize,
+    /// Largest handshake transcript kept (a client certificate's
+    /// CertificateVerify signs the whole transcript).
+    pub max_transcript: usize,
+    /// Most received application data held for the application before
+    /// reading stops (back-pressure).
+    pub max_buffered_plaintext: usize,
+    /// Most plaintext accepted for sending before the handshake completes.
+    pub max_pending_writes: usize,
+    /// Most renegotiation attempts, warning alerts or empty records in a row
+    /// before the connection is ended as an attack.
+    pub max_in_a_row: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_handshake_message: keel_record::limits::DEFAULT_MAX_HANDSHAKE_MESSAGE,
+            max_chain_len: 10,
+            max_transcript: 256 * 1024,
+            max_buffered_plaintext: 64 * 1024,
+            max_pending_writes: 64 * 1024,
+            max_in_a_row: 8,
+        }
+    }
+}
+
+/// Everything a client handshake needs.
+#[derive(Debug, Clone)]
+pub struct ClientHandshakeConfig {
+    /// The server certificate verifier.
+    pub verifier: Arc<dyn ServerCertificateVerifier>,
+    /// Suites to offer, in preference order (a subset of keel's six).
+    pub suites: Vec<CipherSuite>,
+    /// Groups to offer, in preference order.
+    pub groups: Vec<NamedGroup>,
+    /// ALPN protocols to offer, in preference order; empty: no ALPN.
+    pub alpn: Vec<Vec<u8>>,
+    /// Certificates to authenticate with if the server asks.
+    pub client_certificates: Vec<Arc<CertifiedKey>>,
+    /// Randomness.
+    pub rng: Arc<dyn Rng>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Key logging, if the user installed it.
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Limits.
+    pub limits: Limits,
+}
+
+/// Which certificate a server presents.
+#[derive(Debug, Clone, Default)]
+pub struct ServerCertificates {
+    /// Keys for clients without SNI or with a name no entry matches;
+    /// empty: such clients get unrecognized_name.
+    pub default: Vec<Arc<CertifiedKey>>,
+    /// Keys for specific names (exact DNS names, lowercase, no trailing
+    /// dot).
+    pub by_name: Vec<(String, Vec<Arc<CertifiedKey>>)>,
+}
+
+impl ServerCertificates {
+    /// The candidate keys for a client's SNI name; `None` when nothing fits
+    /// (the server then refuses with unrecognized_name).
+    pub(crate) fn candidates(&self, sni: Option<&str>) -> Option<&[Arc<CertifiedKey>]> {
+        let named = sni.and_then(|name| {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            self.by_name
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, keys)| keys.as_slice())
+        });
+        match named {
+            Some(keys) => Some(keys),
+            None if self.default.is_empty() => None,
+            None => Some(&self.default),
+        }
+    }
+}
+
+/// Everything a server handshake needs.
+#[derive(Debug, Clone)]
+pub struct ServerHandshakeConfig {
+    /// The certificates and keys.
+    pub certificates: ServerCertificates,
+    /// Client authentication; `None`: no client certificate is requested.
+    pub client_verifier: Option<Arc<dyn ClientCertificateVerifier>>,
+    /// Suites in the server's preference order.
+    pub suites: Vec<CipherSuite>,
+    /// Groups in the server's preference order.
+    pub groups: Vec<NamedGroup>,
+    /// ALPN protocols in the server's preference order; empty: ALPN is
+    /// ignored.
+    pub alpn: Vec<Vec<u8>>,
+    /// Randomness.
+    pub rng: Arc<dyn Rng>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Key logging, if the user installed it.
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Limits.
+    pub limits: Limits,
+}

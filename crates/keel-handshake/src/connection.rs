@@ -1,0 +1,406 @@
+//! A connection: the record layer and a state machine together. Bytes in,
+//! bytes out; plaintext in, plaintext out. Sans-IO.
+
+use std::sync::Arc;
+
+use keel_pki::ServerName;
+use keel_record::{Incoming, RecordOpener, RecordReader, RecordSealer, RecordWriter};
+use keel_wire::registry::{AlertDescription, AlertLevel, HandshakeType};
+use keel_wire::{Alert, Codec, HandshakeMessage};
+
+use crate::client::{self, ClientState};
+use crate::config::{ClientHandshakeConfig, Limits, ServerHandshakeConfig};
+use crate::error::{HandshakeError, MessageKind};
+use crate::machine::Emit;
+use crate::server::ServerState;
+use crate::session::SessionInfo;
+
+/// The most received TLS bytes held before they are processed: two whole
+/// protected records.
+const MAX_BUFFERED_TLS: usize = 2 * (5 + keel_record::limits::MAX_CIPHERTEXT);
+
+#[derive(Debug)]
+enum Machine {
+    Client(ClientState),
+    Server(ServerState),
+    /// Between taking the state out and putting the next one back, and
+    /// after a failure.
+    Gone,
+}
+
+/// One TLS 1.2 connection, client or server, driven with plain buffers.
+#[derive(Debug)]
+pub struct Connection {
+    machine: Machine,
+    reader: RecordReader,
+    writer: RecordWriter,
+    /// TLS bytes waiting to be sent.
+    outgoing: Vec<u8>,
+    /// Decrypted application data waiting to be read; `received_start`
+    /// bytes of it are already read.
+    received: Vec<u8>,
+    received_start: usize,
+    /// Plaintext written before the handshake completed.
+    pending_writes: Vec<u8>,
+    session: Option<SessionInfo>,
+    error: Option<HandshakeError>,
+    peer_closed: bool,
+    we_closed: bool,
+    in_a_row: usize,
+    limits: Limits,
+}
+
+impl Connection {
+    /// A client connection to `server_name`; the ClientHello is queued at
+    /// once.
+    pub fn client(
+        config: Arc<ClientHandshakeConfig>,
+        server_name: ServerName,
+    ) -> Result<Self, HandshakeError> {
+        let limits = config.limits;
+        let mut emits = Vec::new();
+        let state = client::start(config, server_name, &mut emits)?;
+        let mut connection = Self::new(Machine::Client(state), limits);
+        connection.apply(emits)?;
+        Ok(connection)
+    }
+
+    /// A server connection, waiting for a ClientHello.
+    #[must_use]
+    pub fn server(config: Arc<ServerHandshakeConfig>) -> Self {
+        let limits = config.limits;
+        Self::new(Machine::Server(ServerState::new(config)), limits)
+    }
+
+    fn new(machine: Machine, limits: Limits) -> Self {
+        let mut reader = RecordReader::new();
+        reader.set_max_handshake_message(limits.max_handshake_message);
+        Self {
+            machine,
+            reader,
+            writer: RecordWriter::new(),
+            outgoing: Vec::new(),
+            received: Vec::new(),
+            received_start: 0,
+            pending_writes: Vec::new(),
+            session: None,
+            error: None,
+            peer_closed: false,
+            we_closed: false,
+            in_a_row: 0,
+            limits,
+        }
+    }
+
+    /// Takes bytes received from the peer and processes them. Returns how
+    /// many were accepted: fewer than given when the connection holds as
+    /// much as it may (back-pressure) — read plaintext, then offer the rest
+    /// again.
+    pub fn read_tls(&mut self, bytes: &[u8]) -> Result<usize, HandshakeError> {
+        self.check()?;
+        let room = MAX_BUFFERED_TLS.saturating_sub(self.reader.buffered_len());
+        let accepted = bytes.len().min(room);
+        self.reader.feed(bytes.get(..accepted).unwrap_or_default());
+        let result = self.process();
+        self.result(result)?;
+        Ok(accepted)
+    }
+
+    /// TLS bytes to send to the peer.
+    #[must_use]
+    pub fn pending_tls(&self) -> &[u8] {
+        &self.outgoing
+    }
+
+    /// Marks `n` bytes of [`pending_tls`](Self::pending_tls) as sent.
+    pub fn consume_tls(&mut self, n: usize) {
+        self.outgoing.drain(..n.min(self.outgoing.len()));
+    }
+
+    /// Moves all pending TLS bytes into `out`.
+    pub fn take_tls(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.outgoing);
+    }
+
+    /// Whether there are TLS bytes to send.
+    #[must_use]
+    pub fn wants_write(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// Whether the connection can take more TLS bytes now.
+    #[must_use]
+    pub fn wants_read(&self) -> bool {
+        self.error.is_none()
+            && !self.peer_closed
+            && self.received_len() < self.limits.max_buffered_plaintext
+    }
+
+    /// Copies received plaintext into `buf`; `Ok(0)` when none is waiting
+    /// (see [`peer_closed`](Self::peer_closed) for the end of the stream).
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, HandshakeError> {
+        let available = self.received.get(self.received_start..).unwrap_or_default();
+        if available.is_empty() {
+            self.check()?;
+            return Ok(0);
+        }
+        let n = available.len().min(buf.len());
+        buf.get_mut(..n)
+            .unwrap_or_default()
+            .copy_from_slice(available.get(..n).unwrap_or_default());
+        self.received_start += n;
+        if self.received_start == self.received.len() {
+            self.received.clear();
+            self.received_start = 0;
+        }
+        // Room was made: records held back by back-pressure can be read.
+        let result = self.process();
+        self.result(result)?;
+        Ok(n)
+    }
+
+    /// Queues plaintext to send. Before the handshake completes it is held
+    /// (up to a limit) and sent once it does. Returns how much was
+    /// accepted: less than given when the outgoing buffer is full.
+    pub fn write(&mut self, data: &[u8]) -> Result<usize, HandshakeError> {
+        self.check()?;
+        if self.we_closed {
+            return Err(HandshakeError::Closed);
+        }
+        if self.session.is_none() {
+            let room = self
+                .limits
+                .max_pending_writes
+                .saturating_sub(self.pending_writes.len());
+            let n = data.len().min(room);
+            self.pending_writes
+                .extend_from_slice(data.get(..n).unwrap_or_default());
+            return Ok(n);
+        }
+        let room = self
+            .limits
+            .max_buffered_plaintext
+            .saturating_sub(self.outgoing.len());
+        let n = data.len().min(room);
+        let result = self
+            .writer
+            .write_application_data(data.get(..n).unwrap_or_default(), &mut self.outgoing);
+        self.result(result.map_err(HandshakeError::from))?;
+        Ok(n)
+    }
+
+    /// Sends close_notify (RFC 5246 §7.2.1). Nothing can be written after.
+    pub fn close(&mut self) {
+        if !self.we_closed && self.error.is_none() {
+            self.we_closed = true;
+            let alert = Alert {
+                level: AlertLevel::WARNING,
+                description: AlertDescription::CLOSE_NOTIFY,
+            };
+            let _ = self.writer.write_alert(alert, &mut self.outgoing);
+        }
+    }
+
+    /// The transport ended. Without the peer's close_notify first, this is a
+    /// truncation: [`HandshakeError::Truncated`].
+    pub fn transport_closed(&mut self) -> Result<(), HandshakeError> {
+        if self.peer_closed {
+            return Ok(());
+        }
+        self.check()?;
+        self.error = Some(HandshakeError::Truncated);
+        Err(HandshakeError::Truncated)
+    }
+
+    /// Whether the handshake is still running.
+    #[must_use]
+    pub fn is_handshaking(&self) -> bool {
+        self.session.is_none() && self.error.is_none()
+    }
+
+    /// The negotiated session, once the handshake is complete.
+    #[must_use]
+    pub fn session(&self) -> Option<&SessionInfo> {
+        self.session.as_ref()
+    }
+
+    /// Whether the peer sent close_notify.
+    #[must_use]
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
+    /// The error the connection failed with, if it did.
+    #[must_use]
+    pub fn error(&self) -> Option<&HandshakeError> {
+        self.error.as_ref()
+    }
+
+    fn received_len(&self) -> usize {
+        self.received.len() - self.received_start
+    }
+
+    fn check(&self) -> Result<(), HandshakeError> {
+        self.error.clone().map_or(Ok(()), Err)
+    }
+
+    /// Records a failure: sticky, with its fatal alert queued for sending.
+    fn result<T>(&mut self, result: Result<T, HandshakeError>) -> Result<T, HandshakeError> {
+        if let Err(err) = &result
+            && self.error.is_none()
+        {
+            self.error = Some(err.clone());
+            self.machine = Machine::Gone;
+            if let Some(description) = err.alert() {
+                let alert = Alert {
+                    level: AlertLevel::FATAL,
+                    description,
+                };
+                // Best effort: a writer that failed itself cannot send it.
+                let _ = self.writer.write_alert(alert, &mut self.outgoing);
+            }
+        }
+        result
+    }
+
+    fn process(&mut self) -> Result<(), HandshakeError> {
+        while !self.peer_closed && self.received_len() < self.limits.max_buffered_plaintext {
+            let Some(item) = self.reader.next_incoming()? else {
+                return Ok(());
+            };
+            match item {
+                Incoming::ApplicationData(data) => {
+                    if self.session.is_none() {
+                        return Err(HandshakeError::UnexpectedMessage {
+                            expected: machine_name(&self.machine),
+                            got: MessageKind::ApplicationData,
+                        });
+                    }
+                    self.received.extend_from_slice(data);
+                    self.in_a_row = 0;
+                }
+                Incoming::Handshake(raw) => {
+                    let raw = raw.to_vec();
+                    self.on_handshake(&raw)?;
+                }
+                Incoming::ChangeCipherSpec => self.on_change_cipher_spec()?,
+                Incoming::Alert(alert) => self.on_alert(alert)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn on_handshake(&mut self, raw: &[u8]) -> Result<(), HandshakeError> {
+        let header_type = raw
+            .first()
+            .copied()
+            .map(HandshakeType::new)
+            .unwrap_or(HandshakeType::HELLO_REQUEST);
+        let message = HandshakeMessage::decode(raw).map_err(|source| HandshakeError::Decode {
+            message: header_type,
+            source,
+        })?;
+        if self.session.is_some() {
+            return self.after_handshake(&message);
+        }
+        self.in_a_row = 0;
+        let mut emits = Vec::new();
+        let next = match std::mem::replace(&mut self.machine, Machine::Gone) {
+            Machine::Client(state) => Machine::Client(state.handle(raw, message, &mut emits)?),
+            Machine::Server(state) => Machine::Server(state.handle(raw, message, &mut emits)?),
+            Machine::Gone => return Err(HandshakeError::Closed),
+        };
+        self.machine = next;
+        self.apply(emits)
+    }
+
+    /// RFC 5246 §7.2.2 / §7.4.1.1: keel does not renegotiate. A HelloRequest
+    /// (at a client) or ClientHello (at a server) after the handshake is
+    /// answered with a warning no_renegotiation, and the connection goes
+    /// on; too many in a row end it.
+    fn after_handshake(&mut self, message: &HandshakeMessage) -> Result<(), HandshakeError> {
+        let renegotiation = matches!(
+            (&self.machine, message),
+            (Machine::Client(_), HandshakeMessage::HelloRequest(_))
+                | (Machine::Server(_), HandshakeMessage::ClientHello(_))
+        );
+        if !renegotiation {
+            return Err(HandshakeError::UnexpectedMessage {
+                expected: "application data",
+                got: MessageKind::Handshake(message.handshake_type()),
+            });
+        }
+        self.count_in_a_row("renegotiation attempts")?;
+        let alert = Alert {
+            level: AlertLevel::WARNING,
+            description: AlertDescription::NO_RENEGOTIATION,
+        };
+        self.writer.write_alert(alert, &mut self.outgoing)?;
+        Ok(())
+    }
+
+    fn on_change_cipher_spec(&mut self) -> Result<(), HandshakeError> {
+        let mut emits = Vec::new();
+        let next = match std::mem::replace(&mut self.machine, Machine::Gone) {
+            Machine::Client(state) => Machine::Client(state.handle_change_cipher_spec(&mut emits)?),
+            Machine::Server(state) => Machine::Server(state.handle_change_cipher_spec(&mut emits)?),
+            Machine::Gone => return Err(HandshakeError::Closed),
+        };
+        self.machine = next;
+        self.apply(emits)
+    }
+
+    fn on_alert(&mut self, alert: Alert) -> Result<(), HandshakeError> {
+        if alert.description == AlertDescription::CLOSE_NOTIFY {
+            // RFC 5246 §7.2.1: answer with a close_notify of our own; read
+            // nothing after it.
+            self.peer_closed = true;
+            self.close();
+            return Ok(());
+        }
+        if alert.level == AlertLevel::WARNING {
+            // Warnings are survivable, but not an endless stream of them.
+            return self.count_in_a_row("warning alerts");
+        }
+        Err(HandshakeError::AlertReceived {
+            description: alert.description,
+        })
+    }
+
+    fn count_in_a_row(&mut self, what: &'static str) -> Result<(), HandshakeError> {
+        self.in_a_row += 1;
+        if self.in_a_row > self.limits.max_in_a_row {
+            return Err(HandshakeError::TooMany { what });
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, emits: Vec<Emit>) -> Result<(), HandshakeError> {
+        for emit in emits {
+            match emit {
+                Emit::Message(bytes) => self.writer.write_handshake(&bytes, &mut self.outgoing)?,
+                Emit::ChangeCipherSpec => {
+                    self.writer.write_change_cipher_spec(&mut self.outgoing)?
+                }
+                Emit::WriteKeys(keys) => self.writer.install_sealer(RecordSealer::new(&keys)?),
+                Emit::ReadKeys(keys) => self.reader.install_opener(RecordOpener::new(&keys)?)?,
+                Emit::VersionNegotiated => self.reader.set_version_negotiated(),
+                Emit::Established(session) => {
+                    self.session = Some(*session);
+                    let pending = std::mem::take(&mut self.pending_writes);
+                    self.writer
+                        .write_application_data(&pending, &mut self.outgoing)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn machine_name(machine: &Machine) -> &'static str {
+    match machine {
+        Machine::Client(state) => state.name(),
+        Machine::Server(state) => state.name(),
+        Machine::Gone => "nothing",
+    }
+}

@@ -1,0 +1,230 @@
+//! Every way a handshake can fail, and the one function that maps each to
+//! the alert keel sends.
+
+use keel_pki::{CertError, SignError};
+use keel_record::RecordError;
+use keel_wire::DecodeError;
+use keel_wire::registry::{
+    AlertDescription, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+};
+use snafu::Snafu;
+
+use crate::key_schedule::KeyScheduleError;
+use crate::transcript::TranscriptError;
+
+/// A handshake or connection failure. Errors are sticky: once a connection
+/// returns one, every later call returns the same error.
+#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[non_exhaustive]
+#[snafu(visibility(pub(crate)))]
+pub enum HandshakeError {
+    // --- Malformed input ---------------------------------------------------
+    /// A message could not be decoded.
+    #[snafu(display("malformed {message}: {source}"))]
+    Decode {
+        /// The message being decoded.
+        message: HandshakeType,
+        /// What was wrong, where.
+        source: DecodeError,
+    },
+    /// The record layer refused the bytes.
+    #[snafu(display("record layer: {source}"))]
+    Record {
+        /// The record-layer error.
+        source: RecordError,
+    },
+
+    // --- Valid message, wrong time ----------------------------------------
+    /// A message that is not a legal next message in this state
+    /// (RFC 5246 §7.4; includes an early ChangeCipherSpec, CVE-2014-0224).
+    #[snafu(display("unexpected {got} while expecting {expected}"))]
+    UnexpectedMessage {
+        /// What the state machine was waiting for.
+        expected: &'static str,
+        /// What arrived.
+        got: MessageKind,
+    },
+
+    // --- The peer cannot meet keel's policy --------------------------------
+    /// The peer offers only versions below TLS 1.2, or chose one.
+    #[snafu(display("peer does not support TLS 1.2 (offered {version})"))]
+    ProtocolVersion {
+        /// The version offered or chosen.
+        version: ProtocolVersion,
+    },
+    /// No cipher suite both sides accept (keel: ECDHE with AES-GCM or
+    /// ChaCha20-Poly1305 only).
+    #[snafu(display("no cipher suite in common"))]
+    NoSharedCipherSuite,
+    /// No elliptic-curve group both sides accept.
+    #[snafu(display("no key-exchange group in common"))]
+    NoSharedGroup,
+    /// No signature scheme both sides accept for the certificate's key.
+    #[snafu(display("no signature scheme in common"))]
+    NoSharedSignatureScheme,
+    /// The peer does not support the Extended Master Secret (RFC 7627),
+    /// which keel requires.
+    #[snafu(display("peer does not support the extended master secret (RFC 7627)"))]
+    NoExtendedMasterSecret,
+    /// The server does not indicate secure renegotiation support (RFC 5746).
+    #[snafu(display("peer does not indicate secure renegotiation (RFC 5746)"))]
+    NoSecureRenegotiation,
+    /// The peer did not offer null compression.
+    #[snafu(display("peer does not offer null compression"))]
+    NoNullCompression,
+    /// ALPN was offered but no protocol is acceptable to both.
+    #[snafu(display("no application protocol in common"))]
+    NoApplicationProtocol,
+    /// The server has no certificate for the name the client asked for.
+    #[snafu(display("no certificate for server name {name}"))]
+    UnrecognizedName {
+        /// The SNI name.
+        name: String,
+    },
+
+    // --- The peer broke a rule ---------------------------------------------
+    /// A ServerHello extension the client did not offer (RFC 5246 §7.4.1.4).
+    #[snafu(display("unsolicited extension {extension}"))]
+    UnsolicitedExtension {
+        /// The extension.
+        extension: ExtensionType,
+    },
+    /// A value the peer may not choose or send (a suite, group, scheme or
+    /// protocol the other side did not offer; a bad point).
+    #[snafu(display("illegal parameter: {what}"))]
+    IllegalParameter {
+        /// What was wrong.
+        what: &'static str,
+    },
+    /// The peer's Finished did not verify.
+    #[snafu(display("the peer's Finished message does not verify"))]
+    BadFinished,
+    /// The peer's key-exchange or CertificateVerify signature is invalid.
+    #[snafu(display("signature: {source}"))]
+    Signature {
+        /// Why.
+        source: SignError,
+    },
+    /// The peer's certificate chain was refused.
+    #[snafu(display("certificate: {source}"))]
+    Certificate {
+        /// Why.
+        source: CertError,
+    },
+    /// Too many renegotiation attempts, warning alerts or empty records in a
+    /// row: a cheap way to keep a peer busy.
+    #[snafu(display("too many {what} in a row"))]
+    TooMany {
+        /// What was repeated.
+        what: &'static str,
+    },
+
+    // --- The peer ended the connection -------------------------------------
+    /// The peer sent a fatal alert.
+    #[snafu(display("peer sent fatal alert {description}"))]
+    AlertReceived {
+        /// The alert.
+        description: AlertDescription,
+    },
+    /// The transport ended without close_notify: the data may be truncated.
+    #[snafu(display("connection closed without close_notify (possible truncation)"))]
+    Truncated,
+
+    // --- keel or the caller ------------------------------------------------
+    /// A limit of this endpoint was exceeded (e.g. the handshake transcript).
+    #[snafu(display("limit exceeded: {source}"))]
+    Transcript {
+        /// Which.
+        source: TranscriptError,
+    },
+    /// Key derivation failed.
+    #[snafu(display("key schedule: {source}"))]
+    KeySchedule {
+        /// Why.
+        source: KeyScheduleError,
+    },
+    /// Something that cannot happen with valid inputs (the RNG failed, the
+    /// crypto library refused an operation). The peer is told
+    /// internal_error.
+    #[snafu(display("internal error: {what}"))]
+    Internal {
+        /// What failed.
+        what: &'static str,
+    },
+    /// The connection was used after it was closed, or before it could be.
+    #[snafu(display("connection is closed"))]
+    Closed,
+}
+
+/// What kind of message arrived, for errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A handshake message of this type.
+    Handshake(HandshakeType),
+    /// A ChangeCipherSpec.
+    ChangeCipherSpec,
+    /// Application data.
+    ApplicationData,
+    /// Another record type.
+    Record(ContentType),
+}
+
+impl core::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Handshake(t) => write!(f, "{t}"),
+            Self::ChangeCipherSpec => f.write_str("change_cipher_spec"),
+            Self::ApplicationData => f.write_str("application_data"),
+            Self::Record(t) => write!(f, "{t} record"),
+        }
+    }
+}
+
+impl HandshakeError {
+    /// The fatal alert to send for this error, or `None` when none is sent
+    /// (the peer's own fatal alert, a truncated connection).
+    #[must_use]
+    pub fn alert(&self) -> Option<AlertDescription> {
+        use AlertDescription as A;
+        Some(match self {
+            Self::Decode { .. } => A::DECODE_ERROR,
+            Self::Record { source } => source.alert(),
+            Self::UnexpectedMessage { .. } => A::UNEXPECTED_MESSAGE,
+            Self::ProtocolVersion { .. } => A::PROTOCOL_VERSION,
+            Self::NoSharedCipherSuite
+            | Self::NoSharedGroup
+            | Self::NoSharedSignatureScheme
+            | Self::NoExtendedMasterSecret
+            | Self::NoSecureRenegotiation => A::HANDSHAKE_FAILURE,
+            Self::NoNullCompression | Self::IllegalParameter { .. } => A::ILLEGAL_PARAMETER,
+            Self::NoApplicationProtocol => A::NO_APPLICATION_PROTOCOL,
+            Self::UnrecognizedName { .. } => A::UNRECOGNIZED_NAME,
+            Self::UnsolicitedExtension { .. } => A::UNSUPPORTED_EXTENSION,
+            Self::BadFinished => A::DECRYPT_ERROR,
+            Self::Signature { source } => source.alert(),
+            Self::Certificate { source } => source.alert(),
+            Self::TooMany { .. } => A::UNEXPECTED_MESSAGE,
+            Self::AlertReceived { .. } | Self::Truncated | Self::Closed => return None,
+            Self::Transcript { .. } => A::ILLEGAL_PARAMETER,
+            Self::KeySchedule { .. } | Self::Internal { .. } => A::INTERNAL_ERROR,
+        })
+    }
+}
+
+impl From<RecordError> for HandshakeError {
+    fn from(source: RecordError) -> Self {
+        Self::Record { source }
+    }
+}
+
+impl From<KeyScheduleError> for HandshakeError {
+    fn from(source: KeyScheduleError) -> Self {
+        Self::KeySchedule { source }
+    }
+}
+
+impl From<TranscriptError> for HandshakeError {
+    fn from(source: TranscriptError) -> Self {
+        Self::Transcript { source }
+    }
+}

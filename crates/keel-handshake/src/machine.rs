@@ -1,0 +1,114 @@
+//! What a state machine tells the connection to do, and helpers both sides
+//! share.
+
+use keel_record::TrafficKeys;
+use keel_wire::{Codec, HandshakeMessage};
+
+use crate::error::HandshakeError;
+use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
+use crate::keylog::{self, KeyLog};
+use crate::session::SessionInfo;
+use crate::transcript::Transcript;
+
+/// One instruction from a state machine to its connection, in order.
+#[derive(Debug)]
+pub(crate) enum Emit {
+    /// Send this encoded handshake message (already in the transcript).
+    Message(Vec<u8>),
+    /// Send ChangeCipherSpec.
+    ChangeCipherSpec,
+    /// Protect everything sent from now on with these keys.
+    WriteKeys(TrafficKeys),
+    /// Open everything received from now on with these keys.
+    ReadKeys(TrafficKeys),
+    /// Records must carry TLS 1.2 from now on.
+    VersionNegotiated,
+    /// The handshake is complete.
+    Established(Box<SessionInfo>),
+}
+
+/// Encodes a message, adds it to the transcript and queues it.
+pub(crate) fn send(
+    message: HandshakeMessage,
+    transcript: &mut Transcript,
+    out: &mut Vec<Emit>,
+) -> Result<(), HandshakeError> {
+    let bytes = message.encode().map_err(|_| HandshakeError::Internal {
+        what: "encoding a handshake message",
+    })?;
+    transcript.add(&bytes)?;
+    out.push(Emit::Message(bytes));
+    Ok(())
+}
+
+/// The Finished message for `sender` over the transcript so far.
+pub(crate) fn finished(
+    master: &MasterSecret,
+    prf: PrfHash,
+    sender: Sender,
+    transcript: &Transcript,
+) -> Result<HandshakeMessage, HandshakeError> {
+    let hash = transcript.current_hash()?;
+    let verify_data = key_schedule::verify_data(master, prf, sender, hash.as_ref())?;
+    Ok(HandshakeMessage::Finished(keel_wire::handshake::Finished {
+        verify_data,
+    }))
+}
+
+/// Checks a peer's Finished in constant time.
+pub(crate) fn check_finished(
+    master: &MasterSecret,
+    prf: PrfHash,
+    sender: Sender,
+    transcript: &Transcript,
+    received: &[u8; 12],
+) -> Result<(), HandshakeError> {
+    let hash = transcript.current_hash()?;
+    let expected = key_schedule::verify_data(master, prf, sender, hash.as_ref())?;
+    if key_schedule::verify_data_matches(&expected, received) {
+        Ok(())
+    } else {
+        Err(HandshakeError::BadFinished)
+    }
+}
+
+/// Logs the master secret if a key log is installed.
+pub(crate) fn log_master(
+    key_log: Option<&dyn KeyLog>,
+    client_random: &[u8; 32],
+    master: &MasterSecret,
+) {
+    if let Some(log) = key_log
+        && log.will_log(keylog::CLIENT_RANDOM)
+    {
+        log.log(keylog::CLIENT_RANDOM, client_random, master.as_bytes());
+    }
+}
+
+/// 32 random bytes from the configured RNG.
+pub(crate) fn random(rng: &dyn crate::random::Rng) -> Result<[u8; 32], HandshakeError> {
+    let mut random = [0u8; 32];
+    rng.fill(&mut random)
+        .map_err(|_| HandshakeError::Internal {
+            what: "random generator",
+        })?;
+    Ok(random)
+}
+
+/// The bytes a ServerKeyExchange signature covers (RFC 8422 §5.4):
+/// client_random + server_random + ServerECDHParams.
+pub(crate) fn kx_signed_message(
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    params: &keel_wire::handshake::ServerEcdhParams,
+) -> Result<Vec<u8>, HandshakeError> {
+    let mut message = Vec::with_capacity(64 + 4 + params.public.len());
+    message.extend_from_slice(client_random);
+    message.extend_from_slice(server_random);
+    params
+        .encode_into(&mut message)
+        .map_err(|_| HandshakeError::Internal {
+            what: "encoding ServerECDHParams",
+        })?;
+    Ok(message)
+}

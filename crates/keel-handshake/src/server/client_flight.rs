@@ -1,0 +1,256 @@
+//! The client's flight in: [Certificate], ClientKeyExchange,
+//! [CertificateVerify], ChangeCipherSpec, Finished; the server's
+//! ChangeCipherSpec and Finished out.
+
+use std::sync::Arc;
+
+use keel_pki::CertificateDer;
+use keel_record::{AeadAlgorithm, TrafficKeys};
+use keel_wire::handshake::{Certificate, CertificateVerify, ClientKeyExchange, Finished};
+use keel_wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+
+use super::ServerState;
+use crate::config::ServerHandshakeConfig;
+use crate::error::HandshakeError;
+use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
+use crate::kx::EphemeralKey;
+use crate::machine::{self, Emit};
+use crate::policy::SIGNATURE_SCHEMES;
+use crate::session::SessionInfo;
+use crate::transcript::Transcript;
+
+/// What the ClientHello settled.
+#[derive(Debug)]
+pub(crate) struct ServerContext {
+    pub(crate) config: Arc<ServerHandshakeConfig>,
+    pub(crate) client_random: [u8; 32],
+    pub(crate) server_random: [u8; 32],
+    pub(crate) suite: CipherSuite,
+    pub(crate) prf: PrfHash,
+    pub(crate) group: NamedGroup,
+    pub(crate) scheme: SignatureScheme,
+    pub(crate) alpn: Option<Vec<u8>>,
+    pub(crate) sni: Option<String>,
+    pub(crate) ephemeral: EphemeralKey,
+}
+
+/// Waiting for the client's Certificate (it was requested).
+#[derive(Debug)]
+pub(crate) struct ExpectCertificate {
+    pub(crate) context: ServerContext,
+    pub(crate) transcript: Transcript,
+}
+
+/// Waiting for the ClientKeyExchange.
+#[derive(Debug)]
+pub(crate) struct ExpectClientKeyExchange {
+    context: ServerContext,
+    transcript: Transcript,
+    client_chain: Vec<CertificateDer<'static>>,
+}
+
+/// Waiting for the client's CertificateVerify (it sent a certificate).
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateVerify {
+    keyed: Keyed,
+}
+
+/// Waiting for the client's ChangeCipherSpec.
+#[derive(Debug)]
+pub(crate) struct ExpectChangeCipherSpec {
+    keyed: Keyed,
+}
+
+/// Waiting for the client's Finished, now protected.
+#[derive(Debug)]
+pub(crate) struct ExpectFinished {
+    keyed: Keyed,
+}
+
+/// Everything after the key exchange.
+#[derive(Debug)]
+struct Keyed {
+    master: MasterSecret,
+    transcript: Transcript,
+    client_keys: Option<TrafficKeys>,
+    server_keys: TrafficKeys,
+    session: SessionInfo,
+    prf: PrfHash,
+}
+
+impl ExpectCertificate {
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        certificate: Certificate,
+    ) -> Result<ServerState, HandshakeError> {
+        let config = &self.context.config;
+        let chain: Vec<CertificateDer<'static>> = certificate
+            .certificate_list
+            .0
+            .into_iter()
+            .map(|c| CertificateDer::from(c.0))
+            .collect();
+        if chain.len() > config.limits.max_chain_len {
+            return Err(HandshakeError::Certificate {
+                source: keel_pki::CertError::PathTooLong,
+            });
+        }
+        let verifier = config
+            .client_verifier
+            .as_ref()
+            .ok_or(HandshakeError::Internal {
+                what: "no client verifier",
+            })?;
+        // An empty chain passes only when client authentication is optional.
+        verifier
+            .verify_client(&chain, config.clock.now())
+            .map_err(|source| HandshakeError::Certificate { source })?;
+        self.transcript.add(raw)?;
+        if chain.is_empty() {
+            self.transcript.discard_messages();
+        }
+        Ok(ServerState::ExpectClientKeyExchange(Box::new(
+            ExpectClientKeyExchange::new(self.context, self.transcript, chain),
+        )))
+    }
+}
+
+impl ExpectClientKeyExchange {
+    pub(crate) fn new(
+        context: ServerContext,
+        transcript: Transcript,
+        client_chain: Vec<CertificateDer<'static>>,
+    ) -> Self {
+        Self {
+            context,
+            transcript,
+            client_chain,
+        }
+    }
+
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        kx: &ClientKeyExchange,
+        _out: &mut Vec<Emit>,
+    ) -> Result<ServerState, HandshakeError> {
+        let context = self.context;
+        let pre_master = context.ephemeral.agree(&kx.public)?;
+        self.transcript.add(raw)?;
+        // RFC 7627 §4: the session hash covers the transcript through the
+        // ClientKeyExchange.
+        let session_hash = self.transcript.current_hash()?;
+        let master = MasterSecret::extended(context.prf, &pre_master, session_hash.as_ref())?;
+        drop(pre_master);
+        machine::log_master(
+            context.config.key_log.as_deref(),
+            &context.client_random,
+            &master,
+        );
+        let algorithm =
+            AeadAlgorithm::for_suite(context.suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
+        let (client_keys, server_keys) = key_schedule::key_block(
+            &master,
+            context.prf,
+            algorithm,
+            &context.client_random,
+            &context.server_random,
+        )?;
+        let has_client_certificate = !self.client_chain.is_empty();
+        let keyed = Keyed {
+            master,
+            transcript: self.transcript,
+            client_keys: Some(client_keys),
+            server_keys,
+            prf: context.prf,
+            session: SessionInfo {
+                version: ProtocolVersion::TLS_V1_2,
+                cipher_suite: context.suite,
+                group: context.group,
+                signature_scheme: context.scheme,
+                alpn: context.alpn,
+                server_name: context.sni,
+                peer_certificates: self.client_chain,
+                extended_master_secret: true,
+            },
+        };
+        Ok(if has_client_certificate {
+            ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify { keyed }))
+        } else {
+            ServerState::ExpectChangeCipherSpec(Box::new(ExpectChangeCipherSpec { keyed }))
+        })
+    }
+}
+
+impl ExpectCertificateVerify {
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        verify: &CertificateVerify,
+    ) -> Result<ServerState, HandshakeError> {
+        let scheme = verify.signed.scheme;
+        // RFC 5246 §7.4.8: one of the schemes the CertificateRequest listed.
+        if !SIGNATURE_SCHEMES.contains(&scheme) {
+            return Err(HandshakeError::IllegalParameter {
+                what: "client signed with a scheme the server did not list",
+            });
+        }
+        let keyed = &mut self.keyed;
+        let leaf = keyed
+            .session
+            .peer_certificates
+            .first()
+            .ok_or(HandshakeError::Internal {
+                what: "no client leaf",
+            })?;
+        let messages = keyed
+            .transcript
+            .messages()
+            .ok_or(HandshakeError::Internal {
+                what: "transcript not retained",
+            })?;
+        keel_pki::verify_signature(leaf, scheme, messages, &verify.signed.signature)
+            .map_err(|source| HandshakeError::Signature { source })?;
+        keyed.transcript.add(raw)?;
+        keyed.transcript.discard_messages();
+        Ok(ServerState::ExpectChangeCipherSpec(Box::new(
+            ExpectChangeCipherSpec { keyed: self.keyed },
+        )))
+    }
+}
+
+impl ExpectChangeCipherSpec {
+    pub(crate) fn handle(mut self: Box<Self>, out: &mut Vec<Emit>) -> ServerState {
+        if let Some(keys) = self.keyed.client_keys.take() {
+            out.push(Emit::ReadKeys(keys));
+        }
+        ServerState::ExpectFinished(Box::new(ExpectFinished { keyed: self.keyed }))
+    }
+}
+
+impl ExpectFinished {
+    pub(crate) fn handle(
+        self: Box<Self>,
+        raw: &[u8],
+        finished: &Finished,
+        out: &mut Vec<Emit>,
+    ) -> Result<ServerState, HandshakeError> {
+        let mut keyed = self.keyed;
+        machine::check_finished(
+            &keyed.master,
+            keyed.prf,
+            Sender::Client,
+            &keyed.transcript,
+            &finished.verify_data,
+        )?;
+        keyed.transcript.add(raw)?;
+        out.push(Emit::ChangeCipherSpec);
+        out.push(Emit::WriteKeys(keyed.server_keys));
+        let server_finished =
+            machine::finished(&keyed.master, keyed.prf, Sender::Server, &keyed.transcript)?;
+        machine::send(server_finished, &mut keyed.transcript, out)?;
+        out.push(Emit::Established(Box::new(keyed.session)));
+        Ok(ServerState::Established)
+    }
+}

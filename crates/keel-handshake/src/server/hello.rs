@@ -1,0 +1,340 @@
+//! ClientHello in; ServerHello, Certificate, ServerKeyExchange,
+//! [CertificateRequest], ServerHelloDone out.
+
+use std::sync::Arc;
+
+use keel_pki::CertifiedKey;
+use keel_wire::handshake::{
+    Certificate, CertificateDer as WireCert, CertificateRequest, ClientHello, DigitallySigned,
+    Random, ServerEcdhParams, ServerHello, ServerHelloDone, ServerKeyExchange,
+};
+use keel_wire::registry::{
+    CipherSuite, ClientCertificateType, CompressionMethod, EcPointFormat, NamedGroup,
+    ProtocolVersion, SignatureScheme,
+};
+use keel_wire::vec::{List, Opaque};
+use keel_wire::{ClientExtension, Extensions, HandshakeMessage, ServerExtension};
+
+use super::ServerState;
+use super::client_flight::{ExpectCertificate, ExpectClientKeyExchange, ServerContext};
+use crate::config::ServerHandshakeConfig;
+use crate::error::HandshakeError;
+use crate::key_schedule::PrfHash;
+use crate::kx::{self, EphemeralKey};
+use crate::machine::{self, Emit};
+use crate::policy::{self, SIGNATURE_SCHEMES};
+use crate::transcript::Transcript;
+
+/// Waiting for a ClientHello.
+#[derive(Debug)]
+pub(crate) struct ExpectClientHello {
+    config: Arc<ServerHandshakeConfig>,
+}
+
+/// What a ClientHello's extensions say, gathered once.
+#[derive(Debug, Default)]
+struct Offer<'a> {
+    sni: Option<String>,
+    groups: Option<&'a [NamedGroup]>,
+    point_formats: Option<&'a [EcPointFormat]>,
+    schemes: &'a [SignatureScheme],
+    alpn: Option<Vec<&'a [u8]>>,
+    ems: bool,
+    renegotiation_info: Option<&'a [u8]>,
+}
+
+impl<'a> Offer<'a> {
+    fn read(hello: &'a ClientHello) -> Self {
+        let mut offer = Self::default();
+        for extension in hello.extensions.iter() {
+            match extension {
+                ClientExtension::ServerName(list) => {
+                    offer.sni = list
+                        .host_name()
+                        .and_then(|n| std::str::from_utf8(n).ok())
+                        .map(str::to_owned);
+                }
+                ClientExtension::SupportedGroups(groups) => offer.groups = Some(groups.as_slice()),
+                ClientExtension::EcPointFormats(formats) => {
+                    offer.point_formats = Some(formats.as_slice())
+                }
+                ClientExtension::SignatureAlgorithms(schemes) => offer.schemes = schemes.as_slice(),
+                ClientExtension::Alpn(names) => {
+                    offer.alpn = Some(names.iter().map(|n| n.as_slice()).collect())
+                }
+                ClientExtension::ExtendedMasterSecret => offer.ems = true,
+                ClientExtension::RenegotiationInfo(info) => {
+                    offer.renegotiation_info = Some(info.as_slice())
+                }
+                // Everything else is ignored, as RFC 5246 §7.4.1.4 requires
+                // of extensions a server does not understand.
+                _ => {}
+            }
+        }
+        offer
+    }
+}
+
+impl ExpectClientHello {
+    pub(crate) fn new(config: Arc<ServerHandshakeConfig>) -> Self {
+        Self { config }
+    }
+
+    pub(crate) fn handle(
+        self,
+        raw: &[u8],
+        hello: &ClientHello,
+        out: &mut Vec<Emit>,
+    ) -> Result<ServerState, HandshakeError> {
+        let config = self.config;
+        // RFC 5246 Appendix E.1: client_version is the highest the client
+        // supports. A TLS 1.3 client says 1.2 here (and 1.3 only in
+        // supported_versions), so it is answered with 1.2.
+        if hello.client_version < ProtocolVersion::TLS_V1_2 {
+            return Err(HandshakeError::ProtocolVersion {
+                version: hello.client_version,
+            });
+        }
+        // RFC 5246 §7.4.1.2: the list "MUST contain" null.
+        if !hello.compression_methods.contains(&CompressionMethod::NULL) {
+            return Err(HandshakeError::NoNullCompression);
+        }
+        let offer = Offer::read(hello);
+        // RFC 5746 §3.6: in an initial handshake, renegotiation_info must be
+        // empty. (A client that sends neither it nor the SCSV is served: a
+        // keel server never renegotiates, so it has nothing to protect.)
+        if offer
+            .renegotiation_info
+            .is_some_and(|info| !info.is_empty())
+        {
+            return Err(HandshakeError::NoSecureRenegotiation);
+        }
+        let secure_renegotiation = offer.renegotiation_info.is_some()
+            || hello
+                .cipher_suites
+                .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+        if !offer.ems {
+            return Err(HandshakeError::NoExtendedMasterSecret);
+        }
+        // RFC 8422 §5.1.2: a point-format list without uncompressed is an
+        // error; no list means uncompressed.
+        if offer
+            .point_formats
+            .is_some_and(|f| !f.contains(&EcPointFormat::UNCOMPRESSED))
+        {
+            return Err(HandshakeError::IllegalParameter {
+                what: "client does not support uncompressed points",
+            });
+        }
+        let group = choose_group(&config.groups, offer.groups)?;
+        let candidates = config
+            .certificates
+            .candidates(offer.sni.as_deref())
+            .ok_or_else(|| HandshakeError::UnrecognizedName {
+                name: offer.sni.clone().unwrap_or_default(),
+            })?;
+        let (suite, key, scheme) = choose_suite(
+            &config.suites,
+            hello.cipher_suites.as_slice(),
+            candidates,
+            offer.schemes,
+        )?;
+        let alpn = choose_alpn(&config.alpn, offer.alpn.as_deref())?;
+        let prf = PrfHash::for_suite(suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
+
+        let server_random = machine::random(config.rng.as_ref())?;
+        let mut extensions = Vec::new();
+        if secure_renegotiation {
+            extensions.push(ServerExtension::RenegotiationInfo(Opaque(Vec::new())));
+        }
+        extensions.push(ServerExtension::ExtendedMasterSecret);
+        if offer.point_formats.is_some() {
+            extensions.push(ServerExtension::EcPointFormats(List(vec![
+                EcPointFormat::UNCOMPRESSED,
+            ])));
+        }
+        if let Some(protocol) = &alpn {
+            extensions.push(ServerExtension::Alpn(keel_wire::extensions::ProtocolName(
+                protocol.clone(),
+            )));
+        }
+        if offer.sni.is_some() {
+            // RFC 6066 §3: acknowledge the name that chose the certificate.
+            extensions.push(ServerExtension::ServerName);
+        }
+        let server_hello = ServerHello {
+            server_version: ProtocolVersion::TLS_V1_2,
+            random: Random(server_random),
+            // Empty: sessions are not resumable yet.
+            session_id: Opaque(Vec::new()),
+            cipher_suite: suite,
+            compression_method: CompressionMethod::NULL,
+            extensions: Extensions::Present(extensions),
+        };
+
+        // A server that verifies client certificates keeps the raw
+        // transcript for the CertificateVerify (RFC 5246 §7.4.8).
+        let mut transcript = if config.client_verifier.is_some() {
+            Transcript::retaining_messages(config.limits.max_transcript)
+        } else {
+            Transcript::new(config.limits.max_transcript)
+        };
+        transcript.add(raw)?;
+        transcript.start(prf)?;
+        out.push(Emit::VersionNegotiated);
+        machine::send(
+            HandshakeMessage::ServerHello(server_hello),
+            &mut transcript,
+            out,
+        )?;
+
+        let chain = key
+            .chain()
+            .iter()
+            .map(|c| WireCert(c.as_ref().to_vec()))
+            .collect();
+        machine::send(
+            HandshakeMessage::Certificate(Certificate {
+                certificate_list: List(chain),
+            }),
+            &mut transcript,
+            out,
+        )?;
+
+        let ephemeral = EphemeralKey::generate(group, config.rng.as_ref())?;
+        let params = ServerEcdhParams {
+            named_group: group,
+            public: Opaque(ephemeral.public().to_vec()),
+        };
+        let client_random = hello.random.0;
+        let signed = machine::kx_signed_message(&client_random, &server_random, &params)?;
+        let signature = key
+            .key()
+            .sign(scheme, &signed)
+            .map_err(|source| HandshakeError::Signature { source })?;
+        let kx = ServerKeyExchange {
+            params,
+            signed: DigitallySigned {
+                scheme,
+                signature: Opaque(signature),
+            },
+        };
+        machine::send(
+            HandshakeMessage::ServerKeyExchange(kx),
+            &mut transcript,
+            out,
+        )?;
+
+        let request_certificate = config.client_verifier.is_some();
+        if request_certificate {
+            let request = CertificateRequest {
+                certificate_types: List(vec![
+                    ClientCertificateType::ECDSA_SIGN,
+                    ClientCertificateType::RSA_SIGN,
+                ]),
+                supported_signature_algorithms: List(SIGNATURE_SCHEMES.to_vec()),
+                // An empty list: any CA the server's trust store accepts.
+                certificate_authorities: List(Vec::new()),
+            };
+            machine::send(
+                HandshakeMessage::CertificateRequest(request),
+                &mut transcript,
+                out,
+            )?;
+        }
+        machine::send(
+            HandshakeMessage::ServerHelloDone(ServerHelloDone),
+            &mut transcript,
+            out,
+        )?;
+
+        let context = ServerContext {
+            config,
+            client_random,
+            server_random,
+            suite,
+            prf,
+            group,
+            scheme,
+            alpn,
+            sni: offer.sni,
+            ephemeral,
+        };
+        Ok(if request_certificate {
+            ServerState::ExpectCertificate(Box::new(ExpectCertificate {
+                context,
+                transcript,
+            }))
+        } else {
+            ServerState::ExpectClientKeyExchange(Box::new(ExpectClientKeyExchange::new(
+                context,
+                transcript,
+                Vec::new(),
+            )))
+        })
+    }
+}
+
+/// The server's most preferred group that the client offers. RFC 4492 let a
+/// client without supported_groups mean "any curve"; keel reads it as P-256,
+/// the one curve every ECC implementation has.
+fn choose_group(
+    preference: &[NamedGroup],
+    offered: Option<&[NamedGroup]>,
+) -> Result<NamedGroup, HandshakeError> {
+    let offered = offered.unwrap_or(&[NamedGroup::SECP256R1]);
+    preference
+        .iter()
+        .copied()
+        .find(|g| offered.contains(g) && kx::is_supported(*g))
+        .ok_or(HandshakeError::NoSharedGroup)
+}
+
+/// The first suite in the server's order that the client offers and that
+/// some candidate key can sign for under a scheme the client accepts.
+fn choose_suite<'k>(
+    preference: &[CipherSuite],
+    offered: &[CipherSuite],
+    candidates: &'k [Arc<CertifiedKey>],
+    schemes: &[SignatureScheme],
+) -> Result<(CipherSuite, &'k Arc<CertifiedKey>, SignatureScheme), HandshakeError> {
+    let mut suite_in_common = false;
+    for suite in preference.iter().copied().filter(|s| offered.contains(s)) {
+        let Some(auth) = policy::suite_auth(suite) else {
+            continue;
+        };
+        suite_in_common = true;
+        for key in candidates
+            .iter()
+            .filter(|k| policy::key_auth(k.key()) == auth)
+        {
+            if let Some(scheme) = key.key().choose_scheme(schemes) {
+                return Ok((suite, key, scheme));
+            }
+        }
+    }
+    Err(if suite_in_common {
+        HandshakeError::NoSharedSignatureScheme
+    } else {
+        HandshakeError::NoSharedCipherSuite
+    })
+}
+
+/// RFC 7301 §3.2: the server picks by its own preference; no overlap is
+/// no_application_protocol. A server without ALPN configured ignores it.
+fn choose_alpn(
+    preference: &[Vec<u8>],
+    offered: Option<&[&[u8]]>,
+) -> Result<Option<Vec<u8>>, HandshakeError> {
+    let Some(offered) = offered else {
+        return Ok(None);
+    };
+    if preference.is_empty() {
+        return Ok(None);
+    }
+    preference
+        .iter()
+        .find(|p| offered.contains(&p.as_slice()))
+        .map(|p| Some(p.clone()))
+        .ok_or(HandshakeError::NoApplicationProtocol)
+}

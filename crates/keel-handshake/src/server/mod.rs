@@ -1,0 +1,106 @@
+//! The server state machine.
+
+mod client_flight;
+mod hello;
+
+use std::sync::Arc;
+
+use keel_wire::HandshakeMessage;
+
+use client_flight::{
+    ExpectCertificate, ExpectCertificateVerify, ExpectChangeCipherSpec, ExpectClientKeyExchange,
+    ExpectFinished,
+};
+pub(crate) use hello::ExpectClientHello;
+
+use crate::config::ServerHandshakeConfig;
+use crate::error::{HandshakeError, MessageKind};
+use crate::machine::Emit;
+
+/// Where a server handshake is. Each state holds only what is valid in it,
+/// and a transition consumes the state and returns the next.
+///
+/// ```text
+/// Client                                               Server
+///
+/// ClientHello                  -------->
+///                                                 ServerHello
+///                                                Certificate
+///                                           ServerKeyExchange
+///                                         [CertificateRequest]
+///                              <--------      ServerHelloDone
+/// [Certificate]
+/// ClientKeyExchange
+/// [CertificateVerify]
+/// ChangeCipherSpec
+/// Finished                     -------->
+///                                            ChangeCipherSpec
+///                              <--------             Finished
+/// Application Data             <------->     Application Data
+/// ```
+/// (RFC 5246 §7.3, with the ECDHE messages of RFC 8422.)
+#[derive(Debug)]
+pub(crate) enum ServerState {
+    ExpectClientHello(Box<ExpectClientHello>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectClientKeyExchange(Box<ExpectClientKeyExchange>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectChangeCipherSpec(Box<ExpectChangeCipherSpec>),
+    ExpectFinished(Box<ExpectFinished>),
+    Established,
+}
+
+impl ServerState {
+    pub(crate) fn new(config: Arc<ServerHandshakeConfig>) -> Self {
+        Self::ExpectClientHello(Box::new(ExpectClientHello::new(config)))
+    }
+
+    /// The state's name, for errors and tests.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::ExpectClientHello(_) => "ClientHello",
+            Self::ExpectCertificate(_) => "Certificate",
+            Self::ExpectClientKeyExchange(_) => "ClientKeyExchange",
+            Self::ExpectCertificateVerify(_) => "CertificateVerify",
+            Self::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
+            Self::ExpectFinished(_) => "Finished",
+            Self::Established => "application data",
+        }
+    }
+
+    /// Handles one handshake message (`raw` includes the header).
+    pub(crate) fn handle(
+        self,
+        raw: &[u8],
+        message: HandshakeMessage,
+        out: &mut Vec<Emit>,
+    ) -> Result<Self, HandshakeError> {
+        use HandshakeMessage as M;
+        match (self, message) {
+            (Self::ExpectClientHello(s), M::ClientHello(m)) => (*s).handle(raw, &m, out),
+            (Self::ExpectCertificate(s), M::Certificate(m)) => s.handle(raw, m),
+            (Self::ExpectClientKeyExchange(s), M::ClientKeyExchange(m)) => s.handle(raw, &m, out),
+            (Self::ExpectCertificateVerify(s), M::CertificateVerify(m)) => s.handle(raw, &m),
+            (Self::ExpectFinished(s), M::Finished(m)) => s.handle(raw, &m, out),
+            (state, message) => Err(HandshakeError::UnexpectedMessage {
+                expected: state.name(),
+                got: MessageKind::Handshake(message.handshake_type()),
+            }),
+        }
+    }
+
+    /// Handles a ChangeCipherSpec: legal only right before the client's
+    /// Finished.
+    pub(crate) fn handle_change_cipher_spec(
+        self,
+        out: &mut Vec<Emit>,
+    ) -> Result<Self, HandshakeError> {
+        match self {
+            Self::ExpectChangeCipherSpec(s) => Ok(s.handle(out)),
+            state => Err(HandshakeError::UnexpectedMessage {
+                expected: state.name(),
+                got: MessageKind::ChangeCipherSpec,
+            }),
+        }
+    }
+}

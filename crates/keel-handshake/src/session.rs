@@ -1,0 +1,28 @@
+//! What was negotiated, readable once the handshake completes.
+
+use keel_pki::CertificateDer;
+use keel_wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+
+/// The negotiated session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// Always TLS 1.2.
+    pub version: ProtocolVersion,
+    /// The cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// The ECDHE group.
+    pub group: NamedGroup,
+    /// The scheme of the server's key-exchange signature.
+    pub signature_scheme: SignatureScheme,
+    /// The ALPN protocol, if one was negotiated.
+    pub alpn: Option<Vec<u8>>,
+    /// The SNI name (the client's request; the name the server was asked
+    /// for).
+    pub server_name: Option<String>,
+    /// The peer's certificate chain, leaf first (empty for a server whose
+    /// client sent none).
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// Whether the extended master secret was used: always true, since keel
+    /// requires it.
+    pub extended_master_secret: bool,
+}

@@ -1,0 +1,181 @@
+//! A keel client and a keel server talking to each other in memory.
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use keel_handshake::{
+    ClientHandshakeConfig, Connection, GROUPS, HandshakeError, Limits, ServerCertificates,
+    ServerHandshakeConfig, SystemClock, SystemRng,
+};
+use keel_pki::{CertifiedKey, ServerCertVerifier, ServerName, TrustStore};
+use keel_wire::registry::{AlertDescription, CipherSuite, NamedGroup};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+struct Pki {
+    root_der: keel_pki::CertificateDer<'static>,
+    server: Arc<CertifiedKey>,
+}
+
+fn pki() -> Pki {
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name
+        .push(DnType::CommonName, "keel pair test CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca_key = KeyPair::generate().unwrap();
+    let root = ca.self_signed(&ca_key).unwrap();
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    let server = CertifiedKey::from_pem(
+        format!("{}{}", leaf_cert.pem(), root.pem()).as_bytes(),
+        leaf_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    Pki {
+        root_der: root.der().clone(),
+        server: Arc::new(server),
+    }
+}
+
+fn client_config(pki: &Pki) -> ClientHandshakeConfig {
+    let roots = TrustStore::from_der_certificates([pki.root_der.clone()]).unwrap();
+    ClientHandshakeConfig {
+        verifier: Arc::new(ServerCertVerifier::new(roots)),
+        suites: keel_handshake::policy::SUITES.to_vec(),
+        groups: GROUPS.to_vec(),
+        alpn: vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        client_certificates: vec![],
+        rng: Arc::new(SystemRng),
+        clock: Arc::new(SystemClock),
+        key_log: None,
+        limits: Limits::default(),
+    }
+}
+
+fn server_config(pki: &Pki) -> ServerHandshakeConfig {
+    ServerHandshakeConfig {
+        certificates: ServerCertificates {
+            default: vec![pki.server.clone()],
+            by_name: vec![],
+        },
+        client_verifier: None,
+        suites: keel_handshake::policy::SUITES.to_vec(),
+        groups: GROUPS.to_vec(),
+        alpn: vec![b"http/1.1".to_vec(), b"h2".to_vec()],
+        rng: Arc::new(SystemRng),
+        clock: Arc::new(SystemClock),
+        key_log: None,
+        limits: Limits::default(),
+    }
+}
+
+/// Moves bytes both ways until neither side has anything to send.
+fn pump(client: &mut Connection, server: &mut Connection) -> Result<(), HandshakeError> {
+    for _ in 0..20 {
+        let mut moved = false;
+        let mut bytes = Vec::new();
+        client.take_tls(&mut bytes);
+        if !bytes.is_empty() {
+            moved = true;
+            server.read_tls(&bytes)?;
+        }
+        let mut bytes = Vec::new();
+        server.take_tls(&mut bytes);
+        if !bytes.is_empty() {
+            moved = true;
+            client.read_tls(&bytes)?;
+        }
+        if !moved {
+            return Ok(());
+        }
+    }
+    panic!("handshake did not settle");
+}
+
+#[test]
+fn a_full_handshake_then_data_both_ways_then_close() {
+    let pki = pki();
+    let mut client = Connection::client(
+        Arc::new(client_config(&pki)),
+        ServerName::parse("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut server = Connection::server(Arc::new(server_config(&pki)));
+    pump(&mut client, &mut server).unwrap();
+
+    let c = client.session().expect("client established").clone();
+    let s = server.session().expect("server established").clone();
+    assert_eq!(
+        c.cipher_suite,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    );
+    assert_eq!(c.cipher_suite, s.cipher_suite);
+    assert_eq!(c.group, NamedGroup::X25519);
+    assert_eq!(
+        c.alpn.as_deref(),
+        Some(&b"http/1.1"[..]),
+        "the server's preference wins"
+    );
+    assert_eq!(s.server_name.as_deref(), Some("localhost"));
+    assert!(c.extended_master_secret && s.extended_master_secret);
+    assert_eq!(c.peer_certificates.len(), 2);
+
+    assert_eq!(client.write(b"GET / HTTP/1.1\r\n\r\n").unwrap(), 18);
+    pump(&mut client, &mut server).unwrap();
+    let mut buf = [0u8; 64];
+    let n = server.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"GET / HTTP/1.1\r\n\r\n");
+    server.write(b"HTTP/1.1 200 OK\r\n\r\n").unwrap();
+    server.close();
+    pump(&mut client, &mut server).unwrap();
+    let n = client.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"HTTP/1.1 200 OK\r\n\r\n");
+    assert!(client.peer_closed(), "close_notify received");
+    assert!(server.peer_closed(), "close_notify answered");
+    client.transport_closed().unwrap();
+}
+
+#[test]
+fn a_server_without_a_name_match_or_default_says_unrecognized_name() {
+    let pki = pki();
+    let mut config = server_config(&pki);
+    config.certificates = ServerCertificates {
+        default: vec![],
+        by_name: vec![("other.example".into(), vec![pki.server.clone()])],
+    };
+    let mut client = Connection::client(
+        Arc::new(client_config(&pki)),
+        ServerName::parse("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut server = Connection::server(Arc::new(config));
+    let err = pump(&mut client, &mut server).unwrap_err();
+    assert!(
+        matches!(err, HandshakeError::UnrecognizedName { .. }),
+        "{err:?}"
+    );
+    // The alert reaches the client.
+    let mut bytes = Vec::new();
+    server.take_tls(&mut bytes);
+    let client_err = client.read_tls(&bytes).unwrap_err();
+    assert_eq!(
+        client_err,
+        HandshakeError::AlertReceived {
+            description: AlertDescription::UNRECOGNIZED_NAME
+        }
+    );
+}
