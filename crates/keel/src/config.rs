@@ -1,0 +1,340 @@
+//! Configurations, built by builders that cannot produce an invalid one,
+//! and shared between connections by `Arc`.
+
+use std::sync::Arc;
+
+use keel_handshake::keylog::KeyLog;
+use keel_handshake::{
+    ClientHandshakeConfig, Clock, Limits, Rng, ServerCertificates, ServerHandshakeConfig,
+    SystemClock, SystemRng,
+};
+use keel_pki::{
+    CertificateCheck, CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier, TrustStore,
+};
+use keel_wire::registry::{CipherSuite, NamedGroup};
+
+use crate::error::ConfigError;
+
+/// A client's configuration. Certificate and hostname validation always
+/// run, against [`TrustStore::webpki_roots`] unless other roots are given;
+/// nothing here can turn them off.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub(crate) inner: Arc<ClientHandshakeConfig>,
+}
+
+/// Builds a [`ClientConfig`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientConfigBuilder {
+    roots: Option<TrustStore>,
+    checks: Vec<Arc<dyn CertificateCheck>>,
+    suites: Vec<CipherSuite>,
+    groups: Vec<NamedGroup>,
+    alpn: Vec<Vec<u8>>,
+    client_certificates: Vec<Arc<CertifiedKey>>,
+    rng: Arc<dyn Rng>,
+    clock: Arc<dyn Clock>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    limits: Limits,
+}
+
+impl ClientConfig {
+    /// A builder with keel's defaults: Mozilla's roots (webpki-roots), all
+    /// six suites, X25519/P-256/P-384, no ALPN, no client certificate.
+    pub fn builder() -> ClientConfigBuilder {
+        ClientConfigBuilder {
+            roots: None,
+            checks: Vec::new(),
+            suites: keel_handshake::policy::SUITES.to_vec(),
+            groups: keel_handshake::GROUPS.to_vec(),
+            alpn: Vec::new(),
+            client_certificates: Vec::new(),
+            rng: Arc::new(SystemRng),
+            clock: Arc::new(SystemClock),
+            key_log: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl ClientConfigBuilder {
+    /// Trust these roots instead of Mozilla's: the way to work with a
+    /// private PKI.
+    pub fn with_root_certificates(mut self, roots: TrustStore) -> Self {
+        self.roots = Some(roots);
+        self
+    }
+
+    /// Adds a check that runs after every built-in one and can only refuse
+    /// (pinning, revocation, a local policy).
+    pub fn with_certificate_check(mut self, check: Arc<dyn CertificateCheck>) -> Self {
+        self.checks.push(check);
+        self
+    }
+
+    /// Offers these cipher suites, in this order (a subset of keel's six).
+    pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
+        self.suites = suites.to_vec();
+        self
+    }
+
+    /// Offers these groups, in this order (X25519, P-256, P-384).
+    pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
+        self.groups = groups.to_vec();
+        self
+    }
+
+    /// Offers these ALPN protocols, in preference order.
+    pub fn with_alpn<P: AsRef<[u8]>>(mut self, protocols: impl IntoIterator<Item = P>) -> Self {
+        self.alpn = protocols.into_iter().map(|p| p.as_ref().to_vec()).collect();
+        self
+    }
+
+    /// Presents this certificate when a server asks for one.
+    pub fn with_client_certificate(mut self, key: CertifiedKey) -> Self {
+        self.client_certificates.push(Arc::new(key));
+        self
+    }
+
+    /// Logs session secrets in the NSS key log format (for Wireshark).
+    /// Nothing is logged unless this is set.
+    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.key_log = Some(key_log);
+        self
+    }
+
+    /// Uses this random source (tests, deterministic replays).
+    pub fn with_rng(mut self, rng: Arc<dyn Rng>) -> Self {
+        self.rng = rng;
+        self
+    }
+
+    /// Uses this clock for certificate validity (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses these limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Builds the configuration.
+    pub fn build(self) -> Result<Arc<ClientConfig>, ConfigError> {
+        check_lists(&self.suites, &self.groups, &self.alpn)?;
+        let roots = self.roots.unwrap_or_else(TrustStore::webpki_roots);
+        let verifier = self.checks.into_iter().fold(
+            ServerCertVerifier::new(roots),
+            ServerCertVerifier::with_check,
+        );
+        Ok(Arc::new(ClientConfig {
+            inner: Arc::new(ClientHandshakeConfig {
+                verifier: Arc::new(verifier),
+                suites: self.suites,
+                groups: self.groups,
+                alpn: self.alpn,
+                client_certificates: self.client_certificates,
+                rng: self.rng,
+                clock: self.clock,
+                key_log: self.key_log,
+                limits: self.limits,
+            }),
+        }))
+    }
+}
+
+/// A server's configuration: at least one certificate, by construction.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub(crate) inner: Arc<ServerHandshakeConfig>,
+}
+
+/// Builds a [`ServerConfig`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ServerConfigBuilder {
+    certificates: ServerCertificates,
+    client_auth: Option<ClientAuthSettings>,
+    suites: Vec<CipherSuite>,
+    groups: Vec<NamedGroup>,
+    alpn: Vec<Vec<u8>>,
+    rng: Arc<dyn Rng>,
+    clock: Arc<dyn Clock>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    limits: Limits,
+}
+
+/// What `with_client_auth` set: the roots, the mode, the extra checks.
+#[derive(Debug, Clone)]
+struct ClientAuthSettings {
+    roots: TrustStore,
+    mode: ClientAuth,
+    checks: Vec<Arc<dyn CertificateCheck>>,
+}
+
+impl ServerConfig {
+    /// A builder with keel's defaults: all six suites in the order
+    /// AES-128-GCM, ChaCha20-Poly1305, AES-256-GCM; X25519, P-256, P-384;
+    /// no ALPN; no client authentication. A certificate must be added.
+    pub fn builder() -> ServerConfigBuilder {
+        ServerConfigBuilder {
+            certificates: ServerCertificates::default(),
+            client_auth: None,
+            suites: keel_handshake::policy::SUITES.to_vec(),
+            groups: keel_handshake::GROUPS.to_vec(),
+            alpn: Vec::new(),
+            rng: Arc::new(SystemRng),
+            clock: Arc::new(SystemClock),
+            key_log: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl ServerConfigBuilder {
+    /// Adds a default certificate: for clients without SNI, or with a name
+    /// no other certificate is registered for. Several may be added (e.g.
+    /// ECDSA and RSA); the server picks by the client's suites and
+    /// signature algorithms.
+    pub fn with_certificate(mut self, key: CertifiedKey) -> Self {
+        self.certificates.default.push(Arc::new(key));
+        self
+    }
+
+    /// Adds a certificate for one SNI name (an exact DNS name).
+    pub fn with_certificate_for(mut self, name: &str, key: CertifiedKey) -> Self {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        match self
+            .certificates
+            .by_name
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+        {
+            Some((_, keys)) => keys.push(Arc::new(key)),
+            None => self.certificates.by_name.push((name, vec![Arc::new(key)])),
+        }
+        self
+    }
+
+    /// Asks clients for a certificate issued under `roots`, optionally or
+    /// as a requirement.
+    pub fn with_client_auth(mut self, roots: TrustStore, mode: ClientAuth) -> Self {
+        self.client_auth = Some(ClientAuthSettings {
+            roots,
+            mode,
+            checks: Vec::new(),
+        });
+        self
+    }
+
+    /// Adds a check on client certificates that can only refuse.
+    pub fn with_client_certificate_check(mut self, check: Arc<dyn CertificateCheck>) -> Self {
+        if let Some(settings) = &mut self.client_auth {
+            settings.checks.push(check);
+        }
+        self
+    }
+
+    /// Uses these cipher suites in this order of preference.
+    pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
+        self.suites = suites.to_vec();
+        self
+    }
+
+    /// Uses these groups in this order of preference.
+    pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
+        self.groups = groups.to_vec();
+        self
+    }
+
+    /// Accepts these ALPN protocols, in preference order; a client that
+    /// offers ALPN but none of these is refused with
+    /// no_application_protocol.
+    pub fn with_alpn<P: AsRef<[u8]>>(mut self, protocols: impl IntoIterator<Item = P>) -> Self {
+        self.alpn = protocols.into_iter().map(|p| p.as_ref().to_vec()).collect();
+        self
+    }
+
+    /// Logs session secrets in the NSS key log format.
+    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.key_log = Some(key_log);
+        self
+    }
+
+    /// Uses this random source.
+    pub fn with_rng(mut self, rng: Arc<dyn Rng>) -> Self {
+        self.rng = rng;
+        self
+    }
+
+    /// Uses this clock for client certificate validity.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses these limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Builds the configuration; refuses one without a certificate.
+    pub fn build(self) -> Result<Arc<ServerConfig>, ConfigError> {
+        if self.certificates.default.is_empty() && self.certificates.by_name.is_empty() {
+            return Err(ConfigError::NoCertificate);
+        }
+        check_lists(&self.suites, &self.groups, &self.alpn)?;
+        let client_verifier = self.client_auth.map(|settings| {
+            let verifier = settings.checks.into_iter().fold(
+                ClientCertVerifier::new(settings.roots, settings.mode),
+                ClientCertVerifier::with_check,
+            );
+            Arc::new(verifier) as Arc<dyn keel_handshake::ClientCertificateVerifier>
+        });
+        Ok(Arc::new(ServerConfig {
+            inner: Arc::new(ServerHandshakeConfig {
+                certificates: self.certificates,
+                client_verifier,
+                suites: self.suites,
+                groups: self.groups,
+                alpn: self.alpn,
+                rng: self.rng,
+                clock: self.clock,
+                key_log: self.key_log,
+                limits: self.limits,
+            }),
+        }))
+    }
+}
+
+fn check_lists(
+    suites: &[CipherSuite],
+    groups: &[NamedGroup],
+    alpn: &[Vec<u8>],
+) -> Result<(), ConfigError> {
+    if suites.is_empty() {
+        return Err(ConfigError::Empty {
+            what: "cipher suites",
+        });
+    }
+    if let Some(&suite) = suites
+        .iter()
+        .find(|s| !keel_handshake::policy::SUITES.contains(s))
+    {
+        return Err(ConfigError::UnsupportedCipherSuite { suite });
+    }
+    if groups.is_empty() {
+        return Err(ConfigError::Empty { what: "groups" });
+    }
+    if let Some(&group) = groups.iter().find(|g| !keel_handshake::GROUPS.contains(g)) {
+        return Err(ConfigError::UnsupportedGroup { group });
+    }
+    if alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
+        return Err(ConfigError::InvalidAlpn);
+    }
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! Client and server connections, driven with plain buffers.
+
+use std::sync::Arc;
+
+use keel_handshake::SessionInfo;
+use keel_pki::ServerName;
+
+use crate::config::{ClientConfig, ServerConfig};
+use crate::error::Error;
+
+/// What client and server connections share: bytes in and out, plaintext
+/// in and out, the negotiated session. Sans-IO: the caller moves the bytes.
+///
+/// Errors are sticky: after one, every call returns it again, and the fatal
+/// alert that reports it to the peer is waiting in
+/// [`pending_tls`](Self::pending_tls).
+#[derive(Debug)]
+pub struct Connection {
+    inner: keel_handshake::Connection,
+}
+
+impl Connection {
+    /// Feeds bytes received from the peer. Returns how many were taken:
+    /// fewer than given when the connection is full (read plaintext, then
+    /// offer the rest again).
+    pub fn read_tls(&mut self, bytes: &[u8]) -> Result<usize, Error> {
+        Ok(self.inner.read_tls(bytes)?)
+    }
+
+    /// Bytes waiting to be sent to the peer.
+    #[must_use]
+    pub fn pending_tls(&self) -> &[u8] {
+        self.inner.pending_tls()
+    }
+
+    /// Marks `n` bytes of [`pending_tls`](Self::pending_tls) as sent.
+    pub fn consume_tls(&mut self, n: usize) {
+        self.inner.consume_tls(n);
+    }
+
+    /// Moves every pending byte to `out`.
+    pub fn write_tls(&mut self, out: &mut Vec<u8>) {
+        self.inner.take_tls(out);
+    }
+
+    /// Whether bytes are waiting to be sent.
+    #[must_use]
+    pub fn wants_write(&self) -> bool {
+        self.inner.wants_write()
+    }
+
+    /// Whether the connection can take more received bytes.
+    #[must_use]
+    pub fn wants_read(&self) -> bool {
+        self.inner.wants_read()
+    }
+
+    /// Reads decrypted application data; `Ok(0)` when none is waiting.
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        Ok(self.inner.read(buf)?)
+    }
+
+    /// Writes application data. Before the handshake completes it is held
+    /// and sent when it does. Returns how much was taken (less when full).
+    pub fn write(&mut self, data: &[u8]) -> Result<usize, Error> {
+        Ok(self.inner.write(data)?)
+    }
+
+    /// Sends close_notify; nothing can be written afterwards.
+    pub fn close(&mut self) {
+        self.inner.close();
+    }
+
+    /// Tells the connection the transport ended. Without the peer's
+    /// close_notify first, the data may have been cut short, and this
+    /// returns the truncation error.
+    pub fn transport_closed(&mut self) -> Result<(), Error> {
+        Ok(self.inner.transport_closed()?)
+    }
+
+    /// Whether the handshake is still running.
+    #[must_use]
+    pub fn is_handshaking(&self) -> bool {
+        self.inner.is_handshaking()
+    }
+
+    /// The negotiated session, once the handshake is complete: version,
+    /// suite, group, signature scheme, ALPN, SNI, peer certificates, EMS.
+    #[must_use]
+    pub fn session(&self) -> Option<&SessionInfo> {
+        self.inner.session()
+    }
+
+    /// Whether the peer sent close_notify: the end of its data.
+    #[must_use]
+    pub fn peer_closed(&self) -> bool {
+        self.inner.peer_closed()
+    }
+
+    /// The error the connection failed with, if any.
+    #[must_use]
+    pub fn error(&self) -> Option<Error> {
+        self.inner.error().cloned().map(Error::from)
+    }
+}
+
+/// A client connection.
+#[derive(Debug)]
+pub struct ClientConnection {
+    connection: Connection,
+}
+
+impl ClientConnection {
+    /// Starts a handshake with `server_name` (a DNS name or an IP address;
+    /// the certificate is checked against it). The ClientHello is ready in
+    /// [`pending_tls`](Connection::pending_tls) at once.
+    pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
+        let name = ServerName::parse(server_name)?;
+        let inner = keel_handshake::Connection::client(Arc::clone(&config.inner), name)?;
+        Ok(Self {
+            connection: Connection { inner },
+        })
+    }
+}
+
+/// A server connection.
+#[derive(Debug)]
+pub struct ServerConnection {
+    connection: Connection,
+}
+
+impl ServerConnection {
+    /// A connection waiting for a client's ClientHello.
+    #[must_use]
+    pub fn new(config: Arc<ServerConfig>) -> Self {
+        let inner = keel_handshake::Connection::server(Arc::clone(&config.inner));
+        Self {
+            connection: Connection { inner },
+        }
+    }
+}
+
+macro_rules! deref_to_connection {
+    ($($ty:ty),*) => {$(
+        impl core::ops::Deref for $ty {
+            type Target = Connection;
+            fn deref(&self) -> &Connection {
+                &self.connection
+            }
+        }
+
+        impl core::ops::DerefMut for $ty {
+            fn deref_mut(&mut self) -> &mut Connection {
+                &mut self.connection
+            }
+        }
+    )*};
+}
+
+deref_to_connection!(ClientConnection, ServerConnection);

@@ -1,0 +1,81 @@
+//! keel's errors.
+
+use keel_handshake::HandshakeError;
+use keel_pki::InvalidServerName;
+use keel_wire::registry::{CipherSuite, NamedGroup};
+use snafu::Snafu;
+
+/// Everything that can go wrong with a keel connection or configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[non_exhaustive]
+#[snafu(visibility(pub(crate)))]
+pub enum Error {
+    /// The TLS connection failed; the matching alert was queued for the
+    /// peer. Sticky: every later call returns it again.
+    #[snafu(display("{source}"))]
+    Tls {
+        /// What happened.
+        source: HandshakeError,
+    },
+    /// A configuration that cannot work.
+    #[snafu(display("invalid configuration: {source}"))]
+    Config {
+        /// Why.
+        source: ConfigError,
+    },
+    /// The name to connect to is neither a DNS name nor an IP address.
+    #[snafu(display("{source}"))]
+    ServerName {
+        /// Why.
+        source: InvalidServerName,
+    },
+}
+
+impl From<HandshakeError> for Error {
+    fn from(source: HandshakeError) -> Self {
+        Self::Tls { source }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(source: ConfigError) -> Self {
+        Self::Config { source }
+    }
+}
+
+impl From<InvalidServerName> for Error {
+    fn from(source: InvalidServerName) -> Self {
+        Self::ServerName { source }
+    }
+}
+
+/// Why a config builder refused to build.
+#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A server needs at least one certificate.
+    #[snafu(display("a server needs a certificate and its key"))]
+    NoCertificate,
+    /// A suite keel does not implement (only ECDHE with AES-GCM or
+    /// ChaCha20-Poly1305).
+    #[snafu(display("cipher suite {suite} is not one keel offers"))]
+    UnsupportedCipherSuite {
+        /// The suite.
+        suite: CipherSuite,
+    },
+    /// A group keel does not implement (X25519, P-256, P-384).
+    #[snafu(display("group {group} is not one keel offers"))]
+    UnsupportedGroup {
+        /// The group.
+        group: NamedGroup,
+    },
+    /// An empty list of suites or groups.
+    #[snafu(display("the list of {what} is empty"))]
+    Empty {
+        /// Which list.
+        what: &'static str,
+    },
+    /// An ALPN protocol name must be 1 to 255 bytes (RFC 7301 §3.1).
+    #[snafu(display("ALPN protocol names must be 1 to 255 bytes"))]
+    InvalidAlpn,
+}

@@ -1,0 +1,113 @@
+//! keel: a TLS 1.2 client and server you can read, test and audit layer by
+//! layer.
+//!
+//! - TLS 1.2 only; ECDHE with AES-GCM or ChaCha20-Poly1305 only; the
+//!   Extended Master Secret is required. A peer that cannot meet this gets a
+//!   precise alert and a precise error, never a weaker session.
+//! - Certificate chain and hostname validation always run and cannot be
+//!   turned off; hooks can only add checks.
+//! - Sans-IO: connections take and give bytes; the caller moves them. A
+//!   blocking [`Stream`] adapter is included.
+//!
+//! A client and a server talking in memory:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use keel::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+//! use keel::pki::{CertifiedKey, TrustStore};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let (ca_pem, chain_pem, key_pem) = doc_certificates();
+//! // A private PKI: the client trusts its own root.
+//! let client_config = ClientConfig::builder()
+//!     .with_root_certificates(TrustStore::from_pem(ca_pem.as_bytes())?)
+//!     .build()?;
+//! let server_config = ServerConfig::builder()
+//!     .with_certificate(CertifiedKey::from_pem(chain_pem.as_bytes(), key_pem.as_bytes())?)
+//!     .build()?;
+//!
+//! let mut client = ClientConnection::new(client_config, "localhost")?;
+//! let mut server = ServerConnection::new(server_config);
+//! client.write(b"hello")?; // held until the handshake completes
+//!
+//! // Move bytes until both sides are quiet.
+//! let mut wire = Vec::new();
+//! while client.wants_write() || server.wants_write() {
+//!     client.write_tls(&mut wire);
+//!     server.read_tls(&wire)?;
+//!     wire.clear();
+//!     server.write_tls(&mut wire);
+//!     client.read_tls(&wire)?;
+//!     wire.clear();
+//! }
+//!
+//! let mut buf = [0u8; 5];
+//! assert_eq!(server.read(&mut buf)?, 5);
+//! assert_eq!(&buf, b"hello");
+//! let session = client.session().expect("established");
+//! assert_eq!(session.cipher_suite.to_string(), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+//! # Ok(())
+//! # }
+//! # fn doc_certificates() -> (String, String, String) {
+//! #     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+//! #     let mut ca = CertificateParams::default();
+//! #     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+//! #     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+//! #     let ca_key = KeyPair::generate().unwrap();
+//! #     let root = ca.self_signed(&ca_key).unwrap();
+//! #     let leaf = CertificateParams::new(vec!["localhost".into()]).unwrap();
+//! #     let key = KeyPair::generate().unwrap();
+//! #     let cert = leaf.signed_by(&key, &Issuer::from_params(&ca, &ca_key)).unwrap();
+//! #     (root.pem(), cert.pem(), key.serialize_pem())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod config;
+mod connection;
+mod error;
+mod stream;
+
+pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
+pub use connection::{ClientConnection, Connection, ServerConnection};
+pub use error::{ConfigError, Error};
+pub use keel_handshake::{HandshakeError, Limits, SessionInfo};
+pub use stream::Stream;
+
+/// Certificates, keys, trust stores and the certificate checks a user may
+/// add.
+pub mod pki {
+    pub use keel_pki::{
+        CertError, CertificateCheck, CertificateDer, CertifiedKey, ClientAuth, LoadError,
+        PolicyRejection, PrivateKeyDer, TrustStore, VerifiedChain, load_certificates,
+        load_certificates_file, load_private_key, load_private_key_file,
+    };
+}
+
+/// Protocol registries, for reading a [`SessionInfo`].
+pub mod registry {
+    pub use keel_wire::registry::{
+        AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
+    };
+}
+
+/// Traits to supply randomness, time and key logging.
+pub mod provider {
+    pub use keel_handshake::keylog::{KeyLog, NoKeyLog};
+    pub use keel_handshake::{Clock, Rng, RngFailed, SystemClock, SystemRng};
+}
+
+/// The layers under the facade, for protocol experts and test harnesses.
+///
+/// **Using these directly can disable protection.** In particular,
+/// `keel_handshake::Connection` accepts any certificate verifier through
+/// its configuration: a verifier that accepts everything turns off
+/// certificate and hostname validation entirely. Nothing outside this
+/// module can do that. Prefer [`ClientConfig`] and [`ServerConfig`].
+pub mod hazmat {
+    pub use keel_handshake as handshake;
+    pub use keel_pki as pki;
+    pub use keel_record as record;
+    pub use keel_wire as wire;
+}
