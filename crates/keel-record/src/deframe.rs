@@ -43,6 +43,23 @@ pub fn deframe(
     versions: VersionCheck,
     max_fragment: usize,
 ) -> Result<Option<RecordHeader>, RecordError> {
+    let Some(header) = judge_header(buf, versions, max_fragment)? else {
+        return Ok(None);
+    };
+    if buf.len() < HEADER_LEN + usize::from(header.length) {
+        return Ok(None);
+    }
+    Ok(Some(header))
+}
+
+/// The header at the start of `buf`, judged as [`deframe`] judges it, as
+/// soon as its five bytes are there, whether or not the body has arrived:
+/// `Ok(None)` only while the header itself is incomplete.
+pub(crate) fn judge_header(
+    buf: &[u8],
+    versions: VersionCheck,
+    max_fragment: usize,
+) -> Result<Option<RecordHeader>, RecordError> {
     let Some(header) = RecordHeader::peek(buf) else {
         return Ok(None);
     };
@@ -69,9 +86,6 @@ pub fn deframe(
             length,
             limit: max_fragment,
         });
-    }
-    if buf.len() < HEADER_LEN + length {
-        return Ok(None);
     }
     Ok(Some(header))
 }

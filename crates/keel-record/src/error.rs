@@ -5,7 +5,8 @@ use snafu::Snafu;
 
 /// Why the record layer refused bytes or refused to protect them.
 ///
-/// Errors are sticky: once a [`RecordReader`](crate::RecordReader) or
+/// Errors are sticky: once a [`RecordDecoder`](crate::RecordDecoder),
+/// [`RecordReader`](crate::RecordReader) or
 /// [`RecordWriter`](crate::RecordWriter) has returned one, it returns the
 /// same error for every later call.
 #[derive(Debug, Clone, PartialEq, Eq, Snafu)]

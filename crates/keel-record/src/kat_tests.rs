@@ -17,7 +17,8 @@ use keel_wire::{Codec, HandshakeMessage};
 
 use crate::aead::{AeadAlgorithm, RecordOpener, RecordSealer, TrafficKeys};
 use crate::limits::HEADER_LEN;
-use crate::{Incoming, RecordReader, VersionCheck, deframe};
+use crate::limits::MAX_RECORD_LEN;
+use crate::{Decoded, Incoming, Received, RecordDecoder, RecordReader, VersionCheck, deframe};
 
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sessions")
@@ -163,6 +164,66 @@ fn read_direction(
     (plain, protected)
 }
 
+/// [`read_direction`] through the in-place decoder, in a receive buffer of
+/// the largest record's size that the "socket" fills with as much as fits,
+/// up to `piece` bytes at a time.
+fn read_direction_in_place(
+    stream: &[u8],
+    keys: &TrafficKeys,
+    piece: usize,
+) -> (Vec<HandshakeType>, Protected) {
+    let mut decoder = RecordDecoder::new();
+    let mut buf = vec![0u8; MAX_RECORD_LEN];
+    let (mut filled, mut rest) = (0, stream);
+    let mut plain = Vec::new();
+    let mut protected = Protected {
+        finished_len: 0,
+        data: Vec::new(),
+        alert: None,
+    };
+    let mut after_ccs = false;
+    loop {
+        let decoded = decoder.decode(&mut buf[..filled]).unwrap();
+        let consumed = decoded.consumed();
+        match decoded {
+            Decoded::NeedMore { .. } if rest.is_empty() => break,
+            Decoded::NeedMore { .. } => {
+                buf.copy_within(consumed..filled, 0);
+                filled -= consumed;
+                let n = piece.min(buf.len() - filled).min(rest.len());
+                buf[filled..filled + n].copy_from_slice(&rest[..n]);
+                filled += n;
+                rest = &rest[n..];
+                continue;
+            }
+            Decoded::Item { item, .. } => match item {
+                Received::Handshake(m) if !after_ccs => {
+                    plain.push(HandshakeMessage::decode(m).unwrap().handshake_type());
+                }
+                Received::Handshake(m) => {
+                    let HandshakeMessage::Finished(_) = HandshakeMessage::decode(m).unwrap() else {
+                        panic!()
+                    };
+                    protected.finished_len = m.len();
+                }
+                Received::ChangeCipherSpec => {
+                    after_ccs = true;
+                    decoder.set_version_negotiated();
+                    decoder
+                        .install_opener(RecordOpener::new(keys).unwrap())
+                        .unwrap();
+                }
+                Received::ApplicationData(d) => protected.data.push(d.len()),
+                Received::Alert(a) => protected.alert = Some(a.description),
+            },
+        }
+        buf.copy_within(consumed..filled, 0);
+        filled -= consumed;
+    }
+    assert_eq!(filled, 0);
+    (plain, protected)
+}
+
 /// Opens every protected record with the record layer, re-seals its
 /// plaintext with the record's own explicit nonce, and compares bytes.
 /// Returns how many records were checked.
@@ -240,6 +301,13 @@ fn openssl_sessions_decrypt_with_the_record_layer() {
         let one_byte = read_direction(&session.c2s, &client, 1);
         let (plain, protected) = read_direction(&session.c2s, &client, 1000);
         assert_eq!(one_byte, (plain.clone(), protected.clone()), "{name}");
+        for piece in [1, 1000, usize::MAX] {
+            assert_eq!(
+                read_direction_in_place(&session.c2s, &client, piece),
+                (plain.clone(), protected.clone()),
+                "{name}: in place, pieces of {piece}"
+            );
+        }
         assert_eq!(plain, [T::CLIENT_HELLO, T::CLIENT_KEY_EXCHANGE], "{name}");
         assert_eq!(
             protected,
@@ -254,6 +322,13 @@ fn openssl_sessions_decrypt_with_the_record_layer() {
         let one_byte = read_direction(&session.s2c, &server, 1);
         let (plain, protected) = read_direction(&session.s2c, &server, 1337);
         assert_eq!(one_byte, (plain.clone(), protected.clone()), "{name}");
+        for piece in [1, 1337, usize::MAX] {
+            assert_eq!(
+                read_direction_in_place(&session.s2c, &server, piece),
+                (plain.clone(), protected.clone()),
+                "{name}: in place, pieces of {piece}"
+            );
+        }
         assert_eq!(
             plain,
             [

@@ -4,17 +4,24 @@
 //! else: it knows no handshake states. The handshake tells it when the
 //! version is negotiated and when keys change.
 //!
-//! Two levels:
-//! - **In place, no copies** — [`deframe`] finds a record in the caller's
-//!   buffer and judges its header ("need more bytes" is `Ok(None)`,
-//!   "invalid" is an error); [`RecordOpener::open_in_place`] decrypts it
-//!   there and hands out the plaintext as a sub-slice;
-//!   [`RecordSealer::seal_in_place`] seals plaintext the caller wrote
-//!   straight into its send buffer. No allocation per record.
+//! Two levels, the second built on the first:
+//! - **In place, no copies** — [`RecordDecoder::decode`] is lent the
+//!   caller's receive buffer: it deframes the records at its start, checks
+//!   them, decrypts protected ones where they lie, and hands out
+//!   application data as a sub-slice of that buffer, saying how many bytes
+//!   to drop ([`Decoded`]); handshake messages are reassembled inside the
+//!   decoder, the one copy on the receive side. On the send side
+//!   [`RecordWriter::seal_in_place`] seals plaintext the caller wrote
+//!   straight into its send buffer, at the place
+//!   [`RecordWriter::plaintext_window`] gives. Below them, [`deframe`],
+//!   [`RecordOpener::open_in_place`] and [`RecordSealer::seal_in_place`]
+//!   work on single records. No allocation per record.
 //! - **Buffered** — [`RecordReader`] (feed bytes in any pieces; take out
 //!   whole handshake messages, alerts, ChangeCipherSpec and application
-//!   data) and [`RecordWriter`] (frame, fragment and seal into a `Vec`).
-//!   Steady-state use allocates nothing once buffers have grown.
+//!   data) is a [`RecordDecoder`] with a buffer of its own, so both levels
+//!   apply the same rules; [`RecordWriter`] frames, fragments and seals
+//!   into a `Vec`. Steady-state use allocates nothing once buffers have
+//!   grown.
 //!
 //! Protection is AEAD only: AES-128-GCM and AES-256-GCM (RFC 5288) and
 //! ChaCha20-Poly1305 (RFC 7905), through aws-lc-rs. Keys come in from the
@@ -22,11 +29,13 @@
 //! and never printed. Sans-IO: no sockets, clocks or randomness here.
 //!
 //! Every error is a [`RecordError`] with the alert it sends
-//! ([`RecordError::alert`]); the reader and writer stay failed after one.
+//! ([`RecordError::alert`]); the decoder, reader and writer stay failed
+//! after one.
 
 #![forbid(unsafe_code)]
 
 mod aead;
+mod decoder;
 mod deframe;
 mod error;
 mod joiner;
@@ -35,6 +44,7 @@ mod reader;
 mod writer;
 
 pub use aead::{AeadAlgorithm, RecordOpener, RecordSealer, TAG_LEN, TrafficKeys};
+pub use decoder::{Decoded, Received, RecordDecoder};
 pub use deframe::{VersionCheck, deframe};
 pub use error::RecordError;
 pub use joiner::HandshakeJoiner;

@@ -9,6 +9,11 @@ pub const MAX_PLAINTEXT: usize = 1 << 14;
 /// The largest protected fragment: 2^14 + 2048 bytes (RFC 5246 §6.2.3).
 pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
 
+/// The largest record on the wire: header and the largest protected
+/// fragment, 18,437 bytes. A receive buffer of this size holds any record
+/// the record layer accepts.
+pub const MAX_RECORD_LEN: usize = HEADER_LEN + MAX_CIPHERTEXT;
+
 /// The smallest record size limit a peer may ask for (RFC 8449 §4).
 pub const MIN_RECORD_SIZE_LIMIT: usize = 64;
 

@@ -1,5 +1,7 @@
 //! The buffered send side: messages and data in, records out.
 
+use core::ops::Range;
+
 use keel_wire::Alert;
 use keel_wire::registry::{ContentType, ProtocolVersion};
 
@@ -109,6 +111,21 @@ impl RecordWriter {
             return Err(RecordError::UnprotectedApplicationData);
         }
         self.write(ContentType::APPLICATION_DATA, data, out)
+    }
+
+    /// Where [`seal_in_place`](Self::seal_in_place) wants the plaintext in
+    /// a send buffer of `buf_len` bytes: from the sealer's
+    /// [`prefix_len`](RecordSealer::prefix_len), as many bytes as both the
+    /// fragment limit and the room left for the tag allow. The caller
+    /// writes up to that many bytes there and seals them with their real
+    /// length. `None` before a sealer is installed, or when `buf_len`
+    /// cannot hold even an empty record.
+    #[must_use]
+    pub fn plaintext_window(&self, buf_len: usize) -> Option<Range<usize>> {
+        let sealer = self.sealer.as_ref()?;
+        let room = buf_len.checked_sub(sealer.overhead())?;
+        let start = sealer.prefix_len();
+        Some(start..start + room.min(self.max_fragment))
     }
 
     /// Seals `plaintext_len` bytes already placed at

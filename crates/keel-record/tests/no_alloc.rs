@@ -1,6 +1,8 @@
 //! Zero heap allocations per record in steady state, both directions, at
-//! both levels of the API, counted by dhat as the global allocator. One test
-//! in this binary on purpose: dhat counts for the whole process.
+//! every level of the API (buffered reader and writer; decoder and writer
+//! in the caller's buffers; sealer and opener alone), counted by dhat as
+//! the global allocator. One test in this binary on purpose: dhat counts
+//! for the whole process.
 
 // A panic in a test is a failed test, not a crash in front of a peer.
 #![allow(
@@ -13,7 +15,8 @@
 mod common;
 
 use common::*;
-use keel_record::{Incoming, RecordOpener, RecordSealer};
+use keel_record::limits::MAX_RECORD_LEN;
+use keel_record::{Decoded, Incoming, Received, RecordOpener, RecordSealer};
 use keel_wire::registry::{ContentType, ProtocolVersion};
 
 #[global_allocator]
@@ -63,6 +66,63 @@ fn records_are_sealed_and_opened_without_allocating() {
             "{algorithm:?}: buffered path allocated"
         );
         assert_eq!(received, (RECORDS + 3) * plaintext.len());
+
+        // Zero-copy level: the writer seals in the caller's send buffer,
+        // the bytes arrive in two pieces in the caller's receive buffer, and
+        // the decoder hands out the plaintext there.
+        let (mut writer, _) = protected_pair(algorithm);
+        let mut decoder = protected_decoder(algorithm);
+        let mut send = vec![0u8; MAX_RECORD_LEN];
+        let mut receive = vec![0u8; 2 * MAX_RECORD_LEN];
+        let mut filled = 0;
+        let mut received = 0usize;
+        let mut round = |writer: &mut keel_record::RecordWriter,
+                         decoder: &mut keel_record::RecordDecoder| {
+            let window = writer.plaintext_window(send.len()).unwrap();
+            let n = window.len().min(plaintext.len());
+            send[window.start..window.start + n].copy_from_slice(&plaintext[..n]);
+            let len = writer
+                .seal_in_place(ContentType::APPLICATION_DATA, &mut send, n)
+                .unwrap();
+            for piece in [&send[..1000], &send[1000..len]] {
+                receive[filled..filled + piece.len()].copy_from_slice(piece);
+                filled += piece.len();
+                loop {
+                    let decoded = decoder.decode(&mut receive[..filled]).unwrap();
+                    let consumed = decoded.consumed();
+                    let more = match decoded {
+                        Decoded::Item {
+                            item: Received::ApplicationData(data),
+                            ..
+                        } => {
+                            received += data.len();
+                            false
+                        }
+                        Decoded::NeedMore { .. } => true,
+                        other => panic!("{other:?}"),
+                    };
+                    receive.copy_within(consumed..filled, 0);
+                    filled -= consumed;
+                    if more {
+                        break;
+                    }
+                }
+            }
+        };
+        for _ in 0..3 {
+            round(&mut writer, &mut decoder);
+        }
+        let before = allocations();
+        for _ in 0..RECORDS {
+            round(&mut writer, &mut decoder);
+        }
+        assert_eq!(
+            allocations() - before,
+            0,
+            "{algorithm:?}: zero-copy path allocated"
+        );
+        assert_eq!(received, (RECORDS + 3) * plaintext.len());
+        assert_eq!(filled, 0);
 
         // In-place level: one caller buffer, sealed and opened in place.
         let keys = keys(algorithm);

@@ -1,6 +1,7 @@
 //! Properties of the record layer over any input shape: any plaintext in
 //! any record sizes comes back intact, any single flipped bit is refused,
-//! and how the bytes are chunked on arrival changes nothing.
+//! how the bytes are chunked on arrival changes nothing, and the in-place
+//! decoder in a caller's buffer reads what the buffered reader reads.
 
 // A panic in a test is a failed test, not a crash in front of a peer.
 #![allow(
@@ -13,7 +14,8 @@
 mod common;
 
 use common::*;
-use keel_record::{RecordError, RecordReader, RecordWriter};
+use keel_record::limits::MAX_RECORD_LEN;
+use keel_record::{RecordDecoder, RecordError, RecordReader, RecordWriter};
 use keel_wire::Alert;
 use keel_wire::registry::{AlertDescription, AlertLevel};
 use proptest::prelude::*;
@@ -92,6 +94,48 @@ proptest! {
         let expected: Vec<Got> = sizes.iter().enumerate()
             .map(|(i, s)| Got::Handshake(handshake_message(u8::try_from(i + 1).unwrap(), *s))).collect();
         prop_assert_eq!(&not_data(&whole)[..sizes.len()], &expected[..]);
+    }
+
+    #[test]
+    fn the_decoder_in_a_caller_buffer_reads_what_the_reader_reads(
+        algorithm in algorithm(),
+        sizes in proptest::collection::vec(1usize..40000, 1..4),
+        data in proptest::collection::vec(0usize..20000, 0..4),
+        cuts in proptest::collection::vec(1usize..20000, 1..64),
+        spare in 0usize..20000,
+        protected in any::<bool>(),
+    ) {
+        // The same kind of mixed stream as above, with application data of
+        // any sizes (empty writes make no record).
+        let (mut writer, mut reader, mut decoder) = if protected {
+            let (w, r) = protected_pair(algorithm);
+            (w, r, protected_decoder(algorithm))
+        } else {
+            (RecordWriter::new(), RecordReader::new(), RecordDecoder::new())
+        };
+        let mut wire = Vec::new();
+        for (i, size) in sizes.iter().enumerate() {
+            writer.write_handshake(&handshake_message(u8::try_from(i + 1).unwrap(), *size), &mut wire).unwrap();
+        }
+        writer.write_change_cipher_spec(&mut wire).unwrap();
+        if protected {
+            for (i, len) in data.iter().enumerate() {
+                writer.write_application_data(&vec![u8::try_from(i).unwrap(); *len], &mut wire).unwrap();
+            }
+        }
+        writer.write_alert(Alert { level: AlertLevel::WARNING, description: AlertDescription::CLOSE_NOTIFY }, &mut wire).unwrap();
+
+        reader.feed(&wire);
+        let buffered = drain(&mut reader).unwrap();
+        // A buffer that holds the largest record and maybe more; filled in
+        // pieces of any size.
+        let in_place = decode_stream(&mut decoder, &wire, &cuts, MAX_RECORD_LEN + spare).unwrap();
+        // Items match one for one, application data included: both hand
+        // out one item per record.
+        prop_assert_eq!(&in_place, &buffered);
+        let data_records: usize = if protected { data.iter().map(|l| l.div_ceil(16384)).sum() } else { 0 };
+        prop_assert_eq!(in_place.len(), sizes.len() + 2 + data_records);
+        prop_assert!(!decoder.has_partial_handshake());
     }
 
     #[test]

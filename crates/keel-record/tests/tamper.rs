@@ -32,25 +32,6 @@ fn refused(mut reader: RecordReader, bytes: &[u8], error: &RecordError, alert: A
     );
 }
 
-fn record(content_type: u8, version: [u8; 2], body: &[u8]) -> Vec<u8> {
-    let mut r = vec![content_type, version[0], version[1]];
-    r.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
-    r.extend_from_slice(body);
-    r
-}
-
-fn sealed_data(algorithm: AeadAlgorithm, chunks: &[&[u8]]) -> Vec<Vec<u8>> {
-    let (mut writer, _) = protected_pair(algorithm);
-    chunks
-        .iter()
-        .map(|c| {
-            let mut out = Vec::new();
-            writer.write_application_data(c, &mut out).unwrap();
-            out
-        })
-        .collect()
-}
-
 fn protected_reader(algorithm: AeadAlgorithm) -> RecordReader {
     protected_pair(algorithm).1
 }

@@ -3,8 +3,8 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use keel_record::{
-    AeadAlgorithm, Incoming, RecordError, RecordOpener, RecordReader, RecordSealer, RecordWriter,
-    TrafficKeys,
+    AeadAlgorithm, Decoded, Incoming, Received, RecordDecoder, RecordError, RecordOpener,
+    RecordReader, RecordSealer, RecordWriter, TrafficKeys,
 };
 use keel_wire::Alert;
 
@@ -37,6 +37,17 @@ pub fn protected_pair(algorithm: AeadAlgorithm) -> (RecordWriter, RecordReader) 
     (writer, reader)
 }
 
+/// A decoder protected with the keys of [`protected_pair`], the version
+/// negotiated.
+pub fn protected_decoder(algorithm: AeadAlgorithm) -> RecordDecoder {
+    let mut decoder = RecordDecoder::new();
+    decoder.set_version_negotiated();
+    decoder
+        .install_opener(RecordOpener::new(&keys(algorithm)).unwrap())
+        .unwrap();
+    decoder
+}
+
 /// What a reader produced, owned, for comparisons.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Got {
@@ -58,6 +69,98 @@ pub fn drain(reader: &mut RecordReader) -> Result<Vec<Got>, RecordError> {
         });
     }
     Ok(out)
+}
+
+impl From<Received<'_, '_>> for Got {
+    fn from(item: Received<'_, '_>) -> Self {
+        match item {
+            Received::Handshake(m) => Got::Handshake(m.to_vec()),
+            Received::ChangeCipherSpec => Got::ChangeCipherSpec,
+            Received::Alert(a) => Got::Alert(a),
+            Received::ApplicationData(d) => Got::Data(d.to_vec()),
+        }
+    }
+}
+
+/// Decodes `stream` as a connection would with a receive buffer of its
+/// own: a fixed buffer of `capacity` bytes, filled from the stream in
+/// pieces of the sizes in `cuts` (cycled, and cut short by the room left,
+/// as a socket read would be), lent to `decoder`, with the consumed bytes
+/// dropped after every call. Checks the contract on the way: the bytes
+/// after those consumed are untouched, and `needed` is exact.
+pub fn decode_stream(
+    decoder: &mut RecordDecoder,
+    stream: &[u8],
+    cuts: &[usize],
+    capacity: usize,
+) -> Result<Vec<Got>, RecordError> {
+    let mut buf = vec![0u8; capacity];
+    let mut len = 0;
+    let mut rest = stream;
+    let mut cuts = cuts.iter().cycle();
+    let mut out = Vec::new();
+    loop {
+        let before = buf[..len].to_vec();
+        let decoded = decoder.decode(&mut buf[..len])?;
+        let consumed = decoded.consumed();
+        let need_more = match decoded {
+            Decoded::Item { item, .. } => {
+                out.push(Got::from(item));
+                false
+            }
+            Decoded::NeedMore { needed, .. } => {
+                let pending = &before[consumed..];
+                match needed {
+                    Some(needed) => {
+                        let length = usize::from(u16::from_be_bytes([pending[3], pending[4]]));
+                        assert_eq!(pending.len() + needed, 5 + length, "needed is exact");
+                    }
+                    None => assert!(pending.len() < 5, "needed is known once the header is"),
+                }
+                true
+            }
+        };
+        assert!(consumed <= len);
+        assert_eq!(
+            buf[consumed..len],
+            before[consumed..],
+            "bytes after those consumed are untouched"
+        );
+        buf.copy_within(consumed..len, 0);
+        len -= consumed;
+        if need_more {
+            if rest.is_empty() {
+                return Ok(out);
+            }
+            let n = (*cuts.next().unwrap()).min(capacity - len).min(rest.len());
+            assert!(n > 0, "a record does not fit in {capacity} bytes");
+            buf[len..len + n].copy_from_slice(&rest[..n]);
+            len += n;
+            rest = &rest[n..];
+        }
+    }
+}
+
+/// One record of any type and version, unprotected, as a peer might send.
+pub fn record(content_type: u8, version: [u8; 2], body: &[u8]) -> Vec<u8> {
+    let mut r = vec![content_type, version[0], version[1]];
+    r.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+    r.extend_from_slice(body);
+    r
+}
+
+/// One sealed application-data record per chunk, under the keys of
+/// [`protected_pair`], from sequence number 0.
+pub fn sealed_data(algorithm: AeadAlgorithm, chunks: &[&[u8]]) -> Vec<Vec<u8>> {
+    let (mut writer, _) = protected_pair(algorithm);
+    chunks
+        .iter()
+        .map(|c| {
+            let mut out = Vec::new();
+            writer.write_application_data(c, &mut out).unwrap();
+            out
+        })
+        .collect()
 }
 
 /// Joins consecutive application data, which record boundaries may split.

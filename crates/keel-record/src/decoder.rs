@@ -1,0 +1,369 @@
+//! The receive side in place: records decoded and decrypted in the caller's
+//! buffer, application data handed out as a slice of it.
+
+use keel_wire::registry::ContentType;
+use keel_wire::{Alert, Codec};
+
+use crate::aead::RecordOpener;
+use crate::deframe::{VersionCheck, judge_header};
+use crate::error::RecordError;
+use crate::joiner::HandshakeJoiner;
+use crate::limits::{
+    DEFAULT_MAX_HANDSHAKE_MESSAGE, HEADER_LEN, MAX_CIPHERTEXT, MAX_CONSECUTIVE_EMPTY_RECORDS,
+    MAX_PLAINTEXT, MIN_RECORD_SIZE_LIMIT,
+};
+
+/// What the peer sent, as [`RecordDecoder::decode`] hands it out.
+///
+/// Two lifetimes, because the two kinds of payload live in two places:
+/// handshake messages are reassembled inside the decoder (`'d`), while
+/// application data stays where it arrived, in the caller's buffer (`'b`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received<'d, 'b> {
+    /// One whole handshake message, 4-byte header included, ready for
+    /// `keel_wire::HandshakeMessage::decode`. Borrowed from the decoder.
+    Handshake(&'d [u8]),
+    /// A ChangeCipherSpec (its single byte was checked).
+    ChangeCipherSpec,
+    /// An alert.
+    Alert(Alert),
+    /// Application data, never empty: a sub-slice of the caller's buffer,
+    /// decrypted in place.
+    ApplicationData(&'b [u8]),
+}
+
+/// The outcome of one [`RecordDecoder::decode`] call.
+///
+/// Both outcomes say how many bytes at the start of the buffer were
+/// consumed; the caller drops exactly those before the next call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoded<'d, 'b> {
+    /// Something to act on.
+    Item {
+        /// Bytes consumed from the start of the buffer, the record that
+        /// carried `item` included. Zero when `item` is a handshake message
+        /// that was already waiting in the decoder.
+        consumed: usize,
+        /// What the peer sent.
+        item: Received<'d, 'b>,
+    },
+    /// Nothing to hand out until more bytes arrive.
+    NeedMore {
+        /// Bytes consumed from the start of the buffer: whole records that
+        /// carried nothing to hand out by themselves (pieces of a handshake
+        /// message, empty application data).
+        consumed: usize,
+        /// How many more bytes, beyond the end of the buffer, complete the
+        /// next record; `None` while its 5-byte header is incomplete.
+        needed: Option<usize>,
+    },
+}
+
+impl Decoded<'_, '_> {
+    /// Bytes consumed from the start of the buffer, whatever the outcome.
+    #[must_use]
+    pub fn consumed(&self) -> usize {
+        match *self {
+            Self::Item { consumed, .. } | Self::NeedMore { consumed, .. } => consumed,
+        }
+    }
+}
+
+/// The receive half of the record layer, in place: the caller owns the
+/// receive buffer and lends it to [`decode`](Self::decode), which deframes
+/// the records at its start, checks them, decrypts protected ones where they
+/// lie, and hands out what they carried. Application data is never copied;
+/// handshake messages are copied into the decoder, which reassembles them
+/// across records.
+///
+/// This is all the receive side's state and rules;
+/// [`RecordReader`](crate::RecordReader) is this decoder plus a buffer of
+/// its own.
+///
+/// It knows no handshake states: the caller says when the version is
+/// negotiated ([`set_version_negotiated`](Self::set_version_negotiated)) and
+/// when to start decrypting ([`install_opener`](Self::install_opener), after
+/// a ChangeCipherSpec). Errors are sticky.
+///
+/// A receive loop; a buffer of
+/// [`MAX_RECORD_LEN`](crate::limits::MAX_RECORD_LEN) bytes holds any
+/// record:
+///
+/// ```
+/// use keel_record::{Decoded, Received, RecordDecoder, RecordError};
+///
+/// fn on_bytes(
+///     decoder: &mut RecordDecoder,
+///     buf: &mut Vec<u8>,
+/// ) -> Result<(), RecordError> {
+///     let mut start = 0;
+///     loop {
+///         let decoded = decoder.decode(&mut buf[start..])?;
+///         start += decoded.consumed();
+///         match decoded {
+///             Decoded::Item { item: Received::ApplicationData(data), .. } => {
+///                 // `data` points into `buf`: use it before it is dropped.
+///                 let _ = data;
+///             }
+///             Decoded::Item { .. } => { /* handshake, alert, CCS */ }
+///             Decoded::NeedMore { .. } => break,
+///         }
+///     }
+///     // Drop what was consumed; keep the partial record for later.
+///     buf.drain(..start);
+///     Ok(())
+/// }
+/// # let mut decoder = RecordDecoder::new();
+/// # let mut buf = vec![22, 3, 3, 0, 4, 14, 0, 0, 0, 22, 3];
+/// # on_bytes(&mut decoder, &mut buf).unwrap();
+/// # assert_eq!(buf, [22, 3]);
+/// ```
+#[derive(Debug)]
+pub struct RecordDecoder {
+    opener: Option<RecordOpener>,
+    versions: VersionCheck,
+    max_plaintext: usize,
+    joiner: HandshakeJoiner,
+    empty_run: usize,
+    failed: Option<RecordError>,
+}
+
+impl Default for RecordDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RecordDecoder {
+    /// A decoder for a new connection: no keys, any `{03,XX}` version.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            opener: None,
+            versions: VersionCheck::Unnegotiated,
+            max_plaintext: MAX_PLAINTEXT,
+            joiner: HandshakeJoiner::new(DEFAULT_MAX_HANDSHAKE_MESSAGE),
+            empty_run: 0,
+            failed: None,
+        }
+    }
+
+    /// From now on, records must carry exactly `{03,03}`.
+    pub fn set_version_negotiated(&mut self) {
+        self.versions = VersionCheck::Tls12;
+    }
+
+    /// Decrypt every later record with `opener`. Refused in the middle of a
+    /// fragmented handshake message: keys change only on a message
+    /// boundary.
+    pub fn install_opener(&mut self, opener: RecordOpener) -> Result<(), RecordError> {
+        self.check_failed()?;
+        if !self.joiner.is_empty() {
+            return Err(self.fail(RecordError::InterleavedHandshake {
+                content_type: ContentType::CHANGE_CIPHER_SPEC,
+            }));
+        }
+        self.opener = Some(opener);
+        Ok(())
+    }
+
+    /// Whether records are being decrypted.
+    #[must_use]
+    pub fn is_protected(&self) -> bool {
+        self.opener.is_some()
+    }
+
+    /// The largest plaintext the peer may send: 2^14, or less when this
+    /// side advertised a record size limit (RFC 8449 §4). Clamped to
+    /// 64..=2^14.
+    pub fn set_max_plaintext(&mut self, limit: usize) {
+        self.max_plaintext = limit.clamp(MIN_RECORD_SIZE_LIMIT, MAX_PLAINTEXT);
+    }
+
+    /// The largest handshake message body accepted.
+    pub fn set_max_handshake_message(&mut self, limit: usize) {
+        self.joiner = HandshakeJoiner::new(limit);
+    }
+
+    /// Whether a handshake message is partly received.
+    #[must_use]
+    pub fn has_partial_handshake(&self) -> bool {
+        self.joiner.has_partial()
+    }
+
+    /// The next thing the peer sent, from the records at the start of `buf`.
+    ///
+    /// - A whole handshake message already waiting in the decoder (several
+    ///   can arrive in one record) comes first, with nothing consumed.
+    /// - Otherwise records are read from the start of `buf`, one after the
+    ///   other, until one carries something to hand out
+    ///   ([`Decoded::Item`]) or the next is incomplete
+    ///   ([`Decoded::NeedMore`]). Records that carry nothing by themselves
+    ///   (a piece of a handshake message, empty application data) are
+    ///   consumed on the way, so one call never stops short of an item
+    ///   while `buf` holds a whole record.
+    ///
+    /// The contract: the caller drops the first
+    /// [`consumed`](Decoded::consumed) bytes of its buffer before the next
+    /// call, in both outcomes. Those bytes have been decrypted in place and
+    /// must not be passed in again (a protected record read twice fails
+    /// authentication, as a replay). Bytes after them are untouched: a
+    /// partial record stays as it arrived, and the caller appends to it.
+    /// Application data is a sub-slice of `buf`, so the caller uses it
+    /// before it drops those bytes.
+    ///
+    /// Each record is checked against the rules [`RecordError`] lists,
+    /// the same ones [`RecordReader`](crate::RecordReader) applies (it is
+    /// built on this). After an error, every call returns the same error.
+    pub fn decode<'b>(&mut self, buf: &'b mut [u8]) -> Result<Decoded<'_, 'b>, RecordError> {
+        self.check_failed()?;
+        let (consumed, next) = match self.absorb(buf) {
+            Ok(found) => found,
+            Err(err) => return Err(self.fail(err)),
+        };
+        let item = match next {
+            Next::NeedMore(needed) => return Ok(Decoded::NeedMore { consumed, needed }),
+            Next::Handshake => match self.joiner.pop() {
+                Some(message) => Received::Handshake(message),
+                // `absorb` saw a whole message: not reached.
+                None => {
+                    return Ok(Decoded::NeedMore {
+                        consumed,
+                        needed: None,
+                    });
+                }
+            },
+            Next::Other(item) => item,
+        };
+        Ok(Decoded::Item { consumed, item })
+    }
+
+    /// Reads records from the start of `buf` until one carries something
+    /// (or a handshake message is ready in the joiner), or the next record
+    /// is incomplete. Returns the bytes consumed and what was found; the
+    /// result borrows `buf` only, so callers can act on the decoder after.
+    fn absorb<'b>(&mut self, buf: &'b mut [u8]) -> Result<(usize, Next<'b>), RecordError> {
+        let mut rest = buf;
+        let mut consumed = 0;
+        loop {
+            if self.joiner.has_complete() {
+                return Ok((consumed, Next::Handshake));
+            }
+            let max_fragment = if self.opener.is_some() {
+                MAX_CIPHERTEXT
+            } else {
+                self.max_plaintext
+            };
+            let Some(header) = judge_header(rest, self.versions, max_fragment)? else {
+                return Ok((consumed, Next::NeedMore(None)));
+            };
+            let record_len = HEADER_LEN + usize::from(header.length);
+            let available = rest.len();
+            let Some((record, tail)) = core::mem::take(&mut rest).split_at_mut_checked(record_len)
+            else {
+                return Ok((consumed, Next::NeedMore(Some(record_len - available))));
+            };
+            rest = tail;
+            consumed += record_len;
+            let body = record.get_mut(HEADER_LEN..).unwrap_or_default();
+            let plaintext: &'b [u8] = match self.opener.as_mut() {
+                None => body,
+                Some(opener) => {
+                    let plaintext =
+                        opener.open_in_place(header.content_type, header.version, body)?;
+                    if plaintext.len() > self.max_plaintext {
+                        return Err(RecordError::RecordOverflow {
+                            length: plaintext.len(),
+                            limit: self.max_plaintext,
+                        });
+                    }
+                    plaintext
+                }
+            };
+            if let Some(item) = self.dispatch(header.content_type, plaintext)? {
+                return Ok((consumed, Next::Other(item)));
+            }
+        }
+    }
+
+    /// Applies the rules for one record's plaintext; `Ok(None)` when the
+    /// record carries nothing to hand out by itself.
+    fn dispatch<'b>(
+        &mut self,
+        content_type: ContentType,
+        plaintext: &'b [u8],
+    ) -> Result<Option<Received<'static, 'b>>, RecordError> {
+        if content_type != ContentType::HANDSHAKE && !self.joiner.is_empty() {
+            return Err(RecordError::InterleavedHandshake { content_type });
+        }
+        if plaintext.is_empty() && content_type != ContentType::APPLICATION_DATA {
+            return Err(RecordError::EmptyRecord { content_type });
+        }
+        match content_type {
+            ContentType::HANDSHAKE => {
+                self.empty_run = 0;
+                self.joiner.push(plaintext)?;
+                Ok(None)
+            }
+            ContentType::CHANGE_CIPHER_SPEC => {
+                self.empty_run = 0;
+                if plaintext == [1] {
+                    Ok(Some(Received::ChangeCipherSpec))
+                } else {
+                    Err(RecordError::BadChangeCipherSpec)
+                }
+            }
+            ContentType::ALERT => {
+                self.empty_run = 0;
+                // RFC 5246 §6.2.1 lets records coalesce messages, but an
+                // alert record holding anything but one alert is refused, as
+                // TLS 1.3 (RFC 8446 §5.1) and every major stack do.
+                match Alert::decode(plaintext) {
+                    Ok(alert) if plaintext.len() == 2 => Ok(Some(Received::Alert(alert))),
+                    _ => Err(RecordError::AlertLength {
+                        length: plaintext.len(),
+                    }),
+                }
+            }
+            ContentType::APPLICATION_DATA => {
+                if self.opener.is_none() {
+                    return Err(RecordError::UnprotectedApplicationData);
+                }
+                if plaintext.is_empty() {
+                    self.empty_run += 1;
+                    if self.empty_run > MAX_CONSECUTIVE_EMPTY_RECORDS {
+                        return Err(RecordError::TooManyEmptyRecords {
+                            limit: MAX_CONSECUTIVE_EMPTY_RECORDS,
+                        });
+                    }
+                    return Ok(None);
+                }
+                self.empty_run = 0;
+                Ok(Some(Received::ApplicationData(plaintext)))
+            }
+            // deframe admits only the four types above.
+            other => Err(RecordError::UnexpectedContentType {
+                content_type: other,
+            }),
+        }
+    }
+
+    fn check_failed(&self) -> Result<(), RecordError> {
+        self.failed.clone().map_or(Ok(()), Err)
+    }
+
+    fn fail(&mut self, err: RecordError) -> RecordError {
+        self.failed = Some(err.clone());
+        err
+    }
+}
+
+/// What [`RecordDecoder::absorb`] stopped at.
+enum Next<'b> {
+    /// A whole handshake message is ready in the joiner.
+    Handshake,
+    /// A CCS, an alert or application data.
+    Other(Received<'static, 'b>),
+    /// The next record is incomplete.
+    NeedMore(Option<usize>),
+}
