@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use core::ops::Range;
 use keel_pki::ServerName;
-use keel_record::{Incoming, RecordOpener, RecordReader, RecordSealer, RecordWriter};
+
+use keel_record::{Decoded, Received, RecordDecoder, RecordOpener, RecordSealer, RecordWriter};
 use keel_wire::registry::{AlertDescription, AlertLevel, HandshakeType};
 use keel_wire::{Alert, Codec, HandshakeMessage};
 
@@ -32,7 +34,11 @@ enum Machine {
 #[derive(Debug)]
 pub struct Connection {
     machine: Machine,
-    reader: RecordReader,
+    decoder: RecordDecoder,
+    /// Received TLS bytes not yet decoded (the buffered level's receive
+    /// buffer; the in-place level uses the caller's).
+    rx: Vec<u8>,
+    rx_start: usize,
     writer: RecordWriter,
     /// TLS bytes waiting to be sent.
     outgoing: Vec<u8>,
@@ -73,11 +79,13 @@ impl Connection {
     }
 
     fn new(machine: Machine, limits: Limits) -> Self {
-        let mut reader = RecordReader::new();
-        reader.set_max_handshake_message(limits.max_handshake_message);
+        let mut decoder = RecordDecoder::new();
+        decoder.set_max_handshake_message(limits.max_handshake_message);
         Self {
             machine,
-            reader,
+            decoder,
+            rx: Vec::new(),
+            rx_start: 0,
             writer: RecordWriter::new(),
             outgoing: Vec::new(),
             received: Vec::new(),
@@ -96,14 +104,120 @@ impl Connection {
     /// many were accepted: fewer than given when the connection holds as
     /// much as it may (back-pressure) — read plaintext, then offer the rest
     /// again.
+    ///
+    /// This is the buffered level, built on
+    /// [`read_tls_in_place`](Self::read_tls_in_place): the connection's own
+    /// buffer is lent to it, and the plaintext it finds is copied out for
+    /// [`read`](Self::read).
     pub fn read_tls(&mut self, bytes: &[u8]) -> Result<usize, HandshakeError> {
         self.check()?;
-        let room = MAX_BUFFERED_TLS.saturating_sub(self.reader.buffered_len());
+        if self.rx_start == self.rx.len() {
+            self.rx.clear();
+            self.rx_start = 0;
+        }
+        let room = MAX_BUFFERED_TLS.saturating_sub(self.rx.len() - self.rx_start);
         let accepted = bytes.len().min(room);
-        self.reader.feed(bytes.get(..accepted).unwrap_or_default());
-        let result = self.process();
-        self.result(result)?;
+        self.rx
+            .extend_from_slice(bytes.get(..accepted).unwrap_or_default());
+        self.drain_rx()?;
         Ok(accepted)
+    }
+
+    /// Decodes what the buffered receive buffer holds, while the
+    /// application's plaintext buffer has room.
+    fn drain_rx(&mut self) -> Result<(), HandshakeError> {
+        while self.received_len() < self.limits.max_buffered_plaintext
+            && self.rx_start < self.rx.len()
+        {
+            let mut rx = std::mem::take(&mut self.rx);
+            let result = self.read_tls_in_place(rx.get_mut(self.rx_start..).unwrap_or_default());
+            let progress = match result {
+                Ok(read) => {
+                    self.rx_start += read.consumed;
+                    if let Some(data) = read.plaintext {
+                        self.received.extend_from_slice(data);
+                    }
+                    read.consumed > 0 || read.plaintext.is_some()
+                }
+                Err(err) => {
+                    self.rx = rx;
+                    return Err(err);
+                }
+            };
+            self.rx = rx;
+            if !progress {
+                break;
+            }
+        }
+        if self.rx_start > 0 && self.rx_start == self.rx.len() {
+            self.rx.clear();
+            self.rx_start = 0;
+        } else if self.rx_start > MAX_BUFFERED_TLS / 2 {
+            self.rx.drain(..self.rx_start);
+            self.rx_start = 0;
+        }
+        Ok(())
+    }
+
+    /// The zero-copy level: processes the records at the start of the
+    /// caller's receive buffer `buf`, decrypting in place. Handshake
+    /// messages, alerts and ChangeCipherSpec are handled inside; the first
+    /// application data found is returned as a slice of `buf` — no copy.
+    ///
+    /// The caller then drops `consumed` bytes from the front of its buffer
+    /// (they were decrypted in place and must not be offered again) and
+    /// calls again with the rest plus any new bytes. `consumed == 0` and no
+    /// plaintext means more bytes are needed. Do not mix this with
+    /// [`read_tls`](Self::read_tls) on one connection.
+    pub fn read_tls_in_place<'b>(
+        &mut self,
+        buf: &'b mut [u8],
+    ) -> Result<ReadInPlace<'b>, HandshakeError> {
+        self.check()?;
+        let result = self.decode_in_place(buf);
+        let (consumed, range) = self.result(result)?;
+        let plaintext = match range {
+            Some(range) => buf.get(range),
+            None => None,
+        };
+        Ok(ReadInPlace {
+            consumed,
+            plaintext,
+        })
+    }
+
+    /// The plaintext window of a send buffer of `buf_len` bytes for
+    /// [`seal_in_place`](Self::seal_in_place): write at most that many bytes
+    /// of plaintext there. `None` before the handshake completes.
+    #[must_use]
+    pub fn plaintext_window(&self, buf_len: usize) -> Option<Range<usize>> {
+        self.session.as_ref()?;
+        self.writer.plaintext_window(buf_len)
+    }
+
+    /// The zero-copy send path: seals the `plaintext_len` bytes the caller
+    /// wrote at [`plaintext_window`](Self::plaintext_window) into one
+    /// application-data record in `buf`, and returns the record's length.
+    /// Send the record only after [`pending_tls`](Self::pending_tls) is
+    /// empty, to keep the order of records.
+    pub fn seal_in_place(
+        &mut self,
+        buf: &mut [u8],
+        plaintext_len: usize,
+    ) -> Result<usize, HandshakeError> {
+        self.check()?;
+        if self.session.is_none() || self.we_closed {
+            return Err(HandshakeError::Closed);
+        }
+        let result = self
+            .writer
+            .seal_in_place(
+                keel_wire::registry::ContentType::APPLICATION_DATA,
+                buf,
+                plaintext_len,
+            )
+            .map_err(HandshakeError::from);
+        self.result(result)
     }
 
     /// TLS bytes to send to the peer.
@@ -154,8 +268,7 @@ impl Connection {
             self.received_start = 0;
         }
         // Room was made: records held back by back-pressure can be read.
-        let result = self.process();
-        self.result(result)?;
+        self.drain_rx()?;
         Ok(n)
     }
 
@@ -263,31 +376,50 @@ impl Connection {
         result
     }
 
-    fn process(&mut self) -> Result<(), HandshakeError> {
-        while !self.peer_closed && self.received_len() < self.limits.max_buffered_plaintext {
-            let Some(item) = self.reader.next_incoming()? else {
-                return Ok(());
-            };
-            match item {
-                Incoming::ApplicationData(data) => {
-                    if self.session.is_none() {
-                        return Err(HandshakeError::UnexpectedMessage {
-                            expected: machine_name(&self.machine),
-                            got: MessageKind::ApplicationData,
-                        });
+    /// Decodes records from `buf` until application data is found or more
+    /// bytes are needed; returns the bytes consumed and where in `buf` the
+    /// application data lies.
+    fn decode_in_place(
+        &mut self,
+        buf: &mut [u8],
+    ) -> Result<(usize, Option<Range<usize>>), HandshakeError> {
+        // Addresses, not borrows: the application data's place in `buf` is
+        // worked out from them, so that no borrow of `buf` outlives one
+        // turn of the loop.
+        let base = buf.as_ptr() as usize;
+        let mut total = 0;
+        while !self.peer_closed {
+            let rest = buf.get_mut(total..).unwrap_or_default();
+            match self.decoder.decode(rest)? {
+                Decoded::NeedMore { consumed, .. } => {
+                    total += consumed;
+                    break;
+                }
+                Decoded::Item { consumed, item } => {
+                    total += consumed;
+                    match item {
+                        Received::ApplicationData(data) => {
+                            if self.session.is_none() {
+                                return Err(HandshakeError::UnexpectedMessage {
+                                    expected: machine_name(&self.machine),
+                                    got: MessageKind::ApplicationData,
+                                });
+                            }
+                            self.in_a_row = 0;
+                            let start = (data.as_ptr() as usize).wrapping_sub(base);
+                            return Ok((total, Some(start..start + data.len())));
+                        }
+                        Received::Handshake(raw) => {
+                            let raw = raw.to_vec();
+                            self.on_handshake(&raw)?;
+                        }
+                        Received::ChangeCipherSpec => self.on_change_cipher_spec()?,
+                        Received::Alert(alert) => self.on_alert(alert)?,
                     }
-                    self.received.extend_from_slice(data);
-                    self.in_a_row = 0;
                 }
-                Incoming::Handshake(raw) => {
-                    let raw = raw.to_vec();
-                    self.on_handshake(&raw)?;
-                }
-                Incoming::ChangeCipherSpec => self.on_change_cipher_spec()?,
-                Incoming::Alert(alert) => self.on_alert(alert)?,
             }
         }
-        Ok(())
+        Ok((total, None))
     }
 
     fn on_handshake(&mut self, raw: &[u8]) -> Result<(), HandshakeError> {
@@ -383,8 +515,8 @@ impl Connection {
                     self.writer.write_change_cipher_spec(&mut self.outgoing)?
                 }
                 Emit::WriteKeys(keys) => self.writer.install_sealer(RecordSealer::new(&keys)?),
-                Emit::ReadKeys(keys) => self.reader.install_opener(RecordOpener::new(&keys)?)?,
-                Emit::VersionNegotiated => self.reader.set_version_negotiated(),
+                Emit::ReadKeys(keys) => self.decoder.install_opener(RecordOpener::new(&keys)?)?,
+                Emit::VersionNegotiated => self.decoder.set_version_negotiated(),
                 Emit::Established(session) => {
                     self.session = Some(*session);
                     let pending = std::mem::take(&mut self.pending_writes);
@@ -395,6 +527,16 @@ impl Connection {
         }
         Ok(())
     }
+}
+
+/// What [`Connection::read_tls_in_place`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReadInPlace<'b> {
+    /// Bytes at the front of the caller's buffer that are used up.
+    pub consumed: usize,
+    /// Application data, decrypted in place: a slice of the caller's
+    /// buffer.
+    pub plaintext: Option<&'b [u8]>,
 }
 
 fn machine_name(machine: &Machine) -> &'static str {

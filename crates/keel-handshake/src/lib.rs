@@ -25,7 +25,7 @@ pub mod transcript;
 mod verifier;
 
 pub use config::{ClientHandshakeConfig, Limits, ServerCertificates, ServerHandshakeConfig};
-pub use connection::Connection;
+pub use connection::{Connection, ReadInPlace};
 pub use error::{HandshakeError, MessageKind};
 pub use kx::GROUPS;
 pub use random::{Clock, Rng, RngFailed, SystemClock, SystemRng};

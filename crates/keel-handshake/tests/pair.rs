@@ -179,3 +179,53 @@ fn a_server_without_a_name_match_or_default_says_unrecognized_name() {
         }
     );
 }
+
+#[test]
+fn the_zero_copy_level_decrypts_in_the_callers_buffer_and_seals_in_place() {
+    let pki = pki();
+    let mut client = Connection::client(
+        Arc::new(client_config(&pki)),
+        ServerName::parse("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut server = Connection::server(Arc::new(server_config(&pki)));
+    pump(&mut client, &mut server).unwrap();
+
+    // The client seals three records straight into its own send buffer.
+    let mut wire = Vec::new();
+    for (i, size) in [1usize, 1000, 16384].into_iter().enumerate() {
+        let mut buf = vec![0u8; size + 64];
+        let window = client.plaintext_window(buf.len()).unwrap();
+        assert!(window.len() >= size);
+        buf[window.start..window.start + size].fill(b'a' + i as u8);
+        let len = client.seal_in_place(&mut buf, size).unwrap();
+        wire.extend_from_slice(&buf[..len]);
+    }
+
+    // The server lends its receive buffer, arriving in two pieces.
+    let mut rx = wire[..700].to_vec();
+    let mut got = Vec::new();
+    let mut offered = 700;
+    loop {
+        let base = rx.as_ptr_range();
+        let read = server.read_tls_in_place(&mut rx).unwrap();
+        let consumed = read.consumed;
+        if let Some(plaintext) = read.plaintext {
+            let range = plaintext.as_ptr_range();
+            assert!(
+                base.start <= range.start && range.end <= base.end,
+                "plaintext lies in the caller's buffer"
+            );
+            got.push((plaintext[0], plaintext.len()));
+        } else if consumed == 0 {
+            if offered == wire.len() {
+                break;
+            }
+            rx.extend_from_slice(&wire[offered..]);
+            offered = wire.len();
+            continue;
+        }
+        rx.drain(..consumed);
+    }
+    assert_eq!(got, [(b'a', 1), (b'b', 1000), (b'c', 16384)]);
+}

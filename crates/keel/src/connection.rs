@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use keel_handshake::SessionInfo;
+use keel_handshake::{ReadInPlace, SessionInfo};
 use keel_pki::ServerName;
 
 use crate::config::{ClientConfig, ServerConfig};
@@ -25,6 +25,31 @@ impl Connection {
     /// offer the rest again).
     pub fn read_tls(&mut self, bytes: &[u8]) -> Result<usize, Error> {
         Ok(self.inner.read_tls(bytes)?)
+    }
+
+    /// The zero-copy level: processes records at the start of the caller's
+    /// receive buffer, decrypting in place; application data comes back as
+    /// a slice of `buf`. Drop `consumed` bytes from the front of the
+    /// buffer before the next call. Do not mix with
+    /// [`read_tls`](Self::read_tls) on one connection.
+    pub fn read_tls_in_place<'b>(&mut self, buf: &'b mut [u8]) -> Result<ReadInPlace<'b>, Error> {
+        Ok(self.inner.read_tls_in_place(buf)?)
+    }
+
+    /// Where to write plaintext in a send buffer of `buf_len` bytes for
+    /// [`seal_in_place`](Self::seal_in_place); `None` before the handshake
+    /// completes.
+    #[must_use]
+    pub fn plaintext_window(&self, buf_len: usize) -> Option<core::ops::Range<usize>> {
+        self.inner.plaintext_window(buf_len)
+    }
+
+    /// The zero-copy send path: seals the plaintext written at
+    /// [`plaintext_window`](Self::plaintext_window) into one record in
+    /// `buf`; returns the record's length. Send it after
+    /// [`pending_tls`](Self::pending_tls) is empty.
+    pub fn seal_in_place(&mut self, buf: &mut [u8], plaintext_len: usize) -> Result<usize, Error> {
+        Ok(self.inner.seal_in_place(buf, plaintext_len)?)
     }
 
     /// Bytes waiting to be sent to the peer.

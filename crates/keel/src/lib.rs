@@ -6,8 +6,13 @@
 //!   precise alert and a precise error, never a weaker session.
 //! - Certificate chain and hostname validation always run and cannot be
 //!   turned off; hooks can only add checks.
-//! - Sans-IO: connections take and give bytes; the caller moves them. A
-//!   blocking [`Stream`] adapter is included.
+//! - Sans-IO: connections take and give bytes; the caller moves them. Two
+//!   levels: a buffered one ([`Connection::read_tls`],
+//!   [`Connection::read`], [`Connection::write`]) built on a zero-copy one
+//!   in which the caller lends its buffers ([`Connection::read_tls_in_place`]
+//!   decrypts records where they lie; [`Connection::seal_in_place`] seals
+//!   plaintext written straight into the send buffer). A blocking
+//!   [`Stream`] adapter is included.
 //!
 //! A client and a server talking in memory:
 //!
@@ -72,7 +77,7 @@ mod stream;
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
 pub use connection::{ClientConnection, Connection, ServerConnection};
 pub use error::{ConfigError, Error};
-pub use keel_handshake::{HandshakeError, Limits, SessionInfo};
+pub use keel_handshake::{HandshakeError, Limits, ReadInPlace, SessionInfo};
 pub use stream::Stream;
 
 /// Certificates, keys, trust stores and the certificate checks a user may
