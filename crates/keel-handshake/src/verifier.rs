@@ -27,6 +27,12 @@ pub trait ClientCertificateVerifier: Send + Sync + Debug {
     /// mode allows, an error otherwise.
     fn verify_client(&self, chain: &[CertificateDer<'_>], now: UnixTime)
     -> Result<bool, CertError>;
+
+    /// DER-encoded Names of acceptable issuers, listed in the
+    /// CertificateRequest so that a client can pick the right certificate.
+    fn acceptable_issuers(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
 }
 
 impl ServerCertificateVerifier for keel_pki::ServerCertVerifier {
@@ -52,5 +58,9 @@ impl ClientCertificateVerifier for keel_pki::ClientCertVerifier {
         now: UnixTime,
     ) -> Result<bool, CertError> {
         self.verify(chain, now).map(|verified| verified.is_some())
+    }
+
+    fn acceptable_issuers(&self) -> Vec<Vec<u8>> {
+        self.root_subject_names()
     }
 }

@@ -229,3 +229,49 @@ fn the_zero_copy_level_decrypts_in_the_callers_buffer_and_seals_in_place() {
     }
     assert_eq!(got, [(b'a', 1), (b'b', 1000), (b'c', 16384)]);
 }
+
+/// A client certificate (client-auth EKU) issued by a fresh CA named `ca_name`.
+fn client_identity(ca_name: &str) -> (keel_pki::CertificateDer<'static>, Arc<CertifiedKey>) {
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name.push(DnType::CommonName, ca_name);
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca_key = KeyPair::generate().unwrap();
+    let root = ca.self_signed(&ca_key).unwrap();
+    let mut leaf = CertificateParams::default();
+    leaf.distinguished_name
+        .push(DnType::CommonName, format!("client of {ca_name}"));
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf
+        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    let certified =
+        CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap();
+    (root.der().clone(), Arc::new(certified))
+}
+
+#[test]
+fn a_client_picks_the_certificate_whose_issuer_the_server_names() {
+    let pki = pki();
+    let (_, wrong) = client_identity("a CA the server does not trust");
+    let (trusted_root, right) = client_identity("the server's client CA");
+    let mut client_config = client_config(&pki);
+    client_config.client_certificates = vec![wrong, right.clone()];
+    let mut server_config = server_config(&pki);
+    let roots = TrustStore::from_der_certificates([trusted_root]).unwrap();
+    server_config.client_verifier = Some(Arc::new(keel_pki::ClientCertVerifier::new(
+        roots,
+        keel_pki::ClientAuth::Required,
+    )));
+
+    let mut client = Connection::client(
+        Arc::new(client_config),
+        ServerName::parse("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut server = Connection::server(Arc::new(server_config));
+    pump(&mut client, &mut server).unwrap();
+    let session = server.session().expect("client authenticated");
+    assert_eq!(session.peer_certificates.first(), Some(right.leaf()));
+}

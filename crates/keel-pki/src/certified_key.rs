@@ -106,6 +106,21 @@ impl CertifiedKey {
         &self.chain
     }
 
+    /// Whether this chain answers a CertificateRequest's
+    /// certificate_authorities: some certificate in it was issued by, or
+    /// is, one of `names` (DER-encoded Names). An empty list accepts any.
+    #[must_use]
+    pub fn issued_by_any_of(&self, names: &[&[u8]]) -> bool {
+        if names.is_empty() {
+            return true;
+        }
+        self.chain.iter().any(|der| {
+            X509Certificate::from_der(der).is_ok_and(|(_, cert)| {
+                names.contains(&cert.issuer().as_raw()) || names.contains(&cert.subject().as_raw())
+            })
+        })
+    }
+
     /// The leaf certificate, the one the key belongs to.
     #[must_use]
     pub fn leaf(&self) -> &CertificateDer<'static> {

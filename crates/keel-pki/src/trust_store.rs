@@ -164,6 +164,16 @@ impl TrustStore {
     }
 
     /// The anchors, in the form rustls-webpki's path building takes.
+    /// The DER-encoded subject Name of every anchor, as a server lists them
+    /// in a CertificateRequest's certificate_authorities (RFC 5246 §7.4.4).
+    #[must_use]
+    pub fn subject_names(&self) -> Vec<Vec<u8>> {
+        self.anchors
+            .iter()
+            .map(|anchor| der_sequence(anchor.subject.as_ref()))
+            .collect()
+    }
+
     pub(crate) fn anchors(&self) -> &[TrustAnchor<'static>] {
         &self.anchors
     }
@@ -259,3 +269,20 @@ const SYSTEM_CA_BUNDLES: &[&str] = &[
     // FreeBSD.
     "/usr/local/share/certs/ca-root-nss.crt",
 ];
+
+/// Wraps the contents of a Name (webpki keeps anchors' subjects without
+/// their outer SEQUENCE) back into a DER SEQUENCE.
+fn der_sequence(contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = vec![0x30];
+    if len < 0x80 {
+        out.push(u8::try_from(len).unwrap_or(0));
+    } else {
+        let bytes = len.to_be_bytes();
+        let significant: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
+        out.push(0x80 | u8::try_from(significant.len()).unwrap_or(0));
+        out.extend_from_slice(&significant);
+    }
+    out.extend_from_slice(contents);
+    out
+}

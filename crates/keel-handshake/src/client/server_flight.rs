@@ -338,8 +338,9 @@ trait ChooseCertificate {
 }
 
 impl ChooseCertificate for CertificateRequest {
-    /// The first configured key whose type the server accepts and that can
-    /// sign a scheme the server listed (RFC 5246 §7.4.4).
+    /// The first configured key whose type the server accepts, whose chain
+    /// leads to one of the listed CAs (if any are listed), and that can sign
+    /// a scheme the server listed (RFC 5246 §7.4.4).
     fn and_then_choose(
         &self,
         keys: &[Arc<CertifiedKey>],
@@ -350,6 +351,14 @@ impl ChooseCertificate for CertificateRequest {
                 Auth::Ecdsa => ClientCertificateType::ECDSA_SIGN,
             };
             if !self.certificate_types.contains(&wanted_type) {
+                return None;
+            }
+            let authorities: Vec<&[u8]> = self
+                .certificate_authorities
+                .iter()
+                .map(|n| n.as_slice())
+                .collect();
+            if !key.issued_by_any_of(&authorities) {
                 return None;
             }
             let scheme = key

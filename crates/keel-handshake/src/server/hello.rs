@@ -6,7 +6,7 @@ use std::sync::Arc;
 use keel_pki::CertifiedKey;
 use keel_wire::handshake::{
     Certificate, CertificateDer as WireCert, CertificateRequest, ClientHello, DigitallySigned,
-    Random, ServerEcdhParams, ServerHello, ServerHelloDone, ServerKeyExchange,
+    DistinguishedName, Random, ServerEcdhParams, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
 use keel_wire::registry::{
     CipherSuite, ClientCertificateType, CompressionMethod, EcPointFormat, NamedGroup,
@@ -226,15 +226,14 @@ impl ExpectClientHello {
         )?;
 
         let request_certificate = config.client_verifier.is_some();
-        if request_certificate {
+        if let Some(verifier) = &config.client_verifier {
             let request = CertificateRequest {
                 certificate_types: List(vec![
                     ClientCertificateType::ECDSA_SIGN,
                     ClientCertificateType::RSA_SIGN,
                 ]),
                 supported_signature_algorithms: List(SIGNATURE_SCHEMES.to_vec()),
-                // An empty list: any CA the server's trust store accepts.
-                certificate_authorities: List(Vec::new()),
+                certificate_authorities: List(authorities(verifier.acceptable_issuers())),
             };
             machine::send(
                 HandshakeMessage::CertificateRequest(request),
@@ -273,6 +272,17 @@ impl ExpectClientHello {
             )))
         })
     }
+}
+
+/// The roots' Names for certificate_authorities, unless they would not fit
+/// its 16-bit length; then an empty list, which RFC 5246 §7.4.4 reads as
+/// "any".
+fn authorities(names: Vec<Vec<u8>>) -> Vec<DistinguishedName> {
+    let total: usize = names.iter().map(|n| n.len() + 2).sum();
+    if total > 0xffff || names.iter().any(|n| n.is_empty() || n.len() > 0xffff) {
+        return Vec::new();
+    }
+    names.into_iter().map(DistinguishedName).collect()
 }
 
 /// The server's most preferred group that the client offers. RFC 4492 let a

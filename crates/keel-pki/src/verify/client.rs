@@ -45,6 +45,12 @@ impl ClientCertVerifier {
         self
     }
 
+    /// The subject Names of the trusted roots, for the CertificateRequest.
+    #[must_use]
+    pub fn root_subject_names(&self) -> Vec<Vec<u8>> {
+        self.roots.subject_names()
+    }
+
     /// The mode.
     #[must_use]
     pub fn mode(&self) -> ClientAuth {
