@@ -308,22 +308,25 @@ fn choose_suite<'k>(
     candidates: &'k [Arc<CertifiedKey>],
     schemes: &[SignatureScheme],
 ) -> Result<(CipherSuite, &'k Arc<CertifiedKey>, SignatureScheme), HandshakeError> {
-    let mut suite_in_common = false;
+    // A suite is usable only with a key of its kind; a suite in common for
+    // which the server has a key, but no scheme the client accepts, is the
+    // one case that is about signature schemes.
+    let mut key_without_scheme = false;
     for suite in preference.iter().copied().filter(|s| offered.contains(s)) {
         let Some(auth) = policy::suite_auth(suite) else {
             continue;
         };
-        suite_in_common = true;
         for key in candidates
             .iter()
             .filter(|k| policy::key_auth(k.key()) == auth)
         {
-            if let Some(scheme) = key.key().choose_scheme(schemes) {
-                return Ok((suite, key, scheme));
+            match key.key().choose_scheme(schemes) {
+                Some(scheme) => return Ok((suite, key, scheme)),
+                None => key_without_scheme = true,
             }
         }
     }
-    Err(if suite_in_common {
+    Err(if key_without_scheme {
         HandshakeError::NoSharedSignatureScheme
     } else {
         HandshakeError::NoSharedCipherSuite

@@ -1,0 +1,1079 @@
+//! Client and server pairs through the facade, in memory: every suite with
+//! every key type it takes and every group, with and without client
+//! authentication, with ALPN and SNI; then client authentication, ALPN,
+//! SNI, policy and configuration refusals one by one; and `keel::Stream`
+//! over real TCP sockets.
+//!
+//! The matrix: the three ECDHE_ECDSA suites with ECDSA P-256, ECDSA P-384
+//! and Ed25519 server keys, the three ECDHE_RSA suites with RSA-2048 and
+//! RSA-4096 keys, each with X25519, P-256 and P-384 (the client offers
+//! exactly one suite and one group, forcing the combination), each once
+//! without and once with a required client certificate: 15 rows of 3
+//! groups, 90 handshakes. Keys are generated once per process (see
+//! `pki_support`), so RSA-4096 costs one key generation and one signature
+//! per handshake.
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod pki_support;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+
+use keel::pki::{CertError, CertifiedKey, ClientAuth};
+use keel::registry::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use keel::{
+    ClientConfig, ClientConfigBuilder, ClientConnection, ConfigError, Connection, Error,
+    HandshakeError, ServerConfig, ServerConfigBuilder, ServerConnection, Stream,
+};
+use pki_support::{KeyType, Usage, ca, other_ca};
+
+const GROUPS: [NamedGroup; 3] = [
+    NamedGroup::X25519,
+    NamedGroup::SECP256R1,
+    NamedGroup::SECP384R1,
+];
+
+// --- Moving bytes ------------------------------------------------------------
+
+/// Offers `from`'s pending bytes to `to`; returns whether anything moved.
+/// Bytes for a connection that has failed are dropped, as a peer that
+/// closed its socket would.
+fn transfer(from: &mut Connection, to: &mut Connection) -> bool {
+    let pending = from.pending_tls().len();
+    if pending == 0 {
+        return false;
+    }
+    if to.error().is_some() {
+        from.consume_tls(pending);
+        return true;
+    }
+    match to.read_tls(from.pending_tls()) {
+        Ok(taken) => {
+            from.consume_tls(taken);
+            taken > 0
+        }
+        // The error stays in `to`; its alert is now pending there.
+        Err(_) => {
+            from.consume_tls(pending);
+            true
+        }
+    }
+}
+
+/// Moves bytes both ways until neither side has anything to say (or the
+/// receiver holds all it may).
+fn pump(client: &mut Connection, server: &mut Connection) {
+    for _ in 0..1000 {
+        let to_server = transfer(client, server);
+        let to_client = transfer(server, client);
+        if !to_server && !to_client {
+            return;
+        }
+    }
+    panic!("the connections were still talking after 1000 rounds");
+}
+
+/// The two ends after a handshake attempt.
+struct Pair {
+    client: ClientConnection,
+    server: ServerConnection,
+}
+
+impl Pair {
+    fn new(client: Arc<ClientConfig>, server: Arc<ServerConfig>, name: &str) -> Self {
+        Self {
+            client: ClientConnection::new(client, name).unwrap(),
+            server: ServerConnection::new(server),
+        }
+    }
+
+    /// Runs the handshake as far as it goes.
+    fn handshake(mut self) -> Self {
+        pump(&mut self.client, &mut self.server);
+        self
+    }
+
+    /// Asserts that both sides completed the handshake.
+    fn established(self) -> Self {
+        assert_eq!(self.client.error(), None, "client failed");
+        assert_eq!(self.server.error(), None, "server failed");
+        assert!(!self.client.is_handshaking(), "client still handshaking");
+        assert!(!self.server.is_handshaking(), "server still handshaking");
+        self
+    }
+
+    /// Asserts that the handshake failed: the server with `server_error`,
+    /// the client by receiving the matching alert.
+    fn server_refused(self, server_error: HandshakeError) {
+        let alert = server_error.alert().expect("an error with an alert");
+        assert_eq!(
+            self.server.error(),
+            Some(Error::Tls {
+                source: server_error
+            })
+        );
+        assert_eq!(
+            self.client.error(),
+            Some(Error::Tls {
+                source: HandshakeError::AlertReceived { description: alert }
+            })
+        );
+        assert!(self.client.session().is_none());
+        assert!(self.server.session().is_none());
+    }
+
+    /// Asserts that the client refused the server with `client_error`, and
+    /// that the server received the matching alert.
+    fn client_refused(self, client_error: HandshakeError) {
+        let alert = client_error.alert().expect("an error with an alert");
+        assert_eq!(
+            self.client.error(),
+            Some(Error::Tls {
+                source: client_error
+            })
+        );
+        assert_eq!(
+            self.server.error(),
+            Some(Error::Tls {
+                source: HandshakeError::AlertReceived { description: alert }
+            })
+        );
+    }
+
+    /// Sends `len` bytes each way and checks they arrive intact.
+    fn exchange(mut self, len: usize) -> Self {
+        let upstream: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let downstream: Vec<u8> = (0..len * 2).map(|i| (i % 253) as u8).collect();
+        send(&mut self.client, &mut self.server, &upstream);
+        send(&mut self.server, &mut self.client, &downstream);
+        self
+    }
+
+    /// `closer` sends close_notify; the other side answers with its own;
+    /// both then see the end of the peer's data and can write no more.
+    fn close(mut self, client_first: bool) {
+        if client_first {
+            self.client.close();
+        } else {
+            self.server.close();
+        }
+        pump(&mut self.client, &mut self.server);
+        for (side, connection) in [("client", &mut *self.client), ("server", &mut *self.server)] {
+            assert!(connection.peer_closed(), "{side} did not see close_notify");
+            assert_eq!(connection.error(), None, "{side} failed");
+            assert_eq!(connection.read(&mut [0; 16]).unwrap(), 0);
+            assert_eq!(
+                connection.write(b"late"),
+                Err(Error::Tls {
+                    source: HandshakeError::Closed
+                }),
+                "{side} could write after close_notify"
+            );
+            connection.transport_closed().unwrap();
+        }
+    }
+}
+
+/// Writes `data` at `from`, moving bytes until `to` has read all of it.
+fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) {
+    let mut sent = 0;
+    let mut received = Vec::with_capacity(data.len());
+    let mut buf = vec![0; 8192];
+    for _ in 0..1000 {
+        if sent < data.len() {
+            sent += from.write(&data[sent..]).unwrap();
+        }
+        // `pump` takes a client and a server but moves bytes both ways
+        // alike, so the direction does not matter here.
+        pump(from, to);
+        loop {
+            let n = to.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            received.extend_from_slice(&buf[..n]);
+        }
+        if received.len() == data.len() {
+            break;
+        }
+    }
+    assert!(received == data, "data arrived damaged or incomplete");
+}
+
+// --- Configurations ----------------------------------------------------------
+
+fn client_builder() -> ClientConfigBuilder {
+    ClientConfig::builder().with_root_certificates(ca().trust_store())
+}
+
+fn server_key(key: KeyType) -> CertifiedKey {
+    ca().leaf(key, &["localhost", "127.0.0.1", "::1"], Usage::Server)
+}
+
+fn client_key(key: KeyType) -> CertifiedKey {
+    ca().leaf(key, &["client.example"], Usage::Client)
+}
+
+fn server_with(key: KeyType) -> ServerConfigBuilder {
+    ServerConfig::builder().with_certificate(server_key(key))
+}
+
+/// The scheme a keel server signs its key exchange with for a keel client
+/// (which offers all nine of keel's schemes). ECDSA keys have one scheme
+/// each; an RSA key picks by its own documented order, "RSA-PSS before
+/// PKCS#1 v1.5, stronger hash first" (`SigningKey::schemes`).
+fn expected_scheme(key: KeyType) -> SignatureScheme {
+    match key {
+        KeyType::EcdsaP256 => SignatureScheme::ECDSA_SECP256R1_SHA256,
+        KeyType::EcdsaP384 => SignatureScheme::ECDSA_SECP384R1_SHA384,
+        KeyType::Ed25519 => SignatureScheme::ED25519,
+        KeyType::Rsa2048 | KeyType::Rsa4096 => SignatureScheme::RSA_PSS_RSAE_SHA512,
+    }
+}
+
+// --- The matrix ----------------------------------------------------------------
+
+/// One handshake of the matrix: the client offers only `suite` and `group`.
+fn matrix_case(suite: CipherSuite, key: KeyType, group: NamedGroup, client_auth: Option<KeyType>) {
+    let server_certificate = server_key(key);
+    let mut server = ServerConfig::builder()
+        .with_certificate(server_certificate.clone())
+        .with_alpn(["h2", "http/1.1"]);
+    let mut client = client_builder()
+        .with_cipher_suites(&[suite])
+        .with_groups(&[group])
+        .with_alpn(["http/1.1", "h2"]);
+    let client_certificate = client_auth.map(client_key);
+    if let Some(certificate) = &client_certificate {
+        server = server.with_client_auth(ca().trust_store(), ClientAuth::Required);
+        client = client.with_client_certificate(certificate.clone());
+    }
+    let pair = Pair::new(
+        client.build().unwrap(),
+        server.build().unwrap(),
+        "localhost",
+    )
+    .handshake()
+    .established();
+
+    let client_session = pair.client.session().unwrap().clone();
+    let server_session = pair.server.session().unwrap().clone();
+    assert_eq!(client_session.version, ProtocolVersion::TLS_V1_2);
+    assert_eq!(client_session.cipher_suite, suite);
+    assert_eq!(client_session.group, group);
+    assert_eq!(client_session.signature_scheme, expected_scheme(key));
+    assert!(client_session.extended_master_secret);
+    // The server's preference wins.
+    assert_eq!(client_session.alpn.as_deref(), Some(&b"h2"[..]));
+    assert_eq!(client_session.server_name.as_deref(), Some("localhost"));
+    assert_eq!(
+        client_session.peer_certificates,
+        server_certificate.chain().to_vec()
+    );
+    let expected_client_chain = client_certificate
+        .as_ref()
+        .map(|c| c.chain().to_vec())
+        .unwrap_or_default();
+    assert_eq!(server_session.peer_certificates, expected_client_chain);
+    // Both sides agree on everything else.
+    assert_eq!(
+        keel::SessionInfo {
+            peer_certificates: Vec::new(),
+            ..server_session
+        },
+        keel::SessionInfo {
+            peer_certificates: Vec::new(),
+            ..client_session
+        }
+    );
+
+    pair.exchange(20_000).close(true);
+}
+
+/// Every group, without and with client authentication, for one suite and
+/// server key. Every case runs; failures are collected and reported
+/// together.
+fn matrix_row(suite: CipherSuite, key: KeyType) {
+    // The client key varies with the group so that the matrix also covers
+    // client certificates of both families.
+    let client_keys = [KeyType::EcdsaP256, KeyType::Rsa2048, KeyType::EcdsaP384];
+    let mut failures = Vec::new();
+    for (group, client_key) in GROUPS.into_iter().zip(client_keys) {
+        for client_auth in [None, Some(client_key)] {
+            let case = format!(
+                "{suite} with {} over {group}, client auth {}",
+                key.name(),
+                client_auth.map_or("off", KeyType::name)
+            );
+            if std::panic::catch_unwind(|| matrix_case(suite, key, group, client_auth)).is_err() {
+                failures.push(case);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "failed cases:\n{}",
+        failures.join("\n")
+    );
+}
+
+macro_rules! matrix {
+    ($($test:ident: $suite:ident with $key:ident;)*) => {$(
+        #[test]
+        fn $test() {
+            matrix_row(CipherSuite::$suite, KeyType::$key);
+        }
+    )*};
+}
+
+matrix! {
+    ecdsa_aes128_p256: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 with EcdsaP256;
+    ecdsa_aes128_p384: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 with EcdsaP384;
+    ecdsa_aes128_ed25519: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 with Ed25519;
+    ecdsa_aes256_p256: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 with EcdsaP256;
+    ecdsa_aes256_p384: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 with EcdsaP384;
+    ecdsa_aes256_ed25519: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 with Ed25519;
+    ecdsa_chacha_p256: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 with EcdsaP256;
+    ecdsa_chacha_p384: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 with EcdsaP384;
+    ecdsa_chacha_ed25519: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 with Ed25519;
+    rsa_aes128_2048: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 with Rsa2048;
+    rsa_aes128_4096: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 with Rsa4096;
+    rsa_aes256_2048: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 with Rsa2048;
+    rsa_aes256_4096: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 with Rsa4096;
+    rsa_chacha_2048: TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 with Rsa2048;
+    rsa_chacha_4096: TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 with Rsa4096;
+}
+
+#[test]
+fn defaults_negotiate_the_servers_first_choice() {
+    // No restriction on either side: AES-128-GCM with the key's family,
+    // X25519 (the server's first group).
+    for (key, suite) in [
+        (
+            KeyType::EcdsaP256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ),
+        (
+            KeyType::Rsa2048,
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ),
+    ] {
+        let pair = Pair::new(
+            client_builder().build().unwrap(),
+            server_with(key).build().unwrap(),
+            "localhost",
+        )
+        .handshake()
+        .established();
+        let session = pair.client.session().unwrap();
+        assert_eq!(session.cipher_suite, suite);
+        assert_eq!(session.group, NamedGroup::X25519);
+        assert_eq!(session.alpn, None);
+        pair.exchange(100).close(false);
+    }
+}
+
+#[test]
+fn a_server_with_both_key_types_picks_by_the_clients_suites() {
+    let ecdsa = server_key(KeyType::EcdsaP256);
+    let rsa = server_key(KeyType::Rsa2048);
+    let server = ServerConfig::builder()
+        .with_certificate(ecdsa.clone())
+        .with_certificate(rsa.clone())
+        .build()
+        .unwrap();
+    for (suite, expected) in [
+        (CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, &rsa),
+        (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, &ecdsa),
+    ] {
+        let client = client_builder()
+            .with_cipher_suites(&[suite])
+            .build()
+            .unwrap();
+        let pair = Pair::new(client, Arc::clone(&server), "localhost")
+            .handshake()
+            .established();
+        let session = pair.client.session().unwrap();
+        assert_eq!(session.cipher_suite, suite);
+        assert_eq!(session.peer_certificates[0], *expected.leaf());
+    }
+}
+
+// --- Client authentication -----------------------------------------------------
+
+fn client_auth_pair(mode: ClientAuth, certificate: Option<CertifiedKey>) -> Pair {
+    let server = server_with(KeyType::EcdsaP256)
+        .with_client_auth(ca().trust_store(), mode)
+        .build()
+        .unwrap();
+    let mut client = client_builder();
+    if let Some(certificate) = certificate {
+        client = client.with_client_certificate(certificate);
+    }
+    Pair::new(client.build().unwrap(), server, "localhost").handshake()
+}
+
+#[test]
+fn client_certificates_of_every_key_type_are_accepted() {
+    for key in [
+        KeyType::EcdsaP256,
+        KeyType::EcdsaP384,
+        KeyType::Ed25519,
+        KeyType::Rsa2048,
+        KeyType::Rsa4096,
+    ] {
+        for mode in [ClientAuth::Required, ClientAuth::Optional] {
+            let certificate = client_key(key);
+            let pair = client_auth_pair(mode, Some(certificate.clone())).established();
+            assert_eq!(
+                pair.server.session().unwrap().peer_certificates,
+                certificate.chain().to_vec(),
+                "{} client key, {mode:?}",
+                key.name()
+            );
+            pair.exchange(1000).close(true);
+        }
+    }
+}
+
+#[test]
+fn required_client_auth_without_a_certificate_fails() {
+    client_auth_pair(ClientAuth::Required, None).server_refused(HandshakeError::Certificate {
+        source: CertError::NoCertificate,
+    });
+}
+
+#[test]
+fn optional_client_auth_without_a_certificate_succeeds() {
+    let pair = client_auth_pair(ClientAuth::Optional, None).established();
+    assert!(pair.server.session().unwrap().peer_certificates.is_empty());
+    pair.exchange(1000).close(false);
+}
+
+/// The server lists its roots in the CertificateRequest
+/// (certificate_authorities), so a client whose only certificate leads
+/// elsewhere sends none: refused when required, anonymous when optional.
+#[test]
+fn a_client_certificate_from_an_unlisted_root_is_not_sent() {
+    let stranger = || other_ca().leaf(KeyType::EcdsaP256, &["client.example"], Usage::Client);
+    client_auth_pair(ClientAuth::Required, Some(stranger())).server_refused(
+        HandshakeError::Certificate {
+            source: CertError::NoCertificate,
+        },
+    );
+    let pair = client_auth_pair(ClientAuth::Optional, Some(stranger())).established();
+    assert!(pair.server.session().unwrap().peer_certificates.is_empty());
+}
+
+#[test]
+fn a_server_certificate_cannot_authenticate_a_client() {
+    // Its extendedKeyUsage says serverAuth only.
+    let pair = client_auth_pair(ClientAuth::Required, Some(server_key(KeyType::EcdsaP256)));
+    assert!(
+        matches!(
+            pair.server.error(),
+            Some(Error::Tls {
+                source: HandshakeError::Certificate {
+                    source: CertError::WrongUsage { .. }
+                }
+            })
+        ),
+        "{:?}",
+        pair.server.error()
+    );
+    assert_eq!(
+        pair.client.error(),
+        Some(Error::Tls {
+            source: HandshakeError::AlertReceived {
+                description: AlertDescription::UNSUPPORTED_CERTIFICATE
+            }
+        })
+    );
+}
+
+#[test]
+fn a_client_certificate_is_not_sent_unless_asked_for() {
+    let pair = Pair::new(
+        client_builder()
+            .with_client_certificate(client_key(KeyType::EcdsaP256))
+            .build()
+            .unwrap(),
+        server_with(KeyType::EcdsaP256).build().unwrap(),
+        "localhost",
+    )
+    .handshake()
+    .established();
+    assert!(pair.server.session().unwrap().peer_certificates.is_empty());
+}
+
+// --- ALPN ------------------------------------------------------------------------
+
+fn alpn_pair(client: &[&str], server: &[&str]) -> Pair {
+    let client = client_builder().with_alpn(client).build().unwrap();
+    let server = server_with(KeyType::EcdsaP256)
+        .with_alpn(server)
+        .build()
+        .unwrap();
+    Pair::new(client, server, "localhost").handshake()
+}
+
+#[test]
+fn alpn_overlap_chooses_the_servers_preference() {
+    let pair = alpn_pair(&["spdy/3", "http/1.1", "h2"], &["h2", "http/1.1"]).established();
+    assert_eq!(
+        pair.client.session().unwrap().alpn.as_deref(),
+        Some(&b"h2"[..])
+    );
+    assert_eq!(
+        pair.server.session().unwrap().alpn.as_deref(),
+        Some(&b"h2"[..])
+    );
+
+    let pair = alpn_pair(&["h2", "http/1.1"], &["http/1.1", "h2"]).established();
+    assert_eq!(
+        pair.client.session().unwrap().alpn.as_deref(),
+        Some(&b"http/1.1"[..])
+    );
+}
+
+#[test]
+fn alpn_without_overlap_is_refused() {
+    alpn_pair(&["h2"], &["http/1.1"]).server_refused(HandshakeError::NoApplicationProtocol);
+}
+
+#[test]
+fn a_server_without_alpn_ignores_the_clients_offer() {
+    let pair = alpn_pair(&["h2", "http/1.1"], &[]).established();
+    assert_eq!(pair.client.session().unwrap().alpn, None);
+    assert_eq!(pair.server.session().unwrap().alpn, None);
+}
+
+#[test]
+fn a_client_without_alpn_gets_none() {
+    let pair = alpn_pair(&[], &["h2"]).established();
+    assert_eq!(pair.client.session().unwrap().alpn, None);
+    assert_eq!(pair.server.session().unwrap().alpn, None);
+}
+
+// --- SNI ---------------------------------------------------------------------------
+
+#[test]
+fn the_server_picks_the_certificate_by_sni() {
+    let a = ca().leaf(KeyType::EcdsaP256, &["a.example"], Usage::Server);
+    let b = ca().leaf(KeyType::EcdsaP384, &["b.example"], Usage::Server);
+    let server = ServerConfig::builder()
+        .with_certificate_for("a.example", a.clone())
+        .with_certificate_for("b.example", b.clone())
+        .build()
+        .unwrap();
+    let client = client_builder().build().unwrap();
+    for (name, expected) in [("a.example", &a), ("b.example", &b)] {
+        let pair = Pair::new(Arc::clone(&client), Arc::clone(&server), name)
+            .handshake()
+            .established();
+        let server_session = pair.server.session().unwrap();
+        assert_eq!(server_session.server_name.as_deref(), Some(name));
+        assert_eq!(
+            pair.client.session().unwrap().peer_certificates[0],
+            *expected.leaf()
+        );
+    }
+}
+
+#[test]
+fn an_unknown_name_without_a_default_certificate_is_unrecognized() {
+    let server = ServerConfig::builder()
+        .with_certificate_for(
+            "a.example",
+            ca().leaf(KeyType::EcdsaP256, &["a.example"], Usage::Server),
+        )
+        .build()
+        .unwrap();
+    Pair::new(client_builder().build().unwrap(), server, "c.example")
+        .handshake()
+        .server_refused(HandshakeError::UnrecognizedName {
+            name: "c.example".to_owned(),
+        });
+}
+
+#[test]
+fn an_unknown_name_gets_the_default_certificate() {
+    let default = ca().leaf(KeyType::EcdsaP256, &["c.example"], Usage::Server);
+    let server = ServerConfig::builder()
+        .with_certificate(default.clone())
+        .with_certificate_for(
+            "a.example",
+            ca().leaf(KeyType::EcdsaP256, &["a.example"], Usage::Server),
+        )
+        .build()
+        .unwrap();
+    let pair = Pair::new(client_builder().build().unwrap(), server, "c.example")
+        .handshake()
+        .established();
+    assert_eq!(
+        pair.client.session().unwrap().peer_certificates[0],
+        *default.leaf()
+    );
+}
+
+#[test]
+fn an_ip_address_is_not_sent_as_sni_and_is_checked_against_the_ip_san() {
+    for address in ["127.0.0.1", "::1", "[::1]"] {
+        let pair = Pair::new(
+            client_builder().build().unwrap(),
+            server_with(KeyType::EcdsaP256).build().unwrap(),
+            address,
+        )
+        .handshake()
+        .established();
+        assert_eq!(
+            pair.server.session().unwrap().server_name,
+            None,
+            "{address}"
+        );
+        assert_eq!(
+            pair.client.session().unwrap().server_name,
+            None,
+            "{address}"
+        );
+        pair.exchange(100).close(true);
+    }
+}
+
+#[test]
+fn an_ip_address_the_certificate_does_not_hold_is_refused() {
+    let pair = Pair::new(
+        client_builder().build().unwrap(),
+        server_with(KeyType::EcdsaP256).build().unwrap(),
+        "127.0.0.2",
+    )
+    .handshake();
+    assert!(
+        matches!(
+            pair.client.error(),
+            Some(Error::Tls {
+                source: HandshakeError::Certificate {
+                    source: CertError::HostnameMismatch { .. }
+                }
+            })
+        ),
+        "{:?}",
+        pair.client.error()
+    );
+    assert_eq!(
+        pair.server.error(),
+        Some(Error::Tls {
+            source: HandshakeError::AlertReceived {
+                description: AlertDescription::BAD_CERTIFICATE
+            }
+        })
+    );
+}
+
+#[test]
+fn a_certificate_for_another_name_is_refused() {
+    let pair = Pair::new(
+        client_builder().build().unwrap(),
+        server_with(KeyType::EcdsaP256).build().unwrap(),
+        "elsewhere.example",
+    )
+    .handshake();
+    let Some(Error::Tls {
+        source:
+            HandshakeError::Certificate {
+                source: CertError::HostnameMismatch { expected, .. },
+            },
+    }) = pair.client.error()
+    else {
+        panic!("{:?}", pair.client.error());
+    };
+    assert_eq!(expected, "elsewhere.example");
+}
+
+#[test]
+fn a_certificate_from_an_untrusted_root_is_refused() {
+    let server = ServerConfig::builder()
+        .with_certificate(other_ca().leaf(KeyType::EcdsaP256, &["localhost"], Usage::Server))
+        .build()
+        .unwrap();
+    Pair::new(client_builder().build().unwrap(), server, "localhost")
+        .handshake()
+        .client_refused(HandshakeError::Certificate {
+            source: CertError::UnknownIssuer,
+        });
+}
+
+// --- Policy refusals ------------------------------------------------------------
+
+#[test]
+fn no_shared_cipher_suite() {
+    let client = client_builder()
+        .with_cipher_suites(&[
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        ])
+        .build()
+        .unwrap();
+    let server = ServerConfig::builder()
+        .with_certificate(server_key(KeyType::EcdsaP256))
+        .with_certificate(server_key(KeyType::Rsa2048))
+        .with_cipher_suites(&[
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ])
+        .build()
+        .unwrap();
+    Pair::new(client, server, "localhost")
+        .handshake()
+        .server_refused(HandshakeError::NoSharedCipherSuite);
+}
+
+/// An RSA-only server and a client offering only ECDSA suites have no
+/// suite they can use: the server has no key for the suites in common.
+///
+/// Fails at the time of writing: the server reports
+/// `NoSharedSignatureScheme` ("no signature scheme in common"), though the
+/// client offers every RSA scheme the key can sign with. The alert
+/// (handshake_failure) is right; the error misnames the cause for the
+/// person reading it. Through the facade a client always offers all of
+/// keel's signature schemes, so `choose_suite` in
+/// keel-handshake/src/server/hello.rs reaches `NoSharedSignatureScheme`
+/// only when no candidate key fits any suite in common.
+#[test]
+fn a_server_with_only_the_other_key_type_has_no_shared_suite() {
+    for (key, suites) in [
+        (
+            KeyType::Rsa2048,
+            [
+                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            ],
+        ),
+        (
+            KeyType::EcdsaP256,
+            [
+                CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+                CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            ],
+        ),
+    ] {
+        let client = client_builder()
+            .with_cipher_suites(&suites)
+            .build()
+            .unwrap();
+        let pair = Pair::new(client, server_with(key).build().unwrap(), "localhost").handshake();
+        assert_eq!(
+            pair.client.error(),
+            Some(Error::Tls {
+                source: HandshakeError::AlertReceived {
+                    description: AlertDescription::HANDSHAKE_FAILURE
+                }
+            }),
+            "{} server",
+            key.name()
+        );
+        pair.server_refused(HandshakeError::NoSharedCipherSuite);
+    }
+}
+
+#[test]
+fn no_shared_group() {
+    let client = client_builder()
+        .with_groups(&[NamedGroup::SECP384R1])
+        .build()
+        .unwrap();
+    let server = server_with(KeyType::EcdsaP256)
+        .with_groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+        .build()
+        .unwrap();
+    Pair::new(client, server, "localhost")
+        .handshake()
+        .server_refused(HandshakeError::NoSharedGroup);
+}
+
+#[test]
+fn the_servers_group_preference_wins() {
+    let client = client_builder()
+        .with_groups(&[
+            NamedGroup::X25519,
+            NamedGroup::SECP256R1,
+            NamedGroup::SECP384R1,
+        ])
+        .build()
+        .unwrap();
+    let server = server_with(KeyType::EcdsaP256)
+        .with_groups(&[NamedGroup::SECP384R1, NamedGroup::X25519])
+        .build()
+        .unwrap();
+    let pair = Pair::new(client, server, "localhost")
+        .handshake()
+        .established();
+    assert_eq!(pair.client.session().unwrap().group, NamedGroup::SECP384R1);
+}
+
+// --- Configuration refusals --------------------------------------------------------
+
+#[test]
+fn a_server_without_a_certificate_is_refused() {
+    assert_eq!(
+        ServerConfig::builder().build().unwrap_err(),
+        ConfigError::NoCertificate
+    );
+}
+
+#[test]
+fn unsupported_suites_and_groups_are_refused() {
+    let suite = CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256;
+    let expected = ConfigError::UnsupportedCipherSuite { suite };
+    assert_eq!(
+        client_builder()
+            .with_cipher_suites(&[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, suite])
+            .build()
+            .unwrap_err(),
+        expected
+    );
+    assert_eq!(
+        server_with(KeyType::EcdsaP256)
+            .with_cipher_suites(&[suite])
+            .build()
+            .unwrap_err(),
+        expected
+    );
+    for group in [NamedGroup::SECP521R1, NamedGroup::X448] {
+        let expected = ConfigError::UnsupportedGroup { group };
+        assert_eq!(
+            client_builder().with_groups(&[group]).build().unwrap_err(),
+            expected
+        );
+        assert_eq!(
+            server_with(KeyType::EcdsaP256)
+                .with_groups(&[NamedGroup::X25519, group])
+                .build()
+                .unwrap_err(),
+            expected
+        );
+    }
+}
+
+#[test]
+fn empty_lists_are_refused() {
+    assert_eq!(
+        client_builder()
+            .with_cipher_suites(&[])
+            .build()
+            .unwrap_err(),
+        ConfigError::Empty {
+            what: "cipher suites"
+        }
+    );
+    assert_eq!(
+        server_with(KeyType::EcdsaP256)
+            .with_groups(&[])
+            .build()
+            .unwrap_err(),
+        ConfigError::Empty { what: "groups" }
+    );
+}
+
+#[test]
+fn invalid_alpn_names_are_refused() {
+    let long = "x".repeat(256);
+    for names in [vec!["h2", ""], vec![long.as_str()]] {
+        assert_eq!(
+            client_builder().with_alpn(&names).build().unwrap_err(),
+            ConfigError::InvalidAlpn
+        );
+        assert_eq!(
+            server_with(KeyType::EcdsaP256)
+                .with_alpn(&names)
+                .build()
+                .unwrap_err(),
+            ConfigError::InvalidAlpn
+        );
+    }
+    // 255 bytes is the longest allowed.
+    client_builder()
+        .with_alpn(["x".repeat(255)])
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn an_invalid_server_name_is_refused() {
+    let config = client_builder().build().unwrap();
+    for name in ["", "not a name", "[127.0.0.1]"] {
+        assert!(
+            matches!(
+                ClientConnection::new(Arc::clone(&config), name),
+                Err(Error::ServerName { .. })
+            ),
+            "{name:?}"
+        );
+    }
+}
+
+// --- Stream over TCP -------------------------------------------------------------
+
+/// A connected pair of TCP sockets on the loopback interface.
+fn tcp_pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let client = TcpStream::connect(address).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    (client, server)
+}
+
+fn stream_configs() -> (Arc<ClientConfig>, Arc<ServerConfig>) {
+    (
+        client_builder().with_alpn(["echo"]).build().unwrap(),
+        server_with(KeyType::EcdsaP256)
+            .with_alpn(["echo"])
+            .build()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn stream_handshake_and_echo_over_tcp() {
+    let (client_config, server_config) = stream_configs();
+    let (client_socket, server_socket) = tcp_pair();
+
+    let server = thread::spawn(move || {
+        let mut stream = Stream::new(ServerConnection::new(server_config), server_socket);
+        stream.handshake().unwrap();
+        assert_eq!(
+            stream.connection().session().unwrap().alpn.as_deref(),
+            Some(&b"echo"[..])
+        );
+        // Echo until the client's close_notify.
+        let mut buf = [0u8; 4096];
+        let mut echoed = 0;
+        loop {
+            let n = stream.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            stream.write_all(&buf[..n]).unwrap();
+            echoed += n;
+        }
+        assert!(stream.connection().peer_closed());
+        echoed
+    });
+
+    let mut stream = Stream::new(
+        ClientConnection::new(client_config, "localhost").unwrap(),
+        client_socket,
+    );
+    // The first write runs the handshake.
+    let message: Vec<u8> = (0..50_000).map(|i| (i % 241) as u8).collect();
+    for chunk in message.chunks(10_000) {
+        stream.write_all(chunk).unwrap();
+        let mut echo = vec![0; chunk.len()];
+        stream.read_exact(&mut echo).unwrap();
+        assert!(echo == chunk);
+    }
+    assert_eq!(
+        stream
+            .connection()
+            .session()
+            .unwrap()
+            .server_name
+            .as_deref(),
+        Some("localhost")
+    );
+    stream.close().unwrap();
+    // The server answers with its own close_notify: the end of its data.
+    assert_eq!(stream.read(&mut [0; 16]).unwrap(), 0);
+    assert_eq!(server.join().unwrap(), message.len());
+}
+
+#[test]
+fn stream_reports_truncation_without_close_notify() {
+    let (client_config, server_config) = stream_configs();
+    let (client_socket, server_socket) = tcp_pair();
+
+    let server = thread::spawn(move || {
+        let mut stream = Stream::new(ServerConnection::new(server_config), server_socket);
+        stream.handshake().unwrap();
+        stream.write_all(b"partial").unwrap();
+        // End the transport without close_notify.
+        stream.transport().shutdown(Shutdown::Write).unwrap();
+        stream
+    });
+
+    let mut stream = Stream::new(
+        ClientConnection::new(client_config, "localhost").unwrap(),
+        client_socket,
+    );
+    stream.handshake().unwrap();
+    let mut buf = [0u8; 7];
+    stream.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"partial");
+    let err = stream.read(&mut [0; 16]).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    let inner = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<Error>())
+        .expect("a keel error inside");
+    assert_eq!(
+        *inner,
+        Error::Tls {
+            source: HandshakeError::Truncated
+        }
+    );
+    // Sticky.
+    assert!(stream.read(&mut [0; 16]).is_err());
+    drop(server.join().unwrap());
+}
+
+#[test]
+fn stream_handshake_failure_reaches_both_sides() {
+    let (client_config, _) = stream_configs();
+    let server_config = server_with(KeyType::EcdsaP256)
+        .with_alpn(["other"])
+        .build()
+        .unwrap();
+    let (client_socket, server_socket) = tcp_pair();
+
+    let server = thread::spawn(move || {
+        let mut stream = Stream::new(ServerConnection::new(server_config), server_socket);
+        let err = stream.handshake().unwrap_err();
+        err.into_inner()
+            .and_then(|e| e.downcast::<Error>().ok())
+            .map(|e| *e)
+    });
+
+    let mut stream = Stream::new(
+        ClientConnection::new(client_config, "localhost").unwrap(),
+        client_socket,
+    );
+    let err = stream.handshake().unwrap_err();
+    let inner = err.get_ref().and_then(|e| e.downcast_ref::<Error>());
+    assert_eq!(
+        inner,
+        Some(&Error::Tls {
+            source: HandshakeError::AlertReceived {
+                description: AlertDescription::NO_APPLICATION_PROTOCOL
+            }
+        })
+    );
+    assert_eq!(
+        server.join().unwrap(),
+        Some(Error::Tls {
+            source: HandshakeError::NoApplicationProtocol
+        })
+    );
+}
