@@ -156,6 +156,18 @@ impl SigningKey {
         self.key.public_key_type().name()
     }
 
+    /// The curve of an ECDSA key as a TLS group, for RFC 8422 §5.3: a
+    /// server's ECDSA key must be on a curve the client supports. `None`
+    /// for RSA and Ed25519 keys.
+    #[must_use]
+    pub fn ecdsa_group(&self) -> Option<keel_wire::registry::NamedGroup> {
+        match &self.key {
+            KeyKind::EcdsaP256(_) => Some(keel_wire::registry::NamedGroup::SECP256R1),
+            KeyKind::EcdsaP384(_) => Some(keel_wire::registry::NamedGroup::SECP384R1),
+            KeyKind::Rsa(_) | KeyKind::Ed25519(_) => None,
+        }
+    }
+
     /// The size of the key in bits (the modulus for RSA, the curve's size
     /// for ECDSA, 256 for Ed25519).
     #[must_use]

@@ -138,6 +138,7 @@ impl ExpectClientHello {
             hello.cipher_suites.as_slice(),
             candidates,
             offer.schemes,
+            offer.groups,
         )?;
         let alpn = choose_alpn(&config.alpn, offer.alpn.as_deref())?;
         let prf = PrfHash::for_suite(suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
@@ -307,7 +308,14 @@ fn choose_suite<'k>(
     offered: &[CipherSuite],
     candidates: &'k [Arc<CertifiedKey>],
     schemes: &[SignatureScheme],
+    client_groups: Option<&[NamedGroup]>,
 ) -> Result<(CipherSuite, &'k Arc<CertifiedKey>, SignatureScheme), HandshakeError> {
+    // RFC 8422 §5.3: an ECDSA certificate's key "MUST use a curve ...
+    // supported by the client" (as its supported_groups says, when sent).
+    let curve_ok = |key: &CertifiedKey| match (key.key().ecdsa_group(), client_groups) {
+        (Some(curve), Some(groups)) => groups.contains(&curve),
+        _ => true,
+    };
     // A suite is usable only with a key of its kind; a suite in common for
     // which the server has a key, but no scheme the client accepts, is the
     // one case that is about signature schemes.
@@ -318,7 +326,7 @@ fn choose_suite<'k>(
         };
         for key in candidates
             .iter()
-            .filter(|k| policy::key_auth(k.key()) == auth)
+            .filter(|k| policy::key_auth(k.key()) == auth && curve_ok(k))
         {
             match key.key().choose_scheme(schemes) {
                 Some(scheme) => return Ok((suite, key, scheme)),

@@ -1,0 +1,58 @@
+//! Interop with real peers over loopback TCP: OpenSSL (`openssl s_server`,
+//! `openssl s_client`) and GnuTLS (`gnutls-serv`, `gnutls-cli`), keel on
+//! either side.
+//!
+//! - [`keel_client_openssl`]: keel client → `s_server`, all six suites,
+//!   client authentication.
+//! - [`keel_server_openssl`]: `s_client` → keel server, all six suites,
+//!   client authentication required, present and absent.
+//! - [`refusals`]: peers keel must refuse (TLS 1.1 only, CBC only, RSA key
+//!   exchange only, no Extended Master Secret, wrong name, unknown root) and
+//!   peers that refuse keel, with keel as client and as server; each checks
+//!   keel's error, the alert keel sent and what the peer printed about it.
+//! - [`gnutls`]: keel client → `gnutls-serv` and `gnutls-cli` → keel
+//!   server, ECDSA and RSA suites.
+//!
+//! # Hermetic and parallel-safe
+//!
+//! Everything listens on 127.0.0.1 on a port the kernel picks: keel servers
+//! bind `127.0.0.1:0` in the test; `s_server` is started with
+//! `-accept 127.0.0.1:0` and reports its port on its `ACCEPT` line, which it
+//! prints once it listens. Each test writes its certificates (generated
+//! once per process with rcgen) into a temp dir of its own, removed at the
+//! end. Every child process is held by a guard that kills and reaps it when
+//! dropped, also when the test panics; every socket has read and write
+//! timeouts and every wait has a deadline ([`harness::TEST_BUDGET`]), so a
+//! hung peer fails the test instead of hanging it.
+//!
+//! `gnutls-serv` cannot be told to listen on 127.0.0.1 only: it binds every
+//! interface. It therefore only runs in a private network namespace that
+//! holds nothing but loopback; see [`netns`] for how a test re-executes
+//! this binary there.
+//!
+//! The peers must be installed (`openssl`, `gnutls-bin`; `.ci/run` installs
+//! them); a missing peer is a failed test, not a skipped one.
+
+// A panic in a test is a failed test: unwrapping, panicking and indexing
+// are how these tests say so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[path = "interop/gnutls.rs"]
+mod gnutls;
+#[path = "interop/harness.rs"]
+mod harness;
+#[path = "interop/keel_client_openssl.rs"]
+mod keel_client_openssl;
+#[path = "interop/keel_server_openssl.rs"]
+mod keel_server_openssl;
+#[path = "interop/netns.rs"]
+mod netns;
+#[path = "interop/openssl.rs"]
+mod openssl;
+#[path = "interop/refusals.rs"]
+mod refusals;
