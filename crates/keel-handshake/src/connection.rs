@@ -435,7 +435,18 @@ impl Connection {
         if self.session.is_some() {
             return self.after_handshake(&message);
         }
-        self.in_a_row = 0;
+        // A HelloRequest the client ignores mid-handshake (RFC 5246
+        // §7.4.1.1) moves nothing forward: it counts towards the bound on
+        // renegotiation attempts and warnings in a row, and resets nothing.
+        // Any message that advances the handshake resets the count.
+        if matches!(
+            (&self.machine, &message),
+            (Machine::Client(_), HandshakeMessage::HelloRequest(_))
+        ) {
+            self.count_in_a_row("HelloRequests and warning alerts")?;
+        } else {
+            self.in_a_row = 0;
+        }
         let mut emits = Vec::new();
         let next = match std::mem::replace(&mut self.machine, Machine::Gone) {
             Machine::Client(state) => Machine::Client(state.handle(raw, message, &mut emits)?),

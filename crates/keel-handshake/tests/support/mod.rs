@@ -1,0 +1,754 @@
+//! What the state-table and tamper tests share: a small PKI made with
+//! rcgen (ECDSA P-256, so handshakes are fast), configurations, record
+//! framing helpers, well-formed sample messages of every handshake type, and
+//! [`Pair`]: a keel client and a keel server joined by queues of records
+//! that a test can move one at a time, inspect, hold back, or add to.
+//!
+//! Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use keel_handshake::key_schedule::{self, MasterSecret, PrfHash};
+use keel_handshake::keylog::{self, KeyLog};
+use keel_handshake::{
+    ClientHandshakeConfig, Connection, HandshakeError, Limits, ServerCertificates,
+    ServerHandshakeConfig, SystemClock, SystemRng,
+};
+use keel_pki::{CertificateDer, TrustStore};
+use keel_pki::{CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier, ServerName};
+use keel_record::{AeadAlgorithm, RecordOpener, RecordSealer, RecordWriter, TrafficKeys};
+use keel_wire::framing::RecordHeader;
+use keel_wire::handshake::{
+    Certificate, CertificateRequest, CertificateStatus, CertificateVerify, ClientHello,
+    ClientKeyExchange, DigitallySigned, Finished, HelloRequest, NewSessionTicket, Random,
+    ServerEcdhParams, ServerHello, ServerHelloDone, ServerKeyExchange,
+};
+use keel_wire::registry::{
+    AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, CompressionMethod,
+    ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use keel_wire::vec::{List, Opaque};
+use keel_wire::{Alert, Codec, Extensions, HandshakeMessage};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+/// The name the server's certificate is for.
+pub(crate) const SERVER_NAME: &str = "localhost";
+
+// --- PKI and configurations ---------------------------------------------------
+
+/// One CA, a server leaf for [`SERVER_NAME`] and a client leaf, all ECDSA
+/// P-256, issued by the CA.
+pub(crate) struct Pki {
+    /// The CA certificate both sides trust.
+    pub(crate) root: CertificateDer<'static>,
+    /// The server's chain (leaf, CA) and key.
+    pub(crate) server: Arc<CertifiedKey>,
+    /// The client's chain (leaf, CA) and key, with the client-auth EKU.
+    pub(crate) client: Arc<CertifiedKey>,
+}
+
+/// The PKI, made once per test binary (rcgen key generation is the slow
+/// part of a test run).
+pub(crate) fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(make_pki)
+}
+
+fn make_pki() -> Pki {
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name
+        .push(DnType::CommonName, "keel tamper test CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca_key = KeyPair::generate().unwrap();
+    let root = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::from_params(&ca, &ca_key);
+
+    let leaf = |names: Vec<String>, purpose: ExtendedKeyUsagePurpose| {
+        let mut params = CertificateParams::new(names).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "keel tamper test leaf");
+        params.extended_key_usages = vec![purpose];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        Arc::new(
+            CertifiedKey::from_pem(
+                format!("{}{}", cert.pem(), root.pem()).as_bytes(),
+                key.serialize_pem().as_bytes(),
+            )
+            .unwrap(),
+        )
+    };
+    let server = leaf(
+        vec![SERVER_NAME.to_owned()],
+        ExtendedKeyUsagePurpose::ServerAuth,
+    );
+    let client = leaf(vec![], ExtendedKeyUsagePurpose::ClientAuth);
+    Pki {
+        root: root.der().clone(),
+        server,
+        client,
+    }
+}
+
+/// A key log that keeps the last master secret it was given, so that a test
+/// can seal records as the peer would ("an attacker who knows the keys":
+/// the only way to put a well-formed protected message in front of a state
+/// machine).
+#[derive(Debug, Default)]
+pub(crate) struct KeyCapture(Mutex<Option<([u8; 32], Vec<u8>)>>);
+
+impl KeyLog for KeyCapture {
+    fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
+        if label == keylog::CLIENT_RANDOM {
+            *self.0.lock().unwrap() = Some((*client_random, secret.to_vec()));
+        }
+    }
+}
+
+impl KeyCapture {
+    /// The client random and master secret, once logged.
+    pub(crate) fn get(&self) -> Option<([u8; 32], Vec<u8>)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// A client configuration trusting [`pki`]'s CA, offering X25519 first;
+/// with `client_auth` it also holds the client certificate.
+pub(crate) fn client_config(
+    client_auth: bool,
+    key_log: Option<Arc<dyn KeyLog>>,
+) -> ClientHandshakeConfig {
+    let pki = pki();
+    let roots = TrustStore::from_der_certificates([pki.root.clone()]).unwrap();
+    ClientHandshakeConfig {
+        verifier: Arc::new(ServerCertVerifier::new(roots)),
+        suites: keel_handshake::policy::SUITES.to_vec(),
+        // X25519 for the key exchange; P-256 because the certificates are
+        // on it (RFC 8422 §5.3: the server may use only a curve the client
+        // lists).
+        groups: vec![NamedGroup::X25519, NamedGroup::SECP256R1],
+        alpn: vec![],
+        client_certificates: if client_auth {
+            vec![Arc::clone(&pki.client)]
+        } else {
+            vec![]
+        },
+        rng: Arc::new(SystemRng),
+        clock: Arc::new(SystemClock),
+        key_log,
+        limits: Limits::default(),
+    }
+}
+
+/// A server configuration presenting [`pki`]'s server certificate; with
+/// `client_auth` it requires a client certificate from the same CA.
+pub(crate) fn server_config(client_auth: bool) -> ServerHandshakeConfig {
+    let pki = pki();
+    let client_verifier = client_auth.then(|| {
+        let roots = TrustStore::from_der_certificates([pki.root.clone()]).unwrap();
+        Arc::new(ClientCertVerifier::new(roots, ClientAuth::Required))
+            as Arc<dyn keel_handshake::ClientCertificateVerifier>
+    });
+    ServerHandshakeConfig {
+        certificates: ServerCertificates {
+            default: vec![Arc::clone(&pki.server)],
+            by_name: vec![],
+        },
+        client_verifier,
+        suites: keel_handshake::policy::SUITES.to_vec(),
+        groups: vec![NamedGroup::X25519],
+        alpn: vec![],
+        rng: Arc::new(SystemRng),
+        clock: Arc::new(SystemClock),
+        key_log: None,
+        limits: Limits::default(),
+    }
+}
+
+// --- Records --------------------------------------------------------------------
+
+/// Splits a stream of whole records into records (header included). keel
+/// writes whole records only, so a partial record at the end is a bug in
+/// the test.
+pub(crate) fn split_records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut records = Vec::new();
+    while !bytes.is_empty() {
+        let header = RecordHeader::peek(bytes).expect("a whole record header");
+        let len = RecordHeader::LEN + usize::from(header.length);
+        assert!(bytes.len() >= len, "a partial record in keel's output");
+        let (record, rest) = bytes.split_at(len);
+        records.push(record.to_vec());
+        bytes = rest;
+    }
+    records
+}
+
+/// A plaintext record with a TLS 1.2 header.
+pub(crate) fn plaintext_record(content_type: ContentType, body: &[u8]) -> Vec<u8> {
+    let header = RecordHeader {
+        content_type,
+        version: ProtocolVersion::TLS_V1_2,
+        length: u16::try_from(body.len()).unwrap(),
+    };
+    let mut record = header.to_bytes().to_vec();
+    record.extend_from_slice(body);
+    record
+}
+
+/// A record's content type.
+pub(crate) fn content_type(record: &[u8]) -> ContentType {
+    RecordHeader::peek(record).unwrap().content_type
+}
+
+/// What a record of a handshake carries, for tables: the handshake type of
+/// a plaintext handshake record, or the record type.
+pub(crate) fn describe_record(record: &[u8], protected: bool) -> String {
+    let ct = content_type(record);
+    if protected {
+        return format!("{ct}*");
+    }
+    if ct == ContentType::HANDSHAKE {
+        let t = HandshakeType::new(record[RecordHeader::LEN]);
+        return t.to_string();
+    }
+    ct.to_string()
+}
+
+/// The alerts among plaintext records.
+pub(crate) fn plaintext_alerts(bytes: &[u8]) -> Vec<Alert> {
+    split_records(bytes)
+        .iter()
+        .filter(|r| content_type(r) == ContentType::ALERT)
+        .map(|r| Alert::decode(&r[RecordHeader::LEN..]).unwrap())
+        .collect()
+}
+
+// --- Sample messages --------------------------------------------------------------
+
+/// Every handshake type keel models, and one it does not (99).
+pub(crate) const HANDSHAKE_TYPES: [HandshakeType; 13] = [
+    HandshakeType::HELLO_REQUEST,
+    HandshakeType::CLIENT_HELLO,
+    HandshakeType::SERVER_HELLO,
+    HandshakeType::NEW_SESSION_TICKET,
+    HandshakeType::CERTIFICATE,
+    HandshakeType::SERVER_KEY_EXCHANGE,
+    HandshakeType::CERTIFICATE_REQUEST,
+    HandshakeType::SERVER_HELLO_DONE,
+    HandshakeType::CERTIFICATE_VERIFY,
+    HandshakeType::CLIENT_KEY_EXCHANGE,
+    HandshakeType::FINISHED,
+    HandshakeType::CERTIFICATE_STATUS,
+    HandshakeType::new(99),
+];
+
+/// A well-formed message of type `t`: it decodes, so whatever refuses it is
+/// the state machine, not the codec.
+pub(crate) fn sample_message(t: HandshakeType) -> HandshakeMessage {
+    use HandshakeMessage as M;
+    let signed = || DigitallySigned {
+        scheme: SignatureScheme::ECDSA_SECP256R1_SHA256,
+        signature: Opaque(vec![0x30; 8]),
+    };
+    // X25519's base point: a valid public value.
+    let mut x25519 = vec![0u8; 32];
+    x25519[0] = 9;
+    let message = match t {
+        HandshakeType::HELLO_REQUEST => M::HelloRequest(HelloRequest),
+        HandshakeType::CLIENT_HELLO => M::ClientHello(ClientHello {
+            client_version: ProtocolVersion::TLS_V1_2,
+            random: Random([0x11; 32]),
+            session_id: Opaque(Vec::new()),
+            cipher_suites: List(vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]),
+            compression_methods: List(vec![CompressionMethod::NULL]),
+            extensions: Extensions::default(),
+        }),
+        HandshakeType::SERVER_HELLO => M::ServerHello(ServerHello {
+            server_version: ProtocolVersion::TLS_V1_2,
+            random: Random([0x22; 32]),
+            session_id: Opaque(Vec::new()),
+            cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            compression_method: CompressionMethod::NULL,
+            extensions: Extensions::default(),
+        }),
+        HandshakeType::NEW_SESSION_TICKET => M::NewSessionTicket(NewSessionTicket {
+            ticket_lifetime_hint: 0,
+            ticket: Opaque(vec![0x33; 16]),
+        }),
+        HandshakeType::CERTIFICATE => M::Certificate(Certificate {
+            certificate_list: List(Vec::new()),
+        }),
+        HandshakeType::SERVER_KEY_EXCHANGE => M::ServerKeyExchange(ServerKeyExchange {
+            params: ServerEcdhParams {
+                named_group: NamedGroup::X25519,
+                public: Opaque(x25519),
+            },
+            signed: signed(),
+        }),
+        HandshakeType::CERTIFICATE_REQUEST => M::CertificateRequest(CertificateRequest {
+            certificate_types: List(vec![ClientCertificateType::ECDSA_SIGN]),
+            supported_signature_algorithms: List(vec![SignatureScheme::ECDSA_SECP256R1_SHA256]),
+            certificate_authorities: List(Vec::new()),
+        }),
+        HandshakeType::SERVER_HELLO_DONE => M::ServerHelloDone(ServerHelloDone),
+        HandshakeType::CERTIFICATE_VERIFY => {
+            M::CertificateVerify(CertificateVerify { signed: signed() })
+        }
+        HandshakeType::CLIENT_KEY_EXCHANGE => M::ClientKeyExchange(ClientKeyExchange {
+            public: Opaque(x25519),
+        }),
+        HandshakeType::FINISHED => M::Finished(Finished {
+            verify_data: [0; 12],
+        }),
+        HandshakeType::CERTIFICATE_STATUS => {
+            M::CertificateStatus(CertificateStatus::ocsp(vec![0x30, 0x03, 0x0a, 0x01, 0x00]))
+        }
+        other => M::Unknown {
+            handshake_type: other,
+            body: vec![],
+        },
+    };
+    // Well-formed means: it survives its own decoder.
+    let bytes = message.encode().unwrap();
+    assert_eq!(HandshakeMessage::decode(&bytes).unwrap(), message);
+    message
+}
+
+// --- A pair of connections joined by record queues ------------------------------------
+
+/// One end of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    pub(crate) const BOTH: [Side; 2] = [Side::Client, Side::Server];
+
+    pub(crate) fn peer(self) -> Self {
+        match self {
+            Self::Client => Self::Server,
+            Self::Server => Self::Client,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::Client => 0,
+            Self::Server => 1,
+        }
+    }
+}
+
+impl core::fmt::Display for Side {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Client => "client",
+            Self::Server => "server",
+        })
+    }
+}
+
+/// Something to put in front of a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Injection {
+    /// A handshake message, in a handshake record of its own.
+    Handshake(HandshakeMessage),
+    /// A ChangeCipherSpec record.
+    ChangeCipherSpec,
+    /// An application-data record with these bytes.
+    ApplicationData(Vec<u8>),
+}
+
+/// Re-seals the peer's real records after a test slipped in records of its
+/// own under the peer's keys: each injected record took a sequence number,
+/// so the real ones that follow are opened at their own number and sealed
+/// again at the next free one.
+struct Reseal {
+    opener: RecordOpener,
+    writer: RecordWriter,
+}
+
+impl Reseal {
+    fn forward(&mut self, record: &[u8]) -> Vec<u8> {
+        let header = RecordHeader::peek(record).unwrap();
+        let mut body = record[RecordHeader::LEN..].to_vec();
+        let plaintext = self
+            .opener
+            .open_in_place(header.content_type, header.version, &mut body)
+            .expect("the peer's own record opens")
+            .to_vec();
+        let mut out = Vec::new();
+        match header.content_type {
+            ContentType::HANDSHAKE => self.writer.write_handshake(&plaintext, &mut out),
+            ContentType::APPLICATION_DATA => {
+                self.writer.write_application_data(&plaintext, &mut out)
+            }
+            ContentType::ALERT => self
+                .writer
+                .write_alert(Alert::decode(&plaintext).unwrap(), &mut out),
+            other => panic!("a protected {other} record"),
+        }
+        .unwrap();
+        out
+    }
+}
+
+/// A new client (its ClientHello pending) and server.
+pub(crate) fn connections(
+    client_auth: bool,
+    key_log: Option<Arc<dyn KeyLog>>,
+) -> (Connection, Connection) {
+    let client = Connection::client(
+        Arc::new(client_config(client_auth, key_log)),
+        ServerName::parse(SERVER_NAME).unwrap(),
+    )
+    .unwrap();
+    let server = Connection::server(Arc::new(server_config(client_auth)));
+    (client, server)
+}
+
+/// A keel client and a keel server, with the records each has sent queued
+/// for the other until a test delivers them.
+pub(crate) struct Pair {
+    pub(crate) client: Connection,
+    pub(crate) server: Connection,
+    pub(crate) keys: Arc<KeyCapture>,
+    /// Records sent by each side (indexed by [`Side`]), in order, whether
+    /// delivered yet or not.
+    sent: [Vec<Vec<u8>>; 2],
+    /// Records delivered to each side (as its peer sent them).
+    delivered: [Vec<Vec<u8>>; 2],
+    /// Records waiting to be delivered to each side.
+    queue: [VecDeque<Vec<u8>>; 2],
+    /// For each receiving side, set once a test has injected a protected
+    /// record there.
+    reseal: [Option<Reseal>; 2],
+}
+
+impl Pair {
+    /// A new pair; the client's ClientHello is already queued for the
+    /// server.
+    pub(crate) fn new(client_auth: bool) -> Self {
+        let keys = Arc::new(KeyCapture::default());
+        let (client, server) = connections(client_auth, Some(Arc::clone(&keys) as Arc<dyn KeyLog>));
+        let mut pair = Self {
+            client,
+            server,
+            keys,
+            sent: [Vec::new(), Vec::new()],
+            delivered: [Vec::new(), Vec::new()],
+            queue: [VecDeque::new(), VecDeque::new()],
+            reseal: [None, None],
+        };
+        pair.collect(Side::Client);
+        pair
+    }
+
+    pub(crate) fn conn(&mut self, side: Side) -> &mut Connection {
+        match side {
+            Side::Client => &mut self.client,
+            Side::Server => &mut self.server,
+        }
+    }
+
+    /// Records `side` has sent so far.
+    pub(crate) fn sent(&self, side: Side) -> &[Vec<u8>] {
+        &self.sent[side.index()]
+    }
+
+    /// Records delivered to `side` so far.
+    pub(crate) fn delivered(&self, side: Side) -> &[Vec<u8>] {
+        &self.delivered[side.index()]
+    }
+
+    /// The next record waiting for `side`, if any.
+    pub(crate) fn next_for(&mut self, side: Side) -> Option<&[u8]> {
+        self.collect(side.peer());
+        self.queue[side.index()].front().map(Vec::as_slice)
+    }
+
+    /// Moves what `side` has written into the queue towards its peer.
+    pub(crate) fn collect(&mut self, side: Side) {
+        let mut bytes = Vec::new();
+        self.conn(side).take_tls(&mut bytes);
+        for record in split_records(&bytes) {
+            self.sent[side.index()].push(record.clone());
+            self.queue[side.peer().index()].push_back(record);
+        }
+    }
+
+    /// Delivers the next queued record to `to`; `Ok(false)` when none is
+    /// waiting.
+    pub(crate) fn deliver_one(&mut self, to: Side) -> Result<bool, HandshakeError> {
+        self.collect(to.peer());
+        let Some(record) = self.queue[to.index()].pop_front() else {
+            return Ok(false);
+        };
+        let bytes = match &mut self.reseal[to.index()] {
+            Some(reseal) => reseal.forward(&record),
+            None => record.clone(),
+        };
+        self.delivered[to.index()].push(record);
+        let accepted = self.conn(to).read_tls(&bytes)?;
+        assert_eq!(accepted, bytes.len(), "no back-pressure in a handshake");
+        Ok(true)
+    }
+
+    /// Brings `target` to the state after it has received `n` records from
+    /// its peer, while the peer receives everything `target` sends.
+    pub(crate) fn advance(&mut self, target: Side, n: usize) -> Result<(), HandshakeError> {
+        loop {
+            while self.deliver_one(target.peer())? {}
+            if self.delivered[target.index()].len() >= n {
+                return Ok(());
+            }
+            assert!(
+                self.deliver_one(target)?,
+                "the {target} cannot get {n} records from its peer"
+            );
+        }
+    }
+
+    /// Moves records both ways until neither side has anything to send.
+    pub(crate) fn finish(&mut self) -> Result<(), HandshakeError> {
+        loop {
+            let mut moved = false;
+            for side in Side::BOTH {
+                while self.deliver_one(side)? {
+                    moved = true;
+                }
+            }
+            if !moved {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The traffic keys `sender` seals with, worked out from the key log
+    /// and the ServerHello.
+    pub(crate) fn traffic_keys(&self, sender: Side) -> TrafficKeys {
+        let (client_random, master) = self.keys.get().expect("the master secret is logged");
+        let hello = self.sent[Side::Server.index()]
+            .iter()
+            .filter(|r| content_type(r) == ContentType::HANDSHAKE)
+            .find_map(
+                |r| match HandshakeMessage::decode(&r[RecordHeader::LEN..]) {
+                    Ok(HandshakeMessage::ServerHello(hello)) => Some(hello),
+                    _ => None,
+                },
+            )
+            .expect("the server sent its ServerHello");
+        let suite = hello.cipher_suite;
+        let (client_keys, server_keys) = key_schedule::key_block(
+            &MasterSecret::from_bytes(&master).unwrap(),
+            PrfHash::for_suite(suite).unwrap(),
+            AeadAlgorithm::for_suite(suite).unwrap(),
+            &client_random,
+            &hello.random.0,
+        )
+        .unwrap();
+        match sender {
+            Side::Client => client_keys,
+            Side::Server => server_keys,
+        }
+    }
+
+    /// Whether records towards `to` are protected now: the peer's
+    /// ChangeCipherSpec has been delivered.
+    pub(crate) fn protected_towards(&self, to: Side) -> bool {
+        self.delivered[to.index()]
+            .iter()
+            .any(|r| content_type(r) == ContentType::CHANGE_CIPHER_SPEC)
+    }
+
+    /// The record bytes for `injection` towards `to`: plaintext, or sealed
+    /// under the peer's keys at the next sequence number (from then on, the
+    /// peer's real records are re-sealed so that they still follow).
+    pub(crate) fn injection_bytes(
+        &mut self,
+        to: Side,
+        injection: &Injection,
+        sealed: bool,
+    ) -> Vec<u8> {
+        if !sealed {
+            return match injection {
+                Injection::Handshake(message) => {
+                    plaintext_record(ContentType::HANDSHAKE, &message.encode().unwrap())
+                }
+                Injection::ChangeCipherSpec => {
+                    plaintext_record(ContentType::CHANGE_CIPHER_SPEC, &[1])
+                }
+                Injection::ApplicationData(data) => {
+                    plaintext_record(ContentType::APPLICATION_DATA, data)
+                }
+            };
+        }
+        assert!(
+            self.protected_towards(to),
+            "nothing is protected towards the {to} yet"
+        );
+        if self.reseal[to.index()].is_none() {
+            let keys = self.traffic_keys(to.peer());
+            let mut opener = RecordOpener::new(&keys).unwrap();
+            let mut writer = RecordWriter::new();
+            writer.install_sealer(RecordSealer::new(&keys).unwrap());
+            // Both start where the peer's real records have got to.
+            let delivered = &self.delivered[to.index()];
+            let ccs = delivered
+                .iter()
+                .position(|r| content_type(r) == ContentType::CHANGE_CIPHER_SPEC)
+                .unwrap();
+            let dummy = Alert {
+                level: AlertLevel::WARNING,
+                description: AlertDescription::USER_CANCELED,
+            };
+            for record in &delivered[ccs + 1..] {
+                let header = RecordHeader::peek(record).unwrap();
+                let mut body = record[RecordHeader::LEN..].to_vec();
+                opener
+                    .open_in_place(header.content_type, header.version, &mut body)
+                    .unwrap();
+                writer.write_alert(dummy, &mut Vec::new()).unwrap();
+            }
+            self.reseal[to.index()] = Some(Reseal { opener, writer });
+        }
+        let writer = &mut self.reseal[to.index()].as_mut().unwrap().writer;
+        let mut out = Vec::new();
+        match injection {
+            Injection::Handshake(message) => {
+                writer.write_handshake(&message.encode().unwrap(), &mut out)
+            }
+            Injection::ChangeCipherSpec => writer.write_change_cipher_spec(&mut out),
+            Injection::ApplicationData(data) => writer.write_application_data(data, &mut out),
+        }
+        .unwrap();
+        out
+    }
+
+    /// Puts `injection` in front of `to` (see [`Self::injection_bytes`]).
+    pub(crate) fn inject(
+        &mut self,
+        to: Side,
+        injection: &Injection,
+        sealed: bool,
+    ) -> Result<(), HandshakeError> {
+        let bytes = self.injection_bytes(to, injection, sealed);
+        let accepted = self.conn(to).read_tls(&bytes)?;
+        assert_eq!(accepted, bytes.len());
+        Ok(())
+    }
+
+    /// The records `side` has sent since its ChangeCipherSpec, opened with
+    /// its keys: (content type, plaintext).
+    pub(crate) fn open_sent(&mut self, side: Side) -> Vec<(ContentType, Vec<u8>)> {
+        self.collect(side);
+        let mut opener = RecordOpener::new(&self.traffic_keys(side)).unwrap();
+        let sent = &self.sent[side.index()];
+        let ccs = sent
+            .iter()
+            .position(|r| content_type(r) == ContentType::CHANGE_CIPHER_SPEC)
+            .expect("the side sent its ChangeCipherSpec");
+        sent[ccs + 1..]
+            .iter()
+            .map(|record| {
+                let header = RecordHeader::peek(record).unwrap();
+                let mut body = record[RecordHeader::LEN..].to_vec();
+                let plaintext = opener
+                    .open_in_place(header.content_type, header.version, &mut body)
+                    .unwrap()
+                    .to_vec();
+                (header.content_type, plaintext)
+            })
+            .collect()
+    }
+
+    /// Application data goes both ways, and arrives intact.
+    pub(crate) fn assert_data_flows(&mut self) {
+        for side in Side::BOTH {
+            let message = format!("hello from the {side}");
+            assert_eq!(
+                self.conn(side).write(message.as_bytes()).unwrap(),
+                message.len()
+            );
+            self.finish().unwrap();
+            let mut buf = [0u8; 64];
+            let n = self.conn(side.peer()).read(&mut buf).unwrap();
+            assert_eq!(&buf[..n], message.as_bytes(), "data from the {side}");
+        }
+    }
+
+    /// Both sides completed the handshake and agree on what they
+    /// negotiated.
+    pub(crate) fn assert_established(&self) {
+        let client = self.client.session().expect("the client is established");
+        let server = self.server.session().expect("the server is established");
+        assert_eq!(client.cipher_suite, server.cipher_suite);
+        assert_eq!(client.group, server.group);
+        assert_eq!(client.signature_scheme, server.signature_scheme);
+        assert!(self.client.error().is_none() && self.server.error().is_none());
+    }
+
+    /// `side` failed with `err`: its fatal alert is queued, it reaches the
+    /// peer as `AlertReceived` with the same description, and the error is
+    /// sticky on both.
+    pub(crate) fn assert_failure_reaches_peer(&mut self, side: Side, err: &HandshakeError) {
+        let alert = err
+            .alert()
+            .unwrap_or_else(|| panic!("{err:?} sends an alert"));
+        assert_eq!(self.conn(side).error(), Some(err));
+        // Before the side's ChangeCipherSpec its alert can be read on the
+        // wire: the last record it queued is that fatal alert.
+        let pending = split_records(self.conn(side).pending_tls());
+        let sealed = self.sent[side.index()]
+            .iter()
+            .chain(&pending)
+            .any(|r| content_type(r) == ContentType::CHANGE_CIPHER_SPEC);
+        if !sealed {
+            let alerts = plaintext_alerts(self.conn(side).pending_tls());
+            assert_eq!(
+                alerts.last(),
+                Some(&Alert {
+                    level: AlertLevel::FATAL,
+                    description: alert
+                }),
+                "the {side}'s fatal alert is queued"
+            );
+        }
+        assert_sticky(self.conn(side), err);
+        // Everything else the side wrote was delivered already: what is
+        // pending now is its alert (sealed or not).
+        self.collect(side);
+        let peer = side.peer();
+        let peer_result = loop {
+            match self.deliver_one(peer) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(err) => break Err(err),
+            }
+        };
+        let expected = HandshakeError::AlertReceived { description: alert };
+        assert_eq!(peer_result, Err(expected.clone()), "the {peer} hears of it");
+        assert_sticky(self.conn(peer), &expected);
+    }
+}
+
+/// After a failure, every call gives the same error.
+pub(crate) fn assert_sticky(conn: &mut Connection, err: &HandshakeError) {
+    assert_eq!(conn.error(), Some(err));
+    assert_eq!(conn.read_tls(&[22, 3, 3, 0, 0]).as_ref(), Err(err));
+    assert_eq!(conn.read_tls(&[]).as_ref(), Err(err));
+    assert_eq!(conn.write(b"more").as_ref(), Err(err));
+    assert_eq!(conn.read(&mut [0u8; 8]).as_ref(), Err(err));
+    assert_eq!(conn.transport_closed().as_ref(), Err(err));
+    assert!(!conn.is_handshaking());
+    assert_eq!(conn.error(), Some(err));
+}
