@@ -209,3 +209,33 @@ fn ecdsa_certificate_only_on_a_curve_the_client_offers() {
     ));
     out.assert_success();
 }
+
+/// A client that offers TLS 1.3 (OpenSSL's default: supported_versions
+/// lists 1.3 and 1.2, and the TLS 1.3 suites come first) is answered with
+/// TLS 1.2, the only version keel speaks, and the session works.
+#[test]
+fn a_client_offering_tls_1_3_is_answered_with_tls_1_2() {
+    let deadline = deadline();
+    let dir = TempDir::new("s-client-tls13");
+    let server = KeelServer::start(server_config().build().unwrap(), deadline);
+    // s_client_args with its "-tls1_2" removed: the version range is
+    // OpenSSL's default, TLS 1.2 to TLS 1.3.
+    let args: Vec<String> =
+        s_client_args_for(&dir, ECDHE_ECDSA_AES128_GCM.openssl, "X25519:P-256:P-384")
+            .into_iter()
+            .filter(|a| a != "-tls1_2")
+            .collect();
+    let mut client = s_client(&dir, server.addr, &args, None);
+    let line = "hello from a TLS 1.3-capable client";
+    client.send(format!("{line}\n").as_bytes());
+    let outcome = server
+        .outcome(deadline)
+        .unwrap_or_else(|e| panic!("keel server failed: {e}\n{}", client.finish(deadline)));
+    let out = client.finish(deadline);
+    assert_eq!(
+        outcome.session.version,
+        keel::registry::ProtocolVersion::TLS_V1_2
+    );
+    assert_eq!(String::from_utf8_lossy(&outcome.received).trim_end(), line);
+    out.assert_printed("TLSv1.2");
+}
