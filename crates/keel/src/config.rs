@@ -29,14 +29,8 @@ pub struct ClientConfig {
 pub struct ClientConfigBuilder {
     roots: Option<TrustStore>,
     checks: Vec<Arc<dyn CertificateCheck>>,
-    suites: Vec<CipherSuite>,
-    groups: Vec<NamedGroup>,
-    alpn: Vec<Vec<u8>>,
     client_certificates: Vec<Arc<CertifiedKey>>,
-    rng: Arc<dyn Rng>,
-    clock: Arc<dyn Clock>,
-    key_log: Option<Arc<dyn KeyLog>>,
-    limits: Limits,
+    common: Common,
 }
 
 impl ClientConfig {
@@ -46,14 +40,8 @@ impl ClientConfig {
         ClientConfigBuilder {
             roots: None,
             checks: Vec::new(),
-            suites: keel_handshake::policy::SUITES.to_vec(),
-            groups: keel_handshake::GROUPS.to_vec(),
-            alpn: Vec::new(),
             client_certificates: Vec::new(),
-            rng: Arc::new(SystemRng),
-            clock: Arc::new(SystemClock),
-            key_log: None,
-            limits: Limits::default(),
+            common: Common::default(),
         }
     }
 }
@@ -73,58 +61,15 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// Offers these cipher suites, in this order (a subset of keel's six).
-    pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.suites = suites.to_vec();
-        self
-    }
-
-    /// Offers these groups, in this order (X25519, P-256, P-384).
-    pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
-        self.groups = groups.to_vec();
-        self
-    }
-
-    /// Offers these ALPN protocols, in preference order.
-    pub fn with_alpn<P: AsRef<[u8]>>(mut self, protocols: impl IntoIterator<Item = P>) -> Self {
-        self.alpn = protocols.into_iter().map(|p| p.as_ref().to_vec()).collect();
-        self
-    }
-
     /// Presents this certificate when a server asks for one.
     pub fn with_client_certificate(mut self, key: CertifiedKey) -> Self {
         self.client_certificates.push(Arc::new(key));
         self
     }
 
-    /// Logs session secrets in the NSS key log format (for Wireshark).
-    /// Nothing is logged unless this is set.
-    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
-        self.key_log = Some(key_log);
-        self
-    }
-
-    /// Uses this random source (tests, deterministic replays).
-    pub fn with_rng(mut self, rng: Arc<dyn Rng>) -> Self {
-        self.rng = rng;
-        self
-    }
-
-    /// Uses this clock for certificate validity (tests).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Uses these limits.
-    pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
     /// Builds the configuration.
     pub fn build(self) -> Result<Arc<ClientConfig>, ConfigError> {
-        check_lists(&self.suites, &self.groups, &self.alpn)?;
+        self.common.check()?;
         let roots = self.roots.unwrap_or_else(TrustStore::webpki_roots);
         let verifier = self.checks.into_iter().fold(
             ServerCertVerifier::new(roots),
@@ -133,14 +78,14 @@ impl ClientConfigBuilder {
         Ok(Arc::new(ClientConfig {
             inner: Arc::new(ClientHandshakeConfig {
                 verifier: Arc::new(verifier),
-                suites: self.suites,
-                groups: self.groups,
-                alpn: self.alpn,
+                suites: self.common.suites,
+                groups: self.common.groups,
+                alpn: self.common.alpn,
                 client_certificates: self.client_certificates,
-                rng: self.rng,
-                clock: self.clock,
-                key_log: self.key_log,
-                limits: self.limits,
+                rng: self.common.rng,
+                clock: self.common.clock,
+                key_log: self.common.key_log,
+                limits: self.common.limits,
             }),
         }))
     }
@@ -158,13 +103,7 @@ pub struct ServerConfig {
 pub struct ServerConfigBuilder {
     certificates: ServerCertificates,
     client_auth: Option<ClientAuthSettings>,
-    suites: Vec<CipherSuite>,
-    groups: Vec<NamedGroup>,
-    alpn: Vec<Vec<u8>>,
-    rng: Arc<dyn Rng>,
-    clock: Arc<dyn Clock>,
-    key_log: Option<Arc<dyn KeyLog>>,
-    limits: Limits,
+    common: Common,
 }
 
 /// What `with_client_auth` set: the roots, the mode, the extra checks.
@@ -183,13 +122,7 @@ impl ServerConfig {
         ServerConfigBuilder {
             certificates: ServerCertificates::default(),
             client_auth: None,
-            suites: keel_handshake::policy::SUITES.to_vec(),
-            groups: keel_handshake::GROUPS.to_vec(),
-            alpn: Vec::new(),
-            rng: Arc::new(SystemRng),
-            clock: Arc::new(SystemClock),
-            key_log: None,
-            limits: Limits::default(),
+            common: Common::default(),
         }
     }
 }
@@ -238,56 +171,12 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Uses these cipher suites in this order of preference.
-    pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.suites = suites.to_vec();
-        self
-    }
-
-    /// Uses these groups in this order of preference.
-    pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
-        self.groups = groups.to_vec();
-        self
-    }
-
-    /// Accepts these ALPN protocols, in preference order; a client that
-    /// offers ALPN but none of these is refused with
-    /// no_application_protocol.
-    pub fn with_alpn<P: AsRef<[u8]>>(mut self, protocols: impl IntoIterator<Item = P>) -> Self {
-        self.alpn = protocols.into_iter().map(|p| p.as_ref().to_vec()).collect();
-        self
-    }
-
-    /// Logs session secrets in the NSS key log format.
-    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
-        self.key_log = Some(key_log);
-        self
-    }
-
-    /// Uses this random source.
-    pub fn with_rng(mut self, rng: Arc<dyn Rng>) -> Self {
-        self.rng = rng;
-        self
-    }
-
-    /// Uses this clock for client certificate validity.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Uses these limits.
-    pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
     /// Builds the configuration; refuses one without a certificate.
     pub fn build(self) -> Result<Arc<ServerConfig>, ConfigError> {
         if self.certificates.default.is_empty() && self.certificates.by_name.is_empty() {
             return Err(ConfigError::NoCertificate);
         }
-        check_lists(&self.suites, &self.groups, &self.alpn)?;
+        self.common.check()?;
         let client_verifier = self.client_auth.map(|settings| {
             let verifier = settings.checks.into_iter().fold(
                 ClientCertVerifier::new(settings.roots, settings.mode),
@@ -299,17 +188,107 @@ impl ServerConfigBuilder {
             inner: Arc::new(ServerHandshakeConfig {
                 certificates: self.certificates,
                 client_verifier,
-                suites: self.suites,
-                groups: self.groups,
-                alpn: self.alpn,
-                rng: self.rng,
-                clock: self.clock,
-                key_log: self.key_log,
-                limits: self.limits,
+                suites: self.common.suites,
+                groups: self.common.groups,
+                alpn: self.common.alpn,
+                rng: self.common.rng,
+                clock: self.common.clock,
+                key_log: self.common.key_log,
+                limits: self.common.limits,
             }),
         }))
     }
 }
+
+/// The settings both sides have, with keel's defaults.
+#[derive(Debug, Clone)]
+struct Common {
+    suites: Vec<CipherSuite>,
+    groups: Vec<NamedGroup>,
+    alpn: Vec<Vec<u8>>,
+    rng: Arc<dyn Rng>,
+    clock: Arc<dyn Clock>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    limits: Limits,
+}
+
+impl Default for Common {
+    fn default() -> Self {
+        Self {
+            suites: keel_handshake::policy::SUITES.to_vec(),
+            groups: keel_handshake::GROUPS.to_vec(),
+            alpn: Vec::new(),
+            rng: Arc::new(SystemRng),
+            clock: Arc::new(SystemClock),
+            key_log: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Common {
+    fn check(&self) -> Result<(), ConfigError> {
+        check_lists(&self.suites, &self.groups, &self.alpn)
+    }
+}
+
+/// The setters of [`Common`], the same on both builders.
+macro_rules! common_setters {
+    ($($builder:ty),*) => {$(
+        impl $builder {
+            /// The cipher suites, in order of preference: a subset of keel's
+            /// six. A client offers them in this order; a server picks the
+            /// first the client offers.
+            pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
+                self.common.suites = suites.to_vec();
+                self
+            }
+
+            /// The key-exchange groups, in order of preference (X25519,
+            /// P-256, P-384). For a client they are also the curves it
+            /// accepts in an ECDSA certificate (RFC 8422 §5.3).
+            pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
+                self.common.groups = groups.to_vec();
+                self
+            }
+
+            /// ALPN protocols, in order of preference. A server refuses a
+            /// client that offers ALPN but none of these with
+            /// no_application_protocol.
+            pub fn with_alpn<P: AsRef<[u8]>>(mut self, protocols: impl IntoIterator<Item = P>) -> Self {
+                self.common.alpn = protocols.into_iter().map(|p| p.as_ref().to_vec()).collect();
+                self
+            }
+
+            /// Logs session secrets in the NSS key log format (for
+            /// Wireshark). Nothing is logged unless this is set.
+            pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+                self.common.key_log = Some(key_log);
+                self
+            }
+
+            /// Uses this random source (tests, deterministic replays).
+            pub fn with_rng(mut self, rng: Arc<dyn Rng>) -> Self {
+                self.common.rng = rng;
+                self
+            }
+
+            /// Uses this clock for certificate validity (tests).
+            pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+                self.common.clock = clock;
+                self
+            }
+
+            /// Uses these limits.
+            pub fn with_limits(mut self, limits: Limits) -> Self {
+                self.common.limits = limits;
+                self
+            }
+        }
+    )*};
+}
+
+common_setters!(ClientConfigBuilder, ServerConfigBuilder);
 
 fn check_lists(
     suites: &[CipherSuite],
