@@ -1,12 +1,15 @@
 //! `keel`, the command-line face of keel.
 //!
-//! One module per subcommand. Today there is `inspect`, which decodes
-//! captured TLS 1.2 bytes; `serve`, `connect` and `proxy` will join it as
-//! modules of their own and as variants of [`Command`].
+//! One module per subcommand: `serve` (an HTTPS responder, like `openssl
+//! s_server -www`), `connect` (a TLS client, like `openssl s_client`),
+//! `inspect` (decode captured TLS 1.2 bytes); `proxy` will join them as a
+//! module of its own and a variant of [`Command`].
 
 #![forbid(unsafe_code)]
 
+mod connect;
 mod inspect;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -23,13 +26,21 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Connect to a TLS 1.2 server, print the session, copy stdin and
+    /// stdout (like `openssl s_client`).
+    Connect(connect::ConnectArgs),
     /// Decode captured TLS 1.2 bytes into records and handshake messages.
     Inspect(inspect::InspectArgs),
+    /// Serve HTTPS, answering each request with a page describing the TLS
+    /// session (like `openssl s_server -www`).
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Connect(args) => connect::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -80,6 +80,11 @@ pub use error::{ConfigError, Error};
 pub use keel_handshake::{HandshakeError, Limits, ReadInPlace, SessionInfo};
 pub use stream::Stream;
 
+/// Async TLS over tokio: a connector, an acceptor and an `AsyncRead +
+/// AsyncWrite` stream (feature `tokio`).
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
 /// Certificates, keys, trust stores and the certificate checks a user may
 /// add.
 pub mod pki {

@@ -1,0 +1,95 @@
+//! One connection: handshake, one request, the session page,
+//! close_notify. Its failures stay its own.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::{Timeouts, page};
+
+/// The most request bytes read: the headers of any sane request.
+const MAX_REQUEST: usize = 16 * 1024;
+
+/// Serves one client and logs one line about it.
+pub(crate) async fn serve_one(
+    acceptor: keel::tokio::TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    timeouts: Timeouts,
+) {
+    let started = Instant::now();
+    let mut tls = match timeout(timeouts.handshake, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
+            return;
+        }
+        Err(_) => {
+            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake timed out");
+            return;
+        }
+    };
+    let Some(session) = tls.session().cloned() else {
+        tracing::warn!(%peer, outcome = "no session after the handshake");
+        return;
+    };
+    let sni = session.server_name.clone().unwrap_or_default();
+    let suite = session.cipher_suite.to_string();
+    let alpn = session
+        .alpn
+        .as_deref()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .unwrap_or_default();
+
+    let request = timeout(timeouts.request, read_request(&mut tls)).await;
+    let outcome = match request {
+        Err(_) => Err("request timed out".to_owned()),
+        Ok(Err(e)) => Err(describe(&e)),
+        Ok(Ok(_)) => {
+            let response = page::response(&page::describe(&session));
+            match tls.write_all(&response).await {
+                // shutdown sends close_notify, then closes the socket.
+                Ok(()) => tls.shutdown().await.map_err(|e| describe(&e)),
+                Err(e) => Err(describe(&e)),
+            }
+        }
+    };
+    let ms = started.elapsed().as_millis();
+    match outcome {
+        Ok(()) => tracing::info!(%peer, sni, suite, alpn, ms, outcome = "ok"),
+        Err(error) => tracing::warn!(%peer, sni, suite, alpn, ms, outcome = "failed", error),
+    }
+}
+
+/// Reads up to the blank line that ends the request's headers, at most
+/// [`MAX_REQUEST`] bytes, or until the client closes.
+async fn read_request<S: AsyncReadExt + Unpin>(tls: &mut S) -> std::io::Result<Vec<u8>> {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 2048];
+    while request.len() < MAX_REQUEST && !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tls.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        request.extend_from_slice(buf.get(..n).unwrap_or_default());
+    }
+    Ok(request)
+}
+
+/// An error for the log: keel's own error by name when there is one.
+fn describe(e: &std::io::Error) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<keel::Error>())
+    {
+        Some(keel::Error::Tls { source }) => match source.alert() {
+            Some(alert) => format!("{source} (sent alert {alert})"),
+            None => source.to_string(),
+        },
+        Some(other) => other.to_string(),
+        None => e.to_string(),
+    }
+}

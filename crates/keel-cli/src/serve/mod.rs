@@ -1,0 +1,190 @@
+//! `keel serve`: an HTTPS responder, like `openssl s_server -www`, on the
+//! tokio adapter. Each connection completes the handshake, reads one HTTP
+//! request, answers with a page describing the session, sends close_notify
+//! and closes.
+
+mod certs;
+mod conn;
+mod page;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keel::pki::{ClientAuth, TrustStore};
+use keel::{ServerConfig, ServerConfigBuilder};
+
+/// Arguments of `keel serve`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  keel serve\n  curl --cacert keel-serve-ca.pem https://localhost:8443/\n\n\
+Without --cert, keel serve makes a throwaway CA and a certificate for localhost, 127.0.0.1 and ::1, \
+writes the CA to keel-serve-ca.pem (or --ca-out) and prints the curl command that trusts it."
+)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// Certificate chain (PEM, leaf first). Without it, a throwaway one is made.
+    #[arg(long, requires = "key", value_name = "CHAIN.pem")]
+    cert: Option<PathBuf>,
+    /// Private key for --cert (PEM: PKCS#8, SEC1 or PKCS#1; RSA, ECDSA or Ed25519).
+    #[arg(long, requires = "cert", value_name = "KEY.pem")]
+    key: Option<PathBuf>,
+    /// Where to write the throwaway CA when --cert is not given.
+    #[arg(long, default_value = "keel-serve-ca.pem", value_name = "PATH")]
+    ca_out: PathBuf,
+    /// Ask clients for a certificate issued by these roots (PEM).
+    #[arg(long, value_name = "CA.pem")]
+    client_ca: Option<PathBuf>,
+    /// With --client-ca: whether a client without a certificate is served.
+    #[arg(long, value_enum, default_value = "required", requires = "client_ca")]
+    client_auth: ClientAuthArg,
+    /// ALPN protocols to accept, comma-separated, in order of preference.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    alpn: Vec<String>,
+    /// Most connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    max_connections: usize,
+    /// Seconds a client has to complete the handshake.
+    #[arg(long, default_value_t = 10, value_name = "S")]
+    handshake_timeout: u64,
+    /// Seconds a client has to send its request once connected.
+    #[arg(long, default_value_t = 10, value_name = "S")]
+    request_timeout: u64,
+    /// Log level: error, warn, info, debug or trace.
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    log_level: tracing::Level,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ClientAuthArg {
+    Optional,
+    Required,
+}
+
+/// Timeouts for one connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub(crate) handshake: Duration,
+    pub(crate) request: Duration,
+}
+
+pub(crate) fn run(args: &ServeArgs) -> ExitCode {
+    // Colours only for a person at a terminal, never in a log file or pipe.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_max_level(args.log_level)
+        .with_target(false)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+    let (config, ca) = match config(args) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let timeouts = Timeouts {
+        handshake: Duration::from_secs(args.handshake_timeout),
+        request: Duration::from_secs(args.request_timeout),
+    };
+    match runtime.block_on(serve(
+        args.listen,
+        config,
+        ca,
+        args.max_connections.max(1),
+        timeouts,
+    )) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The configuration, and the path of the throwaway CA if one was made.
+fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), String> {
+    let (key, ca) = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => (certs::load(cert, key).map_err(|e| e.0)?, None),
+        _ => {
+            let (key, ca) = certs::generate(&args.ca_out).map_err(|e| e.0)?;
+            (key, Some(ca))
+        }
+    };
+    let mut builder: ServerConfigBuilder = ServerConfig::builder().with_certificate(key);
+    if let Some(ca) = &args.client_ca {
+        let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
+        let roots = TrustStore::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;
+        let mode = match args.client_auth {
+            ClientAuthArg::Optional => ClientAuth::Optional,
+            ClientAuthArg::Required => ClientAuth::Required,
+        };
+        builder = builder.with_client_auth(roots, mode);
+    }
+    if !args.alpn.is_empty() {
+        builder = builder.with_alpn(args.alpn.iter().map(String::as_bytes));
+    }
+    Ok((builder.build().map_err(|e| e.to_string())?, ca))
+}
+
+async fn serve(
+    listen: SocketAddr,
+    config: Arc<ServerConfig>,
+    ca: Option<PathBuf>,
+    max_connections: usize,
+    timeouts: Timeouts,
+) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    if let Some(ca) = ca {
+        println!(
+            "keel serve: a throwaway CA for this run is in {}",
+            ca.display()
+        );
+        println!(
+            "keel serve: try  curl --cacert {} https://localhost:{}/",
+            ca.display(),
+            local.port()
+        );
+    }
+    // A line scripts and tests can wait for.
+    println!("keel serve: listening on {local}");
+    let acceptor = keel::tokio::TlsAcceptor::from(config);
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    loop {
+        let permit = Arc::clone(&slots)
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
+        let (tcp, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors and the like: log and go on.
+                tracing::warn!(error = %e, "accept failed");
+                continue;
+            }
+        };
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            conn::serve_one(acceptor, tcp, peer, timeouts).await;
+            drop(permit);
+        });
+    }
+}

@@ -1,0 +1,419 @@
+//! `keel serve`, started as the real binary, answering real clients: curl,
+//! `openssl s_client`, Python `ssl` and `gnutls-cli`; and its startup
+//! refusals. Everything on 127.0.0.1 with ports the kernel picks; every
+//! child is killed when its guard drops, also when a test fails.
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("keel-serve-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running `keel serve`, killed on drop; its stderr (the log) is kept.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    ca: PathBuf,
+    stdout_lines: Vec<String>,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(dir: &TempDir, extra: &[&str]) -> Self {
+        let ca = dir.0.join("ca.pem");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--ca-out"])
+            .arg(&ca)
+            .args(extra)
+            .current_dir(&dir.0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (line_tx, line_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = line_tx.send(line);
+            }
+        });
+        let stderr = child.stderr.take().unwrap();
+        let (err_tx, err_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = err_tx.send(line);
+            }
+        });
+        let mut stdout_lines = Vec::new();
+        let addr = loop {
+            let line = line_rx
+                .recv_timeout(Duration::from_secs(15))
+                .expect("keel serve did not start listening");
+            stdout_lines.push(line.clone());
+            if let Some(addr) = line.strip_prefix("keel serve: listening on ") {
+                break addr.parse().unwrap();
+            }
+        };
+        Self {
+            child,
+            addr,
+            ca,
+            stdout_lines,
+            stderr: err_rx,
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Log lines so far (waiting briefly for late ones).
+    fn log(&self) -> String {
+        let mut lines = Vec::new();
+        while let Ok(line) = self.stderr.recv_timeout(Duration::from_millis(300)) {
+            lines.push(line);
+        }
+        lines.join("\n")
+    }
+}
+
+fn run(mut command: Command, stdin: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let id = child.id();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(15)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+            panic!("client did not finish in time");
+        }
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn curl(server: &Server, extra: &[&str]) -> Output {
+    let mut command = Command::new("curl");
+    command
+        .args(["-q", "-sS", "--max-time", "10", "--noproxy", "*"])
+        .arg("--resolve")
+        .arg(format!("localhost:{}:127.0.0.1", server.port()))
+        .arg("--cacert")
+        .arg(&server.ca)
+        .args(extra)
+        .arg(format!("https://localhost:{}/", server.port()));
+    run(command, b"")
+}
+
+#[test]
+fn curl_gets_the_session_page_from_the_throwaway_certificate() {
+    let dir = TempDir::new("curl");
+    let server = Server::start(&dir, &["--alpn", "h2,http/1.1"]);
+    // The README's promise: the exact curl command is printed.
+    assert!(
+        server
+            .stdout_lines
+            .iter()
+            .any(|l| l.contains("curl --cacert")
+                && l.contains(&format!("https://localhost:{}/", server.port()))),
+        "{:?}",
+        server.stdout_lines
+    );
+    let output = curl(&server, &["--http1.1"]);
+    let page = text(&output);
+    assert!(output.status.success(), "{page}");
+    for line in [
+        "protocol: TLSv1.2",
+        "ems: yes",
+        "sni: localhost",
+        "alpn: http/1.1",
+        "cipher: TLS_ECDHE_ECDSA_WITH_",
+    ] {
+        assert!(page.contains(line), "missing {line:?} in\n{page}");
+    }
+    let log = server.log();
+    assert!(
+        log.contains("outcome=\"ok\"") || log.contains("outcome=ok"),
+        "{log}"
+    );
+    assert!(
+        log.contains("sni=localhost") || log.contains("sni=\"localhost\""),
+        "{log}"
+    );
+}
+
+#[test]
+fn openssl_s_client_gets_the_page_and_close_notify() {
+    let dir = TempDir::new("s-client");
+    let server = Server::start(&dir, &[]);
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", "-connect"])
+        .arg(format!("127.0.0.1:{}", server.port()))
+        // -ign_eof: wait for keel's response and close_notify after stdin ends.
+        .args([
+            "-ign_eof",
+            "-servername",
+            "localhost",
+            "-verify_hostname",
+            "localhost",
+            "-verify_return_error",
+            "-CAfile",
+        ])
+        .arg(&server.ca);
+    let output = run(command, b"GET / HTTP/1.0\r\n\r\n");
+    let out = text(&output);
+    assert!(out.contains("protocol: TLSv1.2"), "{out}");
+    assert!(out.contains("Verify return code: 0 (ok)"), "{out}");
+    assert!(out.contains("Extended master secret: yes"), "{out}");
+}
+
+#[test]
+fn python_ssl_sees_a_clean_close() {
+    let dir = TempDir::new("python");
+    let server = Server::start(&dir, &[]);
+    // suppress_ragged_eofs=False: a connection closed without close_notify
+    // raises, so this also checks that keel serve sends it.
+    let script = format!(
+        "import socket, ssl\n\
+         ctx = ssl.create_default_context(cafile={ca:?})\n\
+         ctx.maximum_version = ssl.TLSVersion.TLSv1_2\n\
+         s = socket.create_connection(('127.0.0.1', {port}), timeout=10)\n\
+         t = ctx.wrap_socket(s, server_hostname='localhost', suppress_ragged_eofs=False)\n\
+         t.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\n\
+         data = b''\n\
+         while True:\n\
+         \x20   chunk = t.recv(4096)\n\
+         \x20   if not chunk: break\n\
+         \x20   data += chunk\n\
+         print(t.version(), t.cipher()[0])\n\
+         print(data.decode())\n",
+        ca = server.ca.to_str().unwrap(),
+        port = server.port()
+    );
+    let mut command = Command::new("python3");
+    command.arg("-c").arg(script);
+    let output = run(command, b"");
+    let out = text(&output);
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("TLSv1.2 ECDHE-ECDSA-"), "{out}");
+    assert!(
+        out.contains("HTTP/1.1 200 OK") && out.contains("protocol: TLSv1.2"),
+        "{out}"
+    );
+}
+
+#[test]
+fn gnutls_cli_gets_the_page() {
+    let dir = TempDir::new("gnutls");
+    let server = Server::start(&dir, &[]);
+    let mut command = Command::new("gnutls-cli");
+    command
+        .arg("--port")
+        .arg(server.port().to_string())
+        .arg("--x509cafile")
+        .arg(&server.ca)
+        .args([
+            "--sni-hostname",
+            "localhost",
+            "--verify-hostname",
+            "localhost",
+            "127.0.0.1",
+        ]);
+    let output = run(command, b"GET / HTTP/1.0\r\n\r\n");
+    let out = text(&output);
+    assert!(out.contains("protocol: TLSv1.2"), "{out}");
+}
+
+#[test]
+fn a_bad_client_does_not_affect_another_and_a_silent_one_times_out() {
+    let dir = TempDir::new("isolation");
+    let server = Server::start(&dir, &["--request-timeout", "1"]);
+    // Garbage instead of a ClientHello.
+    let mut garbage = TcpStream::connect(server.addr).unwrap();
+    garbage.write_all(b"NOT TLS AT ALL\r\n\r\n").unwrap();
+    // A client that completes the handshake and then says nothing.
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", "-connect"])
+        .arg(format!("127.0.0.1:{}", server.port()))
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(&server.ca);
+    let silent = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // A good client is served meanwhile.
+    let output = curl(&server, &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    let mut rest = Vec::new();
+    garbage
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = garbage.read_to_end(&mut rest);
+    assert!(
+        !rest.is_empty(),
+        "the garbage client gets an alert before the close"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let log = server.log();
+    drop(silent);
+    assert!(log.contains("handshake failed"), "{log}");
+    assert!(log.contains("request timed out"), "{log}");
+}
+
+fn serve_fails(dir: &TempDir, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .arg("serve")
+        .args(args)
+        .current_dir(&dir.0)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn openssl_key(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let status = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&path)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    path
+}
+
+#[test]
+fn startup_refusals_say_what_is_wrong() {
+    let dir = TempDir::new("refusals");
+    let err = serve_fails(
+        &dir,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            "missing.pem",
+            "--key",
+            "missing.key",
+        ],
+    );
+    assert!(err.starts_with("error: cannot read missing.pem"), "{err}");
+
+    // A key that does not match the certificate.
+    let ca_out = dir.0.join("ca.pem");
+    let server = Server::start(&dir, &[]);
+    drop(server);
+    let other_key = openssl_key(&dir.0, "other.key");
+    let err = serve_fails(
+        &dir,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            ca_out.to_str().unwrap(),
+            "--key",
+            other_key.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.starts_with("error: ") && err.contains("does not match"),
+        "{err}"
+    );
+
+    // A port in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = serve_fails(&dir, &["--listen", &addr]);
+    assert!(
+        err.starts_with(&format!("error: cannot listen on {addr}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_lists_every_option() {
+    let output = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in [
+        "--listen",
+        "--cert",
+        "--key",
+        "--ca-out",
+        "--client-ca",
+        "--client-auth",
+        "--alpn",
+        "--max-connections",
+        "--handshake-timeout",
+        "--request-timeout",
+        "--log-level",
+        "curl --cacert keel-serve-ca.pem https://localhost:8443/",
+    ] {
+        assert!(help.contains(option), "--help lacks {option}\n{help}");
+    }
+}
