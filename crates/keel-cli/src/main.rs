@@ -30,6 +30,9 @@ enum Command {
     /// stdout (like `openssl s_client`).
     Connect(connect::ConnectArgs),
     /// Decode captured TLS 1.2 bytes into records and handshake messages.
+    // The variant's doc comment would hide the subcommand's own long
+    // description (with the JSON schema) from `--help`; name it here.
+    #[command(long_about = inspect::LONG_ABOUT)]
     Inspect(inspect::InspectArgs),
     /// Serve HTTPS, answering each request with a page describing the TLS
     /// session (like `openssl s_server -www`).

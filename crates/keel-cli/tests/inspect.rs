@@ -748,3 +748,17 @@ fn help_documents_the_json_schema() {
         assert!(help.contains(expected), "missing {expected:?}");
     }
 }
+
+#[test]
+fn long_help_shows_the_description_and_the_json_schema() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_keel"))
+        .args(["inspect", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("ONE direction of a TLS connection"), "{help}");
+    assert!(
+        help.contains("\"record\""),
+        "the JSON Lines schema is in --help:\n{help}"
+    );
+}

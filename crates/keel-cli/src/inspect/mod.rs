@@ -46,7 +46,7 @@ pub(crate) struct InspectArgs {
     input: Option<PathBuf>,
 }
 
-const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Decode captured TLS 1.2 bytes into records and handshake messages.
 
 The input is the raw byte stream of ONE direction of a TLS connection (client
