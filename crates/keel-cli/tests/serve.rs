@@ -417,3 +417,69 @@ fn help_lists_every_option() {
         assert!(help.contains(option), "--help lacks {option}\n{help}");
     }
 }
+
+/// A client CA and a client certificate issued by it, written as PEM files.
+fn client_identity(dir: &TempDir) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name
+        .push(DnType::CommonName, "keel serve test client CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let mut leaf = CertificateParams::default();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "keel serve test client");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf
+        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    let (ca_path, cert_path, key_path) = (
+        dir.0.join("client-ca.pem"),
+        dir.0.join("client.pem"),
+        dir.0.join("client.key"),
+    );
+    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    (ca_path, cert_path, key_path)
+}
+
+#[test]
+fn client_certificates_are_required_and_shown() {
+    let dir = TempDir::new("client-auth");
+    let (client_ca, cert, key) = client_identity(&dir);
+    let server = Server::start(
+        &dir,
+        &[
+            "--client-ca",
+            client_ca.to_str().unwrap(),
+            "--client-auth",
+            "required",
+        ],
+    );
+    let output = curl(
+        &server,
+        &[
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let page = text(&output);
+    assert!(output.status.success(), "{page}");
+    assert!(
+        page.contains("client certificate: CN=keel serve test client"),
+        "{page}"
+    );
+    // Without a certificate the handshake is refused.
+    let output = curl(&server, &[]);
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(server.log().contains("handshake failed"));
+}
