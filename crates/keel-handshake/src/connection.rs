@@ -13,7 +13,7 @@ use keel_wire::{Alert, Codec, HandshakeMessage};
 use crate::client::{self, ClientState};
 use crate::config::{ClientHandshakeConfig, Limits, ServerHandshakeConfig};
 use crate::error::{HandshakeError, MessageKind};
-use crate::machine::Emit;
+use crate::machine::{Emit, SessionSecrets};
 use crate::server::ServerState;
 use crate::session::SessionInfo;
 
@@ -49,6 +49,8 @@ pub struct Connection {
     /// Plaintext written before the handshake completed.
     pending_writes: Vec<u8>,
     session: Option<SessionInfo>,
+    /// The master secret and randoms, kept for RFC 5705 exports.
+    secrets: Option<Box<SessionSecrets>>,
     error: Option<HandshakeError>,
     peer_closed: bool,
     we_closed: bool,
@@ -92,6 +94,7 @@ impl Connection {
             received_start: 0,
             pending_writes: Vec::new(),
             session: None,
+            secrets: None,
             error: None,
             peer_closed: false,
             we_closed: false,
@@ -325,6 +328,35 @@ impl Connection {
         Err(HandshakeError::Truncated)
     }
 
+    /// Keying material exporter (RFC 5705): fills `output` with key material
+    /// for `label` and the optional `context`, bound to this session. Both
+    /// sides of a connection get the same bytes. Available once the
+    /// handshake is complete; labels the TLS key schedule uses are refused.
+    pub fn export_keying_material(
+        &self,
+        output: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<(), HandshakeError> {
+        self.check()?;
+        let secrets = self
+            .secrets
+            .as_ref()
+            .ok_or(HandshakeError::Exporter { reason: None })?;
+        crate::key_schedule::export_keying_material(
+            &secrets.master,
+            secrets.prf,
+            &secrets.client_random,
+            &secrets.server_random,
+            label,
+            context,
+            output,
+        )
+        .map_err(|source| HandshakeError::Exporter {
+            reason: Some(source),
+        })
+    }
+
     /// Whether the handshake is still running.
     #[must_use]
     pub fn is_handshaking(&self) -> bool {
@@ -528,8 +560,9 @@ impl Connection {
                 Emit::WriteKeys(keys) => self.writer.install_sealer(RecordSealer::new(&keys)?),
                 Emit::ReadKeys(keys) => self.decoder.install_opener(RecordOpener::new(&keys)?)?,
                 Emit::VersionNegotiated => self.decoder.set_version_negotiated(),
-                Emit::Established(session) => {
+                Emit::Established(session, secrets) => {
                     self.session = Some(*session);
+                    self.secrets = Some(secrets);
                     let pending = std::mem::take(&mut self.pending_writes);
                     self.writer
                         .write_application_data(&pending, &mut self.outgoing)?;

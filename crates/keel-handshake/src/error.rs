@@ -151,6 +151,13 @@ pub enum HandshakeError {
         /// What failed.
         what: &'static str,
     },
+    /// Keying material could not be exported: the handshake is not complete
+    /// (`None`), or the request is invalid.
+    #[snafu(display("cannot export keying material{}", export_reason(reason)))]
+    Exporter {
+        /// Why, when the handshake is complete.
+        reason: Option<crate::key_schedule::ExportError>,
+    },
     /// The connection was used after it was closed, or before it could be.
     #[snafu(display("connection is closed"))]
     Closed,
@@ -204,7 +211,9 @@ impl HandshakeError {
             Self::Signature { source } => source.alert(),
             Self::Certificate { source } => source.alert(),
             Self::TooMany { .. } => A::UNEXPECTED_MESSAGE,
-            Self::AlertReceived { .. } | Self::Truncated | Self::Closed => return None,
+            Self::AlertReceived { .. } | Self::Truncated | Self::Closed | Self::Exporter { .. } => {
+                return None;
+            }
             Self::Transcript { .. } => A::ILLEGAL_PARAMETER,
             Self::KeySchedule { .. } | Self::Internal { .. } => A::INTERNAL_ERROR,
         })
@@ -227,4 +236,11 @@ impl From<TranscriptError> for HandshakeError {
     fn from(source: TranscriptError) -> Self {
         Self::Transcript { source }
     }
+}
+
+fn export_reason(reason: &Option<crate::key_schedule::ExportError>) -> String {
+    reason.map_or_else(
+        || ": the handshake is not complete".to_owned(),
+        |e| format!(": {e}"),
+    )
 }

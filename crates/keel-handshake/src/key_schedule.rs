@@ -314,6 +314,69 @@ pub fn verify_data_matches(expected: &[u8; VERIFY_DATA_LEN], received: &[u8]) ->
     verify_slices_are_equal(expected, received).is_ok()
 }
 
+/// Labels the TLS key schedule itself uses, which an exporter must never be
+/// asked for (RFC 5705 §4: exporter labels "MUST NOT" collide with them).
+const RESERVED_LABELS: [&[u8]; 5] = [
+    b"client finished",
+    b"server finished",
+    b"master secret",
+    b"key expansion",
+    b"extended master secret",
+];
+
+/// Why keying material could not be exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Snafu)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The label is one the TLS key schedule itself uses.
+    #[snafu(display("exporter label collides with a TLS key-schedule label"))]
+    ReservedLabel,
+    /// The context is longer than its 16-bit length prefix allows.
+    #[snafu(display("exporter context of {len} bytes exceeds 65535"))]
+    ContextTooLong {
+        /// The context's length.
+        len: usize,
+    },
+    /// The PRF failed.
+    #[snafu(display("the PRF failed"))]
+    PrfFailed,
+}
+
+/// Keying material exporter (RFC 5705 §4):
+/// `PRF(master_secret, label, client_random + server_random [+ context_length
+/// (uint16) + context])`, truncated to `output.len()`. "No context" and an
+/// empty context are different inputs and give different output.
+pub fn export_keying_material(
+    master: &MasterSecret,
+    prf: PrfHash,
+    client_random: &[u8; RANDOM_LEN],
+    server_random: &[u8; RANDOM_LEN],
+    label: &[u8],
+    context: Option<&[u8]>,
+    output: &mut [u8],
+) -> Result<(), ExportError> {
+    if RESERVED_LABELS.contains(&label) {
+        return Err(ExportError::ReservedLabel);
+    }
+    let mut seed = Vec::with_capacity(2 * RANDOM_LEN + 2 + context.map_or(0, <[u8]>::len));
+    seed.extend_from_slice(client_random);
+    seed.extend_from_slice(server_random);
+    if let Some(context) = context {
+        let len = u16::try_from(context.len())
+            .map_err(|_| ExportError::ContextTooLong { len: context.len() })?;
+        seed.extend_from_slice(&len.to_be_bytes());
+        seed.extend_from_slice(context);
+    }
+    prf.prf_named(
+        "exported keying material",
+        master.as_bytes(),
+        label,
+        &seed,
+        output,
+    )
+    .map_err(|_| ExportError::PrfFailed)
+}
+
 /// Which side sent a Finished message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sender {

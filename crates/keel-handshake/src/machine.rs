@@ -23,8 +23,18 @@ pub(crate) enum Emit {
     ReadKeys(TrafficKeys),
     /// Records must carry TLS 1.2 from now on.
     VersionNegotiated,
-    /// The handshake is complete.
-    Established(Box<SessionInfo>),
+    /// The handshake is complete; the secrets are kept for the exporter.
+    Established(Box<SessionInfo>, Box<SessionSecrets>),
+}
+
+/// What the connection keeps after the handshake for RFC 5705 exports. The
+/// master secret zeroizes itself on drop.
+#[derive(Debug)]
+pub(crate) struct SessionSecrets {
+    pub(crate) master: MasterSecret,
+    pub(crate) prf: PrfHash,
+    pub(crate) client_random: [u8; 32],
+    pub(crate) server_random: [u8; 32],
 }
 
 /// Encodes a message, adds it to the transcript and queues it.

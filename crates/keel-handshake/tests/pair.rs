@@ -275,3 +275,63 @@ fn a_client_picks_the_certificate_whose_issuer_the_server_names() {
     let session = server.session().expect("client authenticated");
     assert_eq!(session.peer_certificates.first(), Some(right.leaf()));
 }
+
+#[test]
+fn both_ends_export_the_same_keying_material() {
+    let pki = pki();
+    let mut client = Connection::client(
+        Arc::new(client_config(&pki)),
+        ServerName::parse("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut server = Connection::server(Arc::new(server_config(&pki)));
+    let mut early = [0u8; 16];
+    let err = client
+        .export_keying_material(&mut early, b"EXPERIMENTAL-x", None)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        HandshakeError::Exporter { reason: None },
+        "not before the handshake"
+    );
+    pump(&mut client, &mut server).unwrap();
+
+    let export = |conn: &Connection, label: &[u8], context: Option<&[u8]>| {
+        let mut out = [0u8; 48];
+        conn.export_keying_material(&mut out, label, context)
+            .unwrap();
+        out
+    };
+    let c = export(&client, b"EXPERIMENTAL-keel", None);
+    assert_eq!(
+        c,
+        export(&server, b"EXPERIMENTAL-keel", None),
+        "both ends agree"
+    );
+    assert_ne!(
+        c,
+        export(&client, b"EXPERIMENTAL-other", None),
+        "the label matters"
+    );
+    assert_ne!(
+        c,
+        export(&client, b"EXPERIMENTAL-keel", Some(b"")),
+        "no context differs from an empty one"
+    );
+    assert_ne!(
+        export(&client, b"EXPERIMENTAL-keel", Some(b"a")),
+        export(&client, b"EXPERIMENTAL-keel", Some(b"b"))
+    );
+    assert_eq!(
+        export(&client, b"EXPERIMENTAL-keel", Some(b"ctx")),
+        export(&server, b"EXPERIMENTAL-keel", Some(b"ctx"))
+    );
+    let mut out = [0u8; 12];
+    let err = client
+        .export_keying_material(&mut out, b"key expansion", None)
+        .unwrap_err();
+    assert!(
+        matches!(err, HandshakeError::Exporter { reason: Some(_) }),
+        "TLS's own labels are refused: {err:?}"
+    );
+}

@@ -103,6 +103,18 @@ impl Connection {
         Ok(self.inner.transport_closed()?)
     }
 
+    /// Keying material exporter (RFC 5705): fills `output` with key material
+    /// for `label` and an optional `context`, bound to this session; both
+    /// ends get the same bytes. Available once the handshake is complete.
+    pub fn export_keying_material(
+        &self,
+        output: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        Ok(self.inner.export_keying_material(output, label, context)?)
+    }
+
     /// Whether the handshake is still running.
     #[must_use]
     pub fn is_handshaking(&self) -> bool {

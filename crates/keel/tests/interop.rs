@@ -42,6 +42,8 @@
     clippy::indexing_slicing
 )]
 
+#[path = "interop/exporter.rs"]
+mod exporter;
 #[path = "interop/gnutls.rs"]
 mod gnutls;
 #[path = "interop/harness.rs"]

@@ -19,7 +19,7 @@ use super::{ClientContext, ClientState};
 use crate::error::HandshakeError;
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
-use crate::machine::{self, Emit};
+use crate::machine::{self, Emit, SessionSecrets};
 use crate::policy::{self, Auth, SIGNATURE_SCHEMES};
 use crate::session::SessionInfo;
 use crate::transcript::Transcript;
@@ -90,6 +90,8 @@ pub(crate) struct ExpectFinished {
 struct Finishing {
     master: MasterSecret,
     prf: PrfHash,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
     transcript: Transcript,
     server_keys: Option<TrafficKeys>,
     session: SessionInfo,
@@ -319,6 +321,8 @@ impl ExpectCertificateRequestOrDone {
         let finish = Finishing {
             master,
             prf: negotiated.prf,
+            client_random: negotiated.context.client_random,
+            server_random: negotiated.server_random,
             transcript: self.transcript,
             server_keys: Some(server_keys),
             session,
@@ -407,7 +411,16 @@ impl ExpectFinished {
             &finish.transcript,
             &finished.verify_data,
         )?;
-        out.push(Emit::Established(Box::new(finish.session)));
+        let secrets = SessionSecrets {
+            master: finish.master,
+            prf: finish.prf,
+            client_random: finish.client_random,
+            server_random: finish.server_random,
+        };
+        out.push(Emit::Established(
+            Box::new(finish.session),
+            Box::new(secrets),
+        ));
         Ok(ClientState::Established)
     }
 }

@@ -14,7 +14,7 @@ use crate::config::ServerHandshakeConfig;
 use crate::error::HandshakeError;
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
-use crate::machine::{self, Emit};
+use crate::machine::{self, Emit, SessionSecrets};
 use crate::policy::SIGNATURE_SCHEMES;
 use crate::session::SessionInfo;
 use crate::transcript::Transcript;
@@ -71,6 +71,8 @@ pub(crate) struct ExpectFinished {
 #[derive(Debug)]
 struct Keyed {
     master: MasterSecret,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
     transcript: Transcript,
     client_keys: Option<TrafficKeys>,
     server_keys: TrafficKeys,
@@ -160,6 +162,8 @@ impl ExpectClientKeyExchange {
         let has_client_certificate = !self.client_chain.is_empty();
         let keyed = Keyed {
             master,
+            client_random: context.client_random,
+            server_random: context.server_random,
             transcript: self.transcript,
             client_keys: Some(client_keys),
             server_keys,
@@ -250,7 +254,16 @@ impl ExpectFinished {
         let server_finished =
             machine::finished(&keyed.master, keyed.prf, Sender::Server, &keyed.transcript)?;
         machine::send(server_finished, &mut keyed.transcript, out)?;
-        out.push(Emit::Established(Box::new(keyed.session)));
+        let secrets = SessionSecrets {
+            master: keyed.master,
+            prf: keyed.prf,
+            client_random: keyed.client_random,
+            server_random: keyed.server_random,
+        };
+        out.push(Emit::Established(
+            Box::new(keyed.session),
+            Box::new(secrets),
+        ));
         Ok(ServerState::Established)
     }
 }
