@@ -387,3 +387,50 @@ async fn tcp_twenty_concurrent_clients_echo() {
     })
     .await;
 }
+
+/// A server whose Finished and close_notify reach the client in one read
+/// (it answers and closes at once): the client's handshake succeeds, and
+/// the stream then reads a clean end. The server is driven by hand so that
+/// both records go out in one write.
+#[tokio::test]
+async fn finished_and_close_notify_in_one_read_complete_the_handshake() {
+    bounded(10, async {
+        let (client_io, mut server_io) = tokio::io::duplex(64 * 1024);
+        let key = ca().leaf(KeyType::EcdsaP256, &["localhost"], Usage::Server);
+        let config = ServerConfig::builder()
+            .with_certificate(key)
+            .build()
+            .unwrap();
+        let server = tokio::spawn(async move {
+            let mut server = keel::ServerConnection::new(config);
+            let mut buf = vec![0u8; 32 * 1024];
+            while server.is_handshaking() {
+                // Hold the server's last flight back until the close is
+                // queued behind it.
+                if server.wants_write() && server.session().is_none() {
+                    let mut out = Vec::new();
+                    server.write_tls(&mut out);
+                    server_io.write_all(&out).await.unwrap();
+                }
+                let n = server_io.read(&mut buf).await.unwrap();
+                assert!(n > 0, "client closed early");
+                server.read_tls(&buf[..n]).unwrap();
+            }
+            server.close();
+            let mut out = Vec::new();
+            server.write_tls(&mut out);
+            server_io.write_all(&out).await.unwrap();
+            server_io
+        });
+        let mut client = connector().connect("localhost", client_io).await.unwrap();
+        assert!(client.session().is_some());
+        let mut rest = Vec::new();
+        assert_eq!(
+            client.read_to_end(&mut rest).await.unwrap(),
+            0,
+            "a clean end after the handshake"
+        );
+        drop(server.await.unwrap());
+    })
+    .await;
+}

@@ -193,7 +193,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
                     };
                 }
             }
-            if self.side.get().peer_closed() {
+            // The same read can complete the handshake and carry the peer's
+            // close_notify right after its Finished (a server that answers
+            // and closes at once): that handshake succeeded, and the read
+            // side will report the end. Only a close_notify that arrives
+            // while the handshake is still running ends it.
+            if self.side.get().peer_closed() && self.side.get().is_handshaking() {
                 // A close_notify before the handshake completed: nothing
                 // more will come. Answer it (best effort) and give up.
                 let _ = self.poll_send_tls(cx, false);

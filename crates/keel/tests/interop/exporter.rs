@@ -1,14 +1,18 @@
 //! RFC 5705 keying material exporter against OpenSSL's `-keymatexport`:
 //! the keel client exports the same bytes `openssl s_server` prints.
 
-use crate::harness::{ECDHE_ECDSA_AES128_GCM, HOST, TempDir, client_config, deadline, keel_close, keel_connect, pki};
+use crate::harness::{
+    ECDHE_ECDSA_AES128_GCM, HOST, TempDir, client_config, deadline, keel_close, keel_connect, pki,
+};
 use crate::openssl::s_server;
 
 #[test]
 fn keel_exports_what_openssl_exports() {
     let deadline = deadline();
     let dir = TempDir::new("exporter");
-    let (cert, key) = pki().server(ECDHE_ECDSA_AES128_GCM.key).write(&dir, "server");
+    let (cert, key) = pki()
+        .server(ECDHE_ECDSA_AES128_GCM.key)
+        .write(&dir, "server");
     let label = "EXPERIMENTAL-keel-interop";
     let args = [
         "-tls1_2",
@@ -28,7 +32,10 @@ fn keel_exports_what_openssl_exports() {
         .unwrap_or_else(|e| panic!("handshake failed: {e}\n{}", server.peer.finish(deadline)));
     let mut exported = [0u8; 32];
     // OpenSSL's -keymatexport uses no context (RFC 5705: no context value).
-    stream.connection().export_keying_material(&mut exported, label.as_bytes(), None).unwrap();
+    stream
+        .connection()
+        .export_keying_material(&mut exported, label.as_bytes(), None)
+        .unwrap();
     let hex: String = exported.iter().map(|b| format!("{b:02X}")).collect();
     keel_close(stream);
     let out = server.peer.finish(deadline);
