@@ -2,13 +2,14 @@
 //!
 //! One module per subcommand: `serve` (an HTTPS responder, like `openssl
 //! s_server -www`), `connect` (a TLS client, like `openssl s_client`),
-//! `inspect` (decode captured TLS 1.2 bytes); `proxy` will join them as a
-//! module of its own and a variant of [`Command`].
+//! `proxy` (a TLS-terminating proxy), `inspect` (decode captured TLS 1.2
+//! bytes).
 
 #![forbid(unsafe_code)]
 
 mod connect;
 mod inspect;
+mod proxy;
 mod serve;
 
 use std::process::ExitCode;
@@ -34,6 +35,9 @@ enum Command {
     // description (with the JSON schema) from `--help`; name it here.
     #[command(long_about = inspect::LONG_ABOUT)]
     Inspect(inspect::InspectArgs),
+    /// Terminate TLS 1.2 and forward each connection as plain TCP to an
+    /// upstream server (a TLS-terminating proxy).
+    Proxy(proxy::ProxyArgs),
     /// Serve HTTPS, answering each request with a page describing the TLS
     /// session (like `openssl s_server -www`).
     Serve(serve::ServeArgs),
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Connect(args) => connect::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
         Command::Serve(args) => serve::run(&args),
     }
 }

@@ -3,7 +3,7 @@
 //! request, answers with a page describing the session, sends close_notify
 //! and closes.
 
-mod certs;
+pub(crate) mod certs;
 mod conn;
 mod page;
 

@@ -1,0 +1,202 @@
+//! One proxied connection: the handshake, the upstream connection, the
+//! copy both ways, the close; and its one log line. Its failures stay its
+//! own.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use keel::tokio::TlsStream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::Settings;
+use super::copy::{self, End, Totals};
+
+/// How long sending close_notify to the client may take (a client that
+/// reads nothing would hold it forever).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long, after close_notify, what the client still sends is read and
+/// dropped before the socket is closed. Closing a socket with unread data
+/// makes the kernel send a reset, which can destroy the last bytes sent to
+/// the client before it reads them; a client that answers close_notify and
+/// closes ends this wait at once.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Proxies one client and logs one line about it.
+pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketAddr) {
+    let started = Instant::now();
+    // Small writes (an interactive protocol) should not wait for Nagle.
+    let _ = tcp.set_nodelay(true);
+    let handshake = timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)).await;
+    let mut tls = match handshake {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
+            return;
+        }
+        Err(_) => {
+            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake timed out");
+            return;
+        }
+    };
+    let mut line = Line {
+        peer,
+        sni: String::new(),
+        suite: String::new(),
+        upstream: settings.upstream.clone(),
+        totals: Totals::default(),
+        started,
+    };
+    if let Some(session) = tls.session() {
+        line.sni = session.server_name.clone().unwrap_or_default();
+        line.suite = session.cipher_suite.to_string();
+    }
+
+    let connect = timeout(
+        settings.timeouts.handshake,
+        TcpStream::connect(settings.upstream.as_str()),
+    )
+    .await;
+    let mut upstream = match connect {
+        Ok(Ok(upstream)) => upstream,
+        Ok(Err(e)) => {
+            let error = format!("cannot connect to {}: {e}", settings.upstream);
+            // The client is told cleanly that there is nothing more.
+            let _ = close_client(tls).await;
+            line.log(Err(("upstream unreachable", error)));
+            return;
+        }
+        Err(_) => {
+            let error = format!(
+                "connecting to {} timed out after {} s",
+                settings.upstream,
+                settings.timeouts.handshake.as_secs()
+            );
+            let _ = close_client(tls).await;
+            line.log(Err(("upstream unreachable", error)));
+            return;
+        }
+    };
+    let _ = upstream.set_nodelay(true);
+    if let Ok(addr) = upstream.peer_addr() {
+        line.upstream = addr.to_string();
+    }
+
+    let idle = settings.timeouts.idle;
+    let (end, totals) = copy::copy(&mut tls, &mut upstream, idle, |tls| {
+        tls.connection().peer_closed()
+    })
+    .await;
+    line.totals = totals;
+    let result = match end {
+        End::ClientClosed => {
+            // Everything the client sent is with the upstream: tell it
+            // there is no more, answer the close_notify, close both.
+            let _ = upstream.shutdown().await;
+            drop(upstream);
+            match timeout(CLOSE_TIMEOUT, tls.shutdown()).await {
+                Ok(Ok(())) => Ok("client close_notify"),
+                Ok(Err(e)) => Err((
+                    "failed",
+                    format!("answering close_notify: {}", describe(&e)),
+                )),
+                Err(_) => Err(("failed", "answering close_notify timed out".to_owned())),
+            }
+        }
+        End::UpstreamClosed => {
+            // Everything the upstream sent is written and flushed.
+            drop(upstream);
+            close_client(tls)
+                .await
+                .map(|()| "upstream closed")
+                .map_err(|error| ("failed", error))
+        }
+        End::Idle => {
+            drop(upstream);
+            let _ = close_client(tls).await;
+            Err((
+                "idle timeout",
+                format!("no bytes either way for {} s", idle.as_secs()),
+            ))
+        }
+        // Without close_notify: the client must not take a cut-short
+        // stream for a complete one.
+        End::Client(e) => Err(("client failed", describe(&e))),
+        End::Upstream(e) => Err(("upstream failed", format!("upstream: {e}"))),
+    };
+    line.log(result);
+}
+
+/// Sends close_notify and closes, then reads and drops what the client
+/// still sends until it closes too, or for [`LINGER`] at most.
+async fn close_client(mut tls: TlsStream<TcpStream>) -> Result<(), String> {
+    match timeout(CLOSE_TIMEOUT, tls.shutdown()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(format!("sending close_notify: {}", describe(&e))),
+        Err(_) => return Err("sending close_notify timed out".to_owned()),
+    }
+    // Nothing more is taken from the client: its bytes are only drained so
+    // that closing does not reset the connection.
+    let mut tcp = tls.into_inner();
+    let _ = timeout(LINGER, async {
+        let mut sink = [0u8; 4096];
+        while let Ok(n) = tcp.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+    Ok(())
+}
+
+/// The connection's log line, filled in as it goes.
+struct Line {
+    peer: SocketAddr,
+    sni: String,
+    suite: String,
+    upstream: String,
+    totals: Totals,
+    started: Instant,
+}
+
+impl Line {
+    /// Logs the line: how the connection ended, or its outcome and error.
+    fn log(&self, result: Result<&'static str, (&'static str, String)>) {
+        let Self {
+            peer,
+            sni,
+            suite,
+            upstream,
+            totals,
+            started,
+        } = self;
+        let ms = started.elapsed().as_millis();
+        let (to_upstream, to_client) = (totals.to_upstream, totals.to_client);
+        match result {
+            Ok(end) => tracing::info!(
+                %peer, sni, suite, upstream, to_upstream, to_client, ms, outcome = "ok", end
+            ),
+            Err((outcome, error)) => tracing::warn!(
+                %peer, sni, suite, upstream, to_upstream, to_client, ms, outcome, error
+            ),
+        }
+    }
+}
+
+/// An error for the log: keel's own error by name when there is one.
+fn describe(e: &std::io::Error) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<keel::Error>())
+    {
+        Some(keel::Error::Tls { source }) => match source.alert() {
+            Some(alert) => format!("{source} (sent alert {alert})"),
+            None => source.to_string(),
+        },
+        Some(other) => other.to_string(),
+        None => e.to_string(),
+    }
+}

@@ -1,0 +1,246 @@
+//! `keel proxy`: a TLS-terminating proxy on the tokio adapter. Each client
+//! connection completes a keel server handshake, then is forwarded as
+//! plain TCP to the upstream, both ways, until either side ends it.
+//!
+//! - `conn`: one connection, from the handshake to its log line.
+//! - `copy`: the copy loop, both directions in one task with fixed-size
+//!   buffers, and the idle timeout.
+//!
+//! TLS 1.2 has no half-close (RFC 5246 §7.2.1), so one side's end is the
+//! end of the whole connection: the client's close_notify is answered and
+//! both sides are closed; the upstream's end is followed by everything it
+//! sent, then close_notify.
+
+mod conn;
+mod copy;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keel::pki::{ClientAuth, TrustStore};
+use keel::{ServerConfig, ServerConfigBuilder};
+
+use crate::serve::certs;
+
+/// Arguments of `keel proxy`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub(crate) struct ProxyArgs {
+    /// Address to listen on for TLS clients (port 0: one the system picks;
+    /// the "listening on" line says which).
+    #[arg(long, value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Where to forward each connection, as plain TCP: HOST:PORT (an IPv6
+    /// address in brackets: `[::1]:8080`). The name is resolved for each
+    /// connection.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream)]
+    upstream: String,
+    /// Certificate chain to present (PEM, leaf first).
+    #[arg(long, value_name = "CHAIN.pem")]
+    cert: PathBuf,
+    /// Private key for --cert (PEM: PKCS#8, SEC1 or PKCS#1; RSA, ECDSA or
+    /// Ed25519).
+    #[arg(long, value_name = "KEY.pem")]
+    key: PathBuf,
+    /// Require every client to present a certificate issued by these roots
+    /// (PEM).
+    #[arg(long, value_name = "CA.pem")]
+    client_ca: Option<PathBuf>,
+    /// Most connections proxied at once; more wait to be accepted.
+    #[arg(long, default_value_t = 1000, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds without a byte in either direction after which a connection
+    /// is closed (close_notify to the client).
+    #[arg(long, default_value_t = 300, value_name = "S",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Seconds a client has to complete the handshake; also the limit on
+    /// connecting to the upstream.
+    #[arg(long, default_value_t = 10, value_name = "S",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    handshake_timeout: u64,
+    /// Log level: error, warn, info, debug or trace.
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    log_level: tracing::Level,
+}
+
+/// The text after the options in `--help`.
+const AFTER_HELP: &str = "\
+Example:
+  keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080 --cert chain.pem --key key.pem
+  curl --cacert ca.pem https://proxy.example:8443/
+
+Clients speak TLS 1.2 to the proxy; each connection is forwarded as plain TCP to --upstream, \
+which is connected to after the handshake. TLS 1.2 has no half-close: when the client sends \
+close_notify, the proxy answers it and closes both sides; when the upstream closes, the proxy \
+first sends the client everything the upstream sent, then close_notify. If the upstream cannot \
+be reached, the client gets close_notify at once.
+
+Prints \"keel proxy: listening on ADDR\" on stdout once ready, and one line per connection on \
+stderr (peer, SNI, cipher suite, upstream, bytes each way, duration, outcome).";
+
+/// Timeouts for one connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// The handshake, and connecting to the upstream.
+    pub(crate) handshake: Duration,
+    /// No byte moving in either direction.
+    pub(crate) idle: Duration,
+}
+
+/// What every connection shares.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) acceptor: keel::tokio::TlsAcceptor,
+    pub(crate) upstream: String,
+    pub(crate) timeouts: Timeouts,
+}
+
+pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
+    // Colours only for a person at a terminal, never in a log file or pipe.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_max_level(args.log_level)
+        .with_target(false)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match config(args) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let settings = Arc::new(Settings {
+        acceptor: keel::tokio::TlsAcceptor::from(config),
+        upstream: args.upstream.clone(),
+        timeouts: Timeouts {
+            handshake: Duration::from_secs(args.handshake_timeout),
+            idle: Duration::from_secs(args.idle_timeout),
+        },
+    });
+    match runtime.block_on(proxy(args.listen, settings, args.max_connections)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The server configuration the arguments ask for.
+fn config(args: &ProxyArgs) -> Result<Arc<ServerConfig>, String> {
+    let key = certs::load(&args.cert, &args.key).map_err(|e| e.0)?;
+    let mut builder: ServerConfigBuilder = ServerConfig::builder().with_certificate(key);
+    if let Some(ca) = &args.client_ca {
+        let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
+        let roots = TrustStore::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;
+        builder = builder.with_client_auth(roots, ClientAuth::Required);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Checks that `--upstream` is HOST:PORT (the name is resolved later, for
+/// each connection, so that a name whose address changes keeps working).
+fn parse_upstream(value: &str) -> Result<String, String> {
+    let (host, port) = value
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{value:?} is not HOST:PORT"))?;
+    let host_ok = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed
+            .strip_suffix(']')
+            .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok()),
+        None => !host.is_empty() && !host.contains(':'),
+    };
+    if !host_ok {
+        return Err(format!(
+            "{value:?} is not HOST:PORT (an IPv6 address goes in brackets: [::1]:8080)"
+        ));
+    }
+    match port.parse::<u16>() {
+        Ok(port) if port != 0 => Ok(value.to_owned()),
+        _ => Err(format!("{value:?}: {port:?} is not a port (1 to 65535)")),
+    }
+}
+
+async fn proxy(
+    listen: SocketAddr,
+    settings: Arc<Settings>,
+    max_connections: u32,
+) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    // A line scripts and tests can wait for.
+    println!("keel proxy: listening on {local}");
+    tracing::info!(listen = %local, upstream = %settings.upstream, "proxying");
+    let permits = usize::try_from(max_connections).unwrap_or(usize::MAX);
+    let slots = Arc::new(tokio::sync::Semaphore::new(permits));
+    loop {
+        let permit = Arc::clone(&slots)
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
+        let (tcp, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors and the like: log, give the
+                // system a moment rather than spin, and go on.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let settings = Arc::clone(&settings);
+        tokio::spawn(async move {
+            conn::proxy_one(&settings, tcp, peer).await;
+            drop(permit);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_upstream;
+
+    #[test]
+    fn upstream_must_be_host_and_port() {
+        for good in [
+            "127.0.0.1:8080",
+            "localhost:80",
+            "[::1]:8080",
+            "a.b.c:65535",
+        ] {
+            assert_eq!(parse_upstream(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in [
+            "127.0.0.1",
+            ":80",
+            "host:",
+            "host:0",
+            "host:65536",
+            "host:http",
+            "::1:80",
+            "[::1]",
+            "[nope]:80",
+        ] {
+            assert!(parse_upstream(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,822 @@
+//! `keel proxy`, started as the real binary, between real clients
+//! (`openssl s_client`, keel's own tokio client) and an upstream served by
+//! this test: echo, one line then close, or a burst then close. Also its
+//! startup refusals, `--help`, and a load check: 200 clients at once, each
+//! sending and getting back 256 KiB, within a memory bound.
+//!
+//! Hermetic: everything on 127.0.0.1 with ports the kernel picks;
+//! certificates made per test (rcgen) in a temporary directory removed on
+//! drop; every child killed when its guard drops, also when a test fails;
+//! a deadline on every wait.
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use keel::ClientConfig;
+use keel::pki::{CertifiedKey, TrustStore};
+use keel::tokio::{TlsConnector, TlsStream};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// How long any one wait may take.
+const DEADLINE: Duration = Duration::from_secs(15);
+
+// ---------------------------------------------------------------------
+// Guards: a temporary directory, certificates
+// ---------------------------------------------------------------------
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "keel-proxy-test-{name}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A CA, a server certificate for localhost and 127.0.0.1, a client
+/// certificate and a stray key, as PEM files in a temporary directory.
+struct Pki {
+    dir: TempDir,
+}
+
+impl Pki {
+    fn new(name: &str) -> Self {
+        let dir = TempDir::new(name);
+        let mut ca = CertificateParams::default();
+        ca.distinguished_name
+            .push(DnType::CommonName, "keel proxy test CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::from_params(&ca, &ca_key);
+
+        let mut server = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        server
+            .subject_alt_names
+            .push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
+        server
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let server_key = KeyPair::generate().unwrap();
+        let server_cert = server.signed_by(&server_key, &issuer).unwrap();
+
+        let mut client = CertificateParams::new(Vec::<String>::new()).unwrap();
+        client
+            .distinguished_name
+            .push(DnType::CommonName, "keel proxy test client");
+        client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client_key = KeyPair::generate().unwrap();
+        let client_cert = client.signed_by(&client_key, &issuer).unwrap();
+
+        let stray_key = KeyPair::generate().unwrap();
+        for (name, pem) in [
+            ("ca.pem", ca_cert.pem()),
+            ("server.pem", server_cert.pem()),
+            ("server.key", server_key.serialize_pem()),
+            ("client.pem", client_cert.pem()),
+            ("client.key", client_key.serialize_pem()),
+            ("stray.key", stray_key.serialize_pem()),
+        ] {
+            std::fs::write(dir.0.join(name), pem).unwrap();
+        }
+        Self { dir }
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.file(name)
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.dir.0.join(name)).unwrap()
+    }
+
+    /// A keel client trusting the CA, presenting the client certificate
+    /// if `with_certificate`.
+    fn connector(&self, with_certificate: bool) -> TlsConnector {
+        let mut builder = ClientConfig::builder()
+            .with_root_certificates(TrustStore::from_pem(&self.read("ca.pem")).unwrap());
+        if with_certificate {
+            builder = builder.with_client_certificate(
+                CertifiedKey::from_pem(&self.read("client.pem"), &self.read("client.key")).unwrap(),
+            );
+        }
+        TlsConnector::from(builder.build().unwrap())
+    }
+}
+
+// ---------------------------------------------------------------------
+// The upstream
+// ---------------------------------------------------------------------
+
+/// What the upstream does with each connection.
+#[derive(Debug, Clone, Copy)]
+enum Behaviour {
+    /// Echo everything until the client ends, then end.
+    Echo,
+    /// Read one line, send it back, close.
+    OneLine,
+    /// Send this many bytes of a pattern at once, then close.
+    Burst(usize),
+}
+
+/// A plain-TCP upstream on 127.0.0.1, a thread per connection; stops
+/// accepting when dropped.
+struct Upstream {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+}
+
+impl Upstream {
+    fn start(behaviour: Behaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                thread::spawn(move || serve_upstream(conn, behaviour));
+            }
+        });
+        Self { addr, stop }
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wake the accept loop so that it sees the flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+    }
+}
+
+fn serve_upstream(mut conn: std::net::TcpStream, behaviour: Behaviour) {
+    conn.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    match behaviour {
+        Behaviour::Echo => {
+            let mut buf = [0u8; 16 * 1024];
+            while let Ok(n) = conn.read(&mut buf) {
+                if n == 0 || conn.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            let _ = conn.shutdown(Shutdown::Write);
+        }
+        Behaviour::OneLine => {
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_ok() {
+                let _ = conn.write_all(line.as_bytes());
+            }
+            let _ = conn.shutdown(Shutdown::Both);
+        }
+        Behaviour::Burst(len) => {
+            let _ = conn.write_all(&pattern(len, 7));
+            let _ = conn.shutdown(Shutdown::Write);
+            // Stay until the proxy has gone, so that nothing is reset.
+            let mut sink = [0u8; 4096];
+            while matches!(conn.read(&mut sink), Ok(n) if n > 0) {}
+        }
+    }
+}
+
+/// Bytes in a pattern that differs per `seed` and shows a lost, repeated
+/// or reordered byte.
+fn pattern(len: usize, seed: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i * 31 + seed * 101 + i / 251) % 253) as u8)
+        .collect()
+}
+
+/// A port on 127.0.0.1 with nothing listening (bound, then released).
+fn closed_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+// ---------------------------------------------------------------------
+// The proxy
+// ---------------------------------------------------------------------
+
+/// A running `keel proxy`, killed on drop; its stderr (the log) is kept.
+struct Proxy {
+    child: Child,
+    addr: SocketAddr,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Proxy {
+    fn start(pki: &Pki, upstream: SocketAddr, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
+            .args(["proxy", "--listen", "127.0.0.1:0", "--upstream"])
+            .arg(upstream.to_string())
+            .args(["--cert", &pki.file("server.pem")])
+            .args(["--key", &pki.file("server.key")])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (line_tx, line_rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = line_tx.send(line);
+            }
+        });
+        let stderr = child.stderr.take().unwrap();
+        let (err_tx, err_rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = err_tx.send(line);
+            }
+        });
+        let mut proxy = Self {
+            child,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            stderr: err_rx,
+        };
+        proxy.addr = loop {
+            let line = line_rx
+                .recv_timeout(DEADLINE)
+                .expect("keel proxy did not start listening");
+            if let Some(addr) = line.strip_prefix("keel proxy: listening on ") {
+                break addr.parse().unwrap();
+            }
+        };
+        proxy
+    }
+
+    /// Waits for `count` per-connection log lines (those with an
+    /// outcome) and returns them with every other line seen meanwhile.
+    fn connection_lines(&self, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + DEADLINE;
+        let mut lines = Vec::new();
+        let mut found = 0;
+        while found < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => {
+                    if line.contains("outcome") {
+                        found += 1;
+                    }
+                    lines.push(line);
+                }
+                Err(_) => panic!(
+                    "only {found} of {count} connection lines came:\n{}",
+                    lines.join("\n")
+                ),
+            }
+        }
+        lines
+    }
+
+    /// The one connection line, after waiting for it.
+    fn one_line(&self) -> String {
+        let lines = self.connection_lines(1);
+        lines.into_iter().find(|l| l.contains("outcome")).unwrap()
+    }
+}
+
+/// Whether a log line has `field` with `value`, quoted or not.
+fn has(line: &str, field: &str, value: &str) -> bool {
+    line.contains(&format!("{field}={value}")) || line.contains(&format!("{field}=\"{value}\""))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A keel client connected through the proxy, handshake done.
+async fn connect(connector: &TlsConnector, proxy: SocketAddr) -> TlsStream<tokio::net::TcpStream> {
+    let tcp = tokio::net::TcpStream::connect(proxy).await.unwrap();
+    connector.connect("localhost", tcp).await.unwrap()
+}
+
+/// Reads until the end of the stream, which must be a close_notify (a
+/// transport ending without it is an error).
+async fn read_to_close_notify(tls: &mut TlsStream<tokio::net::TcpStream>) -> Vec<u8> {
+    let mut rest = Vec::new();
+    tokio::time::timeout(DEADLINE, tls.read_to_end(&mut rest))
+        .await
+        .expect("the proxy did not close")
+        .expect("the stream ended without close_notify");
+    assert!(tls.connection().peer_closed());
+    rest
+}
+
+fn run_with_deadline(mut command: Command, stdin: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let id = child.id();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(DEADLINE) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+            panic!("client did not finish in time");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// Behaviour
+// ---------------------------------------------------------------------
+
+#[test]
+fn openssl_s_client_gets_its_line_back_then_close_notify() {
+    let pki = Pki::new("s-client");
+    let upstream = Upstream::start(Behaviour::OneLine);
+    let proxy = Proxy::start(&pki, upstream.addr, &[]);
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", "-connect"])
+        .arg(proxy.addr.to_string())
+        // -ign_eof: after stdin ends, wait for the echo and the close.
+        .args([
+            "-ign_eof",
+            "-servername",
+            "localhost",
+            "-verify_hostname",
+            "localhost",
+            "-verify_return_error",
+            "-CAfile",
+        ])
+        .arg(pki.file("ca.pem"));
+    let line = "through the proxy and back, byte for byte: \u{e9}\u{1f980}\n";
+    let output = run_with_deadline(command, line.as_bytes());
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains(line), "{out}");
+    assert!(out.contains("Verify return code: 0 (ok)"), "{out}");
+    assert!(output.status.success(), "{out}");
+    let log = proxy.one_line();
+    assert!(has(&log, "outcome", "ok"), "{log}");
+    assert!(has(&log, "end", "upstream closed"), "{log}");
+    assert!(has(&log, "sni", "localhost"), "{log}");
+    assert!(log.contains("TLS_ECDHE_ECDSA_WITH_"), "{log}");
+    assert!(has(&log, "upstream", &upstream.addr.to_string()), "{log}");
+    let len = line.len().to_string();
+    assert!(has(&log, "to_upstream", &len), "{log}");
+    assert!(has(&log, "to_client", &len), "{log}");
+}
+
+#[test]
+fn a_client_close_notify_is_answered_and_ends_the_connection() {
+    let pki = Pki::new("close-notify");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &[]);
+    let connector = pki.connector(false);
+    runtime().block_on(async {
+        let mut tls = connect(&connector, proxy.addr).await;
+        tls.write_all(b"hello, upstream").await.unwrap();
+        tls.flush().await.unwrap();
+        let mut echo = [0u8; 15];
+        tls.read_exact(&mut echo).await.unwrap();
+        assert_eq!(&echo, b"hello, upstream");
+        tls.shutdown().await.unwrap();
+        assert!(read_to_close_notify(&mut tls).await.is_empty());
+    });
+    let log = proxy.one_line();
+    assert!(has(&log, "outcome", "ok"), "{log}");
+    assert!(has(&log, "end", "client close_notify"), "{log}");
+    assert!(has(&log, "to_upstream", "15"), "{log}");
+    assert!(has(&log, "to_client", "15"), "{log}");
+}
+
+#[test]
+fn everything_the_upstream_sent_arrives_before_close_notify() {
+    let pki = Pki::new("burst");
+    let len = 3 * 1024 * 1024 + 17;
+    let upstream = Upstream::start(Behaviour::Burst(len));
+    let proxy = Proxy::start(&pki, upstream.addr, &[]);
+    let connector = pki.connector(false);
+    let got = runtime().block_on(async {
+        let mut tls = connect(&connector, proxy.addr).await;
+        read_to_close_notify(&mut tls).await
+    });
+    assert_eq!(got.len(), len);
+    assert!(got == pattern(len, 7), "the bytes were altered");
+    let log = proxy.one_line();
+    assert!(has(&log, "outcome", "ok"), "{log}");
+    assert!(has(&log, "to_client", &len.to_string()), "{log}");
+}
+
+#[test]
+fn an_unreachable_upstream_gets_the_client_a_clean_close() {
+    let pki = Pki::new("unreachable");
+    let nowhere = closed_port();
+    let proxy = Proxy::start(&pki, nowhere, &[]);
+    let connector = pki.connector(false);
+    runtime().block_on(async {
+        let tcp = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+        match connector.connect("localhost", tcp).await {
+            Ok(mut tls) => assert!(read_to_close_notify(&mut tls).await.is_empty()),
+            // The proxy's close_notify follows its Finished at once (the
+            // refusal is immediate on loopback). When both arrive in one
+            // read, keel's tokio adapter reports the close_notify as
+            // `Closed` during the handshake, rather than completing the
+            // handshake and then reading the end of the stream. Either
+            // way, the client saw close_notify and not a truncation.
+            Err(e) => assert!(
+                matches!(
+                    e.get_ref().and_then(|e| e.downcast_ref::<keel::Error>()),
+                    Some(keel::Error::Tls {
+                        source: keel::HandshakeError::Closed
+                    })
+                ),
+                "{e:?}"
+            ),
+        }
+    });
+    let log = proxy.one_line();
+    assert!(has(&log, "outcome", "upstream unreachable"), "{log}");
+    assert!(
+        log.contains(&format!("cannot connect to {nowhere}")) && log.contains("refused"),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_idle_connection_is_closed() {
+    let pki = Pki::new("idle");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &["--idle-timeout", "1"]);
+    let connector = pki.connector(false);
+    let quiet = runtime().block_on(async {
+        let mut tls = connect(&connector, proxy.addr).await;
+        // Traffic at half the timeout keeps the connection open...
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            tls.write_all(b"ping").await.unwrap();
+            tls.flush().await.unwrap();
+            let mut echo = [0u8; 4];
+            tls.read_exact(&mut echo).await.unwrap();
+        }
+        // ... and silence ends it.
+        let quiet = Instant::now();
+        assert!(read_to_close_notify(&mut tls).await.is_empty());
+        quiet.elapsed()
+    });
+    assert!(
+        quiet >= Duration::from_millis(900) && quiet < Duration::from_secs(5),
+        "{quiet:?}"
+    );
+    let log = proxy.one_line();
+    assert!(has(&log, "outcome", "idle timeout"), "{log}");
+    assert!(has(&log, "to_upstream", "12"), "{log}");
+}
+
+#[test]
+fn a_client_that_never_completes_the_handshake_times_out() {
+    let pki = Pki::new("handshake-timeout");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &["--handshake-timeout", "1"]);
+    let mut silent = std::net::TcpStream::connect(proxy.addr).unwrap();
+    silent.set_read_timeout(Some(DEADLINE)).unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = silent.read_to_end(&mut rest);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    let log = proxy.one_line();
+    assert!(has(&log, "outcome", "handshake timed out"), "{log}");
+}
+
+#[test]
+fn max_connections_holds_the_next_client_until_one_ends() {
+    let pki = Pki::new("max-connections");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &["--max-connections", "1"]);
+    let connector = pki.connector(false);
+    runtime().block_on(async {
+        let mut first = connect(&connector, proxy.addr).await;
+        // The second is accepted by the kernel, not by the proxy: its
+        // handshake waits for the first connection to end.
+        let tcp = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+        let second = tokio::spawn({
+            let connector = connector.clone();
+            async move { connector.connect("localhost", tcp).await }
+        });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!second.is_finished(), "served beyond --max-connections");
+        first.shutdown().await.unwrap();
+        read_to_close_notify(&mut first).await;
+        let mut second = tokio::time::timeout(DEADLINE, second)
+            .await
+            .expect("the second client was never served")
+            .unwrap()
+            .unwrap();
+        second.write_all(b"my turn").await.unwrap();
+        second.flush().await.unwrap();
+        let mut echo = [0u8; 7];
+        second.read_exact(&mut echo).await.unwrap();
+        assert_eq!(&echo, b"my turn");
+    });
+}
+
+#[test]
+fn with_client_ca_only_a_client_with_a_certificate_gets_through() {
+    let pki = Pki::new("client-ca");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &["--client-ca", &pki.file("ca.pem")]);
+    runtime().block_on(async {
+        let tcp = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+        let refused = pki.connector(false).connect("localhost", tcp).await;
+        // TLS 1.2: the client learns of the refusal on its first read at
+        // the latest.
+        if let Ok(mut tls) = refused {
+            let mut buf = [0u8; 1];
+            assert!(tls.read(&mut buf).await.is_err());
+        }
+        let mut tls = connect(&pki.connector(true), proxy.addr).await;
+        tls.write_all(b"mutual").await.unwrap();
+        tls.flush().await.unwrap();
+        let mut echo = [0u8; 6];
+        tls.read_exact(&mut echo).await.unwrap();
+        assert_eq!(&echo, b"mutual");
+        tls.shutdown().await.unwrap();
+        read_to_close_notify(&mut tls).await;
+    });
+    let log = proxy.connection_lines(2).join("\n");
+    assert!(log.contains("handshake failed"), "{log}");
+    assert!(
+        log.contains("outcome=\"ok\"") || log.contains("outcome=ok"),
+        "{log}"
+    );
+}
+
+// ---------------------------------------------------------------------
+// Startup
+// ---------------------------------------------------------------------
+
+fn proxy_fails(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .arg("proxy")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let err = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    err
+}
+
+#[test]
+fn startup_refusals_say_what_is_wrong() {
+    let pki = Pki::new("refusals");
+    let upstream = "127.0.0.1:9".to_owned();
+    let (cert, key) = (pki.file("server.pem"), pki.file("server.key"));
+    let base = |cert: &str, key: &str, listen: &str| -> Vec<String> {
+        [
+            "--listen",
+            listen,
+            "--upstream",
+            &upstream,
+            "--cert",
+            cert,
+            "--key",
+            key,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let refuse =
+        |args: Vec<String>| proxy_fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let missing = pki.file("missing.pem");
+    let err = refuse(base(&missing, &key, "127.0.0.1:0"));
+    assert!(
+        err.starts_with(&format!("error: cannot read {missing}")),
+        "{err}"
+    );
+
+    let err = refuse(base(&cert, &pki.file("stray.key"), "127.0.0.1:0"));
+    assert!(
+        err.starts_with("error: ") && err.contains("does not match"),
+        "{err}"
+    );
+
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = refuse(base(&cert, &key, &addr));
+    assert!(
+        err.starts_with(&format!("error: cannot listen on {addr}")),
+        "{err}"
+    );
+
+    let mut args = base(&cert, &key, "127.0.0.1:0");
+    args.extend(["--client-ca".to_owned(), missing.clone()]);
+    let err = refuse(args);
+    assert!(
+        err.starts_with(&format!("error: cannot read {missing}")),
+        "{err}"
+    );
+
+    // A malformed --upstream is a usage error, named by clap.
+    let output = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .args(["proxy", "--listen", "127.0.0.1:0", "--upstream", "no-port"])
+        .args(["--cert", &cert, "--key", &key])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("is not HOST:PORT"), "{err}");
+}
+
+#[test]
+fn help_lists_every_option_and_an_example() {
+    let output = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .args(["proxy", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in [
+        "--listen",
+        "--upstream",
+        "--cert",
+        "--key",
+        "--client-ca",
+        "--max-connections",
+        "--idle-timeout",
+        "--handshake-timeout",
+        "--log-level",
+        "Example:",
+        "keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080",
+        "close_notify",
+    ] {
+        assert!(help.contains(option), "--help lacks {option}\n{help}");
+    }
+}
+
+// ---------------------------------------------------------------------
+// The load check
+// ---------------------------------------------------------------------
+
+/// Clients at once.
+const CLIENTS: usize = 200;
+/// Bytes each client sends and gets back.
+const PER_CLIENT: usize = 256 * 1024;
+/// The most the proxy may hold in memory (peak resident set), with 200
+/// connections open at once. Per connection the proxy holds two 16 KiB
+/// copy buffers, the TLS stream's record buffer (~18 KiB) and the
+/// connection's bounded plaintext buffers (64 KiB each way at most), so
+/// under 256 KiB: 200 × 256 KiB = 50 MiB at worst, plus the binary and
+/// the runtime (about 9 MiB idle). Measured (debug build, 2 cores): a
+/// peak of 28 to 40 MiB. The bound leaves room for allocator slack but
+/// not for a buffer that grows with the data: a proxy that queued each
+/// client's 256 KiB both ways would need 100 MiB more.
+const MEMORY_BOUND_KIB: u64 = 100 * 1024;
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+#[test]
+fn two_hundred_clients_at_once_lose_nothing_within_a_memory_bound() {
+    let pki = Pki::new("load");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &["--log-level", "info"]);
+    let connector = pki.connector(false);
+    let idle_rss = peak_rss_kib(proxy.child.id());
+    let started = Instant::now();
+    let runtime = runtime();
+    runtime.block_on(async {
+        // A client that sends garbage and one that goes away mid-handshake
+        // run alongside; their failures are their own.
+        let mut garbage = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+        garbage.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+        drop(tokio::net::TcpStream::connect(proxy.addr).await.unwrap());
+
+        let mut clients = tokio::task::JoinSet::new();
+        for id in 0..CLIENTS {
+            let connector = connector.clone();
+            let addr = proxy.addr;
+            clients.spawn(async move {
+                let mut tls = connect(&connector, addr).await;
+                let sent = pattern(PER_CLIENT, id);
+                let mut echoed = vec![0u8; PER_CLIENT];
+                let (mut reader, mut writer) = tokio::io::split(tls);
+                let (written, read) = tokio::join!(
+                    async {
+                        writer.write_all(&sent).await?;
+                        writer.flush().await
+                    },
+                    reader.read_exact(&mut echoed)
+                );
+                written.unwrap();
+                read.unwrap();
+                assert!(echoed == sent, "client {id}: the bytes came back altered");
+                tls = reader.unsplit(writer);
+                tls.shutdown().await.unwrap();
+                assert!(read_to_close_notify(&mut tls).await.is_empty());
+                id
+            });
+        }
+        let all = tokio::time::timeout(Duration::from_secs(60), async {
+            let mut done = 0;
+            while let Some(result) = clients.join_next().await {
+                result.unwrap();
+                done += 1;
+            }
+            done
+        })
+        .await
+        .expect("the clients did not finish within 60 s");
+        assert_eq!(all, CLIENTS);
+    });
+    let elapsed = started.elapsed();
+    let peak = peak_rss_kib(proxy.child.id());
+    let lines = proxy.connection_lines(CLIENTS + 2);
+    let log: Vec<&String> = lines.iter().filter(|l| l.contains("outcome")).collect();
+    let ok = log
+        .iter()
+        .filter(|l| {
+            has(l, "outcome", "ok")
+                && has(l, "to_upstream", &PER_CLIENT.to_string())
+                && has(l, "to_client", &PER_CLIENT.to_string())
+        })
+        .count();
+    assert_eq!(ok, CLIENTS, "{}", lines.join("\n"));
+    eprintln!(
+        "{CLIENTS} clients x {PER_CLIENT} bytes each way in {elapsed:?}; \
+         proxy peak RSS {peak} KiB (idle {idle_rss} KiB)"
+    );
+    assert!(
+        peak < MEMORY_BOUND_KIB,
+        "peak RSS {peak} KiB over the bound of {MEMORY_BOUND_KIB} KiB"
+    );
+}
