@@ -57,6 +57,12 @@ pub struct ClientHandshakeConfig {
     pub alpn: Vec<Vec<u8>>,
     /// Certificates to authenticate with if the server asks.
     pub client_certificates: Vec<Arc<CertifiedKey>>,
+    /// Ask the server to staple an OCSP response (status_request, RFC 6066
+    /// §8). A stapled response is handed to the verifier with the chain;
+    /// keel does not evaluate it itself (keel-pki passes it on to
+    /// `CertificateCheck` hooks). A server may acknowledge the request and
+    /// still send none.
+    pub request_ocsp: bool,
     /// Randomness.
     pub rng: Arc<dyn Rng>,
     /// Time.
@@ -67,7 +73,10 @@ pub struct ClientHandshakeConfig {
     pub limits: Limits,
 }
 
-/// Which certificate a server presents.
+/// Which certificate a server presents. A key that carries an OCSP
+/// response ([`CertifiedKey::with_ocsp_response`]) has it stapled when the
+/// client asks with status_request and that key is chosen (RFC 6066 §8):
+/// the response belongs to the key's leaf, so it lives with the key.
 #[derive(Debug, Clone, Default)]
 pub struct ServerCertificates {
     /// Keys for clients without SNI or with a name no entry matches;

@@ -59,6 +59,7 @@ fn client_config(pki: &Pki) -> ClientHandshakeConfig {
         groups: GROUPS.to_vec(),
         alpn: vec![b"h2".to_vec(), b"http/1.1".to_vec()],
         client_certificates: vec![],
+        request_ocsp: false,
         rng: Arc::new(SystemRng),
         clock: Arc::new(SystemClock),
         key_log: None,

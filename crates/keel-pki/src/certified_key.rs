@@ -20,6 +20,9 @@ use crate::signing::{PublicKeyType, SigningKey};
 /// The rules are checked when it is built, so a mistake in a server's or
 /// client's configuration shows up at startup with a precise error, not as
 /// a handshake failure at the peer.
+///
+/// A server's key may also carry a DER OCSP response for its leaf, to be
+/// stapled (RFC 6066 §8; see [`CertifiedKey::with_ocsp_response`]).
 #[derive(Debug, Clone)]
 pub struct CertifiedKey {
     /// The whole chain as it is sent, leaf first.
@@ -28,6 +31,8 @@ pub struct CertifiedKey {
     /// fallible access.
     leaf: CertificateDer<'static>,
     key: SigningKey,
+    /// The DER OCSPResponse to staple for the leaf, if any.
+    ocsp_response: Option<Vec<u8>>,
 }
 
 impl CertifiedKey {
@@ -82,7 +87,12 @@ impl CertifiedKey {
                 return MoreThanOneLeafSnafu { index }.fail();
             }
         }
-        Ok(Self { chain, leaf, key })
+        Ok(Self {
+            chain,
+            leaf,
+            key,
+            ocsp_response: None,
+        })
     }
 
     /// Loads the chain from PEM (or one DER certificate) and the key from
@@ -131,6 +141,29 @@ impl CertifiedKey {
     #[must_use]
     pub fn key(&self) -> &SigningKey {
         &self.key
+    }
+
+    /// The same key with a DER-encoded OCSPResponse (RFC 6960) about its
+    /// leaf, which a server staples in a CertificateStatus message when a
+    /// client asks for it with status_request (RFC 6066 §8); it replaces
+    /// any response set before.
+    ///
+    /// keel neither parses nor checks the response: it is sent as given,
+    /// and a server config is rebuilt with a fresh one before it expires.
+    /// A TLS 1.2 client never staples, so the response of a client
+    /// certificate is ignored. A server sends only a response of 1 to
+    /// 2^24-1 bytes (what the message can carry); the `keel` facade refuses
+    /// any other when the config is built.
+    #[must_use]
+    pub fn with_ocsp_response(mut self, der: Vec<u8>) -> Self {
+        self.ocsp_response = Some(der);
+        self
+    }
+
+    /// The OCSP response to staple for the leaf, if one was set.
+    #[must_use]
+    pub fn ocsp_response(&self) -> Option<&[u8]> {
+        self.ocsp_response.as_deref()
     }
 }
 

@@ -30,6 +30,7 @@ pub struct ClientConfigBuilder {
     roots: Option<TrustStore>,
     checks: Vec<Arc<dyn CertificateCheck>>,
     client_certificates: Vec<Arc<CertifiedKey>>,
+    request_ocsp: bool,
     common: Common,
 }
 
@@ -41,6 +42,7 @@ impl ClientConfig {
             roots: None,
             checks: Vec::new(),
             client_certificates: Vec::new(),
+            request_ocsp: false,
             common: Common::default(),
         }
     }
@@ -67,6 +69,19 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Asks servers to staple an OCSP response for their certificate
+    /// (status_request, RFC 6066 §8). Off by default.
+    ///
+    /// keel does not evaluate the response: a hook added with
+    /// [`with_certificate_check`](Self::with_certificate_check) finds it in
+    /// [`VerifiedChain::ocsp_response`](crate::pki::VerifiedChain::ocsp_response) (`None`
+    /// when the server sent none, which it may do even after acknowledging
+    /// the request) and can refuse the chain on it.
+    pub fn with_ocsp_stapling(mut self) -> Self {
+        self.request_ocsp = true;
+        self
+    }
+
     /// Builds the configuration.
     pub fn build(self) -> Result<Arc<ClientConfig>, ConfigError> {
         self.common.check()?;
@@ -82,6 +97,7 @@ impl ClientConfigBuilder {
                 groups: self.common.groups,
                 alpn: self.common.alpn,
                 client_certificates: self.client_certificates,
+                request_ocsp: self.request_ocsp,
                 rng: self.common.rng,
                 clock: self.common.clock,
                 key_log: self.common.key_log,
@@ -102,8 +118,21 @@ pub struct ServerConfig {
 #[must_use]
 pub struct ServerConfigBuilder {
     certificates: ServerCertificates,
+    /// The certificate added last, which `with_ocsp_response` applies to.
+    last_added: Option<Added>,
+    /// A `with_ocsp_response` before any certificate, reported by `build`.
+    ocsp_without_certificate: bool,
     client_auth: Option<ClientAuthSettings>,
     common: Common,
+}
+
+/// Where a certificate was added in [`ServerCertificates`].
+#[derive(Debug, Clone, Copy)]
+enum Added {
+    /// `default[index]`.
+    Default(usize),
+    /// `by_name[name].1[index]`.
+    Named { name: usize, index: usize },
 }
 
 /// What `with_client_auth` set: the roots, the mode, the extra checks.
@@ -121,6 +150,8 @@ impl ServerConfig {
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             certificates: ServerCertificates::default(),
+            last_added: None,
+            ocsp_without_certificate: false,
             client_auth: None,
             common: Common::default(),
         }
@@ -133,6 +164,7 @@ impl ServerConfigBuilder {
     /// ECDSA and RSA); the server picks by the client's suites and
     /// signature algorithms.
     pub fn with_certificate(mut self, key: CertifiedKey) -> Self {
+        self.last_added = Some(Added::Default(self.certificates.default.len()));
         self.certificates.default.push(Arc::new(key));
         self
     }
@@ -144,10 +176,55 @@ impl ServerConfigBuilder {
             .certificates
             .by_name
             .iter_mut()
-            .find(|(n, _)| *n == name)
+            .enumerate()
+            .find(|(_, (n, _))| *n == name)
         {
-            Some((_, keys)) => keys.push(Arc::new(key)),
-            None => self.certificates.by_name.push((name, vec![Arc::new(key)])),
+            Some((name, (_, keys))) => {
+                self.last_added = Some(Added::Named {
+                    name,
+                    index: keys.len(),
+                });
+                keys.push(Arc::new(key));
+            }
+            None => {
+                self.last_added = Some(Added::Named {
+                    name: self.certificates.by_name.len(),
+                    index: 0,
+                });
+                self.certificates.by_name.push((name, vec![Arc::new(key)]));
+            }
+        }
+        self
+    }
+
+    /// Staples this DER OCSP response (RFC 6960) for the certificate added
+    /// last (by [`with_certificate`](Self::with_certificate) or
+    /// [`with_certificate_for`](Self::with_certificate_for)), replacing
+    /// any response set for it before. It is sent in a CertificateStatus
+    /// message to clients that ask with status_request (RFC 6066 §8),
+    /// whenever that certificate is chosen; a certificate without a
+    /// response is served without one. The same can be had with
+    /// [`CertifiedKey::with_ocsp_response`].
+    ///
+    /// keel does not parse or check the response, and it does not refresh
+    /// it: build a new config with a fresh one before it expires. `build`
+    /// refuses a response given before any certificate, and an empty one
+    /// or one of 2^24 bytes or more.
+    pub fn with_ocsp_response(mut self, der: impl Into<Vec<u8>>) -> Self {
+        let slot = match self.last_added {
+            Some(Added::Default(index)) => self.certificates.default.get_mut(index),
+            Some(Added::Named { name, index }) => self
+                .certificates
+                .by_name
+                .get_mut(name)
+                .and_then(|(_, keys)| keys.get_mut(index)),
+            None => None,
+        };
+        match slot {
+            Some(key) => {
+                *key = Arc::new(CertifiedKey::clone(key).with_ocsp_response(der.into()));
+            }
+            None => self.ocsp_without_certificate = true,
         }
         self
     }
@@ -175,6 +252,22 @@ impl ServerConfigBuilder {
     pub fn build(self) -> Result<Arc<ServerConfig>, ConfigError> {
         if self.certificates.default.is_empty() && self.certificates.by_name.is_empty() {
             return Err(ConfigError::NoCertificate);
+        }
+        if self.ocsp_without_certificate {
+            return Err(ConfigError::OcspResponseWithoutCertificate);
+        }
+        let all_keys = self
+            .certificates
+            .default
+            .iter()
+            .chain(self.certificates.by_name.iter().flat_map(|(_, keys)| keys));
+        for key in all_keys {
+            if key
+                .ocsp_response()
+                .is_some_and(|r| !(1..=0xff_ffff).contains(&r.len()))
+            {
+                return Err(ConfigError::InvalidOcspResponse);
+            }
         }
         self.common.check()?;
         let client_verifier = self.client_auth.map(|settings| {

@@ -78,4 +78,10 @@ pub enum ConfigError {
     /// An ALPN protocol name must be 1 to 255 bytes (RFC 7301 §3.1).
     #[snafu(display("ALPN protocol names must be 1 to 255 bytes"))]
     InvalidAlpn,
+    /// `with_ocsp_response` was called before any certificate was added.
+    #[snafu(display("an OCSP response was given before any certificate"))]
+    OcspResponseWithoutCertificate,
+    /// A stapled OCSP response must be 1 to 2^24-1 bytes (RFC 6066 §8).
+    #[snafu(display("an OCSP response to staple must be 1 to 2^24-1 bytes"))]
+    InvalidOcspResponse,
 }

@@ -33,6 +33,10 @@ pub(crate) struct ServeArgs {
     /// Private key for --cert (PEM: PKCS#8, SEC1 or PKCS#1; RSA, ECDSA or Ed25519).
     #[arg(long, requires = "cert", value_name = "KEY.pem")]
     key: Option<PathBuf>,
+    /// A DER OCSP response for the served certificate, stapled for clients
+    /// that ask (status_request). keel sends it as it is, without checking it.
+    #[arg(long, value_name = "FILE")]
+    ocsp: Option<PathBuf>,
     /// Where to write the throwaway CA when --cert is not given.
     #[arg(long, default_value = "keel-serve-ca.pem", value_name = "PATH")]
     ca_out: PathBuf,
@@ -127,6 +131,11 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
         }
     };
     let mut builder: ServerConfigBuilder = ServerConfig::builder().with_certificate(key);
+    if let Some(path) = &args.ocsp {
+        let der =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        builder = builder.with_ocsp_response(der);
+    }
     if let Some(ca) = &args.client_ca {
         let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
         let roots = TrustStore::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use keel_pki::ServerName;
-use keel_wire::extensions::{ProtocolName, ServerName as SniName, ServerNameList};
+use keel_wire::extensions::{
+    CertificateStatusRequest, ProtocolName, ServerName as SniName, ServerNameList,
+};
 use keel_wire::handshake::{ClientHello, ServerHello};
 use keel_wire::registry::{CompressionMethod, EcPointFormat, ProtocolVersion, ServerNameType};
 use keel_wire::vec::{List, Opaque};
@@ -58,6 +60,16 @@ pub(crate) fn start(
             .map(|p| ProtocolName(p.clone()))
             .collect();
         extensions.push(ClientExtension::Alpn(List(names)));
+    }
+    if config.request_ocsp {
+        // RFC 6066 §8: OCSP, with no responder list (the server knows its
+        // responder) and no request extensions.
+        extensions.push(ClientExtension::StatusRequest(
+            CertificateStatusRequest::Ocsp {
+                responder_ids: List(Vec::new()),
+                request_extensions: Opaque(Vec::new()),
+            },
+        ));
     }
     extensions.push(ClientExtension::ExtendedMasterSecret);
     // RFC 5746 §3.4: an empty renegotiation_info in the initial handshake.
@@ -124,6 +136,7 @@ impl ExpectServerHello {
         let mut ems = false;
         let mut secure_renegotiation = false;
         let mut alpn = None;
+        let mut status_acknowledged = false;
         for extension in hello.extensions.iter() {
             match extension {
                 ServerExtension::ServerName if self.context.server_name.sni().is_some() => {}
@@ -146,6 +159,11 @@ impl ExpectServerHello {
                         });
                     }
                     alpn = Some(protocol.0.clone());
+                }
+                // RFC 6066 §8: a CertificateStatus may follow the
+                // Certificate (it may also be absent).
+                ServerExtension::StatusRequest if config.request_ocsp => {
+                    status_acknowledged = true;
                 }
                 ServerExtension::ExtendedMasterSecret => ems = true,
                 // RFC 5746 §3.4: it must be empty in an initial handshake.
@@ -178,6 +196,7 @@ impl ExpectServerHello {
             suite,
             prf,
             alpn,
+            status_acknowledged,
         };
         Ok(ClientState::ExpectCertificate(Box::new(
             ExpectCertificate {

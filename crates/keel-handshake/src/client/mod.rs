@@ -11,8 +11,8 @@ use keel_wire::HandshakeMessage;
 use hello::ExpectServerHello;
 pub(crate) use hello::start;
 use server_flight::{
-    ExpectCertificate, ExpectCertificateRequestOrDone, ExpectChangeCipherSpec, ExpectFinished,
-    ExpectServerHelloDone, ExpectServerKeyExchange,
+    ExpectCertificate, ExpectCertificateRequestOrDone, ExpectCertificateStatus,
+    ExpectChangeCipherSpec, ExpectFinished, ExpectServerHelloDone, ExpectServerKeyExchange,
 };
 
 use crate::config::ClientHandshakeConfig;
@@ -42,11 +42,13 @@ use crate::machine::Emit;
 /// Application Data             <------->     Application Data
 /// ```
 /// (RFC 5246 §7.3, with the ECDHE messages of RFC 8422 and the optional
-/// CertificateStatus of RFC 6066 §8.)
+/// CertificateStatus of RFC 6066 §8: only after the server acknowledged the
+/// client's status_request, and even then it may be absent.)
 #[derive(Debug)]
 pub(crate) enum ClientState {
     ExpectServerHello(Box<ExpectServerHello>),
     ExpectCertificate(Box<ExpectCertificate>),
+    ExpectCertificateStatus(Box<ExpectCertificateStatus>),
     ExpectServerKeyExchange(Box<ExpectServerKeyExchange>),
     ExpectCertificateRequestOrDone(Box<ExpectCertificateRequestOrDone>),
     ExpectServerHelloDone(Box<ExpectServerHelloDone>),
@@ -69,6 +71,7 @@ impl ClientState {
         match self {
             Self::ExpectServerHello(_) => "ServerHello",
             Self::ExpectCertificate(_) => "Certificate",
+            Self::ExpectCertificateStatus(_) => "CertificateStatus or ServerKeyExchange",
             Self::ExpectServerKeyExchange(_) => "ServerKeyExchange",
             Self::ExpectCertificateRequestOrDone(_) => "CertificateRequest or ServerHelloDone",
             Self::ExpectServerHelloDone(_) => "ServerHelloDone",
@@ -95,6 +98,10 @@ impl ClientState {
         match (self, message) {
             (Self::ExpectServerHello(s), M::ServerHello(m)) => s.handle(raw, &m, out),
             (Self::ExpectCertificate(s), M::Certificate(m)) => s.handle(raw, m),
+            (Self::ExpectCertificateStatus(s), M::CertificateStatus(m)) => s.handle_status(raw, &m),
+            (Self::ExpectCertificateStatus(s), M::ServerKeyExchange(m)) => {
+                s.handle_key_exchange(raw, &m)
+            }
             (Self::ExpectServerKeyExchange(s), M::ServerKeyExchange(m)) => s.handle(raw, &m),
             (Self::ExpectCertificateRequestOrDone(s), M::CertificateRequest(m)) => {
                 s.handle_request(raw, m)

@@ -7,8 +7,8 @@ use keel_pki::{CertificateDer, CertifiedKey};
 use keel_record::{AeadAlgorithm, TrafficKeys};
 use keel_wire::HandshakeMessage;
 use keel_wire::handshake::{
-    Certificate, CertificateDer as WireCert, CertificateRequest, CertificateVerify,
-    ClientKeyExchange, DigitallySigned, Finished, ServerKeyExchange,
+    Certificate, CertificateDer as WireCert, CertificateRequest, CertificateStatus,
+    CertificateVerify, ClientKeyExchange, DigitallySigned, Finished, ServerKeyExchange,
 };
 use keel_wire::registry::{
     CipherSuite, ClientCertificateType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -32,6 +32,9 @@ pub(crate) struct Negotiated {
     pub(crate) suite: CipherSuite,
     pub(crate) prf: PrfHash,
     pub(crate) alpn: Option<Vec<u8>>,
+    /// The client asked for a stapled OCSP response and the server
+    /// acknowledged it (RFC 6066 §8).
+    pub(crate) status_acknowledged: bool,
 }
 
 /// Waiting for the server's Certificate.
@@ -41,7 +44,18 @@ pub(crate) struct ExpectCertificate {
     pub(crate) transcript: Transcript,
 }
 
-/// Waiting for the ServerKeyExchange.
+/// The server acknowledged status_request: waiting for its optional
+/// CertificateStatus, or for the ServerKeyExchange when it sends none. The
+/// chain is not verified yet: the verifier is given the stapled response,
+/// which is known only once the next message arrives.
+#[derive(Debug)]
+pub(crate) struct ExpectCertificateStatus {
+    negotiated: Negotiated,
+    transcript: Transcript,
+    unverified_chain: Vec<CertificateDer<'static>>,
+}
+
+/// Waiting for the ServerKeyExchange; the server's chain is verified.
 #[derive(Debug)]
 pub(crate) struct ExpectServerKeyExchange {
     negotiated: Negotiated,
@@ -115,15 +129,18 @@ impl ExpectCertificate {
                 source: keel_pki::CertError::PathTooLong,
             });
         }
-        config
-            .verifier
-            .verify_server(
-                &chain,
-                &self.negotiated.context.server_name,
-                None,
-                config.clock.now(),
-            )
-            .map_err(|source| HandshakeError::Certificate { source })?;
+        if self.negotiated.status_acknowledged {
+            // Verified once the stapled response, or its absence, is known.
+            self.transcript.add(raw)?;
+            return Ok(ClientState::ExpectCertificateStatus(Box::new(
+                ExpectCertificateStatus {
+                    negotiated: self.negotiated,
+                    transcript: self.transcript,
+                    unverified_chain: chain,
+                },
+            )));
+        }
+        verify_server_chain(&self.negotiated, &chain, None)?;
         self.transcript.add(raw)?;
         Ok(ClientState::ExpectServerKeyExchange(Box::new(
             ExpectServerKeyExchange {
@@ -132,6 +149,66 @@ impl ExpectCertificate {
                 server_chain: chain,
             },
         )))
+    }
+}
+
+/// Runs the configured verifier on the server's chain, with the stapled
+/// OCSP response if there is one. keel does not evaluate the response
+/// itself; keel-pki's verifier hands it to `CertificateCheck` hooks.
+fn verify_server_chain(
+    negotiated: &Negotiated,
+    chain: &[CertificateDer<'static>],
+    ocsp_response: Option<&[u8]>,
+) -> Result<(), HandshakeError> {
+    let config = &negotiated.context.config;
+    config
+        .verifier
+        .verify_server(
+            chain,
+            &negotiated.context.server_name,
+            ocsp_response,
+            config.clock.now(),
+        )
+        .map_err(|source| HandshakeError::Certificate { source })
+}
+
+impl ExpectCertificateStatus {
+    /// The stapled response: the chain is verified with it.
+    pub(crate) fn handle_status(
+        mut self: Box<Self>,
+        raw: &[u8],
+        status: &CertificateStatus,
+    ) -> Result<ClientState, HandshakeError> {
+        verify_server_chain(
+            &self.negotiated,
+            &self.unverified_chain,
+            Some(status.response.as_slice()),
+        )?;
+        self.transcript.add(raw)?;
+        Ok(ClientState::ExpectServerKeyExchange(Box::new(
+            ExpectServerKeyExchange {
+                negotiated: self.negotiated,
+                transcript: self.transcript,
+                server_chain: self.unverified_chain,
+            },
+        )))
+    }
+
+    /// No response after all (RFC 6066 §8 allows that): the chain is
+    /// verified without one, before the key exchange's signature by its
+    /// leaf is checked.
+    pub(crate) fn handle_key_exchange(
+        self: Box<Self>,
+        raw: &[u8],
+        kx: &ServerKeyExchange,
+    ) -> Result<ClientState, HandshakeError> {
+        verify_server_chain(&self.negotiated, &self.unverified_chain, None)?;
+        Box::new(ExpectServerKeyExchange {
+            negotiated: self.negotiated,
+            transcript: self.transcript,
+            server_chain: self.unverified_chain,
+        })
+        .handle(raw, kx)
     }
 }
 

@@ -1,12 +1,14 @@
-//! ClientHello in; ServerHello, Certificate, ServerKeyExchange,
-//! [CertificateRequest], ServerHelloDone out.
+//! ClientHello in; ServerHello, Certificate, [CertificateStatus],
+//! ServerKeyExchange, [CertificateRequest], ServerHelloDone out.
 
 use std::sync::Arc;
 
 use keel_pki::CertifiedKey;
+use keel_wire::extensions::CertificateStatusRequest;
 use keel_wire::handshake::{
-    Certificate, CertificateDer as WireCert, CertificateRequest, ClientHello, DigitallySigned,
-    DistinguishedName, Random, ServerEcdhParams, ServerHello, ServerHelloDone, ServerKeyExchange,
+    Certificate, CertificateDer as WireCert, CertificateRequest, CertificateStatus, ClientHello,
+    DigitallySigned, DistinguishedName, Random, ServerEcdhParams, ServerHello, ServerHelloDone,
+    ServerKeyExchange,
 };
 use keel_wire::registry::{
     CipherSuite, ClientCertificateType, CompressionMethod, EcPointFormat, NamedGroup,
@@ -41,6 +43,8 @@ struct Offer<'a> {
     alpn: Option<Vec<&'a [u8]>>,
     ems: bool,
     renegotiation_info: Option<&'a [u8]>,
+    /// status_request with status type ocsp (RFC 6066 §8).
+    ocsp_requested: bool,
 }
 
 impl<'a> Offer<'a> {
@@ -65,6 +69,11 @@ impl<'a> Offer<'a> {
                 ClientExtension::ExtendedMasterSecret => offer.ems = true,
                 ClientExtension::RenegotiationInfo(info) => {
                     offer.renegotiation_info = Some(info.as_slice())
+                }
+                // The responder list and request extensions are hints; the
+                // server staples the response it was configured with.
+                ClientExtension::StatusRequest(CertificateStatusRequest::Ocsp { .. }) => {
+                    offer.ocsp_requested = true;
                 }
                 // Everything else is ignored, as RFC 5246 §7.4.1.4 requires
                 // of extensions a server does not understand.
@@ -142,6 +151,11 @@ impl ExpectClientHello {
         )?;
         let alpn = choose_alpn(&config.alpn, offer.alpn.as_deref())?;
         let prf = PrfHash::for_suite(suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
+        // RFC 6066 §8: staple only when asked, and only what fits the
+        // CertificateStatus message (`OCSPResponse<1..2^24-1>`).
+        let staple = key
+            .ocsp_response()
+            .filter(|response| offer.ocsp_requested && (1..=0xff_ffff).contains(&response.len()));
 
         let server_random = machine::random(config.rng.as_ref())?;
         let mut extensions = Vec::new();
@@ -162,6 +176,10 @@ impl ExpectClientHello {
         if offer.sni.is_some() {
             // RFC 6066 §3: acknowledge the name that chose the certificate.
             extensions.push(ServerExtension::ServerName);
+        }
+        if staple.is_some() {
+            // RFC 6066 §8: empty; the response follows the Certificate.
+            extensions.push(ServerExtension::StatusRequest);
         }
         let server_hello = ServerHello {
             server_version: ProtocolVersion::TLS_V1_2,
@@ -201,6 +219,13 @@ impl ExpectClientHello {
             &mut transcript,
             out,
         )?;
+        if let Some(response) = staple {
+            machine::send(
+                HandshakeMessage::CertificateStatus(CertificateStatus::ocsp(response.to_vec())),
+                &mut transcript,
+                out,
+            )?;
+        }
 
         let ephemeral = EphemeralKey::generate(group, config.rng.as_ref())?;
         let params = ServerEcdhParams {

@@ -26,6 +26,7 @@ use crate::machine::Emit;
 /// ClientHello                  -------->
 ///                                                 ServerHello
 ///                                                Certificate
+///                                          [CertificateStatus]
 ///                                           ServerKeyExchange
 ///                                         [CertificateRequest]
 ///                              <--------      ServerHelloDone
@@ -38,7 +39,9 @@ use crate::machine::Emit;
 ///                              <--------             Finished
 /// Application Data             <------->     Application Data
 /// ```
-/// (RFC 5246 §7.3, with the ECDHE messages of RFC 8422.)
+/// (RFC 5246 §7.3, with the ECDHE messages of RFC 8422 and the
+/// CertificateStatus of RFC 6066 §8, sent when the client asked for it and
+/// the chosen key carries an OCSP response.)
 #[derive(Debug)]
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),

@@ -140,6 +140,7 @@ pub(crate) fn client_config(
         } else {
             vec![]
         },
+        request_ocsp: false,
         rng: Arc::new(SystemRng),
         clock: Arc::new(SystemClock),
         key_log,
