@@ -29,6 +29,11 @@ pub struct Limits {
     /// Most renegotiation attempts, warning alerts or empty records in a row
     /// before the connection is ended as an attack.
     pub max_in_a_row: usize,
+    /// The largest record plaintext this side accepts once records are
+    /// protected, advertised in record_size_limit (RFC 8449): 64 to 16384.
+    /// A client always sends it; a server answers with it when the client
+    /// sent one.
+    pub record_size_limit: u16,
 }
 
 impl Default for Limits {
@@ -40,6 +45,7 @@ impl Default for Limits {
             max_buffered_plaintext: 64 * 1024,
             max_pending_writes: 64 * 1024,
             max_in_a_row: 8,
+            record_size_limit: 16384,
         }
     }
 }

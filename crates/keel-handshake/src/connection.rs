@@ -49,6 +49,9 @@ pub struct Connection {
     /// Plaintext written before the handshake completed.
     pending_writes: Vec<u8>,
     session: Option<SessionInfo>,
+    /// The negotiated record size limits (send, receive), applied when the
+    /// keys of each direction are installed.
+    record_size_limit: Option<(usize, usize)>,
     /// The master secret and randoms, kept for RFC 5705 exports.
     secrets: Option<Box<SessionSecrets>>,
     error: Option<HandshakeError>,
@@ -94,6 +97,7 @@ impl Connection {
             received_start: 0,
             pending_writes: Vec::new(),
             session: None,
+            record_size_limit: None,
             secrets: None,
             error: None,
             peer_closed: false,
@@ -557,8 +561,21 @@ impl Connection {
                 Emit::ChangeCipherSpec => {
                     self.writer.write_change_cipher_spec(&mut self.outgoing)?
                 }
-                Emit::WriteKeys(keys) => self.writer.install_sealer(RecordSealer::new(&keys)?),
-                Emit::ReadKeys(keys) => self.decoder.install_opener(RecordOpener::new(&keys)?)?,
+                Emit::WriteKeys(keys) => {
+                    self.writer.install_sealer(RecordSealer::new(&keys)?);
+                    if let Some((send, _)) = self.record_size_limit {
+                        self.writer.set_max_fragment(send);
+                    }
+                }
+                Emit::ReadKeys(keys) => {
+                    self.decoder.install_opener(RecordOpener::new(&keys)?)?;
+                    if let Some((_, receive)) = self.record_size_limit {
+                        self.decoder.set_max_plaintext(receive);
+                    }
+                }
+                Emit::RecordSizeLimit { send, receive } => {
+                    self.record_size_limit = Some((send, receive))
+                }
                 Emit::VersionNegotiated => self.decoder.set_version_negotiated(),
                 Emit::Established(session, secrets) => {
                     self.session = Some(*session);

@@ -23,6 +23,11 @@ pub(crate) enum Emit {
     ReadKeys(TrafficKeys),
     /// Records must carry TLS 1.2 from now on.
     VersionNegotiated,
+    /// record_size_limit was negotiated (RFC 8449): protected records sent
+    /// carry at most `send` bytes of plaintext, and protected records
+    /// received at most `receive`. Applied as keys are installed, since
+    /// unprotected handshake records are not subject to it (§4).
+    RecordSizeLimit { send: usize, receive: usize },
     /// The handshake is complete; the secrets are kept for the exporter.
     Established(Box<SessionInfo>, Box<SessionSecrets>),
 }
@@ -121,4 +126,15 @@ pub(crate) fn kx_signed_message(
             what: "encoding ServerECDHParams",
         })?;
     Ok(message)
+}
+
+/// A peer's record_size_limit (RFC 8449 §4): below 64 is illegal; above
+/// TLS 1.2's 2^14 means "no limit beyond the protocol's".
+pub(crate) fn peer_record_size_limit(value: u16) -> Result<usize, HandshakeError> {
+    if value < 64 {
+        return Err(HandshakeError::IllegalParameter {
+            what: "record_size_limit below 64",
+        });
+    }
+    Ok(usize::from(value).min(1 << 14))
 }

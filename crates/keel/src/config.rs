@@ -321,6 +321,10 @@ impl Default for Common {
 
 impl Common {
     fn check(&self) -> Result<(), ConfigError> {
+        let value = self.limits.record_size_limit;
+        if !(64..=16384).contains(&value) {
+            return Err(ConfigError::InvalidRecordSizeLimit { value });
+        }
         check_lists(&self.suites, &self.groups, &self.alpn)
     }
 }

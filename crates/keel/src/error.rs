@@ -75,6 +75,12 @@ pub enum ConfigError {
         /// Which list.
         what: &'static str,
     },
+    /// record_size_limit must be 64 to 16384 in TLS 1.2 (RFC 8449 §4).
+    #[snafu(display("record size limit {value} is outside 64..=16384"))]
+    InvalidRecordSizeLimit {
+        /// The value given.
+        value: u16,
+    },
     /// An ALPN protocol name must be 1 to 255 bytes (RFC 7301 §3.1).
     #[snafu(display("ALPN protocol names must be 1 to 255 bytes"))]
     InvalidAlpn,

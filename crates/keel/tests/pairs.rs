@@ -1081,3 +1081,17 @@ fn stream_handshake_failure_reaches_both_sides() {
         })
     );
 }
+
+#[test]
+fn an_invalid_record_size_limit_does_not_build() {
+    for value in [0u16, 63, 16385] {
+        let limits = keel::Limits {
+            record_size_limit: value,
+            ..keel::Limits::default()
+        };
+        assert_eq!(
+            client_builder().with_limits(limits).build().unwrap_err(),
+            keel::ConfigError::InvalidRecordSizeLimit { value }
+        );
+    }
+}

@@ -72,6 +72,9 @@ pub(crate) fn start(
         ));
     }
     extensions.push(ClientExtension::ExtendedMasterSecret);
+    extensions.push(ClientExtension::RecordSizeLimit(
+        config.limits.record_size_limit,
+    ));
     // RFC 5746 §3.4: an empty renegotiation_info in the initial handshake.
     extensions.push(ClientExtension::RenegotiationInfo(Opaque(Vec::new())));
 
@@ -134,6 +137,7 @@ impl ExpectServerHello {
         }
 
         let mut ems = false;
+        let mut record_size_limit = None;
         let mut secure_renegotiation = false;
         let mut alpn = None;
         let mut status_acknowledged = false;
@@ -166,6 +170,9 @@ impl ExpectServerHello {
                     status_acknowledged = true;
                 }
                 ServerExtension::ExtendedMasterSecret => ems = true,
+                ServerExtension::RecordSizeLimit(value) => {
+                    record_size_limit = Some(machine::peer_record_size_limit(*value)?);
+                }
                 // RFC 5746 §3.4: it must be empty in an initial handshake.
                 ServerExtension::RenegotiationInfo(info) => {
                     if !info.is_empty() {
@@ -190,6 +197,10 @@ impl ExpectServerHello {
         self.transcript.start(prf)?;
         self.transcript.add(raw)?;
         out.push(Emit::VersionNegotiated);
+        if let Some(send) = record_size_limit {
+            let receive = usize::from(config.limits.record_size_limit).clamp(64, 1 << 14);
+            out.push(Emit::RecordSizeLimit { send, receive });
+        }
         let negotiated = Negotiated {
             context: self.context,
             server_random: hello.random.0,

@@ -43,6 +43,7 @@ struct Offer<'a> {
     alpn: Option<Vec<&'a [u8]>>,
     ems: bool,
     renegotiation_info: Option<&'a [u8]>,
+    record_size_limit: Option<u16>,
     /// status_request with status type ocsp (RFC 6066 §8).
     ocsp_requested: bool,
 }
@@ -67,6 +68,7 @@ impl<'a> Offer<'a> {
                     offer.alpn = Some(names.iter().map(|n| n.as_slice()).collect())
                 }
                 ClientExtension::ExtendedMasterSecret => offer.ems = true,
+                ClientExtension::RecordSizeLimit(value) => offer.record_size_limit = Some(*value),
                 ClientExtension::RenegotiationInfo(info) => {
                     offer.renegotiation_info = Some(info.as_slice())
                 }
@@ -163,6 +165,16 @@ impl ExpectClientHello {
             extensions.push(ServerExtension::RenegotiationInfo(Opaque(Vec::new())));
         }
         extensions.push(ServerExtension::ExtendedMasterSecret);
+        // RFC 8449 §4: answer a client's record_size_limit with ours.
+        let record_size_limit = offer
+            .record_size_limit
+            .map(machine::peer_record_size_limit)
+            .transpose()?;
+        if record_size_limit.is_some() {
+            extensions.push(ServerExtension::RecordSizeLimit(
+                config.limits.record_size_limit,
+            ));
+        }
         if offer.point_formats.is_some() {
             extensions.push(ServerExtension::EcPointFormats(List(vec![
                 EcPointFormat::UNCOMPRESSED,
@@ -201,6 +213,10 @@ impl ExpectClientHello {
         transcript.add(raw)?;
         transcript.start(prf)?;
         out.push(Emit::VersionNegotiated);
+        if let Some(send) = record_size_limit {
+            let receive = usize::from(config.limits.record_size_limit).clamp(64, 1 << 14);
+            out.push(Emit::RecordSizeLimit { send, receive });
+        }
         machine::send(
             HandshakeMessage::ServerHello(server_hello),
             &mut transcript,
