@@ -77,6 +77,9 @@ pub struct ClientHandshakeConfig {
     pub key_log: Option<Arc<dyn KeyLog>>,
     /// Limits.
     pub limits: Limits,
+    /// Where sessions are kept for resumption by ID, keyed by server name;
+    /// `None`: every handshake is a full one.
+    pub session_store: Option<Arc<crate::sessions::ClientSessionStore>>,
 }
 
 /// Which certificate a server presents. A key that carries an OCSP
@@ -134,4 +137,7 @@ pub struct ServerHandshakeConfig {
     pub key_log: Option<Arc<dyn KeyLog>>,
     /// Limits.
     pub limits: Limits,
+    /// The cache of sessions clients may resume by ID; `None`: session IDs
+    /// are empty and every handshake is a full one.
+    pub session_cache: Option<Arc<crate::sessions::ServerSessionCache>>,
 }

@@ -13,7 +13,7 @@ use keel_wire::{Alert, Codec, HandshakeMessage};
 use crate::client::{self, ClientState};
 use crate::config::{ClientHandshakeConfig, Limits, ServerHandshakeConfig};
 use crate::error::{HandshakeError, MessageKind};
-use crate::machine::{Emit, SessionSecrets};
+use crate::machine::{Emit, SessionHandle, SessionSecrets};
 use crate::server::ServerState;
 use crate::session::SessionInfo;
 
@@ -52,6 +52,8 @@ pub struct Connection {
     /// The negotiated record size limits (send, receive), applied when the
     /// keys of each direction are installed.
     record_size_limit: Option<(usize, usize)>,
+    /// The session this connection stored or resumed, if any.
+    session_handle: Option<SessionHandle>,
     /// The master secret and randoms, kept for RFC 5705 exports.
     secrets: Option<Box<SessionSecrets>>,
     error: Option<HandshakeError>,
@@ -98,6 +100,7 @@ impl Connection {
             pending_writes: Vec::new(),
             session: None,
             record_size_limit: None,
+            session_handle: None,
             secrets: None,
             error: None,
             peer_closed: false,
@@ -400,6 +403,14 @@ impl Connection {
         {
             self.error = Some(err.clone());
             self.machine = Machine::Gone;
+            // RFC 5246 §7.2: a session whose connection ended in a fatal
+            // alert, either way, must not be resumed. (A truncation is not
+            // an alert; nothing is forgotten for it.)
+            if !matches!(err, HandshakeError::Truncated)
+                && let Some(handle) = self.session_handle.take()
+            {
+                handle.forget();
+            }
             if let Some(description) = err.alert() {
                 let alert = Alert {
                     level: AlertLevel::FATAL,
@@ -577,6 +588,7 @@ impl Connection {
                     self.record_size_limit = Some((send, receive))
                 }
                 Emit::VersionNegotiated => self.decoder.set_version_negotiated(),
+                Emit::SessionInUse(handle) => self.session_handle = Some(handle),
                 Emit::Established(session, secrets) => {
                     self.session = Some(*session);
                     self.secrets = Some(secrets);

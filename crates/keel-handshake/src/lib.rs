@@ -21,6 +21,7 @@ pub mod policy;
 mod random;
 mod server;
 mod session;
+pub mod sessions;
 pub mod transcript;
 mod verifier;
 

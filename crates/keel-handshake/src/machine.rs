@@ -28,6 +28,9 @@ pub(crate) enum Emit {
     /// received at most `receive`. Applied as keys are installed, since
     /// unprotected handshake records are not subject to it (§4).
     RecordSizeLimit { send: usize, receive: usize },
+    /// This connection stored or resumed this session: forget it if the
+    /// connection fails (RFC 5246 §7.2).
+    SessionInUse(SessionHandle),
     /// The handshake is complete; the secrets are kept for the exporter.
     Established(Box<SessionInfo>, Box<SessionSecrets>),
 }
@@ -137,4 +140,29 @@ pub(crate) fn peer_record_size_limit(value: u16) -> Result<usize, HandshakeError
         });
     }
     Ok(usize::from(value).min(1 << 14))
+}
+
+/// Where a session this connection uses is kept, so that a fatal error can
+/// remove it (RFC 5246 §7.2: "any connection ... terminated with a fatal
+/// alert MUST NOT be resumed").
+#[derive(Debug, Clone)]
+pub(crate) enum SessionHandle {
+    /// A server's cache entry.
+    Server(std::sync::Arc<crate::sessions::ServerSessionCache>, Vec<u8>),
+    /// A client's store entry.
+    Client(std::sync::Arc<crate::sessions::ClientSessionStore>, String),
+}
+
+impl SessionHandle {
+    pub(crate) fn forget(&self) {
+        match self {
+            Self::Server(cache, id) => cache.remove(id),
+            Self::Client(store, name) => store.remove(name),
+        }
+    }
+}
+
+/// Seconds since the Unix epoch, for session lifetimes.
+pub(crate) fn now_secs(clock: &dyn crate::random::Clock) -> u64 {
+    clock.now().as_secs()
 }

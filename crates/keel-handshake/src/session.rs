@@ -25,4 +25,7 @@ pub struct SessionInfo {
     /// Whether the extended master secret was used: always true, since keel
     /// requires it.
     pub extended_master_secret: bool,
+    /// Whether this was an abbreviated handshake resuming an earlier session
+    /// (RFC 5246 §7.3).
+    pub resumed: bool,
 }

@@ -64,6 +64,7 @@ fn client_config(pki: &Pki) -> ClientHandshakeConfig {
         clock: Arc::new(SystemClock),
         key_log: None,
         limits: Limits::default(),
+        session_store: None,
     }
 }
 
@@ -81,6 +82,7 @@ fn server_config(pki: &Pki) -> ServerHandshakeConfig {
         clock: Arc::new(SystemClock),
         key_log: None,
         limits: Limits::default(),
+        session_cache: None,
     }
 }
 

@@ -31,6 +31,7 @@ pub struct ClientConfigBuilder {
     checks: Vec<Arc<dyn CertificateCheck>>,
     client_certificates: Vec<Arc<CertifiedKey>>,
     request_ocsp: bool,
+    session_store: Option<Arc<keel_handshake::sessions::ClientSessionStore>>,
     common: Common,
 }
 
@@ -43,6 +44,7 @@ impl ClientConfig {
             checks: Vec::new(),
             client_certificates: Vec::new(),
             request_ocsp: false,
+            session_store: None,
             common: Common::default(),
         }
     }
@@ -60,6 +62,19 @@ impl ClientConfigBuilder {
     /// (pinning, revocation, a local policy).
     pub fn with_certificate_check(mut self, check: Arc<dyn CertificateCheck>) -> Self {
         self.checks.push(check);
+        self
+    }
+
+    /// Keeps sessions in `store` and offers them again to the same server
+    /// name (resumption by session ID, RFC 5246 §7.3). Sessions are stored
+    /// only after a handshake verified, and forgotten when a connection
+    /// that used one fails. A store can be shared between configs and
+    /// serialised to outlive the process.
+    pub fn with_session_resumption(
+        mut self,
+        store: Arc<keel_handshake::sessions::ClientSessionStore>,
+    ) -> Self {
+        self.session_store = Some(store);
         self
     }
 
@@ -102,6 +117,7 @@ impl ClientConfigBuilder {
                 clock: self.common.clock,
                 key_log: self.common.key_log,
                 limits: self.common.limits,
+                session_store: self.session_store,
             }),
         }))
     }
@@ -123,6 +139,7 @@ pub struct ServerConfigBuilder {
     /// A `with_ocsp_response` before any certificate, reported by `build`.
     ocsp_without_certificate: bool,
     client_auth: Option<ClientAuthSettings>,
+    session_cache: Option<Arc<keel_handshake::sessions::ServerSessionCache>>,
     common: Common,
 }
 
@@ -153,6 +170,7 @@ impl ServerConfig {
             last_added: None,
             ocsp_without_certificate: false,
             client_auth: None,
+            session_cache: None,
             common: Common::default(),
         }
     }
@@ -229,6 +247,17 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Gives clients session IDs and lets them resume their sessions from
+    /// `cache` (RFC 5246 §7.3). A cache can be shared by several configs
+    /// (and, serialised, by several processes).
+    pub fn with_session_cache(
+        mut self,
+        cache: Arc<keel_handshake::sessions::ServerSessionCache>,
+    ) -> Self {
+        self.session_cache = Some(cache);
+        self
+    }
+
     /// Asks clients for a certificate issued under `roots`, optionally or
     /// as a requirement.
     pub fn with_client_auth(mut self, roots: TrustStore, mode: ClientAuth) -> Self {
@@ -288,6 +317,7 @@ impl ServerConfigBuilder {
                 clock: self.common.clock,
                 key_log: self.common.key_log,
                 limits: self.common.limits,
+                session_cache: self.session_cache,
             }),
         }))
     }

@@ -95,6 +95,14 @@ pub mod pki {
     };
 }
 
+/// Session resumption by ID: the stores a client and a server keep sessions
+/// in, and their serialised form.
+pub mod sessions {
+    pub use keel_handshake::sessions::{
+        ClientSessionStore, ServerSessionCache, SessionDecodeError, StoredSession,
+    };
+}
+
 /// Protocol registries, for reading a [`SessionInfo`].
 pub mod registry {
     pub use keel_wire::registry::{

@@ -107,9 +107,10 @@ handshake each time out after 10 seconds.
 After the handshake, stderr holds the server's chain (one indented block per
 certificate: subject, issuer, names, validity) and the session as `key: value`
 lines that scripts can read: certificates (how many the server sent), peer,
-protocol, cipher, group, signature, alpn, sni, ems, resumed (always `no`:
-keel does not resume sessions yet), and keylog (the file) when SSLKEYLOGFILE
-is set; `none` marks an absent value.
+protocol, cipher, group, signature, alpn, sni, ems, resumed (`yes` for an
+abbreviated handshake; one `keel connect` makes one connection, so it is `no`
+until a reconnect option exists), and keylog (the file) when SSLKEYLOGFILE is
+set; `none` marks an absent value.
 
 When stdin ends, keel keeps printing what the server sends until the server
 closes the connection; with --close-on-eof it sends close_notify and exits

@@ -41,7 +41,7 @@ fn render(peer: &SocketAddr, session: &SessionInfo, key_log: Option<&Path>) -> S
         ("sni", sni),
         ("ems", yes_no(session.extended_master_secret)),
         // keel does not resume sessions yet.
-        ("resumed", yes_no(false)),
+        ("resumed", yes_no(session.resumed)),
     ];
     for (key, value) in lines {
         out.push_str(&format!("{key}: {value}\n"));

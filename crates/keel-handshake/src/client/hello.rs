@@ -18,6 +18,7 @@ use crate::error::HandshakeError;
 use crate::key_schedule::PrfHash;
 use crate::machine::{self, Emit};
 use crate::policy::SIGNATURE_SCHEMES;
+use crate::sessions::StoredSession;
 use crate::transcript::Transcript;
 
 /// Waiting for the ServerHello.
@@ -25,6 +26,8 @@ use crate::transcript::Transcript;
 pub(crate) struct ExpectServerHello {
     context: ClientContext,
     transcript: Transcript,
+    /// The stored session offered for resumption, if any.
+    resuming: Option<StoredSession>,
 }
 
 /// Builds and queues the ClientHello.
@@ -34,6 +37,18 @@ pub(crate) fn start(
     out: &mut Vec<Emit>,
 ) -> Result<ClientState, HandshakeError> {
     let client_random = machine::random(config.rng.as_ref())?;
+    // RFC 5246 §7.4.1.2: offer the stored session for this name by its ID,
+    // if its suite is still one this client offers.
+    let resuming = config
+        .session_store
+        .as_ref()
+        .and_then(|store| {
+            store.get(
+                &server_name.to_string(),
+                machine::now_secs(config.clock.as_ref()),
+            )
+        })
+        .filter(|stored| config.suites.contains(&stored.cipher_suite));
     let mut extensions = Vec::new();
     // RFC 6066 §3: SNI carries DNS names only, never IP addresses.
     if let Some(sni) = server_name.sni() {
@@ -81,7 +96,12 @@ pub(crate) fn start(
     let hello = ClientHello {
         client_version: ProtocolVersion::TLS_V1_2,
         random: keel_wire::handshake::Random(client_random),
-        session_id: Opaque(Vec::new()),
+        session_id: Opaque(
+            resuming
+                .as_ref()
+                .map(|s| s.session_id.clone())
+                .unwrap_or_default(),
+        ),
         cipher_suites: List(config.suites.clone()),
         compression_methods: List(vec![CompressionMethod::NULL]),
         extensions: Extensions::Present(extensions),
@@ -103,6 +123,7 @@ pub(crate) fn start(
         ExpectServerHello {
             context,
             transcript,
+            resuming,
         },
     )))
 }
@@ -201,14 +222,29 @@ impl ExpectServerHello {
             let receive = usize::from(config.limits.record_size_limit).clamp(64, 1 << 14);
             out.push(Emit::RecordSizeLimit { send, receive });
         }
+        // RFC 5246 §7.4.1.3: the server resumes by echoing the offered
+        // session ID; it must then keep that session's suite.
+        let resumed = self.resuming.take().filter(|stored| {
+            !hello.session_id.is_empty()
+                && hello.session_id.as_slice() == stored.session_id.as_slice()
+        });
         let negotiated = Negotiated {
             context: self.context,
             server_random: hello.random.0,
+            session_id: hello.session_id.0.clone(),
             suite,
             prf,
             alpn,
             status_acknowledged,
         };
+        if let Some(stored) = resumed {
+            if stored.cipher_suite != suite {
+                return Err(HandshakeError::IllegalParameter {
+                    what: "server resumed a session with another cipher suite",
+                });
+            }
+            return super::server_flight::resume(negotiated, self.transcript, stored, out);
+        }
         Ok(ClientState::ExpectCertificate(Box::new(
             ExpectCertificate {
                 negotiated,

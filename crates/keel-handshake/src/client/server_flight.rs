@@ -19,9 +19,10 @@ use super::{ClientContext, ClientState};
 use crate::error::HandshakeError;
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
-use crate::machine::{self, Emit, SessionSecrets};
+use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
 use crate::policy::{self, Auth, SIGNATURE_SCHEMES};
 use crate::session::SessionInfo;
+use crate::sessions::{ClientSessionStore, StoredSession};
 use crate::transcript::Transcript;
 
 /// What the ServerHello settled.
@@ -29,6 +30,8 @@ use crate::transcript::Transcript;
 pub(crate) struct Negotiated {
     pub(crate) context: ClientContext,
     pub(crate) server_random: [u8; 32],
+    /// The ServerHello's session ID: the one to store the session under.
+    pub(crate) session_id: Vec<u8>,
     pub(crate) suite: CipherSuite,
     pub(crate) prf: PrfHash,
     pub(crate) alpn: Option<Vec<u8>>,
@@ -108,7 +111,15 @@ struct Finishing {
     server_random: [u8; 32],
     transcript: Transcript,
     server_keys: Option<TrafficKeys>,
+    /// Set only when resuming: the client's CCS and Finished come after the
+    /// server's (RFC 5246 §7.3, abbreviated handshake).
+    client_keys: Option<TrafficKeys>,
     session: SessionInfo,
+    /// After a full handshake: where to store the session once the server's
+    /// Finished has verified, and under which ID.
+    store: Option<(Arc<ClientSessionStore>, String, Vec<u8>)>,
+    /// When the session was first made (seconds since the epoch).
+    created: u64,
 }
 
 impl ExpectCertificate {
@@ -394,7 +405,19 @@ impl ExpectCertificateRequestOrDone {
             server_name: negotiated.context.server_name.sni().map(str::to_owned),
             peer_certificates: self.server_chain,
             extended_master_secret: true,
+            resumed: false,
         };
+        let store = config
+            .session_store
+            .clone()
+            .filter(|_| !negotiated.session_id.is_empty())
+            .map(|store| {
+                (
+                    store,
+                    negotiated.context.server_name.to_string(),
+                    negotiated.session_id.clone(),
+                )
+            });
         let finish = Finishing {
             master,
             prf: negotiated.prf,
@@ -402,7 +425,10 @@ impl ExpectCertificateRequestOrDone {
             server_random: negotiated.server_random,
             transcript: self.transcript,
             server_keys: Some(server_keys),
+            client_keys: None,
             session,
+            store,
+            created: machine::now_secs(config.clock.as_ref()),
         };
         Ok(ClientState::ExpectChangeCipherSpec(Box::new(
             ExpectChangeCipherSpec { finish },
@@ -476,11 +502,11 @@ impl ExpectChangeCipherSpec {
 impl ExpectFinished {
     pub(crate) fn handle(
         self: Box<Self>,
-        _raw: &[u8],
+        raw: &[u8],
         finished: &Finished,
         out: &mut Vec<Emit>,
     ) -> Result<ClientState, HandshakeError> {
-        let finish = self.finish;
+        let mut finish = self.finish;
         machine::check_finished(
             &finish.master,
             finish.prf,
@@ -488,6 +514,25 @@ impl ExpectFinished {
             &finish.transcript,
             &finished.verify_data,
         )?;
+        if let Some(client_keys) = finish.client_keys.take() {
+            // Resuming: the client answers the server's Finished with its
+            // own, over a transcript that includes the server's.
+            finish.transcript.add(raw)?;
+            out.push(Emit::ChangeCipherSpec);
+            out.push(Emit::WriteKeys(client_keys));
+            let ours = machine::finished(
+                &finish.master,
+                finish.prf,
+                Sender::Client,
+                &finish.transcript,
+            )?;
+            machine::send(ours, &mut finish.transcript, out)?;
+        } else if let Some((store, name, session_id)) = finish.store.take() {
+            // RFC 5246 §7.2 and the issue: stored only once the peer's
+            // Finished has verified.
+            store.insert(&name, stored_session(&finish, session_id));
+            out.push(Emit::SessionInUse(SessionHandle::Client(store, name)));
+        }
         let secrets = SessionSecrets {
             master: finish.master,
             prf: finish.prf,
@@ -500,4 +545,75 @@ impl ExpectFinished {
         ));
         Ok(ClientState::Established)
     }
+}
+
+/// The session to keep after a full handshake.
+fn stored_session(finish: &Finishing, session_id: Vec<u8>) -> StoredSession {
+    StoredSession {
+        session_id,
+        cipher_suite: finish.session.cipher_suite,
+        master_secret: *finish.master.as_bytes(),
+        extended_master_secret: true,
+        server_name: finish.session.server_name.clone(),
+        alpn: finish.session.alpn.clone(),
+        peer_certificates: finish.session.peer_certificates.clone(),
+        group: finish.session.group,
+        signature_scheme: finish.session.signature_scheme,
+        created: finish.created,
+    }
+}
+
+/// The abbreviated handshake (RFC 5246 §7.3): the server echoed the ID of
+/// the stored session, so both sides derive new keys from its master
+/// secret and the new randoms; the server's ChangeCipherSpec and Finished
+/// come next, then the client's.
+pub(crate) fn resume(
+    negotiated: Negotiated,
+    transcript: Transcript,
+    stored: StoredSession,
+    out: &mut Vec<Emit>,
+) -> Result<ClientState, HandshakeError> {
+    let config = Arc::clone(&negotiated.context.config);
+    let master = MasterSecret::from_bytes(&stored.master_secret)?;
+    let algorithm =
+        AeadAlgorithm::for_suite(negotiated.suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
+    let (client_keys, server_keys) = key_schedule::key_block(
+        &master,
+        negotiated.prf,
+        algorithm,
+        &negotiated.context.client_random,
+        &negotiated.server_random,
+    )?;
+    if let Some(store) = &config.session_store {
+        out.push(Emit::SessionInUse(SessionHandle::Client(
+            Arc::clone(store),
+            negotiated.context.server_name.to_string(),
+        )));
+    }
+    let session = SessionInfo {
+        version: ProtocolVersion::TLS_V1_2,
+        cipher_suite: negotiated.suite,
+        group: stored.group,
+        signature_scheme: stored.signature_scheme,
+        alpn: negotiated.alpn.clone(),
+        server_name: negotiated.context.server_name.sni().map(str::to_owned),
+        peer_certificates: stored.peer_certificates.clone(),
+        extended_master_secret: true,
+        resumed: true,
+    };
+    let finish = Finishing {
+        master,
+        prf: negotiated.prf,
+        client_random: negotiated.context.client_random,
+        server_random: negotiated.server_random,
+        transcript,
+        server_keys: Some(server_keys),
+        client_keys: Some(client_keys),
+        session,
+        store: None,
+        created: stored.created,
+    };
+    Ok(ClientState::ExpectChangeCipherSpec(Box::new(
+        ExpectChangeCipherSpec { finish },
+    )))
 }

@@ -14,9 +14,10 @@ use crate::config::ServerHandshakeConfig;
 use crate::error::HandshakeError;
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
-use crate::machine::{self, Emit, SessionSecrets};
+use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
 use crate::policy::SIGNATURE_SCHEMES;
 use crate::session::SessionInfo;
+use crate::sessions::{ServerSessionCache, StoredSession};
 use crate::transcript::Transcript;
 
 /// What the ClientHello settled.
@@ -32,6 +33,8 @@ pub(crate) struct ServerContext {
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) sni: Option<String>,
     pub(crate) ephemeral: EphemeralKey,
+    /// The session ID sent in the ServerHello (empty: not cached).
+    pub(crate) session_id: Vec<u8>,
 }
 
 /// Waiting for the client's Certificate (it was requested).
@@ -75,9 +78,14 @@ struct Keyed {
     server_random: [u8; 32],
     transcript: Transcript,
     client_keys: Option<TrafficKeys>,
-    server_keys: TrafficKeys,
+    /// `None` when resuming: the server's keys are already in use.
+    server_keys: Option<TrafficKeys>,
     session: SessionInfo,
     prf: PrfHash,
+    /// After a full handshake with a cache: where to keep the session once
+    /// the client's Finished has verified.
+    store: Option<(Arc<ServerSessionCache>, Vec<u8>)>,
+    created: u64,
 }
 
 impl ExpectCertificate {
@@ -166,8 +174,15 @@ impl ExpectClientKeyExchange {
             server_random: context.server_random,
             transcript: self.transcript,
             client_keys: Some(client_keys),
-            server_keys,
+            server_keys: Some(server_keys),
             prf: context.prf,
+            store: context
+                .config
+                .session_cache
+                .clone()
+                .filter(|_| !context.session_id.is_empty())
+                .map(|cache| (cache, context.session_id.clone())),
+            created: machine::now_secs(context.config.clock.as_ref()),
             session: SessionInfo {
                 version: ProtocolVersion::TLS_V1_2,
                 cipher_suite: context.suite,
@@ -177,6 +192,7 @@ impl ExpectClientKeyExchange {
                 server_name: context.sni,
                 peer_certificates: self.client_chain,
                 extended_master_secret: true,
+                resumed: false,
             },
         };
         Ok(if has_client_certificate {
@@ -248,12 +264,32 @@ impl ExpectFinished {
             &keyed.transcript,
             &finished.verify_data,
         )?;
-        keyed.transcript.add(raw)?;
-        out.push(Emit::ChangeCipherSpec);
-        out.push(Emit::WriteKeys(keyed.server_keys));
-        let server_finished =
-            machine::finished(&keyed.master, keyed.prf, Sender::Server, &keyed.transcript)?;
-        machine::send(server_finished, &mut keyed.transcript, out)?;
+        // A full handshake: the server's ChangeCipherSpec and Finished come
+        // now. (Resuming, they went first, and the keys are already used.)
+        if let Some(server_keys) = keyed.server_keys.take() {
+            keyed.transcript.add(raw)?;
+            out.push(Emit::ChangeCipherSpec);
+            out.push(Emit::WriteKeys(server_keys));
+            let server_finished =
+                machine::finished(&keyed.master, keyed.prf, Sender::Server, &keyed.transcript)?;
+            machine::send(server_finished, &mut keyed.transcript, out)?;
+        }
+        // Stored only once the client's Finished has verified.
+        if let Some((cache, session_id)) = keyed.store.take() {
+            cache.insert(StoredSession {
+                session_id: session_id.clone(),
+                cipher_suite: keyed.session.cipher_suite,
+                master_secret: *keyed.master.as_bytes(),
+                extended_master_secret: true,
+                server_name: keyed.session.server_name.clone(),
+                alpn: keyed.session.alpn.clone(),
+                peer_certificates: keyed.session.peer_certificates.clone(),
+                group: keyed.session.group,
+                signature_scheme: keyed.session.signature_scheme,
+                created: keyed.created,
+            });
+            out.push(Emit::SessionInUse(SessionHandle::Server(cache, session_id)));
+        }
         let secrets = SessionSecrets {
             master: keyed.master,
             prf: keyed.prf,
@@ -266,4 +302,65 @@ impl ExpectFinished {
         ));
         Ok(ServerState::Established)
     }
+}
+
+/// What the ServerHello of a resumption settled.
+#[derive(Debug)]
+pub(crate) struct ResumedHello {
+    pub(crate) client_random: [u8; 32],
+    pub(crate) server_random: [u8; 32],
+    pub(crate) prf: PrfHash,
+    pub(crate) alpn: Option<Vec<u8>>,
+    pub(crate) sni: Option<String>,
+}
+
+/// The rest of the abbreviated handshake (RFC 5246 §7.3) after the
+/// ServerHello: the server's ChangeCipherSpec and Finished go first, under
+/// keys from the cached master secret and the new randoms; then the client's
+/// ChangeCipherSpec and Finished are expected.
+pub(crate) fn resumed(
+    hello: ResumedHello,
+    mut transcript: Transcript,
+    stored: StoredSession,
+    out: &mut Vec<Emit>,
+) -> Result<ServerState, HandshakeError> {
+    let master = MasterSecret::from_bytes(&stored.master_secret)?;
+    let algorithm =
+        AeadAlgorithm::for_suite(stored.cipher_suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
+    let (client_keys, server_keys) = key_schedule::key_block(
+        &master,
+        hello.prf,
+        algorithm,
+        &hello.client_random,
+        &hello.server_random,
+    )?;
+    out.push(Emit::ChangeCipherSpec);
+    out.push(Emit::WriteKeys(server_keys));
+    let finished = machine::finished(&master, hello.prf, Sender::Server, &transcript)?;
+    machine::send(finished, &mut transcript, out)?;
+    let keyed = Keyed {
+        master,
+        client_random: hello.client_random,
+        server_random: hello.server_random,
+        transcript,
+        client_keys: Some(client_keys),
+        server_keys: None,
+        prf: hello.prf,
+        store: None,
+        created: stored.created,
+        session: SessionInfo {
+            version: ProtocolVersion::TLS_V1_2,
+            cipher_suite: stored.cipher_suite,
+            group: stored.group,
+            signature_scheme: stored.signature_scheme,
+            alpn: hello.alpn,
+            server_name: hello.sni,
+            peer_certificates: stored.peer_certificates.clone(),
+            extended_master_secret: true,
+            resumed: true,
+        },
+    };
+    Ok(ServerState::ExpectChangeCipherSpec(Box::new(
+        ExpectChangeCipherSpec { keyed },
+    )))
 }

@@ -23,7 +23,7 @@ use crate::config::ServerHandshakeConfig;
 use crate::error::HandshakeError;
 use crate::key_schedule::PrfHash;
 use crate::kx::{self, EphemeralKey};
-use crate::machine::{self, Emit};
+use crate::machine::{self, Emit, SessionHandle};
 use crate::policy::{self, SIGNATURE_SCHEMES};
 use crate::transcript::Transcript;
 
@@ -137,6 +137,9 @@ impl ExpectClientHello {
                 what: "client does not support uncompressed points",
             });
         }
+        if let Some(state) = try_resume(&config, raw, hello, &offer, secure_renegotiation, out)? {
+            return Ok(state);
+        }
         let group = choose_group(&config.groups, offer.groups)?;
         let candidates = config
             .certificates
@@ -160,6 +163,12 @@ impl ExpectClientHello {
             .filter(|response| offer.ocsp_requested && (1..=0xff_ffff).contains(&response.len()));
 
         let server_random = machine::random(config.rng.as_ref())?;
+        // A fresh session ID when sessions are cached; empty ("not
+        // resumable") otherwise.
+        let session_id = match &config.session_cache {
+            Some(_) => machine::random(config.rng.as_ref())?.to_vec(),
+            None => Vec::new(),
+        };
         let mut extensions = Vec::new();
         if secure_renegotiation {
             extensions.push(ServerExtension::RenegotiationInfo(Opaque(Vec::new())));
@@ -197,7 +206,7 @@ impl ExpectClientHello {
             server_version: ProtocolVersion::TLS_V1_2,
             random: Random(server_random),
             // Empty: sessions are not resumable yet.
-            session_id: Opaque(Vec::new()),
+            session_id: Opaque(session_id.clone()),
             cipher_suite: suite,
             compression_method: CompressionMethod::NULL,
             extensions: Extensions::Present(extensions),
@@ -300,6 +309,7 @@ impl ExpectClientHello {
             alpn,
             sni: offer.sni,
             ephemeral,
+            session_id,
         };
         Ok(if request_certificate {
             ServerState::ExpectCertificate(Box::new(ExpectCertificate {
@@ -399,4 +409,98 @@ fn choose_alpn(
         .find(|p| offered.contains(&p.as_slice()))
         .map(|p| Some(p.clone()))
         .ok_or(HandshakeError::NoApplicationProtocol)
+}
+
+/// The abbreviated handshake (RFC 5246 §7.3), if the ClientHello offers the
+/// ID of a cached session that may be resumed here: same SNI, a suite both
+/// sides still offer. Anything else falls back to a full handshake. (RFC
+/// 7627 §5.3's abort for a session made with EMS offered without it cannot
+/// arise: keel refuses every ClientHello without EMS before this point.)
+fn try_resume(
+    config: &Arc<ServerHandshakeConfig>,
+    raw: &[u8],
+    hello: &ClientHello,
+    offer: &Offer<'_>,
+    secure_renegotiation: bool,
+    out: &mut Vec<Emit>,
+) -> Result<Option<ServerState>, HandshakeError> {
+    let Some(cache) = &config.session_cache else {
+        return Ok(None);
+    };
+    if hello.session_id.is_empty() {
+        return Ok(None);
+    }
+    let Some(stored) = cache.get(&hello.session_id, machine::now_secs(config.clock.as_ref()))
+    else {
+        return Ok(None);
+    };
+    let suite = stored.cipher_suite;
+    if !hello.cipher_suites.contains(&suite)
+        || !config.suites.contains(&suite)
+        || stored.server_name != offer.sni
+    {
+        return Ok(None);
+    }
+    let prf = PrfHash::for_suite(suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
+    let alpn = choose_alpn(&config.alpn, offer.alpn.as_deref())?;
+    let record_size_limit = offer
+        .record_size_limit
+        .map(machine::peer_record_size_limit)
+        .transpose()?;
+
+    let server_random = machine::random(config.rng.as_ref())?;
+    let mut extensions = Vec::new();
+    if secure_renegotiation {
+        extensions.push(ServerExtension::RenegotiationInfo(Opaque(Vec::new())));
+    }
+    extensions.push(ServerExtension::ExtendedMasterSecret);
+    if let Some(protocol) = &alpn {
+        extensions.push(ServerExtension::Alpn(keel_wire::extensions::ProtocolName(
+            protocol.clone(),
+        )));
+    }
+    if record_size_limit.is_some() {
+        extensions.push(ServerExtension::RecordSizeLimit(
+            config.limits.record_size_limit,
+        ));
+    }
+    // RFC 6066 §3: no server_name in a ServerHello that resumes.
+    let server_hello = ServerHello {
+        server_version: ProtocolVersion::TLS_V1_2,
+        random: Random(server_random),
+        session_id: Opaque(stored.session_id.clone()),
+        cipher_suite: suite,
+        compression_method: CompressionMethod::NULL,
+        extensions: Extensions::Present(extensions),
+    };
+    let mut transcript = Transcript::new(config.limits.max_transcript);
+    transcript.add(raw)?;
+    transcript.start(prf)?;
+    out.push(Emit::VersionNegotiated);
+    if let Some(send) = record_size_limit {
+        let receive = usize::from(config.limits.record_size_limit).clamp(64, 1 << 14);
+        out.push(Emit::RecordSizeLimit { send, receive });
+    }
+    machine::send(
+        HandshakeMessage::ServerHello(server_hello),
+        &mut transcript,
+        out,
+    )?;
+    out.push(Emit::SessionInUse(SessionHandle::Server(
+        Arc::clone(cache),
+        stored.session_id.clone(),
+    )));
+    let state = super::client_flight::resumed(
+        super::client_flight::ResumedHello {
+            client_random: hello.random.0,
+            server_random,
+            prf,
+            alpn,
+            sni: offer.sni.clone(),
+        },
+        transcript,
+        stored,
+        out,
+    )?;
+    Ok(Some(state))
 }

@@ -145,6 +145,7 @@ pub(crate) fn client_config(
         clock: Arc::new(SystemClock),
         key_log,
         limits: Limits::default(),
+        session_store: None,
     }
 }
 
@@ -170,6 +171,7 @@ pub(crate) fn server_config(client_auth: bool) -> ServerHandshakeConfig {
         clock: Arc::new(SystemClock),
         key_log: None,
         limits: Limits::default(),
+        session_cache: None,
     }
 }
 

@@ -1,0 +1,220 @@
+//! Resumption by session ID (RFC 5246 §7.3): a full handshake stores the
+//! session on both sides once the peer's Finished has verified; the next
+//! connection to the same name resumes it with the abbreviated handshake;
+//! anything that does not fit falls back to a full handshake; a session
+//! used by a connection that fails is forgotten (RFC 5246 §7.2).
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::sync::Arc;
+
+use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache, StoredSession};
+use keel_handshake::{ClientHandshakeConfig, Connection, HandshakeError, ServerHandshakeConfig};
+use keel_pki::ServerName;
+use support::{SERVER_NAME, client_config, server_config};
+
+struct Stores {
+    client: Arc<ClientSessionStore>,
+    server: Arc<ServerSessionCache>,
+}
+
+fn stores() -> Stores {
+    Stores {
+        client: Arc::new(ClientSessionStore::new(16, 3600)),
+        server: Arc::new(ServerSessionCache::new(16, 3600)),
+    }
+}
+
+fn configs(stores: &Stores) -> (ClientHandshakeConfig, ServerHandshakeConfig) {
+    let mut client = client_config(false, None);
+    client.session_store = Some(Arc::clone(&stores.client));
+    let mut server = server_config(false);
+    server.session_cache = Some(Arc::clone(&stores.server));
+    (client, server)
+}
+
+fn connect(
+    client: ClientHandshakeConfig,
+    server: ServerHandshakeConfig,
+) -> (Connection, Connection) {
+    (
+        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap(),
+        Connection::server(Arc::new(server)),
+    )
+}
+
+fn pump(client: &mut Connection, server: &mut Connection) -> Result<(), HandshakeError> {
+    for _ in 0..20 {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        client.take_tls(&mut a);
+        server.take_tls(&mut b);
+        if a.is_empty() && b.is_empty() {
+            return Ok(());
+        }
+        if !a.is_empty() {
+            server.read_tls(&a)?;
+        }
+        if !b.is_empty() {
+            client.read_tls(&b)?;
+        }
+    }
+    panic!("did not settle");
+}
+
+fn full_then_resumed(stores: &Stores) -> (Connection, Connection) {
+    let (c, s) = configs(stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert!(!client.session().unwrap().resumed && !server.session().unwrap().resumed);
+    assert_eq!(
+        (stores.client.len(), stores.server.len()),
+        (1, 1),
+        "both sides stored the session"
+    );
+    let (c, s) = configs(stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    (client, server)
+}
+
+fn exchange(client: &mut Connection, server: &mut Connection) {
+    client.write(b"ping").unwrap();
+    pump(client, server).unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(server.read(&mut buf).unwrap(), 4);
+    server.write(b"pong").unwrap();
+    pump(client, server).unwrap();
+    assert_eq!(client.read(&mut buf).unwrap(), 4);
+    assert_eq!(&buf[..4], b"pong");
+}
+
+#[test]
+fn a_second_connection_resumes_with_the_abbreviated_handshake() {
+    let stores = stores();
+    let (mut client, mut server) = full_then_resumed(&stores);
+    let (c, s) = (
+        client.session().unwrap().clone(),
+        server.session().unwrap().clone(),
+    );
+    assert!(c.resumed && s.resumed, "both sides resumed");
+    assert_eq!(c.cipher_suite, s.cipher_suite);
+    assert_eq!(
+        c.peer_certificates.len(),
+        2,
+        "the server's chain comes from the stored session"
+    );
+    exchange(&mut client, &mut server);
+    // Both ends still derive the same keying material.
+    let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+    client
+        .export_keying_material(&mut a, b"EXPERIMENTAL-r", None)
+        .unwrap();
+    server
+        .export_keying_material(&mut b, b"EXPERIMENTAL-r", None)
+        .unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn sessions_are_stored_only_after_the_peers_finished() {
+    let stores = stores();
+    let (c, s) = configs(&stores);
+    let (mut client, mut server) = connect(c, s);
+    // ClientHello in, the server's flight out and in, then the client's
+    // final flight is never delivered.
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    server.read_tls(&bytes).unwrap();
+    let mut bytes = Vec::new();
+    server.take_tls(&mut bytes);
+    client.read_tls(&bytes).unwrap();
+    assert!(
+        client.wants_write(),
+        "the client's Finished is ready but not sent"
+    );
+    assert_eq!((stores.client.len(), stores.server.len()), (0, 0));
+}
+
+#[test]
+fn a_client_no_longer_offering_the_suite_makes_a_full_handshake() {
+    let stores = stores();
+    let (c, s) = configs(&stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    let used = client.session().unwrap().cipher_suite;
+    let (mut c, s) = configs(&stores);
+    c.suites.retain(|suite| *suite != used);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert!(!client.session().unwrap().resumed);
+    assert_ne!(client.session().unwrap().cipher_suite, used);
+}
+
+#[test]
+fn a_cached_session_for_another_server_name_is_not_resumed() {
+    let stores = stores();
+    let (c, s) = configs(&stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    // Rewrite the server's entry as if it had been made under another SNI.
+    let entry = stores.server.export().pop().unwrap();
+    let mut stored = StoredSession::from_bytes(&entry).unwrap();
+    stored.server_name = Some("other.example".to_owned());
+    stores.server.remove(&stored.session_id.clone());
+    stores.server.insert(stored);
+    let (c, s) = configs(&stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert!(!client.session().unwrap().resumed && !server.session().unwrap().resumed);
+}
+
+#[test]
+fn an_expired_session_falls_back_to_a_full_handshake() {
+    let stores = Stores {
+        client: Arc::new(ClientSessionStore::new(16, 3600)),
+        server: Arc::new(ServerSessionCache::new(16, 0)),
+    };
+    let (c, s) = configs(&stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (c, s) = configs(&stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert!(
+        !client.session().unwrap().resumed,
+        "the server's entry had expired"
+    );
+}
+
+#[test]
+fn a_session_used_by_a_failed_connection_is_forgotten() {
+    let stores = stores();
+    let (mut client, mut server) = full_then_resumed(&stores);
+    assert!(server.session().unwrap().resumed);
+    // A fatal error on the resumed connection: garbage where a record
+    // should be.
+    assert!(
+        server
+            .read_tls(&[0x17, 0x03, 0x03, 0x00, 0x20, 0xde, 0xad])
+            .is_ok()
+    );
+    let err = server.read_tls(&[0u8; 0x20]).unwrap_err();
+    assert_eq!(
+        err.alert(),
+        Some(keel_wire::registry::AlertDescription::BAD_RECORD_MAC)
+    );
+    assert_eq!(stores.server.len(), 0, "the server forgot the session");
+    let mut alert = Vec::new();
+    server.take_tls(&mut alert);
+    assert!(client.read_tls(&alert).is_err());
+    assert_eq!(stores.client.len(), 0, "the client forgot it too");
+}
