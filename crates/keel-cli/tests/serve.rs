@@ -483,3 +483,19 @@ fn client_certificates_are_required_and_shown() {
     assert!(!output.status.success(), "{}", text(&output));
     assert!(server.log().contains("handshake failed"));
 }
+
+#[test]
+fn openssl_s_client_resumes_its_session_by_id() {
+    let dir = TempDir::new("reconnect");
+    let server = Server::start(&dir, &["--request-timeout", "2"]);
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", "-tls1_2", "-reconnect", "-connect"])
+        .arg(format!("127.0.0.1:{}", server.port()))
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(&server.ca);
+    let output = run(command, b"");
+    let out = text(&output);
+    // -reconnect: one full handshake, then five that resume it.
+    assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
+}

@@ -130,7 +130,12 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
             (key, Some(ca))
         }
     };
-    let mut builder: ServerConfigBuilder = ServerConfig::builder().with_certificate(key);
+    // Clients may resume their sessions by ID for an hour; the cache holds
+    // at most 10,000 of them.
+    let cache = Arc::new(keel::sessions::ServerSessionCache::new(10_000, 3600));
+    let mut builder: ServerConfigBuilder = ServerConfig::builder()
+        .with_certificate(key)
+        .with_session_cache(cache);
     if let Some(path) = &args.ocsp {
         let der =
             std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

@@ -21,6 +21,7 @@ pub(crate) fn describe(session: &SessionInfo) -> String {
          alpn: {}\n\
          sni: {}\n\
          ems: {}\n\
+         resumed: {}\n\
          client certificate: {}\n",
         session.version,
         session.cipher_suite,
@@ -33,6 +34,7 @@ pub(crate) fn describe(session: &SessionInfo) -> String {
         } else {
             "no"
         },
+        if session.resumed { "yes" } else { "no" },
         client,
     )
 }
