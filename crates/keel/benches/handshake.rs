@@ -11,6 +11,12 @@
 //! handshake to a process running both ends), each as time per handshake;
 //! the throughput line is handshakes per second for that side alone.
 //!
+//! `resumed_handshake/...` times the abbreviated handshake (RFC 5246 §7.3)
+//! the same way: the client offers a session the server holds in its
+//! cache, so neither side sends or checks a certificate and no key is
+//! exchanged. Each resumption stores the session again, so the stores stay
+//! warm.
+//!
 //! Run: `cargo bench -p keel --bench handshake`.
 
 #![allow(
@@ -26,6 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use keel::sessions::{ClientSessionStore, ServerSessionCache};
 use keel::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 
 // The integration tests' private PKI: a P-256 root and leaves of each key
@@ -67,6 +74,15 @@ fn timed<T>(total: &mut Duration, f: impl FnOnce() -> T) -> T {
 
 /// One full handshake in memory, each side's calls timed apart.
 fn handshake(client_config: &Arc<ClientConfig>, server_config: &Arc<ServerConfig>) -> Split {
+    handshake_expecting(client_config, server_config, false)
+}
+
+/// One handshake in memory that must (or must not) resume a session.
+fn handshake_expecting(
+    client_config: &Arc<ClientConfig>,
+    server_config: &Arc<ServerConfig>,
+    resumed: bool,
+) -> Split {
     let mut split = Split::default();
     let mut client = timed(&mut split.client, || {
         ClientConnection::new(Arc::clone(client_config), "localhost").unwrap()
@@ -89,7 +105,10 @@ fn handshake(client_config: &Arc<ClientConfig>, server_config: &Arc<ServerConfig
             wire.clear();
         }
         if !client.is_handshaking() && !server.is_handshaking() && !client.wants_write() {
-            black_box((client.session(), server.session()));
+            let (client_session, server_session) = (client.session(), server.session());
+            assert_eq!(client_session.map(|s| s.resumed), Some(resumed));
+            assert_eq!(server_session.map(|s| s.resumed), Some(resumed));
+            black_box((client_session, server_session));
             return split;
         }
     }
@@ -136,5 +155,46 @@ fn full_handshake(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, full_handshake);
+/// Configs sharing a client session store and a server session cache.
+fn resuming_configs(key: KeyType) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
+    let client = ClientConfig::builder()
+        .with_root_certificates(ca().trust_store())
+        .with_session_resumption(Arc::new(ClientSessionStore::new(16, 3600)))
+        .build()
+        .unwrap();
+    let server = ServerConfig::builder()
+        .with_certificate(ca().leaf(key, &["localhost"], Usage::Server))
+        .with_session_cache(Arc::new(ServerSessionCache::new(16, 3600)))
+        .build()
+        .unwrap();
+    (client, server)
+}
+
+fn resumed_handshake(c: &mut Criterion) {
+    let mut group = c.benchmark_group("resumed_handshake");
+    group.throughput(Throughput::Elements(1));
+    // The server's key type does not matter once a session is resumed;
+    // one is enough.
+    let (client_config, server_config) = resuming_configs(KeyType::EcdsaP256);
+    // Prime both stores with one full handshake, then check that the next
+    // one really resumes.
+    handshake_expecting(&client_config, &server_config, false);
+    handshake_expecting(&client_config, &server_config, true);
+    for (side, pick) in [
+        ("client", Split::client as fn(Split) -> Duration),
+        ("server", Split::server),
+        ("both", Split::both),
+    ] {
+        group.bench_function(format!("ecdsa_p256/{side}"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| pick(handshake_expecting(&client_config, &server_config, true)))
+                    .sum()
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, full_handshake, resumed_handshake);
 criterion_main!(benches);
