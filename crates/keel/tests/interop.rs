@@ -10,6 +10,7 @@
 //!   exchange only, no Extended Master Secret, wrong name, unknown root) and
 //!   peers that refuse keel, with keel as client and as server; each checks
 //!   keel's error, the alert keel sent and what the peer printed about it.
+//! - [`resumption`]: a keel client resumes its session with `s_server`.
 //! - [`gnutls`]: keel client → `gnutls-serv` and `gnutls-cli` → keel
 //!   server, ECDSA and RSA suites.
 //!
@@ -58,3 +59,5 @@ mod netns;
 mod openssl;
 #[path = "interop/refusals.rs"]
 mod refusals;
+#[path = "interop/resumption.rs"]
+mod resumption;

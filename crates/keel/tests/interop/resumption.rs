@@ -1,0 +1,86 @@
+//! Session resumption by ID (RFC 5246 §7.3) with OpenSSL as the server:
+//! a keel client that kept its session in a `ClientSessionStore` resumes
+//! it on its second connection to the same `s_server`, and `s_server`
+//! agrees that the session was reused. keel as the server is covered by
+//! `keel serve` against `s_client -reconnect` (keel-cli's tests).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use keel::sessions::ClientSessionStore;
+
+use crate::harness::{
+    ClientStream, ECDHE_ECDSA_AES128_GCM, HOST, P256, TempDir, client_config, deadline, keel_close,
+    keel_connect, pki, read_line,
+};
+use crate::openssl::s_server;
+
+/// Sends one line through `stream` and checks `s_server -rev`'s answer.
+fn exchange_line(stream: &mut ClientStream, line: &str) {
+    stream.write_all(format!("{line}\n").as_bytes()).unwrap();
+    let reply = read_line(stream).unwrap();
+    let reversed: String = line.chars().rev().collect();
+    assert_eq!(String::from_utf8_lossy(&reply).trim_end(), reversed);
+}
+
+#[test]
+fn keel_client_resumes_its_session_with_s_server() {
+    let deadline = deadline();
+    let dir = TempDir::new("c-resume");
+    let (cert, key) = pki()
+        .server(ECDHE_ECDSA_AES128_GCM.key)
+        .write(&dir, "server");
+    // Two connections to one s_server process, whose session cache lives
+    // as long as the process. `-no_ticket` keeps OpenSSL on session IDs
+    // (keel does not offer tickets, so it would not send one anyway).
+    let args = [
+        "-tls1_2",
+        "-cert",
+        cert.to_str().unwrap(),
+        "-key",
+        key.to_str().unwrap(),
+        "-cipher",
+        ECDHE_ECDSA_AES128_GCM.openssl,
+        "-groups",
+        P256.openssl,
+        "-no_ticket",
+        "-rev",
+        "-naccept",
+        "2",
+    ];
+    let mut server = s_server(&dir, &args, None, deadline);
+
+    let store = Arc::new(ClientSessionStore::new(8, 3600));
+    let config = client_config()
+        .with_session_resumption(Arc::clone(&store))
+        .build()
+        .unwrap();
+
+    let mut first = keel_connect(Arc::clone(&config), server.addr, HOST)
+        .unwrap_or_else(|e| panic!("first handshake: {e}\n{}", server.peer.finish(deadline)));
+    let full = first.connection().session().unwrap().clone();
+    assert!(!full.resumed, "the first connection has nothing to resume");
+    exchange_line(&mut first, "first connection");
+    keel_close(first);
+
+    let mut second = keel_connect(config, server.addr, HOST)
+        .unwrap_or_else(|e| panic!("second handshake: {e}\n{}", server.peer.finish(deadline)));
+    let resumed = second.connection().session().unwrap().clone();
+    assert!(resumed.resumed, "keel did not resume: {resumed:?}");
+    assert_eq!(resumed.cipher_suite, full.cipher_suite);
+    assert!(resumed.extended_master_secret);
+    // The resumed session still names the server that was authenticated
+    // on the full handshake.
+    assert_eq!(resumed.peer_certificates, full.peer_certificates);
+    // New keys were derived from the stored master secret: data flows.
+    exchange_line(&mut second, "second connection, resumed");
+    keel_close(second);
+
+    let out = server.peer.finish(deadline);
+    // s_server's session-cache statistics, printed when it stops: both
+    // handshakes finished, and the second was served from the cache.
+    out.assert_printed("2 server accepts that finished");
+    out.assert_printed("1 session cache hits");
+    out.assert_printed("0 session cache misses");
+    out.assert_success();
+}
