@@ -658,6 +658,62 @@ fn close_on_eof_sends_stdin_then_close_notify() {
 }
 
 #[test]
+fn reconnect_resumes_the_first_session() {
+    let pki = Pki::new(&["localhost"]);
+    // s_server keeps sessions in its process-wide cache; `-no_ticket` keeps
+    // it on session IDs.
+    let server = Server::www(&pki, &["-no_ticket"]);
+    let target = server.target();
+    let ca = pki.file("ca.pem");
+    let run = keel(
+        &[
+            "connect",
+            &target,
+            "--servername",
+            "localhost",
+            "--ca",
+            &ca,
+            "--reconnect",
+            "3",
+        ],
+        GET,
+    );
+    run.assert_success();
+    // One summary per connection, in order: a full handshake, then three
+    // abbreviated ones.
+    let resumed: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("resumed: "))
+        .collect();
+    assert_eq!(resumed, ["no", "yes", "yes", "yes"], "{}", run.stderr);
+    // Each resumed summary still shows the chain the first one verified.
+    assert_eq!(run.stderr.matches("certificate 0:").count(), 4);
+    // The last connection carried the request, and s_server's page says
+    // that it served a resumed session.
+    assert!(run.stdout.contains("Reused, TLSv1.2"), "{}", run.stdout);
+}
+
+#[test]
+fn without_reconnect_nothing_is_resumed_or_kept() {
+    // Two separate runs share nothing: keel connect keeps no state between
+    // processes, so the second run's handshake is a full one.
+    let pki = Pki::new(&["localhost"]);
+    let server = Server::www(&pki, &["-no_ticket"]);
+    let target = server.target();
+    let ca = pki.file("ca.pem");
+    for _ in 0..2 {
+        let run = keel(
+            &["connect", &target, "--servername", "localhost", "--ca", &ca],
+            GET,
+        );
+        run.assert_success();
+        assert_eq!(run.session("resumed").as_deref(), Some("no"));
+        assert!(run.stdout.contains("New, TLSv1.2"), "{}", run.stdout);
+    }
+}
+
+#[test]
 fn connection_refused_is_one_error_line() {
     // A port that was free a moment ago: nothing listens on it.
     let port = {
@@ -727,6 +783,7 @@ fn help_lists_every_option() {
         "--cert <CHAIN.pem>",
         "--key <KEY.pem>",
         "--close-on-eof",
+        "--reconnect <N>",
         "SSLKEYLOGFILE",
         "Examples:",
         "keel connect ",

@@ -20,12 +20,14 @@ mod setup;
 mod target;
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use keel::{ClientConnection, Stream};
+use keel::{ClientConfig, ClientConnection, Stream};
 use snafu::ResultExt;
 
 use self::error::{ConnectError, ConnectionSnafu, SocketSnafu};
@@ -78,6 +80,15 @@ pub(crate) struct ConnectArgs {
     /// until the server closes the connection.
     #[arg(long)]
     close_on_eof: bool,
+
+    /// After the first handshake, connect N more times, offering the first
+    /// connection's session each time (resumption by session ID, like
+    /// `openssl s_client -reconnect`). Every connection's session is
+    /// printed; all but the last are closed with close_notify right after
+    /// the handshake, and the last one carries stdin and stdout.
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    reconnect: u8,
 }
 
 /// The examples, shown by `-h` and `--help`.
@@ -87,7 +98,8 @@ macro_rules! examples {
 Examples:
   printf 'GET / HTTP/1.0\\r\\nHost: example.com\\r\\n\\r\\n' | keel connect example.com:443
   keel connect 127.0.0.1:8443 --servername localhost --ca ca.pem --alpn http/1.1
-  keel connect mtls.example:443 --cert client.pem --key client.key --close-on-eof"
+  keel connect mtls.example:443 --cert client.pem --key client.key --close-on-eof
+  keel connect example.com:443 --reconnect 3 < /dev/null 2>&1 | grep resumed"
     };
 }
 
@@ -108,9 +120,10 @@ After the handshake, stderr holds the server's chain (one indented block per
 certificate: subject, issuer, names, validity) and the session as `key: value`
 lines that scripts can read: certificates (how many the server sent), peer,
 protocol, cipher, group, signature, alpn, sni, ems, resumed (`yes` for an
-abbreviated handshake; one `keel connect` makes one connection, so it is `no`
-until a reconnect option exists), and keylog (the file) when SSLKEYLOGFILE is
-set; `none` marks an absent value.
+abbreviated handshake, which only --reconnect makes), and keylog (the file)
+when SSLKEYLOGFILE is set; `none` marks an absent value. With --reconnect N,
+the chain and the session are printed once per connection, N + 1 times in
+all, in the order of the connections.
 
 When stdin ends, keel keeps printing what the server sends until the server
 closes the connection; with --close-on-eof it sends close_notify and exits
@@ -160,8 +173,27 @@ fn connect(args: &ConnectArgs) -> Result<(), ConnectError> {
         .unwrap_or_else(|| target.host.clone());
     let key_log = setup::key_log_from_env()?;
     let config = setup::client_config(args, key_log.clone())?;
-    let connection = ClientConnection::new(config, &server_name).context(ConnectionSnafu)?;
+    let key_log_path = key_log.as_ref().map(|k| k.path().to_owned());
 
+    // Earlier connections only shake hands and close: what they leave
+    // behind is the session in the config's store, offered by the next.
+    for _ in 0..args.reconnect {
+        let mut stream = open(&config, &server_name, &target, key_log_path.as_deref())?;
+        stream.close().map_err(error::connection_failed)?;
+    }
+    let stream = open(&config, &server_name, &target, key_log_path.as_deref())?;
+    relay::relay(stream, args.close_on_eof)
+}
+
+/// Connects, runs the handshake and prints the chain and the session.
+fn open(
+    config: &Arc<ClientConfig>,
+    server_name: &str,
+    target: &target::Target,
+    key_log: Option<&Path>,
+) -> Result<Stream<ClientConnection, TcpStream>, ConnectError> {
+    let connection =
+        ClientConnection::new(Arc::clone(config), server_name).context(ConnectionSnafu)?;
     let (tcp, peer) = target.connect(CONNECT_TIMEOUT)?;
     tcp.set_nodelay(true).context(SocketSnafu)?;
     tcp.set_read_timeout(Some(HANDSHAKE_TIMEOUT))
@@ -170,9 +202,8 @@ fn connect(args: &ConnectArgs) -> Result<(), ConnectError> {
     stream
         .handshake()
         .map_err(|source| error::handshake_failed(source, HANDSHAKE_TIMEOUT))?;
-
     if let Some(session) = stream.connection().session() {
-        report::print(&peer, session, key_log.as_ref().map(|k| k.path()));
+        report::print(&peer, session, key_log);
     }
-    relay::relay(stream, args.close_on_eof)
+    Ok(stream)
 }

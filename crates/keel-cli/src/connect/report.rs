@@ -40,7 +40,6 @@ fn render(peer: &SocketAddr, session: &SessionInfo, key_log: Option<&Path>) -> S
         ("alpn", alpn),
         ("sni", sni),
         ("ems", yes_no(session.extended_master_secret)),
-        // keel does not resume sessions yet.
         ("resumed", yes_no(session.resumed)),
     ];
     for (key, value) in lines {

@@ -6,11 +6,16 @@ use std::sync::Arc;
 use keel::ClientConfig;
 use keel::pki::{CertifiedKey, TrustStore, load_certificates_file, load_private_key_file};
 use keel::provider::KeyLog;
+use keel::sessions::ClientSessionStore;
 use snafu::ResultExt;
 
 use super::ConnectArgs;
 use super::error::{ConfigSnafu, ConnectError, KeyLogFileSnafu, LoadSnafu, UsageSnafu};
 use super::keylog::FileKeyLog;
+
+/// How long a session may be offered again. `keel connect` lives for one
+/// run, so this only has to outlast it.
+const SESSION_LIFETIME_SECS: u64 = 3600;
 
 /// The environment variable that names the key log file.
 const SSLKEYLOGFILE: &str = "SSLKEYLOGFILE";
@@ -26,7 +31,8 @@ pub(super) fn key_log_from_env() -> Result<Option<Arc<FileKeyLog>>, ConnectError
 }
 
 /// Builds the configuration: trust store, client certificate, ALPN, key
-/// log. Verification itself is not configurable.
+/// log, and a session store for --reconnect. Verification itself is not
+/// configurable.
 pub(super) fn client_config(
     args: &ConnectArgs,
     key_log: Option<Arc<FileKeyLog>>,
@@ -44,6 +50,11 @@ pub(super) fn client_config(
     }
     if let Some(key_log) = key_log {
         builder = builder.with_key_log(key_log as Arc<dyn KeyLog>);
+    }
+    if args.reconnect > 0 {
+        // One target, one server name: one session to keep.
+        builder = builder
+            .with_session_resumption(Arc::new(ClientSessionStore::new(1, SESSION_LIFETIME_SECS)));
     }
     builder.build().context(ConfigSnafu)
 }
