@@ -499,3 +499,31 @@ fn openssl_s_client_resumes_its_session_by_id() {
     // -reconnect: one full handshake, then five that resume it.
     assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
 }
+
+#[test]
+fn a_session_saved_by_one_s_client_is_resumed_by_another() {
+    // Two separate OpenSSL processes: the first saves its session to a
+    // file (-sess_out), the second offers it (-sess_in), and keel serve
+    // finds it in its cache. keel's page says whether it resumed.
+    let dir = TempDir::new("sess-in-out");
+    let server = Server::start(&dir, &[]);
+    let session_file = dir.0.join("session.pem");
+    let page_via = |flag: &str| {
+        let mut command = Command::new("openssl");
+        command
+            .args(["s_client", "-tls1_2", "-ign_eof", "-connect"])
+            .arg(format!("127.0.0.1:{}", server.port()))
+            .args(["-servername", "localhost", "-CAfile"])
+            .arg(&server.ca)
+            .arg(flag)
+            .arg(&session_file);
+        text(&run(command, b"GET / HTTP/1.0\r\n\r\n"))
+    };
+    let first = page_via("-sess_out");
+    assert!(first.contains("New, TLSv1.2"), "{first}");
+    assert!(first.contains("resumed: no"), "{first}");
+    assert!(session_file.exists(), "s_client saved no session");
+    let second = page_via("-sess_in");
+    assert!(second.contains("Reused, TLSv1.2"), "{second}");
+    assert!(second.contains("resumed: yes"), "{second}");
+}
