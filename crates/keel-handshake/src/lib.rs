@@ -22,6 +22,7 @@ mod random;
 mod server;
 mod session;
 pub mod sessions;
+pub mod tickets;
 pub mod transcript;
 mod verifier;
 

@@ -1,0 +1,222 @@
+//! Session ticket protection (RFC 5077 §4, its recommended construction
+//! adapted to an AEAD): the server seals a [`StoredSession`] into an opaque
+//! ticket that only servers holding the same master secret can open.
+//!
+//! Rotation needs no coordination between servers. Time is cut into
+//! periods of `rotation_secs`; the key of period `p` is derived with HKDF
+//! (RFC 5869, SHA-256) from the operator's master secret and `p`. Every
+//! server sharing the master seals with the same key during a period, and
+//! each still opens tickets of the previous period, so a ticket survives
+//! one rotation. The ticket lifetime is therefore capped at one period.
+//!
+//! A ticket is `key_name[16] || nonce[12] || AES-256-GCM(session) || tag`,
+//! with the key name as additional data. The key name is derived alongside
+//! the key, so it says which period sealed the ticket without revealing
+//! anything about the master. Nonces are random (from the configuration's
+//! [`Rng`]); with 96-bit random nonces one key may seal 2^32 tickets
+//! before the collision bound of NIST SP 800-38D §8.3 is reached, far more
+//! than a server issues in a period.
+//!
+//! Opening fails silently (`None`): a ticket that does not decrypt, comes
+//! from an unknown period, or holds an expired session makes the server
+//! fall back to a full handshake (RFC 5077 §3.4), never an alert.
+//!
+//! This module is the sealing layer only: the session_ticket extension and
+//! NewSessionTicket message are not wired into the state machines yet.
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
+use snafu::Snafu;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::random::Rng;
+use crate::sessions::StoredSession;
+
+/// Bytes of a ticket key name (RFC 5077 §4 uses 16).
+pub const KEY_NAME_LEN: usize = 16;
+/// Bytes of the AES-256-GCM key.
+const KEY_LEN: usize = 32;
+/// Bytes of the AES-GCM tag.
+const TAG_LEN: usize = 16;
+/// The shortest master secret accepted: 256 bits.
+pub const MIN_MASTER_LEN: usize = 32;
+/// The longest master secret accepted (a file of this size is a mistake).
+pub const MAX_MASTER_LEN: usize = 1024;
+/// HKDF salt: separates these keys from anything else derived from the
+/// same master.
+const HKDF_SALT: &[u8] = b"keel tls1.2 session ticket keys v1";
+
+/// Why ticket keys could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[non_exhaustive]
+pub enum TicketKeyError {
+    /// The master secret is shorter than 32 or longer than 1024 bytes.
+    #[snafu(display(
+        "a ticket master secret must be {MIN_MASTER_LEN}..={MAX_MASTER_LEN} bytes, not {len}"
+    ))]
+    MasterLength {
+        /// The length given.
+        len: usize,
+    },
+    /// The rotation period is zero, or the lifetime is zero or longer than
+    /// one period (a ticket must still open after one rotation).
+    #[snafu(display(
+        "ticket lifetime ({lifetime_secs} s) must be 1..= the rotation period ({rotation_secs} s)"
+    ))]
+    Periods {
+        /// The rotation period.
+        rotation_secs: u64,
+        /// The ticket lifetime.
+        lifetime_secs: u64,
+    },
+}
+
+/// Ticket keys derived from an operator's master secret. The master is
+/// zeroized on drop and never shown by `Debug`.
+pub struct TicketKeys {
+    master: Zeroizing<Vec<u8>>,
+    rotation_secs: u64,
+    lifetime_secs: u64,
+}
+
+impl core::fmt::Debug for TicketKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TicketKeys")
+            .field("master", &"<redacted>")
+            .field("rotation_secs", &self.rotation_secs)
+            .field("lifetime_secs", &self.lifetime_secs)
+            .finish()
+    }
+}
+
+/// One period's key name and key.
+struct PeriodKey {
+    name: [u8; KEY_NAME_LEN],
+    key: LessSafeKey,
+}
+
+/// The HKDF output length, as aws-lc-rs wants it said.
+struct OutputLen(usize);
+
+impl KeyType for OutputLen {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+impl TicketKeys {
+    /// Keys from `master` (32..=1024 secret bytes, the same on every
+    /// server that should open the others' tickets), rotated every
+    /// `rotation_secs`, sealing sessions that stay valid for
+    /// `lifetime_secs` (at most one period).
+    pub fn new(
+        master: &[u8],
+        rotation_secs: u64,
+        lifetime_secs: u64,
+    ) -> Result<Self, TicketKeyError> {
+        if !(MIN_MASTER_LEN..=MAX_MASTER_LEN).contains(&master.len()) {
+            return MasterLengthSnafu { len: master.len() }.fail();
+        }
+        if rotation_secs == 0 || lifetime_secs == 0 || lifetime_secs > rotation_secs {
+            return PeriodsSnafu {
+                rotation_secs,
+                lifetime_secs,
+            }
+            .fail();
+        }
+        Ok(Self {
+            master: Zeroizing::new(master.to_vec()),
+            rotation_secs,
+            lifetime_secs,
+        })
+    }
+
+    /// The lifetime hint to send in NewSessionTicket (RFC 5077 §3.3).
+    #[must_use]
+    pub fn lifetime_secs(&self) -> u64 {
+        self.lifetime_secs
+    }
+
+    /// Seals `session` at time `now` (seconds since the Unix epoch) under
+    /// the current period's key. `None` only when the random source or the
+    /// cipher fails; the server then simply issues no ticket.
+    pub fn seal(&self, session: &StoredSession, now: u64, rng: &dyn Rng) -> Option<Vec<u8>> {
+        let period = self.period_key(now / self.rotation_secs)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        rng.fill(&mut nonce).ok()?;
+        let plain = Zeroizing::new(session.to_bytes());
+        let mut ticket = Vec::with_capacity(KEY_NAME_LEN + NONCE_LEN + plain.len() + TAG_LEN);
+        ticket.extend_from_slice(&period.name);
+        ticket.extend_from_slice(&nonce);
+        let body_start = ticket.len();
+        ticket.extend_from_slice(&plain);
+        let mut body = ticket.split_off(body_start);
+        let sealed = period.key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(period.name),
+            &mut body,
+        );
+        if sealed.is_err() {
+            body.zeroize();
+            return None;
+        }
+        ticket.append(&mut body);
+        Some(ticket)
+    }
+
+    /// Opens `ticket` at time `now`: the session inside, if the ticket was
+    /// sealed in this period or the previous one by a server with the same
+    /// master, is intact, and its session has not expired. Anything else is
+    /// `None` (the server falls back to a full handshake).
+    #[must_use]
+    pub fn open(&self, ticket: &[u8], now: u64) -> Option<StoredSession> {
+        let (name, rest) = ticket.split_first_chunk::<KEY_NAME_LEN>()?;
+        let (nonce, sealed) = rest.split_first_chunk::<NONCE_LEN>()?;
+        if sealed.len() < TAG_LEN {
+            return None;
+        }
+        let current = now / self.rotation_secs;
+        let period = [Some(current), current.checked_sub(1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|p| self.period_key(p))
+            .find(|key| key.name == *name)?;
+        let mut body = Zeroizing::new(sealed.to_vec());
+        let plain = period
+            .key
+            .open_in_place(
+                Nonce::assume_unique_for_key(*nonce),
+                Aad::from(period.name),
+                &mut body,
+            )
+            .ok()?;
+        let session = StoredSession::from_bytes(plain).ok()?;
+        // Sessions from the future are as suspect as expired ones: a clock
+        // skew this large between servers means something is wrong.
+        let age = now.checked_sub(session.created)?;
+        (age < self.lifetime_secs).then_some(session)
+    }
+
+    /// The key name and key of `period`: HKDF-SHA256 with the fixed salt,
+    /// the master as input keying material, and the period number
+    /// (big-endian u64) as info. Derived on demand; it costs about as much
+    /// as the seal itself and keeps no key material around.
+    fn period_key(&self, period: u64) -> Option<PeriodKey> {
+        let prk = Salt::new(HKDF_SHA256, HKDF_SALT).extract(&self.master);
+        let info = period.to_be_bytes();
+        let info = [info.as_slice()];
+        let okm = prk.expand(&info, OutputLen(KEY_NAME_LEN + KEY_LEN)).ok()?;
+        let mut bytes = Zeroizing::new([0u8; KEY_NAME_LEN + KEY_LEN]);
+        okm.fill(bytes.as_mut_slice()).ok()?;
+        let (name, key) = bytes.split_first_chunk::<KEY_NAME_LEN>()?;
+        let key = UnboundKey::new(&AES_256_GCM, key).ok()?;
+        Some(PeriodKey {
+            name: *name,
+            key: LessSafeKey::new(key),
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "tickets_tests.rs"]
+mod tests;
