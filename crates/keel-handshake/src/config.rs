@@ -140,4 +140,7 @@ pub struct ServerHandshakeConfig {
     /// The cache of sessions clients may resume by ID; `None`: session IDs
     /// are empty and every handshake is a full one.
     pub session_cache: Option<Arc<crate::sessions::ServerSessionCache>>,
+    /// The keys that seal and open session tickets (RFC 5077); `None`: the
+    /// session_ticket extension is ignored.
+    pub ticket_keys: Option<Arc<crate::tickets::TicketKeys>>,
 }

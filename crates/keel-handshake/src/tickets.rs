@@ -21,8 +21,8 @@
 //! from an unknown period, or holds an expired session makes the server
 //! fall back to a full handshake (RFC 5077 §3.4), never an alert.
 //!
-//! This module is the sealing layer only: the session_ticket extension and
-//! NewSessionTicket message are not wired into the state machines yet.
+//! The server state machine seals after the client's Finished has verified
+//! and opens when a ClientHello offers a ticket (`server/hello.rs`).
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};

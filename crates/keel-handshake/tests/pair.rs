@@ -83,6 +83,7 @@ fn server_config(pki: &Pki) -> ServerHandshakeConfig {
         key_log: None,
         limits: Limits::default(),
         session_cache: None,
+        ticket_keys: None,
     }
 }
 

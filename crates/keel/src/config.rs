@@ -140,6 +140,7 @@ pub struct ServerConfigBuilder {
     ocsp_without_certificate: bool,
     client_auth: Option<ClientAuthSettings>,
     session_cache: Option<Arc<keel_handshake::sessions::ServerSessionCache>>,
+    ticket_keys: Option<Arc<keel_handshake::tickets::TicketKeys>>,
     common: Common,
 }
 
@@ -171,6 +172,7 @@ impl ServerConfig {
             ocsp_without_certificate: false,
             client_auth: None,
             session_cache: None,
+            ticket_keys: None,
             common: Common::default(),
         }
     }
@@ -258,6 +260,16 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Issues session tickets (RFC 5077) to clients that ask, sealed with
+    /// `keys`, and resumes sessions from the tickets they present. Servers
+    /// given keys from the same master secret open each other's tickets,
+    /// across one key rotation. A ticket that does not open is ignored: the
+    /// handshake is a full one.
+    pub fn with_session_tickets(mut self, keys: Arc<keel_handshake::tickets::TicketKeys>) -> Self {
+        self.ticket_keys = Some(keys);
+        self
+    }
+
     /// Asks clients for a certificate issued under `roots`, optionally or
     /// as a requirement.
     pub fn with_client_auth(mut self, roots: TrustStore, mode: ClientAuth) -> Self {
@@ -318,6 +330,7 @@ impl ServerConfigBuilder {
                 key_log: self.common.key_log,
                 limits: self.common.limits,
                 session_cache: self.session_cache,
+                ticket_keys: self.ticket_keys,
             }),
         }))
     }
@@ -400,7 +413,8 @@ macro_rules! common_setters {
                 self
             }
 
-            /// Uses this clock for certificate validity (tests).
+            /// Uses this clock for certificate validity, session lifetimes
+            /// and ticket key periods (tests).
             pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
                 self.common.clock = clock;
                 self

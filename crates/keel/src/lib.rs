@@ -95,12 +95,13 @@ pub mod pki {
     };
 }
 
-/// Session resumption by ID: the stores a client and a server keep sessions
-/// in, and their serialised form.
+/// Session resumption by ID and by ticket: the stores a client and a server
+/// keep sessions in, their serialised form, and the keys that seal tickets.
 pub mod sessions {
     pub use keel_handshake::sessions::{
         ClientSessionStore, ServerSessionCache, SessionDecodeError, StoredSession,
     };
+    pub use keel_handshake::tickets::{TicketKeyError, TicketKeys};
 }
 
 /// Protocol registries, for reading a [`SessionInfo`].
@@ -114,6 +115,8 @@ pub mod registry {
 pub mod provider {
     pub use keel_handshake::keylog::{KeyLog, NoKeyLog};
     pub use keel_handshake::{Clock, Rng, RngFailed, SystemClock, SystemRng};
+    /// What a [`Clock`] returns.
+    pub use keel_pki::UnixTime;
 }
 
 /// The layers under the facade, for protocol experts and test harnesses.

@@ -11,6 +11,8 @@
 //!   peers that refuse keel, with keel as client and as server; each checks
 //!   keel's error, the alert keel sent and what the peer printed about it.
 //! - [`resumption`]: a keel client resumes its session with `s_server`.
+//! - [`tickets`]: `s_client` takes a ticket from one keel server and
+//!   resumes on another with the same ticket master, across a rotation.
 //! - [`gnutls`]: keel client → `gnutls-serv` and `gnutls-cli` → keel
 //!   server, ECDSA and RSA suites.
 //!
@@ -61,3 +63,5 @@ mod openssl;
 mod refusals;
 #[path = "interop/resumption.rs"]
 mod resumption;
+#[path = "interop/tickets.rs"]
+mod tickets;

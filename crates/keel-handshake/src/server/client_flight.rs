@@ -18,6 +18,7 @@ use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
 use crate::policy::SIGNATURE_SCHEMES;
 use crate::session::SessionInfo;
 use crate::sessions::{ServerSessionCache, StoredSession};
+use crate::tickets::TicketKeys;
 use crate::transcript::Transcript;
 
 /// What the ClientHello settled.
@@ -33,8 +34,10 @@ pub(crate) struct ServerContext {
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) sni: Option<String>,
     pub(crate) ephemeral: EphemeralKey,
-    /// The session ID sent in the ServerHello (empty: not cached).
+    /// The session ID sent in the ServerHello (empty: not resumable).
     pub(crate) session_id: Vec<u8>,
+    /// Set when the ServerHello promised a NewSessionTicket.
+    pub(crate) ticket_keys: Option<Arc<TicketKeys>>,
 }
 
 /// Waiting for the client's Certificate (it was requested).
@@ -85,6 +88,12 @@ struct Keyed {
     /// After a full handshake with a cache: where to keep the session once
     /// the client's Finished has verified.
     store: Option<(Arc<ServerSessionCache>, Vec<u8>)>,
+    /// After a full handshake that promised a ticket: the keys to seal it
+    /// with (and the configuration's clock and RNG) once the client's
+    /// Finished has verified.
+    ticket_keys: Option<(Arc<TicketKeys>, Arc<ServerHandshakeConfig>)>,
+    /// The session ID of the ServerHello, kept inside a ticket.
+    session_id: Vec<u8>,
     created: u64,
 }
 
@@ -182,6 +191,10 @@ impl ExpectClientKeyExchange {
                 .clone()
                 .filter(|_| !context.session_id.is_empty())
                 .map(|cache| (cache, context.session_id.clone())),
+            ticket_keys: context
+                .ticket_keys
+                .map(|keys| (keys, Arc::clone(&context.config))),
+            session_id: context.session_id,
             created: machine::now_secs(context.config.clock.as_ref()),
             session: SessionInfo {
                 version: ProtocolVersion::TLS_V1_2,
@@ -264,10 +277,28 @@ impl ExpectFinished {
             &keyed.transcript,
             &finished.verify_data,
         )?;
-        // A full handshake: the server's ChangeCipherSpec and Finished come
-        // now. (Resuming, they went first, and the keys are already used.)
+        // What a cache keeps and a ticket seals; a resumption needs neither.
+        let session =
+            (keyed.store.is_some() || keyed.ticket_keys.is_some()).then(|| stored_session(&keyed));
+        // A full handshake: the server's [NewSessionTicket], ChangeCipherSpec
+        // and Finished come now (RFC 5077 §3.3: the ticket before the
+        // ChangeCipherSpec). Resuming, they went first, and the keys are
+        // already used.
         if let Some(server_keys) = keyed.server_keys.take() {
             keyed.transcript.add(raw)?;
+            if let (Some((keys, config)), Some(session)) = (keyed.ticket_keys.take(), &session) {
+                let ticket = super::hello::new_session_ticket(
+                    &keys,
+                    session,
+                    machine::now_secs(config.clock.as_ref()),
+                    config.rng.as_ref(),
+                );
+                machine::send(
+                    keel_wire::HandshakeMessage::NewSessionTicket(ticket),
+                    &mut keyed.transcript,
+                    out,
+                )?;
+            }
             out.push(Emit::ChangeCipherSpec);
             out.push(Emit::WriteKeys(server_keys));
             let server_finished =
@@ -275,19 +306,8 @@ impl ExpectFinished {
             machine::send(server_finished, &mut keyed.transcript, out)?;
         }
         // Stored only once the client's Finished has verified.
-        if let Some((cache, session_id)) = keyed.store.take() {
-            cache.insert(StoredSession {
-                session_id: session_id.clone(),
-                cipher_suite: keyed.session.cipher_suite,
-                master_secret: *keyed.master.as_bytes(),
-                extended_master_secret: true,
-                server_name: keyed.session.server_name.clone(),
-                alpn: keyed.session.alpn.clone(),
-                peer_certificates: keyed.session.peer_certificates.clone(),
-                group: keyed.session.group,
-                signature_scheme: keyed.session.signature_scheme,
-                created: keyed.created,
-            });
+        if let (Some((cache, session_id)), Some(session)) = (keyed.store.take(), session) {
+            cache.insert(session);
             out.push(Emit::SessionInUse(SessionHandle::Server(cache, session_id)));
         }
         let secrets = SessionSecrets {
@@ -301,6 +321,22 @@ impl ExpectFinished {
             Box::new(secrets),
         ));
         Ok(ServerState::Established)
+    }
+}
+
+/// The session as it is cached or sealed into a ticket.
+fn stored_session(keyed: &Keyed) -> StoredSession {
+    StoredSession {
+        session_id: keyed.session_id.clone(),
+        cipher_suite: keyed.session.cipher_suite,
+        master_secret: *keyed.master.as_bytes(),
+        extended_master_secret: true,
+        server_name: keyed.session.server_name.clone(),
+        alpn: keyed.session.alpn.clone(),
+        peer_certificates: keyed.session.peer_certificates.clone(),
+        group: keyed.session.group,
+        signature_scheme: keyed.session.signature_scheme,
+        created: keyed.created,
     }
 }
 
@@ -347,6 +383,8 @@ pub(crate) fn resumed(
         server_keys: None,
         prf: hello.prf,
         store: None,
+        ticket_keys: None,
+        session_id: stored.session_id.clone(),
         created: stored.created,
         session: SessionInfo {
             version: ProtocolVersion::TLS_V1_2,

@@ -7,8 +7,8 @@ use keel_pki::CertifiedKey;
 use keel_wire::extensions::CertificateStatusRequest;
 use keel_wire::handshake::{
     Certificate, CertificateDer as WireCert, CertificateRequest, CertificateStatus, ClientHello,
-    DigitallySigned, DistinguishedName, Random, ServerEcdhParams, ServerHello, ServerHelloDone,
-    ServerKeyExchange,
+    DigitallySigned, DistinguishedName, NewSessionTicket, Random, ServerEcdhParams, ServerHello,
+    ServerHelloDone, ServerKeyExchange,
 };
 use keel_wire::registry::{
     CipherSuite, ClientCertificateType, CompressionMethod, EcPointFormat, NamedGroup,
@@ -25,6 +25,8 @@ use crate::key_schedule::PrfHash;
 use crate::kx::{self, EphemeralKey};
 use crate::machine::{self, Emit, SessionHandle};
 use crate::policy::{self, SIGNATURE_SCHEMES};
+use crate::sessions::StoredSession;
+use crate::tickets::TicketKeys;
 use crate::transcript::Transcript;
 
 /// Waiting for a ClientHello.
@@ -46,6 +48,9 @@ struct Offer<'a> {
     record_size_limit: Option<u16>,
     /// status_request with status type ocsp (RFC 6066 §8).
     ocsp_requested: bool,
+    /// session_ticket (RFC 5077 §3.2): empty asks for a ticket, non-empty
+    /// offers one.
+    ticket: Option<&'a [u8]>,
 }
 
 impl<'a> Offer<'a> {
@@ -69,6 +74,7 @@ impl<'a> Offer<'a> {
                 }
                 ClientExtension::ExtendedMasterSecret => offer.ems = true,
                 ClientExtension::RecordSizeLimit(value) => offer.record_size_limit = Some(*value),
+                ClientExtension::SessionTicket(ticket) => offer.ticket = Some(ticket.as_slice()),
                 ClientExtension::RenegotiationInfo(info) => {
                     offer.renegotiation_info = Some(info.as_slice())
                 }
@@ -163,11 +169,18 @@ impl ExpectClientHello {
             .filter(|response| offer.ocsp_requested && (1..=0xff_ffff).contains(&response.len()));
 
         let server_random = machine::random(config.rng.as_ref())?;
-        // A fresh session ID when sessions are cached; empty ("not
-        // resumable") otherwise.
-        let session_id = match &config.session_cache {
-            Some(_) => machine::random(config.rng.as_ref())?.to_vec(),
-            None => Vec::new(),
+        // RFC 5077 §3.2: a ticket is issued when the client asks (its
+        // extension, empty or not) and the server has ticket keys.
+        let ticket_keys = config
+            .ticket_keys
+            .clone()
+            .filter(|_| offer.ticket.is_some());
+        // A fresh session ID when the session can be resumed (by cache or
+        // by ticket); empty ("not resumable") otherwise.
+        let session_id = if config.session_cache.is_some() || ticket_keys.is_some() {
+            machine::random(config.rng.as_ref())?.to_vec()
+        } else {
+            Vec::new()
         };
         let mut extensions = Vec::new();
         if secure_renegotiation {
@@ -202,10 +215,14 @@ impl ExpectClientHello {
             // RFC 6066 §8: empty; the response follows the Certificate.
             extensions.push(ServerExtension::StatusRequest);
         }
+        if ticket_keys.is_some() {
+            // RFC 5077 §3.2: empty; the NewSessionTicket follows the
+            // client's Finished.
+            extensions.push(ServerExtension::SessionTicket);
+        }
         let server_hello = ServerHello {
             server_version: ProtocolVersion::TLS_V1_2,
             random: Random(server_random),
-            // Empty: sessions are not resumable yet.
             session_id: Opaque(session_id.clone()),
             cipher_suite: suite,
             compression_method: CompressionMethod::NULL,
@@ -310,6 +327,7 @@ impl ExpectClientHello {
             sni: offer.sni,
             ephemeral,
             session_id,
+            ticket_keys,
         };
         Ok(if request_certificate {
             ServerState::ExpectCertificate(Box::new(ExpectCertificate {
@@ -411,11 +429,13 @@ fn choose_alpn(
         .ok_or(HandshakeError::NoApplicationProtocol)
 }
 
-/// The abbreviated handshake (RFC 5246 §7.3), if the ClientHello offers the
-/// ID of a cached session that may be resumed here: same SNI, a suite both
-/// sides still offer. Anything else falls back to a full handshake. (RFC
-/// 7627 §5.3's abort for a session made with EMS offered without it cannot
-/// arise: keel refuses every ClientHello without EMS before this point.)
+/// The abbreviated handshake (RFC 5246 §7.3), if the ClientHello offers a
+/// ticket that opens (RFC 5077 §3.4) or the ID of a cached session, for a
+/// session that may be resumed here: same SNI, a suite both sides still
+/// offer. Anything else, including a ticket that does not open, falls back
+/// to a full handshake. (RFC 7627 §5.3's abort for a session made with EMS
+/// offered without it cannot arise: keel refuses every ClientHello without
+/// EMS before this point.)
 fn try_resume(
     config: &Arc<ServerHandshakeConfig>,
     raw: &[u8],
@@ -424,15 +444,30 @@ fn try_resume(
     secure_renegotiation: bool,
     out: &mut Vec<Emit>,
 ) -> Result<Option<ServerState>, HandshakeError> {
-    let Some(cache) = &config.session_cache else {
-        return Ok(None);
-    };
+    // A client that resumes by ticket sends a session ID of its own, which
+    // the server echoes to say it resumed (RFC 5077 §3.4). Without one, a
+    // keel server does not resume: a full handshake is always allowed.
     if hello.session_id.is_empty() {
         return Ok(None);
     }
-    let Some(stored) = cache.get(&hello.session_id, machine::now_secs(config.clock.as_ref()))
-    else {
-        return Ok(None);
+    let now = machine::now_secs(config.clock.as_ref());
+    let from_ticket = match (&config.ticket_keys, offer.ticket) {
+        (Some(keys), Some(ticket)) if !ticket.is_empty() => {
+            keys.open(ticket, now).map(|s| (s, Arc::clone(keys)))
+        }
+        _ => None,
+    };
+    let (stored, ticket_keys, cache) = match from_ticket {
+        Some((stored, keys)) => (stored, Some(keys), None),
+        None => {
+            let Some(cache) = &config.session_cache else {
+                return Ok(None);
+            };
+            let Some(stored) = cache.get(&hello.session_id, now) else {
+                return Ok(None);
+            };
+            (stored, None, Some(cache))
+        }
     };
     let suite = stored.cipher_suite;
     if !hello.cipher_suites.contains(&suite)
@@ -464,11 +499,18 @@ fn try_resume(
             config.limits.record_size_limit,
         ));
     }
-    // RFC 6066 §3: no server_name in a ServerHello that resumes.
+    if ticket_keys.is_some() {
+        // RFC 5077 §3.1: a resumed ticket is replaced by a fresh one,
+        // sealed under the current period's key.
+        extensions.push(ServerExtension::SessionTicket);
+    }
+    // RFC 6066 §3: no server_name in a ServerHello that resumes. The
+    // session ID is the one the client sent (RFC 5246 §7.4.1.3; RFC 5077
+    // §3.4 for tickets).
     let server_hello = ServerHello {
         server_version: ProtocolVersion::TLS_V1_2,
         random: Random(server_random),
-        session_id: Opaque(stored.session_id.clone()),
+        session_id: Opaque(hello.session_id.to_vec()),
         cipher_suite: suite,
         compression_method: CompressionMethod::NULL,
         extensions: Extensions::Present(extensions),
@@ -486,10 +528,26 @@ fn try_resume(
         &mut transcript,
         out,
     )?;
-    out.push(Emit::SessionInUse(SessionHandle::Server(
-        Arc::clone(cache),
-        stored.session_id.clone(),
-    )));
+    if let Some(keys) = &ticket_keys {
+        machine::send(
+            HandshakeMessage::NewSessionTicket(new_session_ticket(
+                keys,
+                &stored,
+                now,
+                config.rng.as_ref(),
+            )),
+            &mut transcript,
+            out,
+        )?;
+    }
+    // A ticket cannot be revoked; a cached session is forgotten if this
+    // connection fails (RFC 5246 §7.2).
+    if let Some(cache) = cache {
+        out.push(Emit::SessionInUse(SessionHandle::Server(
+            Arc::clone(cache),
+            stored.session_id.clone(),
+        )));
+    }
     let state = super::client_flight::resumed(
         super::client_flight::ResumedHello {
             client_random: hello.random.0,
@@ -503,4 +561,28 @@ fn try_resume(
         out,
     )?;
     Ok(Some(state))
+}
+
+/// NewSessionTicket (RFC 5077 §3.3) for `session`, sealed at `now`. If it
+/// cannot be sealed (the random source failed), the ticket is empty: the
+/// server promised one in its ServerHello, and an empty ticket is how it
+/// takes that back.
+pub(super) fn new_session_ticket(
+    keys: &TicketKeys,
+    session: &StoredSession,
+    now: u64,
+    rng: &dyn crate::random::Rng,
+) -> NewSessionTicket {
+    let ticket = keys
+        .seal(session, now, rng)
+        .filter(|t| t.len() <= 0xffff)
+        .unwrap_or_default();
+    NewSessionTicket {
+        ticket_lifetime_hint: if ticket.is_empty() {
+            0
+        } else {
+            u32::try_from(keys.lifetime_secs()).unwrap_or(u32::MAX)
+        },
+        ticket: Opaque(ticket),
+    }
 }

@@ -172,6 +172,7 @@ pub(crate) fn server_config(client_auth: bool) -> ServerHandshakeConfig {
         key_log: None,
         limits: Limits::default(),
         session_cache: None,
+        ticket_keys: None,
     }
 }
 
