@@ -29,12 +29,14 @@ use crate::policy::{SIGNATURE_SCHEMES, SUITES};
 /// The first seven bytes of every serialised session.
 const MAGIC: &[u8; 7] = b"KEELSES";
 /// The one format version this code reads and writes (the eighth byte).
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 /// The length of a TLS 1.2 master secret.
 const MASTER_SECRET_LEN: usize = 48;
 /// A session ID is 1..=32 bytes (RFC 5246 §7.4.1.2; an empty one means
 /// "not resumable" and is never stored).
 const MAX_SESSION_ID_LEN: usize = 32;
+/// A ticket is `opaque ticket<0..2^16-1>` (RFC 5077 §3.3).
+const MAX_TICKET_LEN: usize = 0xffff;
 /// At most this many peer certificates are kept.
 const MAX_CERTIFICATES: usize = 10;
 /// At most this many bytes per peer certificate.
@@ -72,6 +74,14 @@ pub struct StoredSession {
     pub peer_certificates: Vec<CertificateDer<'static>>,
     /// When the session was made, in seconds since the Unix epoch.
     pub created: u64,
+    /// The session ticket the server issued for it (RFC 5077), which a
+    /// client offers in place of the ID; empty: none. A server's cache
+    /// keeps this empty.
+    pub ticket: Vec<u8>,
+    /// When the client stops offering the ticket, in seconds since the
+    /// Unix epoch: its arrival plus the server's lifetime hint (RFC 5077
+    /// §3.3); 0: the server gave no hint.
+    pub ticket_expires: u64,
 }
 
 /// Why serialised session bytes were refused.
@@ -120,7 +130,12 @@ impl StoredSession {
     /// u8 present (0 or 1) [u32 length, server_name]   1..=255 bytes UTF-8
     /// u8 present (0 or 1) [u32 length, alpn]          1..=255 bytes
     /// u32 count, count × (u32 length, certificate)    <= 10 of 1..=65536 bytes
+    /// u32 length, ticket                   0..=65535 bytes
+    /// u64 ticket_expires
     /// ```
+    ///
+    /// The session ID may be empty only when there is a ticket (a server
+    /// that issues tickets need not cache the session).
     ///
     /// A session outside these limits still encodes, but
     /// [`from_bytes`](Self::from_bytes) refuses the result.
@@ -144,6 +159,8 @@ impl StoredSession {
         for cert in &self.peer_certificates {
             put_bytes(&mut out, cert.as_ref());
         }
+        put_bytes(&mut out, &self.ticket);
+        out.extend_from_slice(&self.ticket_expires.to_be_bytes());
         out
     }
 
@@ -160,7 +177,7 @@ impl StoredSession {
         if r.u8("version")? != VERSION {
             return Err(SessionDecodeError::UnsupportedVersion);
         }
-        let session_id = r.bounded("session_id", MAX_SESSION_ID_LEN)?.to_vec();
+        let session_id = r.up_to("session_id", MAX_SESSION_ID_LEN)?.to_vec();
         let cipher_suite = CipherSuite::new(r.u16("cipher_suite")?);
         if !SUITES.contains(&cipher_suite) {
             return Err(SessionDecodeError::Invalid {
@@ -207,6 +224,13 @@ impl StoredSession {
             let der = r.bounded("certificate", MAX_CERTIFICATE_LEN)?;
             peer_certificates.push(CertificateDer::from(der.to_vec()));
         }
+        let ticket = r.up_to("ticket", MAX_TICKET_LEN)?.to_vec();
+        if session_id.is_empty() && ticket.is_empty() {
+            return Err(SessionDecodeError::Invalid {
+                field: "session_id",
+            });
+        }
+        let ticket_expires = r.u64("ticket_expires")?;
         if !r.rest.is_empty() {
             return Err(SessionDecodeError::TrailingBytes);
         }
@@ -221,6 +245,8 @@ impl StoredSession {
             alpn,
             peer_certificates,
             created,
+            ticket,
+            ticket_expires,
         })
     }
 
@@ -228,7 +254,9 @@ impl StoredSession {
     /// encoding: the stores keep only sessions they can export.
     fn is_storable(&self) -> bool {
         let in_range = |len: usize, max: usize| (1..=max).contains(&len);
-        in_range(self.session_id.len(), MAX_SESSION_ID_LEN)
+        self.session_id.len() <= MAX_SESSION_ID_LEN
+            && self.ticket.len() <= MAX_TICKET_LEN
+            && !(self.session_id.is_empty() && self.ticket.is_empty())
             && SUITES.contains(&self.cipher_suite)
             && GROUPS.contains(&self.group)
             && SIGNATURE_SCHEMES.contains(&self.signature_scheme)
@@ -274,6 +302,9 @@ impl StoredSession {
                 .iter()
                 .map(|c| 4 + c.len())
                 .sum::<usize>()
+            + 4
+            + self.ticket.len()
+            + 8
     }
 }
 
@@ -292,6 +323,8 @@ impl Clone for StoredSession {
             alpn: self.alpn.clone(),
             peer_certificates: self.peer_certificates.clone(),
             created: self.created,
+            ticket: self.ticket.clone(),
+            ticket_expires: self.ticket_expires,
         }
     }
 }
@@ -314,6 +347,8 @@ impl core::fmt::Debug for StoredSession {
             .field("alpn", &self.alpn.as_deref().map(String::from_utf8_lossy))
             .field("peer_certificates", &self.peer_certificates.len())
             .field("created", &self.created)
+            .field("ticket_len", &self.ticket.len())
+            .field("ticket_expires", &self.ticket_expires)
             .finish_non_exhaustive()
     }
 }
@@ -391,6 +426,15 @@ impl<'a> Reader<'a> {
     fn bounded(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], SessionDecodeError> {
         let len = self.len(field)?;
         if !(1..=max).contains(&len) {
+            return Err(SessionDecodeError::Invalid { field });
+        }
+        self.take(len, field)
+    }
+
+    /// A u32-length-prefixed field of 0..=`max` bytes.
+    fn up_to(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], SessionDecodeError> {
+        let len = self.len(field)?;
+        if len > max {
             return Err(SessionDecodeError::Invalid { field });
         }
         self.take(len, field)

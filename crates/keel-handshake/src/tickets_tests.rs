@@ -50,6 +50,8 @@ fn session(created: u64) -> StoredSession {
         alpn: Some(b"h2".to_vec()),
         peer_certificates: Vec::new(),
         created,
+        ticket: Vec::new(),
+        ticket_expires: 0,
     }
 }
 

@@ -19,26 +19,7 @@ use keel_handshake::{Clock, Connection, HandshakeError, Rng, RngFailed, ServerCe
 use keel_pki::{CertError, CertifiedKey, ServerCertVerifier, ServerName, TrustStore, UnixTime};
 use keel_record::RecordError;
 use keel_wire::registry::{AlertDescription, NamedGroup};
-use support::{SERVER_NAME, client_config, server_config};
-
-/// Moves bytes both ways until quiet; returns the first error.
-fn pump(client: &mut Connection, server: &mut Connection) -> Result<(), HandshakeError> {
-    for _ in 0..50 {
-        let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
-        client.take_tls(&mut to_server);
-        server.take_tls(&mut to_client);
-        if to_server.is_empty() && to_client.is_empty() {
-            return Ok(());
-        }
-        if !to_server.is_empty() {
-            server.read_tls(&to_server)?;
-        }
-        if !to_client.is_empty() {
-            client.read_tls(&to_client)?;
-        }
-    }
-    panic!("did not settle");
-}
+use support::{SERVER_NAME, client_config, pump, server_config};
 
 /// Runs a handshake that fails on `failing`'s side; checks the error and
 /// that the other side receives the alert.

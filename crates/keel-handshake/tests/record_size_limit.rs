@@ -17,7 +17,7 @@ use keel_handshake::{Connection, HandshakeError};
 use keel_pki::ServerName;
 use keel_wire::framing::RecordHeader;
 use keel_wire::registry::{AlertDescription, ContentType};
-use support::{SERVER_NAME, client_config, server_config};
+use support::{SERVER_NAME, client_config, pump, server_config};
 
 fn pair(client_limit: u16, server_limit: u16) -> (Connection, Connection) {
     let mut client = client_config(false, None);
@@ -28,24 +28,6 @@ fn pair(client_limit: u16, server_limit: u16) -> (Connection, Connection) {
         Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap(),
         Connection::server(Arc::new(server)),
     )
-}
-
-fn pump(client: &mut Connection, server: &mut Connection) -> Result<(), HandshakeError> {
-    for _ in 0..20 {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        client.take_tls(&mut a);
-        server.take_tls(&mut b);
-        if a.is_empty() && b.is_empty() {
-            return Ok(());
-        }
-        if !a.is_empty() {
-            server.read_tls(&a)?;
-        }
-        if !b.is_empty() {
-            client.read_tls(&b)?;
-        }
-    }
-    panic!("did not settle");
 }
 
 /// The application-data record lengths in `wire` (protected: plaintext +

@@ -17,9 +17,9 @@ mod support;
 use std::sync::Arc;
 
 use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache, StoredSession};
-use keel_handshake::{ClientHandshakeConfig, Connection, HandshakeError, ServerHandshakeConfig};
+use keel_handshake::{ClientHandshakeConfig, Connection, ServerHandshakeConfig};
 use keel_pki::ServerName;
-use support::{SERVER_NAME, client_config, server_config};
+use support::{SERVER_NAME, client_config, pump, server_config};
 
 struct Stores {
     client: Arc<ClientSessionStore>,
@@ -49,24 +49,6 @@ fn connect(
         Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap(),
         Connection::server(Arc::new(server)),
     )
-}
-
-fn pump(client: &mut Connection, server: &mut Connection) -> Result<(), HandshakeError> {
-    for _ in 0..20 {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        client.take_tls(&mut a);
-        server.take_tls(&mut b);
-        if a.is_empty() && b.is_empty() {
-            return Ok(());
-        }
-        if !a.is_empty() {
-            server.read_tls(&a)?;
-        }
-        if !b.is_empty() {
-            client.read_tls(&b)?;
-        }
-    }
-    panic!("did not settle");
 }
 
 fn full_then_resumed(stores: &Stores) -> (Connection, Connection) {

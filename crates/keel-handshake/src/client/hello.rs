@@ -28,6 +28,9 @@ pub(crate) struct ExpectServerHello {
     transcript: Transcript,
     /// The stored session offered for resumption, if any.
     resuming: Option<StoredSession>,
+    /// The session ID the ClientHello carried: a server that echoes it
+    /// resumes the offered session.
+    offered_session_id: Vec<u8>,
 }
 
 /// Builds and queues the ClientHello.
@@ -49,6 +52,21 @@ pub(crate) fn start(
             )
         })
         .filter(|stored| config.suites.contains(&stored.cipher_suite));
+    let now = machine::now_secs(config.clock.as_ref());
+    // RFC 5077 §3.4: a ticket is offered while its lifetime hint lasts,
+    // with a session ID of the client's own that the server echoes if it
+    // accepts the ticket. Without a usable ticket, the session is offered
+    // by its ID (if it has one).
+    let ticket = resuming
+        .as_ref()
+        .filter(|s| !s.ticket.is_empty() && (s.ticket_expires == 0 || now < s.ticket_expires))
+        .map(|s| s.ticket.clone());
+    let offered_session_id = match (&ticket, &resuming) {
+        (Some(_), _) => machine::random(config.rng.as_ref())?.to_vec(),
+        (None, Some(stored)) => stored.session_id.clone(),
+        (None, None) => Vec::new(),
+    };
+    let resuming = resuming.filter(|_| !offered_session_id.is_empty());
     let mut extensions = Vec::new();
     // RFC 6066 §3: SNI carries DNS names only, never IP addresses.
     if let Some(sni) = server_name.sni() {
@@ -90,18 +108,18 @@ pub(crate) fn start(
     extensions.push(ClientExtension::RecordSizeLimit(
         config.limits.record_size_limit,
     ));
+    // RFC 5077 §3.2: a client that keeps sessions asks for a ticket (an
+    // empty extension) or offers the one it has.
+    if config.session_store.is_some() {
+        extensions.push(ClientExtension::SessionTicket(ticket.unwrap_or_default()));
+    }
     // RFC 5746 §3.4: an empty renegotiation_info in the initial handshake.
     extensions.push(ClientExtension::RenegotiationInfo(Opaque(Vec::new())));
 
     let hello = ClientHello {
         client_version: ProtocolVersion::TLS_V1_2,
         random: keel_wire::handshake::Random(client_random),
-        session_id: Opaque(
-            resuming
-                .as_ref()
-                .map(|s| s.session_id.clone())
-                .unwrap_or_default(),
-        ),
+        session_id: Opaque(offered_session_id.clone()),
         cipher_suites: List(config.suites.clone()),
         compression_methods: List(vec![CompressionMethod::NULL]),
         extensions: Extensions::Present(extensions),
@@ -124,6 +142,7 @@ pub(crate) fn start(
             context,
             transcript,
             resuming,
+            offered_session_id,
         },
     )))
 }
@@ -162,6 +181,7 @@ impl ExpectServerHello {
         let mut secure_renegotiation = false;
         let mut alpn = None;
         let mut status_acknowledged = false;
+        let mut ticket_expected = false;
         for extension in hello.extensions.iter() {
             match extension {
                 ServerExtension::ServerName if self.context.server_name.sni().is_some() => {}
@@ -189,6 +209,10 @@ impl ExpectServerHello {
                 // Certificate (it may also be absent).
                 ServerExtension::StatusRequest if config.request_ocsp => {
                     status_acknowledged = true;
+                }
+                // RFC 5077 §3.2: a NewSessionTicket will follow.
+                ServerExtension::SessionTicket if config.session_store.is_some() => {
+                    ticket_expected = true;
                 }
                 ServerExtension::ExtendedMasterSecret => ems = true,
                 ServerExtension::RecordSizeLimit(value) => {
@@ -223,11 +247,13 @@ impl ExpectServerHello {
             out.push(Emit::RecordSizeLimit { send, receive });
         }
         // RFC 5246 §7.4.1.3: the server resumes by echoing the offered
-        // session ID; it must then keep that session's suite.
-        let resumed = self.resuming.take().filter(|stored| {
-            !hello.session_id.is_empty()
-                && hello.session_id.as_slice() == stored.session_id.as_slice()
-        });
+        // session ID (RFC 5077 §3.4: the client's own, with a ticket); it
+        // must then keep that session's suite.
+        let offered = std::mem::take(&mut self.offered_session_id);
+        let resumed = self
+            .resuming
+            .take()
+            .filter(|_| !hello.session_id.is_empty() && hello.session_id.as_slice() == offered);
         let negotiated = Negotiated {
             context: self.context,
             server_random: hello.random.0,
@@ -236,6 +262,7 @@ impl ExpectServerHello {
             prf,
             alpn,
             status_acknowledged,
+            ticket_expected,
         };
         if let Some(stored) = resumed {
             if stored.cipher_suite != suite {

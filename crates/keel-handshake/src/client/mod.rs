@@ -12,7 +12,8 @@ use hello::ExpectServerHello;
 pub(crate) use hello::start;
 use server_flight::{
     ExpectCertificate, ExpectCertificateRequestOrDone, ExpectCertificateStatus,
-    ExpectChangeCipherSpec, ExpectFinished, ExpectServerHelloDone, ExpectServerKeyExchange,
+    ExpectChangeCipherSpec, ExpectFinished, ExpectNewSessionTicket, ExpectServerHelloDone,
+    ExpectServerKeyExchange,
 };
 
 use crate::config::ClientHandshakeConfig;
@@ -37,13 +38,18 @@ use crate::machine::Emit;
 /// [CertificateVerify]
 /// ChangeCipherSpec
 /// Finished                     -------->
+///                                          [NewSessionTicket]
 ///                                            ChangeCipherSpec
 ///                              <--------             Finished
 /// Application Data             <------->     Application Data
 /// ```
 /// (RFC 5246 §7.3, with the ECDHE messages of RFC 8422 and the optional
 /// CertificateStatus of RFC 6066 §8: only after the server acknowledged the
-/// client's status_request, and even then it may be absent.)
+/// client's status_request, and even then it may be absent.
+/// NewSessionTicket (RFC 5077 §3.3) comes when the ServerHello carried
+/// session_ticket; resuming, the server's [NewSessionTicket],
+/// ChangeCipherSpec and Finished follow the ServerHello directly, then the
+/// client's ChangeCipherSpec and Finished.)
 #[derive(Debug)]
 pub(crate) enum ClientState {
     ExpectServerHello(Box<ExpectServerHello>),
@@ -52,6 +58,7 @@ pub(crate) enum ClientState {
     ExpectServerKeyExchange(Box<ExpectServerKeyExchange>),
     ExpectCertificateRequestOrDone(Box<ExpectCertificateRequestOrDone>),
     ExpectServerHelloDone(Box<ExpectServerHelloDone>),
+    ExpectNewSessionTicket(Box<ExpectNewSessionTicket>),
     ExpectChangeCipherSpec(Box<ExpectChangeCipherSpec>),
     ExpectFinished(Box<ExpectFinished>),
     Established,
@@ -75,6 +82,7 @@ impl ClientState {
             Self::ExpectServerKeyExchange(_) => "ServerKeyExchange",
             Self::ExpectCertificateRequestOrDone(_) => "CertificateRequest or ServerHelloDone",
             Self::ExpectServerHelloDone(_) => "ServerHelloDone",
+            Self::ExpectNewSessionTicket(_) => "NewSessionTicket",
             Self::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
             Self::ExpectFinished(_) => "Finished",
             Self::Established => "application data",
@@ -110,6 +118,7 @@ impl ClientState {
                 s.handle_done(raw, out)
             }
             (Self::ExpectServerHelloDone(s), M::ServerHelloDone(_)) => s.handle(raw, out),
+            (Self::ExpectNewSessionTicket(s), M::NewSessionTicket(m)) => s.handle(raw, m),
             (Self::ExpectFinished(s), M::Finished(m)) => s.handle(raw, &m, out),
             (state, message) => Err(HandshakeError::UnexpectedMessage {
                 expected: state.name(),

@@ -8,7 +8,8 @@ use keel_record::{AeadAlgorithm, TrafficKeys};
 use keel_wire::HandshakeMessage;
 use keel_wire::handshake::{
     Certificate, CertificateDer as WireCert, CertificateRequest, CertificateStatus,
-    CertificateVerify, ClientKeyExchange, DigitallySigned, Finished, ServerKeyExchange,
+    CertificateVerify, ClientKeyExchange, DigitallySigned, Finished, NewSessionTicket,
+    ServerKeyExchange,
 };
 use keel_wire::registry::{
     CipherSuite, ClientCertificateType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -38,6 +39,8 @@ pub(crate) struct Negotiated {
     /// The client asked for a stapled OCSP response and the server
     /// acknowledged it (RFC 6066 §8).
     pub(crate) status_acknowledged: bool,
+    /// The server's ServerHello promised a NewSessionTicket (RFC 5077 §3.2).
+    pub(crate) ticket_expected: bool,
 }
 
 /// Waiting for the server's Certificate.
@@ -90,6 +93,14 @@ pub(crate) struct ExpectServerHelloDone {
     request: CertificateRequest,
 }
 
+/// The server promised a ticket: waiting for its NewSessionTicket, which
+/// comes right before its ChangeCipherSpec (RFC 5077 §3.3).
+#[derive(Debug)]
+pub(crate) struct ExpectNewSessionTicket {
+    finish: Finishing,
+    config: Arc<crate::config::ClientHandshakeConfig>,
+}
+
 /// The client's Finished is sent; waiting for the server's
 /// ChangeCipherSpec.
 #[derive(Debug)]
@@ -120,6 +131,11 @@ struct Finishing {
     store: Option<(Arc<ClientSessionStore>, String, Vec<u8>)>,
     /// When the session was first made (seconds since the epoch).
     created: u64,
+    /// The ticket the server sent and when to stop offering it.
+    new_ticket: Option<(Vec<u8>, u64)>,
+    /// Resuming: the session resumed, kept to store again with a new
+    /// ticket.
+    resumed_from: Option<StoredSession>,
 }
 
 impl ExpectCertificate {
@@ -407,10 +423,11 @@ impl ExpectCertificateRequestOrDone {
             extended_master_secret: true,
             resumed: false,
         };
+        // Resumable by ID, or by the ticket the server promised.
         let store = config
             .session_store
             .clone()
-            .filter(|_| !negotiated.session_id.is_empty())
+            .filter(|_| !negotiated.session_id.is_empty() || negotiated.ticket_expected)
             .map(|store| {
                 (
                     store,
@@ -429,10 +446,14 @@ impl ExpectCertificateRequestOrDone {
             session,
             store,
             created: machine::now_secs(config.clock.as_ref()),
+            new_ticket: None,
+            resumed_from: None,
         };
-        Ok(ClientState::ExpectChangeCipherSpec(Box::new(
-            ExpectChangeCipherSpec { finish },
-        )))
+        Ok(after_client_finished(
+            finish,
+            negotiated.ticket_expected,
+            config,
+        ))
     }
 }
 
@@ -488,6 +509,46 @@ impl ExpectServerHelloDone {
     }
 }
 
+/// The state after the client's Finished (full handshake) or the
+/// ServerHello (resumption): the server's NewSessionTicket if it promised
+/// one, else its ChangeCipherSpec.
+fn after_client_finished(
+    finish: Finishing,
+    ticket_expected: bool,
+    config: Arc<crate::config::ClientHandshakeConfig>,
+) -> ClientState {
+    if ticket_expected {
+        ClientState::ExpectNewSessionTicket(Box::new(ExpectNewSessionTicket { finish, config }))
+    } else {
+        ClientState::ExpectChangeCipherSpec(Box::new(ExpectChangeCipherSpec { finish }))
+    }
+}
+
+impl ExpectNewSessionTicket {
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        ticket: NewSessionTicket,
+    ) -> Result<ClientState, HandshakeError> {
+        self.finish.transcript.add(raw)?;
+        // RFC 5077 §3.3: an empty ticket means the server changed its mind;
+        // a hint of 0 means "unspecified" (the store's lifetime applies).
+        if !ticket.ticket.is_empty() {
+            let now = machine::now_secs(self.config.clock.as_ref());
+            let expires = match ticket.ticket_lifetime_hint {
+                0 => 0,
+                hint => now.saturating_add(u64::from(hint)),
+            };
+            self.finish.new_ticket = Some((ticket.ticket.0, expires));
+        }
+        Ok(ClientState::ExpectChangeCipherSpec(Box::new(
+            ExpectChangeCipherSpec {
+                finish: self.finish,
+            },
+        )))
+    }
+}
+
 impl ExpectChangeCipherSpec {
     pub(crate) fn handle(mut self: Box<Self>, out: &mut Vec<Emit>) -> ClientState {
         if let Some(keys) = self.finish.server_keys.take() {
@@ -527,11 +588,25 @@ impl ExpectFinished {
                 &finish.transcript,
             )?;
             machine::send(ours, &mut finish.transcript, out)?;
-        } else if let Some((store, name, session_id)) = finish.store.take() {
-            // RFC 5246 §7.2 and the issue: stored only once the peer's
-            // Finished has verified.
-            store.insert(&name, stored_session(&finish, session_id));
-            out.push(Emit::SessionInUse(SessionHandle::Client(store, name)));
+        }
+        // RFC 5246 §7.2: stored only once the peer's Finished has verified.
+        if let Some((store, name, session_id)) = finish.store.take() {
+            match finish.resumed_from.take() {
+                // Resumed with a fresh ticket: the same session, which
+                // SessionInUse already covers, with the new ticket.
+                Some(mut stored) => {
+                    if let Some((ticket, expires)) = finish.new_ticket.take() {
+                        stored.ticket = ticket;
+                        stored.ticket_expires = expires;
+                        store.insert(&name, stored);
+                    }
+                }
+                None => {
+                    let session = stored_session(&mut finish, session_id);
+                    store.insert(&name, session);
+                    out.push(Emit::SessionInUse(SessionHandle::Client(store, name)));
+                }
+            }
         }
         let secrets = SessionSecrets {
             master: finish.master,
@@ -548,7 +623,8 @@ impl ExpectFinished {
 }
 
 /// The session to keep after a full handshake.
-fn stored_session(finish: &Finishing, session_id: Vec<u8>) -> StoredSession {
+fn stored_session(finish: &mut Finishing, session_id: Vec<u8>) -> StoredSession {
+    let (ticket, ticket_expires) = finish.new_ticket.take().unwrap_or_default();
     StoredSession {
         session_id,
         cipher_suite: finish.session.cipher_suite,
@@ -560,6 +636,8 @@ fn stored_session(finish: &Finishing, session_id: Vec<u8>) -> StoredSession {
         group: finish.session.group,
         signature_scheme: finish.session.signature_scheme,
         created: finish.created,
+        ticket,
+        ticket_expires,
     }
 }
 
@@ -610,10 +688,25 @@ pub(crate) fn resume(
         server_keys: Some(server_keys),
         client_keys: Some(client_keys),
         session,
-        store: None,
+        // A new ticket replaces the one the stored session had.
+        store: config
+            .session_store
+            .clone()
+            .filter(|_| negotiated.ticket_expected)
+            .map(|store| {
+                (
+                    store,
+                    negotiated.context.server_name.to_string(),
+                    stored.session_id.clone(),
+                )
+            }),
         created: stored.created,
+        new_ticket: None,
+        resumed_from: Some(stored),
     };
-    Ok(ClientState::ExpectChangeCipherSpec(Box::new(
-        ExpectChangeCipherSpec { finish },
-    )))
+    Ok(after_client_finished(
+        finish,
+        negotiated.ticket_expected,
+        config,
+    ))
 }

@@ -337,6 +337,8 @@ fn stored_session(keyed: &Keyed) -> StoredSession {
         group: keyed.session.group,
         signature_scheme: keyed.session.signature_scheme,
         created: keyed.created,
+        ticket: Vec::new(),
+        ticket_expires: 0,
     }
 }
 

@@ -35,13 +35,18 @@ use crate::machine::Emit;
 /// [CertificateVerify]
 /// ChangeCipherSpec
 /// Finished                     -------->
+///                                          [NewSessionTicket]
 ///                                            ChangeCipherSpec
 ///                              <--------             Finished
 /// Application Data             <------->     Application Data
 /// ```
 /// (RFC 5246 §7.3, with the ECDHE messages of RFC 8422 and the
 /// CertificateStatus of RFC 6066 §8, sent when the client asked for it and
-/// the chosen key carries an OCSP response.)
+/// the chosen key carries an OCSP response.
+/// NewSessionTicket (RFC 5077 §3.3) comes when the ServerHello carried
+/// session_ticket; resuming, the server's [NewSessionTicket],
+/// ChangeCipherSpec and Finished follow the ServerHello directly, then the
+/// client's ChangeCipherSpec and Finished.)
 #[derive(Debug)]
 pub(crate) enum ServerState {
     ExpectClientHello(Box<ExpectClientHello>),

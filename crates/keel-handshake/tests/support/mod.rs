@@ -756,3 +756,23 @@ pub(crate) fn assert_sticky(conn: &mut Connection, err: &HandshakeError) {
     assert!(!conn.is_handshaking());
     assert_eq!(conn.error(), Some(err));
 }
+
+/// Moves bytes both ways between two connections until neither has any to
+/// send; returns the first error either side reports.
+pub(crate) fn pump(client: &mut Connection, server: &mut Connection) -> Result<(), HandshakeError> {
+    for _ in 0..50 {
+        let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
+        client.take_tls(&mut to_server);
+        server.take_tls(&mut to_client);
+        if to_server.is_empty() && to_client.is_empty() {
+            return Ok(());
+        }
+        if !to_server.is_empty() {
+            server.read_tls(&to_server)?;
+        }
+        if !to_client.is_empty() {
+            client.read_tls(&to_client)?;
+        }
+    }
+    panic!("did not settle");
+}

@@ -1,7 +1,8 @@
 //! Session resumption by ID (RFC 5246 §7.3) with OpenSSL as the server:
 //! a keel client that kept its session in a `ClientSessionStore` resumes
 //! it on its second connection to the same `s_server`, and `s_server`
-//! agrees that the session was reused. keel as the server is covered by
+//! agrees that the session was reused: by session ID (`-no_ticket`) and by
+//! session ticket (RFC 5077). keel as the server is covered by
 //! `keel serve` against `s_client -reconnect` (keel-cli's tests).
 
 use std::io::Write;
@@ -15,6 +16,14 @@ use crate::harness::{
 };
 use crate::openssl::s_server;
 
+/// Seconds since the Unix epoch.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 /// Sends one line through `stream` and checks `s_server -rev`'s answer.
 fn exchange_line(stream: &mut ClientStream, line: &str) {
     stream.write_all(format!("{line}\n").as_bytes()).unwrap();
@@ -25,15 +34,26 @@ fn exchange_line(stream: &mut ClientStream, line: &str) {
 
 #[test]
 fn keel_client_resumes_its_session_with_s_server() {
+    keel_client_resumes("c-resume", false);
+}
+
+#[test]
+fn keel_client_resumes_by_ticket_with_s_server() {
+    keel_client_resumes("c-resume-ticket", true);
+}
+
+/// Two connections of one keel client to one `s_server`; the second must
+/// resume. With `tickets`, s_server issues a ticket and keel offers it;
+/// without, s_server runs with `-no_ticket` and keel offers the session ID.
+fn keel_client_resumes(test: &str, tickets: bool) {
     let deadline = deadline();
-    let dir = TempDir::new("c-resume");
+    let dir = TempDir::new(test);
     let (cert, key) = pki()
         .server(ECDHE_ECDSA_AES128_GCM.key)
         .write(&dir, "server");
-    // Two connections to one s_server process, whose session cache lives
-    // as long as the process. `-no_ticket` keeps OpenSSL on session IDs
-    // (keel does not offer tickets, so it would not send one anyway).
-    let args = [
+    // Two connections to one s_server process, whose session cache (and
+    // ticket key) lives as long as the process.
+    let mut args = vec![
         "-tls1_2",
         "-cert",
         cert.to_str().unwrap(),
@@ -43,11 +63,13 @@ fn keel_client_resumes_its_session_with_s_server() {
         ECDHE_ECDSA_AES128_GCM.openssl,
         "-groups",
         P256.openssl,
-        "-no_ticket",
         "-rev",
         "-naccept",
         "2",
     ];
+    if !tickets {
+        args.push("-no_ticket");
+    }
     let mut server = s_server(&dir, &args, None, deadline);
 
     let store = Arc::new(ClientSessionStore::new(8, 3600));
@@ -60,6 +82,12 @@ fn keel_client_resumes_its_session_with_s_server() {
         .unwrap_or_else(|e| panic!("first handshake: {e}\n{}", server.peer.finish(deadline)));
     let full = first.connection().session().unwrap().clone();
     assert!(!full.resumed, "the first connection has nothing to resume");
+    let kept = store.get(HOST, now()).expect("keel stored the session");
+    assert_eq!(
+        !kept.ticket.is_empty(),
+        tickets,
+        "a ticket iff s_server issued one"
+    );
     exchange_line(&mut first, "first connection");
     keel_close(first);
 

@@ -1,0 +1,153 @@
+//! Resumption by session ticket (RFC 5077) between a keel client and a
+//! keel server that caches nothing: the ticket carries the session. The
+//! client asks for a ticket, stores it with the session once the server's
+//! Finished has verified, offers it with a session ID of its own, and
+//! keeps the fresh ticket the server sends on resumption. A ticket that
+//! does not open, or whose lifetime hint has passed, means a full
+//! handshake.
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keel_handshake::sessions::{ClientSessionStore, StoredSession};
+use keel_handshake::tickets::TicketKeys;
+use keel_handshake::{ClientHandshakeConfig, Clock, Connection, ServerHandshakeConfig};
+use keel_pki::{ServerName, UnixTime};
+use support::{SERVER_NAME, client_config, pump, server_config};
+
+const HOUR: u64 = 3600;
+const T0: u64 = 1_795_000_000 / HOUR * HOUR;
+
+#[derive(Debug)]
+struct FixedClock(u64);
+
+impl Clock for FixedClock {
+    fn now(&self) -> UnixTime {
+        UnixTime::since_unix_epoch(Duration::from_secs(self.0))
+    }
+}
+
+/// The client's store and the server's ticket keys (lifetime: 600 s).
+struct Fleet {
+    store: Arc<ClientSessionStore>,
+    keys: Arc<TicketKeys>,
+}
+
+fn new_fleet() -> Fleet {
+    Fleet {
+        store: Arc::new(ClientSessionStore::new(16, 24 * HOUR)),
+        keys: Arc::new(TicketKeys::new(&[0x33; 32], HOUR, 600).unwrap()),
+    }
+}
+
+/// Configs at `client_now` and `server_now`: tickets only, no cache.
+fn configs(
+    fleet: &Fleet,
+    client_now: u64,
+    server_now: u64,
+) -> (ClientHandshakeConfig, ServerHandshakeConfig) {
+    let mut client = client_config(false, None);
+    client.session_store = Some(Arc::clone(&fleet.store));
+    client.clock = Arc::new(FixedClock(client_now));
+    let mut server = server_config(false);
+    server.ticket_keys = Some(Arc::clone(&fleet.keys));
+    server.clock = Arc::new(FixedClock(server_now));
+    (client, server)
+}
+
+/// One handshake; returns (client resumed, server resumed), after checking
+/// that application data crosses.
+fn handshake(fleet: &Fleet, client_now: u64, server_now: u64) -> (bool, bool) {
+    let (c, s) = configs(fleet, client_now, server_now);
+    let mut client =
+        Connection::client(Arc::new(c), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
+    let mut server = Connection::server(Arc::new(s));
+    pump(&mut client, &mut server).unwrap();
+    client.write(b"ping").unwrap();
+    pump(&mut client, &mut server).unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(server.read(&mut buf).unwrap(), 4);
+    (
+        client.session().unwrap().resumed,
+        server.session().unwrap().resumed,
+    )
+}
+
+fn stored(fleet: &Fleet, now: u64) -> StoredSession {
+    fleet.store.get(SERVER_NAME, now).expect("a stored session")
+}
+
+#[test]
+fn a_ticket_resumes_without_a_server_cache_and_is_replaced() {
+    let fleet = new_fleet();
+    assert_eq!(handshake(&fleet, T0, T0), (false, false));
+    let first = stored(&fleet, T0);
+    assert!(!first.ticket.is_empty(), "the client kept the ticket");
+    // RFC 5077 §3.3: the lifetime hint, counted from arrival.
+    assert_eq!(first.ticket_expires, T0 + 600);
+
+    assert_eq!(handshake(&fleet, T0 + 60, T0 + 60), (true, true));
+    let second = stored(&fleet, T0 + 60);
+    assert_ne!(second.ticket, first.ticket, "a fresh ticket replaced it");
+    assert_eq!(second.ticket_expires, T0 + 60 + 600);
+    // The session itself is the same one.
+    assert_eq!(second.master_secret, first.master_secret);
+    assert_eq!(second.created, T0);
+}
+
+#[test]
+fn a_ticket_the_server_cannot_open_means_a_full_handshake() {
+    let fleet = new_fleet();
+    handshake(&fleet, T0, T0);
+    // Corrupt the ticket in the client's store.
+    let mut session = stored(&fleet, T0);
+    let last = session.ticket.len() - 1;
+    session.ticket[last] ^= 1;
+    fleet.store.insert(SERVER_NAME, session);
+    assert_eq!(handshake(&fleet, T0 + 1, T0 + 1), (false, false));
+    // The full handshake brought a new, good ticket.
+    assert_eq!(handshake(&fleet, T0 + 2, T0 + 2), (true, true));
+}
+
+#[test]
+fn a_ticket_past_its_lifetime_hint_is_not_offered() {
+    let fleet = new_fleet();
+    handshake(&fleet, T0, T0);
+    // The server would still open it (its clock says 10 s), but the
+    // client's clock is past the hint: it does not offer the ticket.
+    assert_eq!(handshake(&fleet, T0 + 601, T0 + 10), (false, false));
+}
+
+#[test]
+fn a_ticket_past_the_servers_lifetime_means_a_full_handshake() {
+    let fleet = new_fleet();
+    handshake(&fleet, T0, T0);
+    assert_eq!(handshake(&fleet, T0 + 10, T0 + 601), (false, false));
+}
+
+#[test]
+fn stored_sessions_with_tickets_survive_serialisation() {
+    let fleet = new_fleet();
+    handshake(&fleet, T0, T0);
+    let exported = fleet.store.export();
+    let restored = new_fleet();
+    for (name, bytes) in &exported {
+        restored.store.import(name, bytes).unwrap();
+    }
+    // A new client process with the restored store resumes by ticket.
+    let fleet = Fleet {
+        store: restored.store,
+        keys: fleet.keys,
+    };
+    assert_eq!(handshake(&fleet, T0 + 5, T0 + 5), (true, true));
+}
