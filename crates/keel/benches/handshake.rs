@@ -14,8 +14,9 @@
 //! `resumed_handshake/...` times the abbreviated handshake (RFC 5246 §7.3)
 //! the same way: the client offers a session the server holds in its
 //! cache, so neither side sends or checks a certificate and no key is
-//! exchanged. Each resumption stores the session again, so the stores stay
-//! warm.
+//! exchanged. `session_id/...` resumes from the server's cache;
+//! `ticket/...` from a ticket (RFC 5077) the server opens and replaces with
+//! a fresh one on every resumption, with no server cache.
 //!
 //! Run: `cargo bench -p keel --bench handshake`.
 
@@ -32,7 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use keel::sessions::{ClientSessionStore, ServerSessionCache};
+use keel::sessions::{ClientSessionStore, ServerSessionCache, TicketKeys};
 use keel::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 
 // The integration tests' private PKI: a P-256 root and leaves of each key
@@ -170,28 +171,48 @@ fn resuming_configs(key: KeyType) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
     (client, server)
 }
 
+/// Configs for resumption by ticket only: the server caches nothing.
+fn ticket_configs(key: KeyType) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
+    let client = ClientConfig::builder()
+        .with_root_certificates(ca().trust_store())
+        .with_session_resumption(Arc::new(ClientSessionStore::new(16, 3600)))
+        .build()
+        .unwrap();
+    let keys = TicketKeys::new(&[0x42; 32], 3600, 3600).unwrap();
+    let server = ServerConfig::builder()
+        .with_certificate(ca().leaf(key, &["localhost"], Usage::Server))
+        .with_session_tickets(Arc::new(keys))
+        .build()
+        .unwrap();
+    (client, server)
+}
+
 fn resumed_handshake(c: &mut Criterion) {
     let mut group = c.benchmark_group("resumed_handshake");
     group.throughput(Throughput::Elements(1));
     // The server's key type does not matter once a session is resumed;
     // one is enough.
-    let (client_config, server_config) = resuming_configs(KeyType::EcdsaP256);
-    // Prime both stores with one full handshake, then check that the next
-    // one really resumes.
-    handshake_expecting(&client_config, &server_config, false);
-    handshake_expecting(&client_config, &server_config, true);
-    for (side, pick) in [
-        ("client", Split::client as fn(Split) -> Duration),
-        ("server", Split::server),
-        ("both", Split::both),
+    for (id, (client_config, server_config)) in [
+        ("session_id", resuming_configs(KeyType::EcdsaP256)),
+        ("ticket", ticket_configs(KeyType::EcdsaP256)),
     ] {
-        group.bench_function(format!("ecdsa_p256/{side}"), |b| {
-            b.iter_custom(|iters| {
-                (0..iters)
-                    .map(|_| pick(handshake_expecting(&client_config, &server_config, true)))
-                    .sum()
+        // Prime both stores with one full handshake, then check that the
+        // next one really resumes.
+        handshake_expecting(&client_config, &server_config, false);
+        handshake_expecting(&client_config, &server_config, true);
+        for (side, pick) in [
+            ("client", Split::client as fn(Split) -> Duration),
+            ("server", Split::server),
+            ("both", Split::both),
+        ] {
+            group.bench_function(format!("{id}/{side}"), |b| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| pick(handshake_expecting(&client_config, &server_config, true)))
+                        .sum()
+                });
             });
-        });
+        }
     }
     group.finish();
 }
