@@ -408,6 +408,8 @@ fn help_lists_every_option() {
         "--client-ca",
         "--client-auth",
         "--alpn",
+        "--ocsp",
+        "--ticket-key",
         "--max-connections",
         "--handshake-timeout",
         "--request-timeout",
@@ -526,4 +528,46 @@ fn a_session_saved_by_one_s_client_is_resumed_by_another() {
     let second = page_via("-sess_in");
     assert!(second.contains("Reused, TLSv1.2"), "{second}");
     assert!(second.contains("resumed: yes"), "{second}");
+}
+
+#[test]
+fn two_servers_sharing_a_ticket_key_resume_each_others_sessions() {
+    // Two keel serve processes, like two machines behind a load balancer:
+    // they share nothing but the ticket key file. s_client takes a ticket
+    // from the first and presents it to the second.
+    let (dir_a, dir_b) = (TempDir::new("ticket-a"), TempDir::new("ticket-b"));
+    let key_file = dir_a.0.join("ticket.key");
+    std::fs::write(&key_file, [0x6b; 32]).unwrap();
+    let key_arg = ["--ticket-key", key_file.to_str().unwrap()];
+    let (a, b) = (
+        Server::start(&dir_a, &key_arg),
+        Server::start(&dir_b, &key_arg),
+    );
+    let session_file = dir_a.0.join("session.pem");
+    let page_via = |server: &Server, flag: &str| {
+        let mut command = Command::new("openssl");
+        command
+            .args(["s_client", "-tls1_2", "-ign_eof", "-connect"])
+            .arg(format!("127.0.0.1:{}", server.port()))
+            .args(["-servername", "localhost", "-CAfile"])
+            .arg(&server.ca)
+            .arg(flag)
+            .arg(&session_file);
+        text(&run(command, b"GET / HTTP/1.0\r\n\r\n"))
+    };
+    let first = page_via(&a, "-sess_out");
+    assert!(first.contains("resumed: no"), "{first}");
+    assert!(
+        first.contains("TLS session ticket lifetime hint: 3600"),
+        "{first}"
+    );
+    let second = page_via(&b, "-sess_in");
+    assert!(second.contains("Reused, TLSv1.2"), "{second}");
+    assert!(second.contains("resumed: yes"), "{second}");
+
+    // A key file of the wrong size is refused at startup.
+    std::fs::write(&key_file, [0x6b; 16]).unwrap();
+    let message = serve_fails(&dir_a, &key_arg);
+    assert!(message.contains("--ticket-key"), "{message}");
+    assert!(message.contains("32..=1024 bytes, not 16"), "{message}");
 }

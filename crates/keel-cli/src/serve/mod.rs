@@ -37,6 +37,12 @@ pub(crate) struct ServeArgs {
     /// that ask (status_request). keel sends it as it is, without checking it.
     #[arg(long, value_name = "FILE")]
     ocsp: Option<PathBuf>,
+    /// Issue session tickets (RFC 5077) sealed with keys derived from the
+    /// secret in this file (32 to 1024 bytes, e.g. `head -c 32 /dev/urandom`).
+    /// Every keel serve given the same file resumes the others' sessions;
+    /// keys rotate every hour and a ticket lasts an hour.
+    #[arg(long, value_name = "FILE")]
+    ticket_key: Option<PathBuf>,
     /// Where to write the throwaway CA when --cert is not given.
     #[arg(long, default_value = "keel-serve-ca.pem", value_name = "PATH")]
     ca_out: PathBuf,
@@ -121,6 +127,9 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     }
 }
 
+/// How often ticket keys rotate, and how long a ticket lasts.
+const TICKET_PERIOD_SECS: u64 = 3600;
+
 /// The configuration, and the path of the throwaway CA if one was made.
 fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), String> {
     let (key, ca) = match (&args.cert, &args.key) {
@@ -136,6 +145,13 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
     let mut builder: ServerConfigBuilder = ServerConfig::builder()
         .with_certificate(key)
         .with_session_cache(cache);
+    if let Some(path) = &args.ticket_key {
+        let master =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let keys = keel::sessions::TicketKeys::new(&master, TICKET_PERIOD_SECS, TICKET_PERIOD_SECS)
+            .map_err(|e| format!("--ticket-key {}: {e}", path.display()))?;
+        builder = builder.with_session_tickets(Arc::new(keys));
+    }
     if let Some(path) = &args.ocsp {
         let der =
             std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
