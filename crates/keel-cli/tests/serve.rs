@@ -571,3 +571,29 @@ fn two_servers_sharing_a_ticket_key_resume_each_others_sessions() {
     assert!(message.contains("--ticket-key"), "{message}");
     assert!(message.contains("32..=1024 bytes, not 16"), "{message}");
 }
+
+#[test]
+fn openssl_s_client_reconnects_by_ticket() {
+    // With --ticket-key, s_client -reconnect resumes from tickets.
+    let dir = TempDir::new("reconnect-ticket");
+    let key_file = dir.0.join("ticket.key");
+    std::fs::write(&key_file, [0x5c; 48]).unwrap();
+    let server = Server::start(
+        &dir,
+        &[
+            "--ticket-key",
+            key_file.to_str().unwrap(),
+            "--request-timeout",
+            "2",
+        ],
+    );
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", "-tls1_2", "-reconnect", "-connect"])
+        .arg(format!("127.0.0.1:{}", server.port()))
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(&server.ca);
+    let out = text(&run(command, b""));
+    assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
+    assert!(out.contains("TLS session ticket:"), "{out}");
+}

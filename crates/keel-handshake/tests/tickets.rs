@@ -21,8 +21,11 @@ use std::time::Duration;
 
 use keel_handshake::sessions::{ClientSessionStore, StoredSession};
 use keel_handshake::tickets::TicketKeys;
-use keel_handshake::{ClientHandshakeConfig, Clock, Connection, ServerHandshakeConfig};
+use keel_handshake::{
+    ClientHandshakeConfig, Clock, Connection, HandshakeError, MessageKind, ServerHandshakeConfig,
+};
 use keel_pki::{ServerName, UnixTime};
+use keel_wire::registry::{AlertDescription, ContentType};
 use support::{SERVER_NAME, client_config, pump, server_config};
 
 const HOUR: u64 = 3600;
@@ -150,4 +153,52 @@ fn stored_sessions_with_tickets_survive_serialisation() {
         keys: fleet.keys,
     };
     assert_eq!(handshake(&fleet, T0 + 5, T0 + 5), (true, true));
+}
+
+#[test]
+fn a_promised_ticket_that_never_comes_is_unexpected_message() {
+    // The server's ServerHello carries session_ticket, so its last flight
+    // must start with NewSessionTicket (RFC 5077 §3.3). Dropping that
+    // message leaves the client looking at a ChangeCipherSpec instead.
+    let fleet = new_fleet();
+    let (c, s) = configs(&fleet, T0, T0);
+    let mut client =
+        Connection::client(Arc::new(c), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
+    let mut server = Connection::server(Arc::new(s));
+    // ClientHello → server's first flight → client's second flight.
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    server.read_tls(&bytes).unwrap();
+    bytes.clear();
+    server.take_tls(&mut bytes);
+    client.read_tls(&bytes).unwrap();
+    bytes.clear();
+    client.take_tls(&mut bytes);
+    server.read_tls(&bytes).unwrap();
+    bytes.clear();
+    // The server's last flight: NewSessionTicket, ChangeCipherSpec, Finished.
+    server.take_tls(&mut bytes);
+    let records = support::split_records(&bytes);
+    assert_eq!(
+        support::content_type(&records[0]),
+        ContentType::HANDSHAKE,
+        "the ticket comes first"
+    );
+    assert_eq!(
+        support::content_type(&records[1]),
+        ContentType::CHANGE_CIPHER_SPEC
+    );
+    let without_ticket: Vec<u8> = records[1..].concat();
+    let err = client.read_tls(&without_ticket).unwrap_err();
+    assert_eq!(
+        err,
+        HandshakeError::UnexpectedMessage {
+            expected: "NewSessionTicket",
+            got: MessageKind::ChangeCipherSpec,
+        }
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::UNEXPECTED_MESSAGE));
+    // Sticky: the connection stays failed, and nothing was stored.
+    assert_eq!(client.error(), Some(&err));
+    assert!(fleet.store.is_empty());
 }
