@@ -486,18 +486,23 @@ fn client_certificates_are_required_and_shown() {
     assert!(server.log().contains("handshake failed"));
 }
 
-#[test]
-fn openssl_s_client_resumes_its_session_by_id() {
-    let dir = TempDir::new("reconnect");
-    let server = Server::start(&dir, &["--request-timeout", "2"]);
+/// `openssl s_client -reconnect`: one full handshake, then five that try
+/// to resume it; returns what s_client printed.
+fn s_client_reconnect(server: &Server) -> String {
     let mut command = Command::new("openssl");
     command
         .args(["s_client", "-tls1_2", "-reconnect", "-connect"])
         .arg(format!("127.0.0.1:{}", server.port()))
         .args(["-servername", "localhost", "-CAfile"])
         .arg(&server.ca);
-    let output = run(command, b"");
-    let out = text(&output);
+    text(&run(command, b""))
+}
+
+#[test]
+fn openssl_s_client_resumes_its_session_by_id() {
+    let dir = TempDir::new("reconnect");
+    let server = Server::start(&dir, &["--request-timeout", "2"]);
+    let out = s_client_reconnect(&server);
     // -reconnect: one full handshake, then five that resume it.
     assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
 }
@@ -587,13 +592,7 @@ fn openssl_s_client_reconnects_by_ticket() {
             "2",
         ],
     );
-    let mut command = Command::new("openssl");
-    command
-        .args(["s_client", "-tls1_2", "-reconnect", "-connect"])
-        .arg(format!("127.0.0.1:{}", server.port()))
-        .args(["-servername", "localhost", "-CAfile"])
-        .arg(&server.ca);
-    let out = text(&run(command, b""));
+    let out = s_client_reconnect(&server);
     assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
     assert!(out.contains("TLS session ticket:"), "{out}");
 }
