@@ -28,6 +28,30 @@ fn allocations() -> u64 {
     dhat::HeapStats::get().total_blocks
 }
 
+/// Runs windows of `RECORDS` rounds until one allocates nothing, at most
+/// `WINDOWS` of them; returns the fewest allocations seen in a window and
+/// how many rounds ran. dhat counts every thread of the process, and the
+/// test harness's own threads may allocate now and then on a loaded
+/// machine; an allocation per record shows up in every window, so the
+/// minimum is the honest figure.
+fn quietest_window(mut round: impl FnMut()) -> (u64, usize) {
+    const WINDOWS: usize = 3;
+    let mut fewest = u64::MAX;
+    let mut rounds = 0;
+    for _ in 0..WINDOWS {
+        let before = allocations();
+        for _ in 0..RECORDS {
+            round();
+        }
+        rounds += RECORDS;
+        fewest = fewest.min(allocations() - before);
+        if fewest == 0 {
+            break;
+        }
+    }
+    (fewest, rounds)
+}
+
 #[test]
 fn records_are_sealed_and_opened_without_allocating() {
     let _profiler = dhat::Profiler::builder().testing().build();
@@ -56,16 +80,9 @@ fn records_are_sealed_and_opened_without_allocating() {
         for _ in 0..3 {
             round(&mut writer, &mut reader);
         }
-        let before = allocations();
-        for _ in 0..RECORDS {
-            round(&mut writer, &mut reader);
-        }
-        assert_eq!(
-            allocations() - before,
-            0,
-            "{algorithm:?}: buffered path allocated"
-        );
-        assert_eq!(received, (RECORDS + 3) * plaintext.len());
+        let (allocated, rounds) = quietest_window(|| round(&mut writer, &mut reader));
+        assert_eq!(allocated, 0, "{algorithm:?}: buffered path allocated");
+        assert_eq!(received, (rounds + 3) * plaintext.len());
 
         // Zero-copy level: the writer seals in the caller's send buffer,
         // the bytes arrive in two pieces in the caller's receive buffer, and
@@ -112,16 +129,9 @@ fn records_are_sealed_and_opened_without_allocating() {
         for _ in 0..3 {
             round(&mut writer, &mut decoder);
         }
-        let before = allocations();
-        for _ in 0..RECORDS {
-            round(&mut writer, &mut decoder);
-        }
-        assert_eq!(
-            allocations() - before,
-            0,
-            "{algorithm:?}: zero-copy path allocated"
-        );
-        assert_eq!(received, (RECORDS + 3) * plaintext.len());
+        let (allocated, rounds) = quietest_window(|| round(&mut writer, &mut decoder));
+        assert_eq!(allocated, 0, "{algorithm:?}: zero-copy path allocated");
+        assert_eq!(received, (rounds + 3) * plaintext.len());
         assert_eq!(filled, 0);
 
         // In-place level: one caller buffer, sealed and opened in place.
@@ -129,8 +139,7 @@ fn records_are_sealed_and_opened_without_allocating() {
         let mut sealer = RecordSealer::new(&keys).unwrap();
         let mut opener = RecordOpener::new(&keys).unwrap();
         let mut buf = vec![0u8; plaintext.len() + sealer.overhead()];
-        let before = allocations();
-        for _ in 0..RECORDS {
+        let (allocated, _) = quietest_window(|| {
             let prefix = sealer.prefix_len();
             buf[prefix..prefix + plaintext.len()].copy_from_slice(&plaintext);
             let len = sealer
@@ -149,11 +158,7 @@ fn records_are_sealed_and_opened_without_allocating() {
                 )
                 .unwrap();
             assert_eq!(opened.len(), plaintext.len());
-        }
-        assert_eq!(
-            allocations() - before,
-            0,
-            "{algorithm:?}: in-place path allocated"
-        );
+        });
+        assert_eq!(allocated, 0, "{algorithm:?}: in-place path allocated");
     }
 }
