@@ -69,6 +69,14 @@ pub enum TicketKeyError {
         /// The ticket lifetime.
         lifetime_secs: u64,
     },
+    /// The master secret's file could not be read.
+    #[snafu(display("cannot read the ticket master secret {}: {reason}", path.display()))]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        reason: String,
+    },
 }
 
 /// Ticket keys derived from an operator's master secret. The master is
@@ -129,6 +137,24 @@ impl TicketKeys {
             rotation_secs,
             lifetime_secs,
         })
+    }
+
+    /// Keys from the master secret in the file at `path` (its whole
+    /// contents, 32..=1024 bytes: `head -c 32 /dev/urandom > ticket.key`),
+    /// as [`new`](Self::new). This does IO; it is a convenience for
+    /// programs that keep the master on disk, as every server of a fleet
+    /// can.
+    pub fn from_file(
+        path: impl AsRef<std::path::Path>,
+        rotation_secs: u64,
+        lifetime_secs: u64,
+    ) -> Result<Self, TicketKeyError> {
+        let path = path.as_ref();
+        let master = Zeroizing::new(std::fs::read(path).map_err(|e| TicketKeyError::Read {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?);
+        Self::new(&master, rotation_secs, lifetime_secs)
     }
 
     /// The lifetime hint to send in NewSessionTicket (RFC 5077 §3.3).

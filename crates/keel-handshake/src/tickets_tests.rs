@@ -170,3 +170,25 @@ fn bad_parameters_are_refused() {
         "{shown}"
     );
 }
+
+#[test]
+fn keys_load_from_a_file_and_match_keys_from_the_same_bytes() {
+    let dir = std::env::temp_dir().join(format!("keel-ticket-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ticket.key");
+    std::fs::write(&path, MASTER).unwrap();
+    let from_file = TicketKeys::from_file(&path, HOUR, HOUR).unwrap();
+    let ticket = keys(&MASTER)
+        .seal(&session(T0), T0, &CountingRng::default())
+        .unwrap();
+    assert!(from_file.open(&ticket, T0).is_some());
+    std::fs::write(&path, [1u8; 8]).unwrap();
+    assert_eq!(
+        TicketKeys::from_file(&path, HOUR, HOUR).unwrap_err(),
+        TicketKeyError::MasterLength { len: 8 }
+    );
+    let missing = dir.join("missing.key");
+    let err = TicketKeys::from_file(&missing, HOUR, HOUR).unwrap_err();
+    assert!(matches!(err, TicketKeyError::Read { ref path, .. } if *path == missing));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

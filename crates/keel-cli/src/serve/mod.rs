@@ -146,10 +146,9 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
         .with_certificate(key)
         .with_session_cache(cache);
     if let Some(path) = &args.ticket_key {
-        let master =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let keys = keel::sessions::TicketKeys::new(&master, TICKET_PERIOD_SECS, TICKET_PERIOD_SECS)
-            .map_err(|e| format!("--ticket-key {}: {e}", path.display()))?;
+        let keys =
+            keel::sessions::TicketKeys::from_file(path, TICKET_PERIOD_SECS, TICKET_PERIOD_SECS)
+                .map_err(|e| format!("--ticket-key {}: {e}", path.display()))?;
         builder = builder.with_session_tickets(Arc::new(keys));
     }
     if let Some(path) = &args.ocsp {
