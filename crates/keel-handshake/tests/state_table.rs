@@ -5,7 +5,8 @@
 //! A real handshake between a keel client and a keel server is driven one
 //! record at a time (keel writes each handshake message in a record of its
 //! own) to each state of each side, with and without client
-//! authentication. There, on a fresh handshake each time, one well-formed
+//! authentication, and with session tickets for the client's
+//! NewSessionTicket state. There, on a fresh handshake each time, one well-formed
 //! message is put in front of the side: every handshake type keel models,
 //! an unknown type (99), a ChangeCipherSpec and application data.
 //!
@@ -116,6 +117,9 @@ impl Msg {
 struct State {
     side: Side,
     client_auth: bool,
+    /// Session tickets on: the server's last flight starts with a
+    /// NewSessionTicket (RFC 5077 §3.3).
+    tickets: bool,
     received: usize,
     /// The name keel gives the state in `UnexpectedMessage::expected`.
     name: &'static str,
@@ -135,9 +139,10 @@ impl State {
 
     fn label(&self) -> String {
         format!(
-            "{}{} {}",
+            "{}{}{} {}",
             self.side,
             if self.client_auth { "+auth" } else { "" },
+            if self.tickets { "+ticket" } else { "" },
             self.name
         )
     }
@@ -152,10 +157,22 @@ fn states() -> Vec<State> {
     let state = |side, client_auth, received, name, legal| State {
         side,
         client_auth,
+        tickets: false,
         received,
         name,
         legal,
     };
+    // With tickets, the client waits for the NewSessionTicket between its
+    // Finished and the server's ChangeCipherSpec.
+    let ticket_state = |received, name, legal| State {
+        side: Side::Client,
+        client_auth: false,
+        tickets: true,
+        received,
+        name,
+        legal,
+    };
+    const NST: &[Msg] = &[hs(T::NEW_SESSION_TICKET)];
     const SH: &[Msg] = &[hs(T::SERVER_HELLO)];
     const CERT: &[Msg] = &[hs(T::CERTIFICATE)];
     const SKE: &[Msg] = &[hs(T::SERVER_KEY_EXCHANGE)];
@@ -208,12 +225,14 @@ fn states() -> Vec<State> {
         state(s, true, 4, "ChangeCipherSpec", CCS),
         state(s, true, 5, "Finished", FIN),
         state(s, true, 6, "application data", DATA),
+        ticket_state(4, "NewSessionTicket", NST),
+        ticket_state(5, "ChangeCipherSpec", CCS),
     ]
 }
 
 /// A pair with `state.side` in `state`, checked.
 fn reach(state: &State) -> Pair {
-    let mut pair = Pair::new(state.client_auth);
+    let mut pair = Pair::with_tickets(state.client_auth, state.tickets);
     pair.advance(state.side, state.received).unwrap();
     let side = state.side;
     assert_eq!(pair.conn(side).error(), None, "{}", state.label());

@@ -411,12 +411,30 @@ pub(crate) fn connections(
     client_auth: bool,
     key_log: Option<Arc<dyn KeyLog>>,
 ) -> (Connection, Connection) {
-    let client = Connection::client(
-        Arc::new(client_config(client_auth, key_log)),
-        ServerName::parse(SERVER_NAME).unwrap(),
-    )
-    .unwrap();
-    let server = Connection::server(Arc::new(server_config(client_auth)));
+    connections_with(client_auth, false, key_log)
+}
+
+/// The same; with `tickets`, the client keeps sessions (so it asks for a
+/// ticket) and the server issues tickets (RFC 5077), each with a store and
+/// keys of its own.
+pub(crate) fn connections_with(
+    client_auth: bool,
+    tickets: bool,
+    key_log: Option<Arc<dyn KeyLog>>,
+) -> (Connection, Connection) {
+    let mut client = client_config(client_auth, key_log);
+    let mut server = server_config(client_auth);
+    if tickets {
+        client.session_store = Some(Arc::new(keel_handshake::sessions::ClientSessionStore::new(
+            4, 3600,
+        )));
+        server.ticket_keys = Some(Arc::new(
+            keel_handshake::tickets::TicketKeys::new(&[0x77; 32], 3600, 3600).unwrap(),
+        ));
+    }
+    let client =
+        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
+    let server = Connection::server(Arc::new(server));
     (client, server)
 }
 
@@ -442,8 +460,17 @@ impl Pair {
     /// A new pair; the client's ClientHello is already queued for the
     /// server.
     pub(crate) fn new(client_auth: bool) -> Self {
+        Self::with_tickets(client_auth, false)
+    }
+
+    /// The same, with session tickets on both sides when `tickets`.
+    pub(crate) fn with_tickets(client_auth: bool, tickets: bool) -> Self {
         let keys = Arc::new(KeyCapture::default());
-        let (client, server) = connections(client_auth, Some(Arc::clone(&keys) as Arc<dyn KeyLog>));
+        let (client, server) = connections_with(
+            client_auth,
+            tickets,
+            Some(Arc::clone(&keys) as Arc<dyn KeyLog>),
+        );
         let mut pair = Self {
             client,
             server,
