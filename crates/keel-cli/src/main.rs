@@ -11,6 +11,7 @@ mod connect;
 mod inspect;
 mod proxy;
 mod serve;
+mod service;
 
 use std::process::ExitCode;
 

@@ -21,6 +21,10 @@
 //! from an unknown period, or holds an expired session makes the server
 //! fall back to a full handshake (RFC 5077 §3.4), never an alert.
 //!
+//! The AEAD is aws-lc-rs's, called here rather than through keel-record:
+//! a ticket is a sealed blob under a key of its own, with none of the
+//! record layer's framing, sequence numbers or nonce rules.
+//!
 //! The server state machine seals after the client's Finished has verified
 //! and opens when a ClientHello offers a ticket (`server/hello.rs`).
 

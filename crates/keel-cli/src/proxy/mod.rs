@@ -101,14 +101,7 @@ pub(crate) struct Settings {
 }
 
 pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
-    // Colours only for a person at a terminal, never in a log file or pipe.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_max_level(args.log_level)
-        .with_target(false)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .init();
+    crate::service::init_logging(args.log_level);
     let config = match config(args) {
         Ok(config) => config,
         Err(message) => {
@@ -116,13 +109,10 @@ pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::service::runtime() {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
     };
