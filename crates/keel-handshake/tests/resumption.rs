@@ -158,6 +158,36 @@ fn a_cached_session_for_another_server_name_is_not_resumed() {
     assert!(!client.session().unwrap().resumed && !server.session().unwrap().resumed);
 }
 
+/// RFC 7627 §5.3: a session without the extended master secret is never
+/// resumed, whichever side holds it (only an imported entry can be one).
+#[test]
+fn a_session_without_extended_master_secret_is_not_resumed() {
+    for downgraded_side in ["server", "client"] {
+        let stores = stores();
+        let (c, s) = configs(&stores);
+        let (mut client, mut server) = connect(c, s);
+        pump(&mut client, &mut server).unwrap();
+        if downgraded_side == "server" {
+            let mut stored = StoredSession::from_bytes(&stores.server.export()[0]).unwrap();
+            stored.extended_master_secret = false;
+            stores.server.insert(stored);
+        } else {
+            let (name, bytes) = stores.client.export().pop().unwrap();
+            let mut stored = StoredSession::from_bytes(&bytes).unwrap();
+            stored.extended_master_secret = false;
+            stores.client.insert(&name, stored);
+        }
+        let (c, s) = configs(&stores);
+        let (mut client, mut server) = connect(c, s);
+        pump(&mut client, &mut server).unwrap();
+        assert!(
+            !client.session().unwrap().resumed && !server.session().unwrap().resumed,
+            "{downgraded_side}'s non-EMS session was resumed"
+        );
+        assert!(client.session().unwrap().extended_master_secret);
+    }
+}
+
 #[test]
 fn an_expired_session_falls_back_to_a_full_handshake() {
     let stores = Stores {

@@ -41,7 +41,10 @@ pub(crate) fn start(
 ) -> Result<ClientState, HandshakeError> {
     let client_random = machine::random(config.rng.as_ref())?;
     // RFC 5246 §7.4.1.2: offer the stored session for this name by its ID,
-    // if its suite is still one this client offers.
+    // if its suite is still one this client offers, and if it was made
+    // with the extended master secret: RFC 7627 §5.3 has the client abort
+    // a resumption of any other session, so it is never offered (only an
+    // imported entry can be one).
     let resuming = config
         .session_store
         .as_ref()
@@ -51,7 +54,9 @@ pub(crate) fn start(
                 machine::now_secs(config.clock.as_ref()),
             )
         })
-        .filter(|stored| config.suites.contains(&stored.cipher_suite));
+        .filter(|stored| {
+            stored.extended_master_secret && config.suites.contains(&stored.cipher_suite)
+        });
     let now = machine::now_secs(config.clock.as_ref());
     // RFC 5077 §3.4: a ticket is offered while its lifetime hint lasts,
     // with a session ID of the client's own that the server echoes if it

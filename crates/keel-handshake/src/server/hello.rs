@@ -433,9 +433,10 @@ fn choose_alpn(
 /// ticket that opens (RFC 5077 §3.4) or the ID of a cached session, for a
 /// session that may be resumed here: same SNI, a suite both sides still
 /// offer. Anything else, including a ticket that does not open, falls back
-/// to a full handshake. (RFC 7627 §5.3's abort for a session made with EMS
-/// offered without it cannot arise: keel refuses every ClientHello without
-/// EMS before this point.)
+/// to a full handshake. (RFC 7627 §5.3: a session made without EMS is not
+/// resumed; the abort for a session made with EMS offered without it
+/// cannot arise, as keel refuses every ClientHello without EMS before this
+/// point.)
 fn try_resume(
     config: &Arc<ServerHandshakeConfig>,
     raw: &[u8],
@@ -470,7 +471,11 @@ fn try_resume(
         }
     };
     let suite = stored.cipher_suite;
-    if !hello.cipher_suites.contains(&suite)
+    // RFC 7627 §5.3: a session made without the extended master secret is
+    // not resumed by a ClientHello that has it (every ClientHello keel
+    // serves has it); only an imported entry can be such a session.
+    if !stored.extended_master_secret
+        || !hello.cipher_suites.contains(&suite)
         || !config.suites.contains(&suite)
         || stored.server_name != offer.sni
     {
