@@ -62,73 +62,40 @@ fn default_client() -> Arc<ClientConfig> {
     client_config().build().unwrap()
 }
 
+/// An RSA-keyed s_server run with `args` finds none of keel's suites
+/// acceptable: OpenSSL answers the ClientHello with handshake_failure ("no
+/// shared cipher"), which keel reports as the alert it received, sending
+/// none of its own.
+fn assert_no_shared_cipher(test: &str, args: &[&str]) {
+    let dir = TempDir::new(test);
+    let (error, out) = keel_client_fails(&dir, KeyType::Rsa, args, None, default_client(), HOST);
+    assert_eq!(
+        error,
+        HandshakeError::AlertReceived {
+            description: AlertDescription::HANDSHAKE_FAILURE
+        },
+        "{out}"
+    );
+    assert_eq!(error.alert(), None);
+    out.assert_printed("no shared cipher");
+}
+
 /// A TLS 1.1-only server cannot pick any of keel's suites (all are TLS 1.2
 /// suites), so OpenSSL refuses the ClientHello with handshake_failure ("no
 /// shared cipher") before keel sees a TLS 1.1 ServerHello.
 #[test]
 fn client_refused_by_tls11_only_server() {
-    let dir = TempDir::new("r-c-tls11");
-    let (error, out) = keel_client_fails(
-        &dir,
-        KeyType::Rsa,
-        &TLS11_ONLY,
-        None,
-        default_client(),
-        HOST,
-    );
-    assert_eq!(
-        error,
-        HandshakeError::AlertReceived {
-            description: AlertDescription::HANDSHAKE_FAILURE
-        },
-        "{out}"
-    );
-    assert_eq!(error.alert(), None);
-    out.assert_printed("no shared cipher");
+    assert_no_shared_cipher("r-c-tls11", &TLS11_ONLY);
 }
 
 #[test]
 fn client_refused_by_cbc_only_server() {
-    let dir = TempDir::new("r-c-cbc");
-    let (error, out) = keel_client_fails(
-        &dir,
-        KeyType::Rsa,
-        &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA"],
-        None,
-        default_client(),
-        HOST,
-    );
-    assert_eq!(
-        error,
-        HandshakeError::AlertReceived {
-            description: AlertDescription::HANDSHAKE_FAILURE
-        },
-        "{out}"
-    );
-    assert_eq!(error.alert(), None);
-    out.assert_printed("no shared cipher");
+    assert_no_shared_cipher("r-c-cbc", &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA"]);
 }
 
 #[test]
 fn client_refused_by_rsa_key_exchange_only_server() {
-    let dir = TempDir::new("r-c-rsa-kx");
-    let (error, out) = keel_client_fails(
-        &dir,
-        KeyType::Rsa,
-        &["-tls1_2", "-cipher", "AES128-GCM-SHA256"],
-        None,
-        default_client(),
-        HOST,
-    );
-    assert_eq!(
-        error,
-        HandshakeError::AlertReceived {
-            description: AlertDescription::HANDSHAKE_FAILURE
-        },
-        "{out}"
-    );
-    assert_eq!(error.alert(), None);
-    out.assert_printed("no shared cipher");
+    assert_no_shared_cipher("r-c-rsa-kx", &["-tls1_2", "-cipher", "AES128-GCM-SHA256"]);
 }
 
 /// A server that does not echo the Extended Master Secret extension: keel
