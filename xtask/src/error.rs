@@ -27,6 +27,13 @@ pub(crate) enum Error {
     Metadata { problem: String },
     /// Workspace crates break the dependency rule of DESIGN.md.
     Layering { violations: Vec<Violation> },
+    /// A file or directory could not be read or written.
+    Io {
+        path: std::path::PathBuf,
+        source: io::Error,
+    },
+    /// Fuzz targets crashed, leaked or timed out.
+    FuzzFailed { targets: Vec<String> },
     /// A step of `cargo xtask test` failed; the suite has already printed
     /// the details and the command that reproduces it.
     StepFailed { step: &'static str },
@@ -43,7 +50,9 @@ impl Error {
             | Self::Spawn { .. }
             | Self::ToolMissing { .. }
             | Self::Metadata { .. }
+            | Self::Io { .. }
             | Self::StepFailed { .. } => None,
+            Self::FuzzFailed { targets } => Some(format!("cargo xtask fuzz {}", targets.join(" "))),
         }
     }
 
@@ -80,6 +89,12 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::FuzzFailed { targets } => write!(
+                f,
+                "fuzz targets failed: {} (inputs in fuzz/artifacts/, output in fuzz/logs/)",
+                targets.join(", ")
+            ),
             Self::StepFailed { step } => write!(f, "step `{step}` failed"),
         }
     }
@@ -88,7 +103,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Spawn { source, .. } => Some(source),
+            Self::Spawn { source, .. } | Self::Io { source, .. } => Some(source),
             _ => None,
         }
     }

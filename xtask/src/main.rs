@@ -2,10 +2,11 @@
 //! that it runs wherever cargo does, with nothing else to install.
 //!
 //! `cargo xtask test` is everything CI gates on (`.ci/run` calls it);
-//! `cargo xtask layering` checks the crate dependency rule on its own. The
-//! longer runs (`fuzz`, `bench`) will join [`Command`] as further variants.
+//! `cargo xtask layering` checks the crate dependency rule on its own;
+//! `cargo xtask fuzz` runs the cargo-fuzz targets.
 
 mod error;
+mod fuzz;
 mod layering;
 mod process;
 mod test_suite;
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
 }
 
 /// A subcommand of `cargo xtask`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Command {
     /// Everything CI gates on, in the order of [`test_suite::STEPS`].
     Test,
@@ -47,6 +48,8 @@ enum Command {
     Layering,
     /// The x509-limbo harness alone.
     Limbo,
+    /// Build and run the fuzz targets.
+    Fuzz(fuzz::Options),
     /// Print the usage text.
     Help,
 }
@@ -62,6 +65,7 @@ impl Command {
             "test" => Self::Test,
             "layering" => Self::Layering,
             "limbo" => Self::Limbo,
+            "fuzz" => return Ok(Self::Fuzz(fuzz::Options::parse(args)?)),
             "help" | "-h" | "--help" => Self::Help,
             other => {
                 return Err(Error::Usage {
@@ -86,6 +90,7 @@ fn run(command: Command) -> Result<(), Error> {
         }
         Command::Test => test_suite::run(&Workspace::locate()?),
         Command::Limbo => test_suite::limbo(&Workspace::locate()?),
+        Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
         Command::Layering => {
             let checked = layering::check_workspace(&Workspace::locate()?)?;
             println!("xtask layering: ok ({checked} workspace crates follow the dependency rule)");
@@ -104,6 +109,7 @@ fn help_text() -> String {
            test       Run everything CI gates on, in order, stopping at the first failure\n  \
            layering   Check that workspace crates depend on each other only as DESIGN.md allows\n  \
            limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \
+           fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
            help       Print this text (also -h, --help)\n\
          \n\
          Steps of `cargo xtask test`:\n",
@@ -127,6 +133,10 @@ mod tests {
         assert_eq!(parse(&["test"]).unwrap(), Command::Test);
         assert_eq!(parse(&["layering"]).unwrap(), Command::Layering);
         assert_eq!(parse(&["limbo"]).unwrap(), Command::Limbo);
+        assert!(matches!(
+            parse(&["fuzz", "--smoke"]).unwrap(),
+            Command::Fuzz(_)
+        ));
         assert_eq!(parse(&["--help"]).unwrap(), Command::Help);
         assert_eq!(parse(&["-h"]).unwrap(), Command::Help);
     }
@@ -146,7 +156,7 @@ mod tests {
     #[test]
     fn help_lists_every_subcommand_and_step() {
         let help = help_text();
-        for word in ["test", "layering", "limbo", "help"] {
+        for word in ["test", "layering", "limbo", "fuzz", "help"] {
             assert!(help.contains(word), "help misses {word}");
         }
         for step in test_suite::STEPS {

@@ -11,7 +11,7 @@ use crate::workspace::Workspace;
 #[derive(Debug)]
 pub(crate) struct Cargo<'a> {
     workspace: &'a Workspace,
-    args: Vec<&'static str>,
+    args: Vec<String>,
     env: Vec<(&'static str, &'static str)>,
 }
 
@@ -19,9 +19,15 @@ impl<'a> Cargo<'a> {
     pub(crate) fn new(workspace: &'a Workspace, args: &[&'static str]) -> Self {
         Self {
             workspace,
-            args: args.to_vec(),
+            args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             env: Vec::new(),
         }
+    }
+
+    /// Appends an argument made at run time (a fuzz target's name).
+    pub(crate) fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
     }
 
     /// Sets an environment variable for this command only.

@@ -1,0 +1,166 @@
+//! keel configurations for the fuzz targets, chosen by one variant byte so
+//! that the fuzzer can reach client authentication, ALPN, OCSP stapling and
+//! both kinds of resumption.
+
+use std::sync::{Arc, OnceLock};
+
+use keel::pki::{CertifiedKey, ClientAuth, TrustStore};
+use keel::sessions::{ClientSessionStore, ServerSessionCache, TicketKeys};
+use keel::{ClientConfig, ServerConfig};
+
+use crate::det::{FixedClock, SeededRng};
+
+/// The name on the server certificate.
+pub const SERVER_NAME: &str = "localhost";
+
+/// The seeds of the two sides' generators: different, so that the client
+/// and server randoms differ as they would in life.
+const CLIENT_SEED: u64 = 0x6b65_656c_2d63_6c69;
+const SERVER_SEED: u64 = 0x6b65_656c_2d73_7276;
+
+/// The committed PKI (`fuzz/data`, made once with openssl; valid to 2126):
+/// an Ed25519 CA, server leaf for [`SERVER_NAME`] and client leaf. Ed25519
+/// because its signatures are deterministic, so whole handshakes repeat
+/// byte for byte.
+pub struct Pki {
+    /// The CA both sides trust.
+    pub roots: TrustStore,
+    /// The server's chain and key.
+    pub server: CertifiedKey,
+    /// The client's chain and key.
+    pub client: CertifiedKey,
+}
+
+/// The PKI, parsed once per process.
+pub fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(|| Pki {
+        roots: TrustStore::from_pem(include_bytes!("../data/ca.pem")).unwrap(),
+        server: CertifiedKey::from_pem(
+            include_bytes!("../data/server.pem"),
+            include_bytes!("../data/server.key"),
+        )
+        .unwrap(),
+        client: CertifiedKey::from_pem(
+            include_bytes!("../data/client.pem"),
+            include_bytes!("../data/client.key"),
+        )
+        .unwrap(),
+    })
+}
+
+/// What a pair of configurations turns on, from one byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Variant {
+    /// The server requires a client certificate and the client has one.
+    pub client_auth: bool,
+    /// Both sides offer ALPN ("h2", "http/1.1").
+    pub alpn: bool,
+    /// The client asks for OCSP stapling and the server staples.
+    pub ocsp: bool,
+    /// Sessions are kept: the server issues tickets (and a session ID).
+    pub tickets: bool,
+    /// A first, clean handshake fills the session stores; the fuzzed one
+    /// resumes.
+    pub resume: bool,
+}
+
+impl Variant {
+    /// The variant encoded by the low five bits of `byte`.
+    pub fn from_byte(byte: u8) -> Self {
+        Self {
+            client_auth: byte & 1 != 0,
+            alpn: byte & 2 != 0,
+            ocsp: byte & 4 != 0,
+            tickets: byte & 8 != 0,
+            resume: byte & 16 != 0,
+        }
+    }
+
+    /// The inverse of [`from_byte`](Self::from_byte).
+    pub fn to_byte(self) -> u8 {
+        u8::from(self.client_auth)
+            | u8::from(self.alpn) << 1
+            | u8::from(self.ocsp) << 2
+            | u8::from(self.tickets) << 3
+            | u8::from(self.resume) << 4
+    }
+
+    /// Every variant, for seed generation.
+    pub fn all() -> impl Iterator<Item = Self> {
+        (0u8..32).map(Self::from_byte)
+    }
+}
+
+/// Session state shared by the connections of one fuzz input.
+pub struct Stores {
+    pub client: Arc<ClientSessionStore>,
+    pub cache: Arc<ServerSessionCache>,
+    pub tickets: Arc<TicketKeys>,
+}
+
+impl Stores {
+    /// Empty stores; ticket keys from a fixed master.
+    pub fn new() -> Self {
+        Self {
+            client: Arc::new(ClientSessionStore::new(8, 3600)),
+            cache: Arc::new(ServerSessionCache::new(8, 3600)),
+            tickets: Arc::new(TicketKeys::new(&[0x42; 32], 7200, 3600).unwrap()),
+        }
+    }
+}
+
+impl Default for Stores {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A client configuration for `variant`, with a fresh seeded generator.
+pub fn client_config(variant: Variant, stores: &Stores) -> Arc<ClientConfig> {
+    let pki = pki();
+    let mut builder = ClientConfig::builder()
+        .with_root_certificates(pki.roots.clone())
+        .with_rng(Arc::new(SeededRng::new(CLIENT_SEED)))
+        .with_clock(Arc::new(FixedClock));
+    if variant.client_auth {
+        builder = builder.with_client_certificate(pki.client.clone());
+    }
+    if variant.alpn {
+        builder = builder.with_alpn(["h2", "http/1.1"]);
+    }
+    if variant.ocsp {
+        builder = builder.with_ocsp_stapling();
+    }
+    if variant.tickets {
+        builder = builder.with_session_resumption(Arc::clone(&stores.client));
+    }
+    builder.build().unwrap()
+}
+
+/// A server configuration for `variant`, with a fresh seeded generator.
+pub fn server_config(variant: Variant, stores: &Stores) -> Arc<ServerConfig> {
+    let pki = pki();
+    let mut key = pki.server.clone();
+    if variant.ocsp {
+        // Not a real OCSP response: keel staples whatever it is given, and
+        // the client's verifier hands it to hooks without judging it.
+        key = key.with_ocsp_response(vec![0x30, 0x03, 0x0a, 0x01, 0x00]);
+    }
+    let mut builder = ServerConfig::builder()
+        .with_certificate(key)
+        .with_rng(Arc::new(SeededRng::new(SERVER_SEED)))
+        .with_clock(Arc::new(FixedClock));
+    if variant.client_auth {
+        builder = builder.with_client_auth(pki.roots.clone(), ClientAuth::Required);
+    }
+    if variant.alpn {
+        builder = builder.with_alpn(["http/1.1"]);
+    }
+    if variant.tickets {
+        builder = builder
+            .with_session_cache(Arc::clone(&stores.cache))
+            .with_session_tickets(Arc::clone(&stores.tickets));
+    }
+    builder.build().unwrap()
+}
