@@ -58,10 +58,12 @@ pub struct Variant {
     pub alpn: bool,
     /// The client asks for OCSP stapling and the server staples.
     pub ocsp: bool,
-    /// Sessions are kept: the server issues tickets (and a session ID).
+    /// The server issues session tickets (RFC 5077); both sides keep
+    /// sessions.
     pub tickets: bool,
-    /// A first, clean handshake fills the session stores; the fuzzed one
-    /// resumes.
+    /// Both sides keep sessions, and a first, clean handshake fills the
+    /// stores so that the fuzzed one resumes: by ticket with `tickets`, by
+    /// session ID without.
     pub resume: bool,
 }
 
@@ -132,7 +134,7 @@ pub fn client_config(variant: Variant, stores: &Stores) -> Arc<ClientConfig> {
     if variant.ocsp {
         builder = builder.with_ocsp_stapling();
     }
-    if variant.tickets {
+    if variant.tickets || variant.resume {
         builder = builder.with_session_resumption(Arc::clone(&stores.client));
     }
     builder.build().unwrap()
@@ -157,10 +159,11 @@ pub fn server_config(variant: Variant, stores: &Stores) -> Arc<ServerConfig> {
     if variant.alpn {
         builder = builder.with_alpn(["http/1.1"]);
     }
+    if variant.tickets || variant.resume {
+        builder = builder.with_session_cache(Arc::clone(&stores.cache));
+    }
     if variant.tickets {
-        builder = builder
-            .with_session_cache(Arc::clone(&stores.cache))
-            .with_session_tickets(Arc::clone(&stores.tickets));
+        builder = builder.with_session_tickets(Arc::clone(&stores.tickets));
     }
     builder.build().unwrap()
 }

@@ -85,6 +85,8 @@ pub struct Run {
     pub server_bytes: Vec<u8>,
     /// Both handshakes completed and data crossed both ways.
     pub completed: bool,
+    /// The client's view: the handshake resumed a session.
+    pub resumed: bool,
 }
 
 /// The man in the middle.
@@ -302,6 +304,7 @@ pub fn run_with(variant: Variant, stores: &Stores, tamper: Tamper) -> Run {
             mitm.tamper
         );
         check_identities(variant, &client.conn, &server.conn);
+        run.resumed = client.conn.session().is_some_and(|s| s.resumed);
         exchange(
             &mut client,
             &mut server,

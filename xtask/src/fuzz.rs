@@ -39,6 +39,15 @@ pub(crate) struct Options {
 }
 
 impl Options {
+    /// The smoke run of `cargo xtask test`: every target, briefly.
+    pub(crate) fn smoke() -> Self {
+        Self {
+            seconds: SMOKE_SECONDS,
+            jobs: 2,
+            targets: Vec::new(),
+        }
+    }
+
     /// Parses `[--smoke] [--seconds N] [--jobs N] [TARGET...]`.
     pub(crate) fn parse(args: impl Iterator<Item = String>) -> Result<Self, Error> {
         let mut options = Self {
@@ -271,9 +280,17 @@ fn run_target(
         source,
     })?;
     let binary = bin_dir.join(target);
-    let mut child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    command
         .arg(&corpus)
-        .arg(fuzz_dir.join("seeds").join(target))
+        .arg(fuzz_dir.join("seeds").join(target));
+    // Inputs that once failed, kept as regression tests: libFuzzer runs
+    // every file of every corpus directory before it starts mutating.
+    let regressions = fuzz_dir.join("regressions").join(target);
+    if regressions.is_dir() {
+        command.arg(regressions);
+    }
+    let mut child = command
         .arg(format!("-max_total_time={seconds}"))
         .arg(format!("-timeout={INPUT_TIMEOUT_SECONDS}"))
         .arg("-rss_limit_mb=2048")

@@ -147,6 +147,10 @@ fn handshakes(corpus: &mut Corpus) {
         let v = variant.to_byte();
         let run = pair::run(variant, Tamper::None);
         assert!(run.completed, "{variant:?}: the clean handshake failed");
+        assert_eq!(
+            run.resumed, variant.resume,
+            "{variant:?}: resumed or not as asked"
+        );
         let name = format!("keel-v{v:02}");
         for (i, (_, message)) in run.messages.iter().enumerate() {
             let tamper = Tamper::Replace {
