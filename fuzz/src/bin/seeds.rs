@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use keel::{ClientConnection, ServerConnection};
 use keel_fuzz::Variant;
-use keel_fuzz::configs::{Stores, pki};
+use keel_fuzz::configs::{SERVER_NAME, Stores, client_config, pki, server_config};
 use keel_fuzz::pair::{self, Side, Tamper};
 use keel_fuzz::records::{content_type, messages, split_records};
 use keel_fuzz::wire::{Structure, selector};
@@ -175,6 +176,7 @@ fn handshakes(corpus: &mut Corpus) {
             );
         }
         if !variant.resume {
+            replays_complete(variant, &run);
             // The whole output of one side, for a lone peer of the other.
             corpus.add("server", &name, [&[v, 0][..], &run.client_bytes].concat());
             corpus.add("server", &name, [&[v, 61][..], &run.client_bytes].concat());
@@ -211,6 +213,51 @@ fn handshakes(corpus: &mut Corpus) {
                 }
             }
         }
+    }
+}
+
+/// The promise the client and server seeds rest on: a fresh keel client
+/// fed only the recorded server output completes its handshake and reads
+/// the server's data, and the same for a fresh server.
+fn replays_complete(variant: Variant, run: &pair::Run) {
+    let stores = Stores::new();
+    let mut client = ClientConnection::new(client_config(variant, &stores), SERVER_NAME).unwrap();
+    let mut server = ServerConnection::new(server_config(variant, &stores));
+    for (name, conn, input, expected) in [
+        (
+            "client",
+            &mut *client,
+            &run.server_bytes,
+            &b"pong from the server"[..],
+        ),
+        (
+            "server",
+            &mut *server,
+            &run.client_bytes,
+            &b"ping from the client"[..],
+        ),
+    ] {
+        let mut rest = &input[..];
+        while !rest.is_empty() {
+            match conn.read_tls(rest) {
+                Ok(n) if n > 0 => rest = &rest[n..],
+                Ok(_) => panic!("{variant:?}: a lone {name} stalled"),
+                Err(e) => {
+                    panic!("{variant:?}: a lone {name} fed the recorded peer output failed: {e}")
+                }
+            }
+        }
+        assert!(
+            !conn.is_handshaking(),
+            "{variant:?}: a lone {name} did not complete"
+        );
+        let mut buf = [0u8; 64];
+        let n = conn.read(&mut buf).unwrap();
+        assert_eq!(
+            &buf[..n],
+            expected,
+            "{variant:?}: a lone {name} read other data"
+        );
     }
 }
 
