@@ -70,4 +70,29 @@ impl ServerCertVerifier {
         run_hooks(&self.checks, &verified)?;
         Ok(verified)
     }
+
+    /// Validates `chain` as [`verify`](Self::verify) does, every step but
+    /// the server name: for a caller with no name to check (BoringSSL's
+    /// test runner, whose certificates name a host the shim never dials).
+    /// keel-handshake never calls this, and the `keel` facade does not
+    /// export this type; it is reachable only through `keel::hazmat`.
+    pub fn verify_without_name(
+        &self,
+        chain: &[CertificateDer<'_>],
+        ocsp_response: Option<&[u8]>,
+        now: UnixTime,
+    ) -> Result<VerifiedChain, CertError> {
+        let usage = ExpectedUsage::ServerAuth;
+        let path_len = path::build(&self.roots, chain, usage, now)?;
+        let verified = VerifiedChain {
+            presented: chain.iter().map(|c| c.clone().into_owned()).collect(),
+            path_len,
+            server_name: None,
+            ocsp_response: ocsp_response.map(<[u8]>::to_vec),
+            usage,
+            now,
+        };
+        run_hooks(&self.checks, &verified)?;
+        Ok(verified)
+    }
 }

@@ -1,0 +1,127 @@
+//! The runner's expectations about a completed handshake (BoringSSL
+//! `bssl_shim.cc`, CheckHandshakeProperties). Each failed check is a line
+//! on stderr and exit 1.
+
+use keel::hazmat::handshake::SessionInfo;
+
+use crate::configure::TLS12;
+use crate::flags::Settings;
+
+/// What the checks look at besides the session.
+pub(crate) struct Context<'a> {
+    pub(crate) settings: &'a Settings,
+    pub(crate) server: bool,
+    /// 0 for the first connection, then 1, 2, ... for resumptions.
+    pub(crate) index: usize,
+    /// The stapled OCSP response the client's verifier saw.
+    pub(crate) ocsp_seen: Option<Vec<u8>>,
+    /// Whether this connection left a new resumable session behind: a new
+    /// entry in the server's cache (server), a changed entry in the
+    /// client's store (client).
+    pub(crate) new_session: bool,
+}
+
+/// Runs every check that applies; the first failure is returned.
+pub(crate) fn after_handshake(session: &SessionInfo, cx: &Context<'_>) -> Result<(), String> {
+    let s = cx.settings;
+    if cx.index == 0 && session.resumed {
+        return Err("the first connection resumed a session".to_owned());
+    }
+    if cx.index > 0 && session.resumed == s.expect_session_miss {
+        return Err(if s.expect_session_miss {
+            "the session was resumed, but a miss was expected".to_owned()
+        } else {
+            "the session was not resumed".to_owned()
+        });
+    }
+    expect("version", s.expect_version, TLS12)?;
+    expect("curve", s.expect_curve_id, session.group.get())?;
+    expect("cipher", s.expect_cipher_aes, session.cipher_suite.get())?;
+    if !cx.server {
+        expect(
+            "peer signature algorithm",
+            s.expect_peer_signature_algorithm,
+            session.signature_scheme.get(),
+        )?;
+    }
+    if s.expect_extended_master_secret && !session.extended_master_secret {
+        return Err("the extended master secret was not negotiated".to_owned());
+    }
+    // keel requires RFC 5746 from every peer, so a handshake that completed
+    // negotiated it.
+    if s.expect_no_secure_renegotiation {
+        return Err("secure renegotiation was negotiated (keel always requires it)".to_owned());
+    }
+    alpn(session, cx)?;
+    if let Some(name) = &s.expect_server_name {
+        let got = session.server_name.as_deref().map(str::as_bytes);
+        if got != Some(name.as_slice()) {
+            return Err(format!("server name {got:?}, expected {name:?}"));
+        }
+    }
+    if let Some(expected) = &s.expect_ocsp_response
+        && cx.ocsp_seen.as_ref() != Some(expected)
+    {
+        return Err("the stapled OCSP response is not the expected one".to_owned());
+    }
+    if cx.server
+        && s.require_any_client_certificate
+        && session.peer_certificates.is_empty()
+        && !session.resumed
+    {
+        return Err("no client certificate".to_owned());
+    }
+    sessions(session, cx)
+}
+
+fn expect(what: &str, expected: Option<u16>, got: u16) -> Result<(), String> {
+    match expected {
+        Some(want) if want != got => Err(format!("{what} {got}, expected {want}")),
+        _ => Ok(()),
+    }
+}
+
+/// The client's check is unconditional (no -expect-alpn means no ALPN);
+/// the server's applies when it was told what to select or expect.
+fn alpn(session: &SessionInfo, cx: &Context<'_>) -> Result<(), String> {
+    let s = cx.settings;
+    let expected = if cx.server {
+        match (&s.expect_alpn, &s.select_alpn) {
+            (Some(e), _) | (None, Some(e)) => Some(e.clone()),
+            (None, None) => return Ok(()),
+        }
+    } else {
+        s.expect_alpn.clone()
+    };
+    let expected = expected.filter(|e| !e.is_empty());
+    if session.alpn != expected {
+        return Err(format!("ALPN {:?}, expected {expected:?}", session.alpn));
+    }
+    Ok(())
+}
+
+/// Session bookkeeping: `-expect-session-id`, `-expect-no-session-id`
+/// (server, first connection), and for clients the rule that a full
+/// handshake leaves a resumable session and a resumed one leaves none
+/// unless the ticket was renewed.
+fn sessions(session: &SessionInfo, cx: &Context<'_>) -> Result<(), String> {
+    let s = cx.settings;
+    if cx.server {
+        if cx.index == 0 && s.expect_session_id && !cx.new_session {
+            return Err("no session was cached".to_owned());
+        }
+        if cx.index == 0 && s.expect_no_session_id && cx.new_session {
+            return Err("a session was cached".to_owned());
+        }
+        return Ok(());
+    }
+    let expected = !s.expect_no_session && (!session.resumed || s.expect_ticket_renewal);
+    if expected != cx.new_session {
+        return Err(if expected {
+            "no new session was established".to_owned()
+        } else {
+            "a new session was established".to_owned()
+        });
+    }
+    Ok(())
+}

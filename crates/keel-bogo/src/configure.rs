@@ -1,0 +1,417 @@
+//! keel configurations from the runner's flags, one per connection, and
+//! the state that outlives a connection (session stores, ticket keys, the
+//! clock the runner may move forward).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use keel::hazmat::handshake::policy::SUITES;
+use keel::hazmat::handshake::sessions::{ClientSessionStore, ServerSessionCache};
+use keel::hazmat::handshake::tickets::TicketKeys;
+use keel::hazmat::handshake::{
+    ClientCertificateVerifier, ClientHandshakeConfig, Clock, GROUPS, Limits, Rng,
+    ServerCertificates, ServerHandshakeConfig, SystemClock, SystemRng,
+};
+use keel::hazmat::pki::{CertifiedKey, ClientAuth, TrustStore, UnixTime};
+use keel::hazmat::wire::registry::{CipherSuite, NamedGroup};
+
+use crate::flags::Settings;
+use crate::verify::{ClientVerifier, Seen, ServerVerifier, strict_client, strict_server};
+
+/// TLS 1.2 as a decimal wire value, the way the runner writes versions.
+pub(crate) const TLS12: u16 = 0x0303;
+
+/// Why a flag cannot be honoured: exit 89.
+#[derive(Debug)]
+pub(crate) struct Unimplemented(pub(crate) String);
+
+/// What lives across the connections of one test.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) client_store: Arc<ClientSessionStore>,
+    pub(crate) server_cache: Arc<ServerSessionCache>,
+    ticket_master: Vec<u8>,
+    pub(crate) clock: Arc<ShimClock>,
+}
+
+impl Shared {
+    pub(crate) fn new() -> Result<Self, Unimplemented> {
+        let mut master = vec![0u8; 32];
+        SystemRng
+            .fill(&mut master)
+            .map_err(|_| Unimplemented("no randomness for ticket keys".to_owned()))?;
+        Ok(Self {
+            client_store: Arc::new(ClientSessionStore::new(16, 7200)),
+            server_cache: Arc::new(ServerSessionCache::new(16, 7200)),
+            ticket_master: master,
+            clock: Arc::new(ShimClock::default()),
+        })
+    }
+}
+
+/// The system clock plus the delays `-resumption-delay` asks for, so that
+/// lifetimes can be tested without waiting.
+#[derive(Debug, Default)]
+pub(crate) struct ShimClock {
+    offset_secs: AtomicU64,
+}
+
+impl ShimClock {
+    pub(crate) fn advance(&self, secs: u64) {
+        self.offset_secs.fetch_add(secs, Ordering::Relaxed);
+    }
+}
+
+impl Clock for ShimClock {
+    fn now(&self) -> UnixTime {
+        let now = SystemClock.now().as_secs();
+        let offset = self.offset_secs.load(Ordering::Relaxed);
+        UnixTime::since_unix_epoch(Duration::from_secs(now.saturating_add(offset)))
+    }
+}
+
+/// A client configuration for one connection, and what its verifier saw.
+pub(crate) fn client(
+    s: &Settings,
+    shared: &Shared,
+) -> Result<(ClientHandshakeConfig, Arc<Seen>), Unimplemented> {
+    versions(s)?;
+    signature_flags(s, false)?;
+    if s.no_ticket {
+        return Err(Unimplemented(
+            "keel clients that keep sessions always offer tickets".to_owned(),
+        ));
+    }
+    let seen = Arc::new(Seen::default());
+    let strict = match (&s.trust_cert, s.verify_peer) {
+        (Some(path), true) => Some((strict_server(roots(path)?), s.host_name.is_some())),
+        _ => None,
+    };
+    let verifier = ServerVerifier {
+        strict,
+        fail: s.verify_fail,
+        fatal: s.verify_peer,
+        seen: Arc::clone(&seen),
+    };
+    let client_certificates = match (&s.cert_file, &s.key_file) {
+        (Some(cert), Some(key)) => vec![Arc::new(certified_key(cert, key, None)?)],
+        _ => Vec::new(),
+    };
+    let config = ClientHandshakeConfig {
+        verifier: Arc::new(verifier),
+        suites: suites(s)?,
+        groups: groups(s)?,
+        alpn: alpn_list(s.advertise_alpn.as_deref())?,
+        client_certificates,
+        request_ocsp: s.enable_ocsp_stapling || s.expect_ocsp_response.is_some(),
+        rng: Arc::new(SystemRng),
+        clock: Arc::clone(&shared.clock) as Arc<dyn Clock>,
+        key_log: None,
+        limits: limits(s),
+        session_store: Some(Arc::clone(&shared.client_store)),
+    };
+    Ok((config, seen))
+}
+
+/// A server configuration for one connection.
+pub(crate) fn server(
+    s: &Settings,
+    shared: &Shared,
+) -> Result<ServerHandshakeConfig, Unimplemented> {
+    versions(s)?;
+    signature_flags(s, true)?;
+    let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) else {
+        return Err(Unimplemented(
+            "a server needs -cert-file and -key-file".to_owned(),
+        ));
+    };
+    let key = certified_key(cert, key, s.ocsp_response.clone())?;
+    let mode = if s.require_any_client_certificate {
+        Some(ClientAuth::Required)
+    } else if s.verify_peer {
+        Some(ClientAuth::Optional)
+    } else {
+        None
+    };
+    let client_verifier = match mode {
+        Some(mode) => {
+            let strict = match &s.trust_cert {
+                Some(path) => Some(strict_client(roots(path)?, mode)),
+                None => None,
+            };
+            let verifier = ClientVerifier {
+                strict,
+                mode,
+                fail: s.verify_fail,
+            };
+            Some(Arc::new(verifier) as Arc<dyn ClientCertificateVerifier>)
+        }
+        None => None,
+    };
+    let ticket_keys = if s.no_ticket {
+        None
+    } else {
+        let master = s.ticket_key.as_deref().unwrap_or(&shared.ticket_master);
+        let keys = TicketKeys::new(master, 86_400, 7200)
+            .map_err(|e| Unimplemented(format!("-ticket-key: {e}")))?;
+        Some(Arc::new(keys))
+    };
+    let alpn = match &s.select_alpn {
+        Some(protocol) if !protocol.is_empty() => vec![protocol.clone()],
+        _ => Vec::new(),
+    };
+    Ok(ServerHandshakeConfig {
+        certificates: ServerCertificates {
+            default: vec![Arc::new(key)],
+            by_name: Vec::new(),
+        },
+        client_verifier,
+        suites: suites(s)?,
+        groups: groups(s)?,
+        alpn,
+        rng: Arc::new(SystemRng),
+        clock: Arc::clone(&shared.clock) as Arc<dyn Clock>,
+        key_log: None,
+        limits: limits(s),
+        session_cache: Some(Arc::clone(&shared.server_cache)),
+        ticket_keys,
+    })
+}
+
+/// keel speaks TLS 1.2 only: a test that needs another version is
+/// unimplemented, not failed.
+fn versions(s: &Settings) -> Result<(), Unimplemented> {
+    if s.min_version.is_some_and(|v| v > TLS12) {
+        return Err(Unimplemented(
+            "-min-version above TLS 1.2: keel speaks TLS 1.2 only".to_owned(),
+        ));
+    }
+    if s.max_version.is_some_and(|v| v < TLS12) {
+        return Err(Unimplemented(
+            "-max-version below TLS 1.2: keel refuses older versions".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Signature-scheme flags keel's configuration cannot express yet.
+fn signature_flags(s: &Settings, server: bool) -> Result<(), Unimplemented> {
+    if !s.signing_prefs.is_empty() {
+        return Err(Unimplemented(
+            "-signing-prefs: keel chooses the scheme by its key".to_owned(),
+        ));
+    }
+    if !s.verify_prefs.is_empty() {
+        return Err(Unimplemented(
+            "-verify-prefs: keel accepts its fixed scheme list".to_owned(),
+        ));
+    }
+    if server && s.expect_peer_signature_algorithm.is_some() {
+        return Err(Unimplemented(
+            "-expect-peer-signature-algorithm on a server: keel does not report the client's scheme"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn roots(path: &str) -> Result<TrustStore, Unimplemented> {
+    let pem = std::fs::read(path).map_err(|e| Unimplemented(format!("{path}: {e}")))?;
+    TrustStore::from_pem(&pem).map_err(|e| Unimplemented(format!("-trust-cert {path}: {e}")))
+}
+
+/// The runner's certificate and key. A key keel refuses (RSA below 2048
+/// bits, P-521) makes the test unimplemented.
+fn certified_key(
+    cert: &str,
+    key: &str,
+    ocsp: Option<Vec<u8>>,
+) -> Result<CertifiedKey, Unimplemented> {
+    let chain = std::fs::read(cert).map_err(|e| Unimplemented(format!("{cert}: {e}")))?;
+    let key_pem = std::fs::read(key).map_err(|e| Unimplemented(format!("{key}: {e}")))?;
+    let certified = CertifiedKey::from_pem(&chain, &key_pem)
+        .map_err(|e| Unimplemented(format!("keel refuses the credential {cert}: {e}")))?;
+    Ok(match ocsp {
+        Some(response) => certified.with_ocsp_response(response),
+        None => certified,
+    })
+}
+
+/// `-cipher`, in BoringSSL's cipher-list syntax, restricted to the simple
+/// forms: names separated by `:`, and `[a|b]` groups (flattened, in
+/// order). Names of suites keel lacks are dropped, as they could never be
+/// negotiated; operators and keywords (`!`, `ALL`, `DEFAULT`, ...) are
+/// unimplemented, as is a list with none of keel's suites.
+fn suites(s: &Settings) -> Result<Vec<CipherSuite>, Unimplemented> {
+    let Some(list) = &s.cipher else {
+        return Ok(SUITES.to_vec());
+    };
+    let mut out = Vec::new();
+    for token in list.split([':', '[', ']', '|']).filter(|t| !t.is_empty()) {
+        if token.starts_with(['!', '-', '+', '@'])
+            || token
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            return Err(Unimplemented(format!(
+                "-cipher {list:?}: keel reads suite names only"
+            )));
+        }
+        if let Some(suite) = suite_by_name(token)
+            && !out.contains(&suite)
+        {
+            out.push(suite);
+        }
+    }
+    if out.is_empty() {
+        return Err(Unimplemented(format!(
+            "-cipher {list:?} names none of keel's suites"
+        )));
+    }
+    Ok(out)
+}
+
+/// keel's suites by their IANA or OpenSSL names.
+fn suite_by_name(name: &str) -> Option<CipherSuite> {
+    const OPENSSL: [(&str, CipherSuite); 6] = [
+        (
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ),
+        (
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ),
+        (
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        ),
+        (
+            "ECDHE-RSA-AES256-GCM-SHA384",
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        ),
+        (
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        ),
+        (
+            "ECDHE-RSA-CHACHA20-POLY1305",
+            CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ),
+    ];
+    OPENSSL
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .or_else(|| SUITES.iter().copied().find(|s| s.name() == Some(name)))
+}
+
+/// `-curves`: every group must be one keel has, or the test would run
+/// with fewer groups than it asked for.
+fn groups(s: &Settings) -> Result<Vec<NamedGroup>, Unimplemented> {
+    if s.curves.is_empty() {
+        return Ok(GROUPS.to_vec());
+    }
+    s.curves
+        .iter()
+        .map(|&id| {
+            let group = NamedGroup::new(id);
+            GROUPS.contains(&group).then_some(group).ok_or_else(|| {
+                Unimplemented(format!("-curves {id}: keel has X25519, P-256 and P-384"))
+            })
+        })
+        .collect()
+}
+
+/// `-advertise-alpn`: the protocol list in wire format (each name
+/// prefixed by its one-byte length).
+fn alpn_list(wire: Option<&[u8]>) -> Result<Vec<Vec<u8>>, Unimplemented> {
+    let mut rest = wire.unwrap_or_default();
+    let mut out = Vec::new();
+    while let Some((&len, tail)) = rest.split_first() {
+        let Some((name, after)) = tail.split_at_checked(usize::from(len)) else {
+            return Err(Unimplemented("-advertise-alpn: truncated list".to_owned()));
+        };
+        out.push(name.to_vec());
+        rest = after;
+    }
+    Ok(out)
+}
+
+fn limits(s: &Settings) -> Limits {
+    let mut limits = Limits::default();
+    if let Some(max) = s.max_cert_list {
+        limits.max_handshake_message = max;
+    }
+    limits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpn_wire_format() {
+        assert_eq!(
+            alpn_list(Some(b"\x03foo\x08http/1.1")).unwrap(),
+            [b"foo".to_vec(), b"http/1.1".to_vec()]
+        );
+        assert!(alpn_list(Some(b"\x05foo")).is_err());
+        assert!(alpn_list(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn cipher_lists() {
+        let with = |list: &str| {
+            suites(&Settings {
+                cipher: Some(list.to_owned()),
+                ..Settings::default()
+            })
+        };
+        assert_eq!(
+            with("ECDHE-RSA-AES128-GCM-SHA256").unwrap(),
+            [CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]
+        );
+        assert_eq!(
+            with("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA:[TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384|TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256]")
+                .unwrap(),
+            [
+                CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+                CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+            ]
+        );
+        assert!(with("3DES").is_err());
+        assert!(with("DEFAULT:!AES").is_err());
+        assert!(with("TLS_RSA_WITH_AES_128_GCM_SHA256").is_err());
+    }
+
+    #[test]
+    fn curves_keel_lacks_are_unimplemented() {
+        let with = |curves: Vec<u16>| {
+            groups(&Settings {
+                curves,
+                ..Settings::default()
+            })
+        };
+        assert_eq!(
+            with(vec![23, 29]).unwrap(),
+            [NamedGroup::SECP256R1, NamedGroup::X25519]
+        );
+        assert!(with(vec![29, 25]).is_err());
+    }
+
+    #[test]
+    fn versions_outside_tls12_are_unimplemented() {
+        let with = |min, max| {
+            versions(&Settings {
+                min_version: min,
+                max_version: max,
+                ..Settings::default()
+            })
+        };
+        assert!(with(Some(0x0301), Some(0x0304)).is_ok());
+        assert!(with(Some(0x0304), None).is_err());
+        assert!(with(None, Some(0x0302)).is_err());
+    }
+}
