@@ -37,13 +37,20 @@ pub(crate) fn after_handshake(session: &SessionInfo, cx: &Context<'_>) -> Result
     expect("version", s.expect_version, TLS12)?;
     expect("curve", s.expect_curve_id, session.group.get())?;
     expect("cipher", s.expect_cipher_aes, session.cipher_suite.get())?;
-    if !cx.server {
-        expect(
-            "peer signature algorithm",
-            s.expect_peer_signature_algorithm,
-            session.signature_scheme.get(),
-        )?;
-    }
+    // The peer's signature: the server's ServerKeyExchange for a client,
+    // the client's CertificateVerify for a server.
+    let peer_scheme = if cx.server {
+        session
+            .client_signature_scheme
+            .map_or(0, |scheme| scheme.get())
+    } else {
+        session.signature_scheme.get()
+    };
+    expect(
+        "peer signature algorithm",
+        s.expect_peer_signature_algorithm,
+        peer_scheme,
+    )?;
     if s.expect_extended_master_secret && !session.extended_master_secret {
         return Err("the extended master secret was not negotiated".to_owned());
     }

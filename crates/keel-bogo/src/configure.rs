@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use keel::hazmat::handshake::policy::SUITES;
+use keel::hazmat::handshake::policy::{SIGNATURE_SCHEMES, SUITES};
 use keel::hazmat::handshake::sessions::{ClientSessionStore, ServerSessionCache};
 use keel::hazmat::handshake::tickets::TicketKeys;
 use keel::hazmat::handshake::{
@@ -14,7 +14,7 @@ use keel::hazmat::handshake::{
     ServerCertificates, ServerHandshakeConfig, SystemClock, SystemRng,
 };
 use keel::hazmat::pki::{CertifiedKey, ClientAuth, TrustStore, UnixTime};
-use keel::hazmat::wire::registry::{CipherSuite, NamedGroup};
+use keel::hazmat::wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::flags::Settings;
 use crate::verify::{ClientVerifier, Seen, ServerVerifier, strict_client, strict_server};
@@ -77,7 +77,6 @@ pub(crate) fn client(
     shared: &Shared,
 ) -> Result<(ClientHandshakeConfig, Arc<Seen>), Unimplemented> {
     versions(s)?;
-    signature_flags(s, false)?;
     if s.no_ticket {
         return Err(Unimplemented(
             "keel clients that keep sessions always offer tickets".to_owned(),
@@ -95,13 +94,14 @@ pub(crate) fn client(
         seen: Arc::clone(&seen),
     };
     let client_certificates = match (&s.cert_file, &s.key_file) {
-        (Some(cert), Some(key)) => vec![Arc::new(certified_key(cert, key, None)?)],
+        (Some(cert), Some(key)) => vec![Arc::new(signing(certified_key(cert, key, None)?, s)?)],
         _ => Vec::new(),
     };
     let config = ClientHandshakeConfig {
         verifier: Arc::new(verifier),
         suites: suites(s)?,
         groups: groups(s)?,
+        signature_schemes: verify_schemes(s)?,
         alpn: alpn_list(s.advertise_alpn.as_deref())?,
         client_certificates,
         request_ocsp: s.enable_ocsp_stapling || s.expect_ocsp_response.is_some(),
@@ -120,13 +120,12 @@ pub(crate) fn server(
     shared: &Shared,
 ) -> Result<ServerHandshakeConfig, Unimplemented> {
     versions(s)?;
-    signature_flags(s, true)?;
     let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) else {
         return Err(Unimplemented(
             "a server needs -cert-file and -key-file".to_owned(),
         ));
     };
-    let key = certified_key(cert, key, s.ocsp_response.clone())?;
+    let key = signing(certified_key(cert, key, s.ocsp_response.clone())?, s)?;
     let mode = if s.require_any_client_certificate {
         Some(ClientAuth::Required)
     } else if s.verify_peer {
@@ -169,6 +168,7 @@ pub(crate) fn server(
         client_verifier,
         suites: suites(s)?,
         groups: groups(s)?,
+        signature_schemes: verify_schemes(s)?,
         alpn,
         rng: Arc::new(SystemRng),
         clock: Arc::clone(&shared.clock) as Arc<dyn Clock>,
@@ -195,25 +195,37 @@ fn versions(s: &Settings) -> Result<(), Unimplemented> {
     Ok(())
 }
 
-/// Signature-scheme flags keel's configuration cannot express yet.
-fn signature_flags(s: &Settings, server: bool) -> Result<(), Unimplemented> {
-    if !s.signing_prefs.is_empty() {
-        return Err(Unimplemented(
-            "-signing-prefs: keel chooses the scheme by its key".to_owned(),
-        ));
+/// `-verify-prefs`: the schemes accepted from the peer. A scheme keel
+/// refuses (SHA-1, ...) makes the test unimplemented rather than quietly
+/// shorter.
+fn verify_schemes(s: &Settings) -> Result<Vec<SignatureScheme>, Unimplemented> {
+    if s.verify_prefs.is_empty() {
+        return Ok(SIGNATURE_SCHEMES.to_vec());
     }
-    if !s.verify_prefs.is_empty() {
-        return Err(Unimplemented(
-            "-verify-prefs: keel accepts its fixed scheme list".to_owned(),
-        ));
+    schemes("-verify-prefs", &s.verify_prefs)
+}
+
+fn schemes(flag: &str, ids: &[u16]) -> Result<Vec<SignatureScheme>, Unimplemented> {
+    ids.iter()
+        .map(|&id| {
+            let scheme = SignatureScheme::new(id);
+            SIGNATURE_SCHEMES
+                .contains(&scheme)
+                .then_some(scheme)
+                .ok_or_else(|| Unimplemented(format!("{flag} {id}: not a scheme keel accepts")))
+        })
+        .collect()
+}
+
+/// `-signing-prefs`: the schemes the credential signs with, in order.
+fn signing(key: CertifiedKey, s: &Settings) -> Result<CertifiedKey, Unimplemented> {
+    if s.signing_prefs.is_empty() {
+        return Ok(key);
     }
-    if server && s.expect_peer_signature_algorithm.is_some() {
-        return Err(Unimplemented(
-            "-expect-peer-signature-algorithm on a server: keel does not report the client's scheme"
-                .to_owned(),
-        ));
-    }
-    Ok(())
+    let preference = schemes("-signing-prefs", &s.signing_prefs)?;
+    key.with_signature_schemes(&preference).ok_or_else(|| {
+        Unimplemented("-signing-prefs: the key can sign with none of them".to_owned())
+    })
 }
 
 fn roots(path: &str) -> Result<TrustStore, Unimplemented> {

@@ -147,6 +147,55 @@ fn resumption_across_connections() {
     }
 }
 
+/// The signature flags: the shim as a server requiring a client
+/// certificate, accepting only ECDSA P-256 (`-verify-prefs 1027`) and
+/// checking the client signed with it; then a shim client accepting only
+/// RSA-PSS from an ECDSA server, which has nothing to sign with and says
+/// so with a handshake_failure alert.
+#[test]
+fn signature_preferences() {
+    let files = Files::new("sigalgs");
+    let mut runner = Runner::new();
+    let mut shim = runner.start(
+        &files,
+        &flags(&[
+            &words(&[
+                "-server",
+                "-require-any-client-certificate",
+                "-verify-prefs",
+                "1027",
+                "-expect-peer-signature-algorithm",
+                "1027",
+            ]),
+            &files.credential(),
+        ]),
+    );
+    let sock = runner.accept(&mut shim);
+    let config = ClientConfig::builder()
+        .with_root_certificates(pki().roots())
+        .with_client_certificate(pki().certified_key())
+        .build()
+        .unwrap();
+    let mut tls = Stream::new(ClientConnection::new(config, "test").unwrap(), sock);
+    exchange(&mut tls, false);
+    tls.close().unwrap();
+    drop(tls);
+    let exit = shim.wait();
+    assert_eq!(exit.code, Some(0), "{exit:?}");
+
+    let mut shim = runner.start(&files, &words(&["-verify-prefs", "2052"]));
+    let sock = runner.accept(&mut shim);
+    let mut tls = Stream::new(ServerConnection::new(keel_server(&[])), sock);
+    assert!(tls.handshake().is_err());
+    drop(tls);
+    let exit = shim.wait();
+    assert_eq!(exit.code, Some(1), "{exit:?}");
+    assert!(
+        exit.stderr.contains(":SSLV3_ALERT_HANDSHAKE_FAILURE:"),
+        "{exit:?}"
+    );
+}
+
 /// A check that fails is exit 1 with the reason on stderr: the runner's
 /// server selects no ALPN but the shim expected one.
 #[test]

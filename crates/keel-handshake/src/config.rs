@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use keel_pki::CertifiedKey;
-use keel_wire::registry::{CipherSuite, NamedGroup};
+use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::keylog::KeyLog;
 use crate::random::{Clock, Rng};
@@ -59,6 +59,10 @@ pub struct ClientHandshakeConfig {
     pub suites: Vec<CipherSuite>,
     /// Groups to offer, in preference order.
     pub groups: Vec<NamedGroup>,
+    /// Signature schemes offered in signature_algorithms and accepted in
+    /// the server's ServerKeyExchange, in preference order: a subset of
+    /// [`SIGNATURE_SCHEMES`](crate::policy::SIGNATURE_SCHEMES).
+    pub signature_schemes: Vec<SignatureScheme>,
     /// ALPN protocols to offer, in preference order; empty: no ALPN.
     pub alpn: Vec<Vec<u8>>,
     /// Certificates to authenticate with if the server asks.
@@ -126,6 +130,10 @@ pub struct ServerHandshakeConfig {
     pub suites: Vec<CipherSuite>,
     /// Groups in the server's preference order.
     pub groups: Vec<NamedGroup>,
+    /// Signature schemes listed in the CertificateRequest and accepted in
+    /// the client's CertificateVerify: a subset of
+    /// [`SIGNATURE_SCHEMES`](crate::policy::SIGNATURE_SCHEMES).
+    pub signature_schemes: Vec<SignatureScheme>,
     /// ALPN protocols in the server's preference order; empty: ALPN is
     /// ignored.
     pub alpn: Vec<Vec<u8>>,

@@ -14,6 +14,10 @@ pub struct SessionInfo {
     pub group: NamedGroup,
     /// The scheme of the server's key-exchange signature.
     pub signature_scheme: SignatureScheme,
+    /// The scheme of the client's CertificateVerify signature, when the
+    /// client authenticated in this handshake; `None` otherwise, and after
+    /// a resumed handshake (which has no CertificateVerify).
+    pub client_signature_scheme: Option<SignatureScheme>,
     /// The ALPN protocol, if one was negotiated.
     pub alpn: Option<Vec<u8>>,
     /// The SNI name (the client's request; the name the server was asked

@@ -160,6 +160,19 @@ impl CertifiedKey {
         self
     }
 
+    /// This certificate, signing only with the schemes of `preference` its
+    /// key can use, in that order (see
+    /// [`SigningKey::with_scheme_preference`]); `None` when it can use
+    /// none of them.
+    #[must_use]
+    pub fn with_signature_schemes(
+        mut self,
+        preference: &[keel_wire::registry::SignatureScheme],
+    ) -> Option<Self> {
+        self.key = self.key.with_scheme_preference(preference)?;
+        Some(self)
+    }
+
     /// The OCSP response to staple for the leaf, if one was set.
     #[must_use]
     pub fn ocsp_response(&self) -> Option<&[u8]> {

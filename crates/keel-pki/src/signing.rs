@@ -34,6 +34,9 @@ pub struct SigningKey {
     /// The public key as a DER SubjectPublicKeyInfo, computed once so that
     /// [`SigningKey::public_key_der`] cannot fail.
     spki: Vec<u8>,
+    /// The schemes to sign with, in order, when restricted by
+    /// [`SigningKey::with_scheme_preference`]; `None`: all the key can.
+    preference: Option<Vec<SignatureScheme>>,
 }
 
 impl SigningKey {
@@ -60,31 +63,43 @@ impl SigningKey {
             _ => return NotAPrivateKeySnafu.fail(),
         };
         let spki = key.spki()?;
-        Ok(Self { key, spki })
+        Ok(Self {
+            key,
+            spki,
+            preference: None,
+        })
     }
 
-    /// The TLS 1.2 signature schemes this key can sign with, in keel's
-    /// order of preference: RSA-PSS before PKCS#1 v1.5, stronger hash
-    /// first.
+    /// This key, signing only with the schemes of `preference` that it
+    /// can use, in that order (the first one the peer accepts is chosen).
+    /// `None` when it can use none of them. For deployments that must avoid
+    /// a scheme (PKCS#1 v1.5, say) or prefer one.
+    #[must_use]
+    pub fn with_scheme_preference(&self, preference: &[SignatureScheme]) -> Option<Self> {
+        let mut schemes: Vec<SignatureScheme> = Vec::new();
+        for scheme in preference {
+            if self.key.schemes().contains(scheme) && !schemes.contains(scheme) {
+                schemes.push(*scheme);
+            }
+        }
+        (!schemes.is_empty()).then(|| Self {
+            key: self.key.clone(),
+            spki: self.spki.clone(),
+            preference: Some(schemes),
+        })
+    }
+
+    /// The TLS 1.2 signature schemes this key signs with, in order of
+    /// preference: by default every scheme it can, RSA-PSS before PKCS#1
+    /// v1.5 and stronger hash first; after
+    /// [`with_scheme_preference`](Self::with_scheme_preference), those.
     ///
     /// In TLS 1.2 an ECDSA scheme names the hash, not the curve, but
     /// aws-lc-rs signs only the pairs P-256 with SHA-256 and P-384 with
     /// SHA-384, so each ECDSA key offers the one scheme matching its curve.
     #[must_use]
-    pub fn schemes(&self) -> &'static [SignatureScheme] {
-        match self.key {
-            KeyKind::Rsa(_) => &[
-                SignatureScheme::RSA_PSS_RSAE_SHA512,
-                SignatureScheme::RSA_PSS_RSAE_SHA384,
-                SignatureScheme::RSA_PSS_RSAE_SHA256,
-                SignatureScheme::RSA_PKCS1_SHA512,
-                SignatureScheme::RSA_PKCS1_SHA384,
-                SignatureScheme::RSA_PKCS1_SHA256,
-            ],
-            KeyKind::EcdsaP256(_) => &[SignatureScheme::ECDSA_SECP256R1_SHA256],
-            KeyKind::EcdsaP384(_) => &[SignatureScheme::ECDSA_SECP384R1_SHA384],
-            KeyKind::Ed25519(_) => &[SignatureScheme::ED25519],
-        }
+    pub fn schemes(&self) -> &[SignatureScheme] {
+        self.preference.as_deref().unwrap_or(self.key.schemes())
     }
 
     /// The first scheme of this key's own preference order that the peer
@@ -199,6 +214,24 @@ enum KeyKind {
 }
 
 impl KeyKind {
+    /// Every TLS 1.2 scheme this kind of key can sign with, in keel's
+    /// default order.
+    fn schemes(&self) -> &'static [SignatureScheme] {
+        match self {
+            KeyKind::Rsa(_) => &[
+                SignatureScheme::RSA_PSS_RSAE_SHA512,
+                SignatureScheme::RSA_PSS_RSAE_SHA384,
+                SignatureScheme::RSA_PSS_RSAE_SHA256,
+                SignatureScheme::RSA_PKCS1_SHA512,
+                SignatureScheme::RSA_PKCS1_SHA384,
+                SignatureScheme::RSA_PKCS1_SHA256,
+            ],
+            KeyKind::EcdsaP256(_) => &[SignatureScheme::ECDSA_SECP256R1_SHA256],
+            KeyKind::EcdsaP384(_) => &[SignatureScheme::ECDSA_SECP384R1_SHA384],
+            KeyKind::Ed25519(_) => &[SignatureScheme::ED25519],
+        }
+    }
+
     fn from_pkcs8(der: &[u8]) -> Result<Self, LoadError> {
         let (algorithm, curve) = match sniff_private_key(der) {
             Some(PrivateKeyShape::Pkcs8 { algorithm, curve }) => (algorithm, curve),

@@ -145,6 +145,44 @@ fn choose_scheme_follows_the_keys_preference_among_those_offered() {
 }
 
 #[test]
+fn a_scheme_preference_restricts_and_orders_what_the_key_signs_with() {
+    let rsa = signer("rsa2048", "rsa2048.pkcs8.pem").key;
+    // PKCS#1 first, no PSS; a scheme the key cannot use is ignored.
+    let restricted = rsa
+        .with_scheme_preference(&[
+            S::ED25519,
+            S::RSA_PKCS1_SHA256,
+            S::RSA_PKCS1_SHA384,
+            S::RSA_PKCS1_SHA256,
+        ])
+        .unwrap();
+    assert_eq!(
+        restricted.schemes(),
+        [S::RSA_PKCS1_SHA256, S::RSA_PKCS1_SHA384]
+    );
+    assert_eq!(
+        restricted.choose_scheme(&[
+            S::RSA_PSS_RSAE_SHA256,
+            S::RSA_PKCS1_SHA384,
+            S::RSA_PKCS1_SHA256
+        ]),
+        Some(S::RSA_PKCS1_SHA256)
+    );
+    assert_eq!(restricted.choose_scheme(&[S::RSA_PSS_RSAE_SHA256]), None);
+    assert!(
+        restricted.sign(S::RSA_PSS_RSAE_SHA256, b"m").is_err(),
+        "PSS was left out"
+    );
+    assert!(restricted.sign(S::RSA_PKCS1_SHA384, b"m").is_ok());
+    // The original is untouched, and nothing usable means no key.
+    assert_eq!(rsa.schemes().len(), 6);
+    assert!(
+        rsa.with_scheme_preference(&[S::ED25519, S::ECDSA_SECP256R1_SHA256])
+            .is_none()
+    );
+}
+
+#[test]
 fn signing_with_a_scheme_the_key_does_not_offer_is_refused() {
     let p256 = signer("p256", "p256.pkcs8.pem").key;
     for scheme in [

@@ -11,7 +11,7 @@ use keel_handshake::{
 use keel_pki::{
     CertificateCheck, CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier, TrustStore,
 };
-use keel_wire::registry::{CipherSuite, NamedGroup};
+use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::error::ConfigError;
 
@@ -110,6 +110,7 @@ impl ClientConfigBuilder {
                 verifier: Arc::new(verifier),
                 suites: self.common.suites,
                 groups: self.common.groups,
+                signature_schemes: self.common.signature_schemes,
                 alpn: self.common.alpn,
                 client_certificates: self.client_certificates,
                 request_ocsp: self.request_ocsp,
@@ -324,6 +325,7 @@ impl ServerConfigBuilder {
                 client_verifier,
                 suites: self.common.suites,
                 groups: self.common.groups,
+                signature_schemes: self.common.signature_schemes,
                 alpn: self.common.alpn,
                 rng: self.common.rng,
                 clock: self.common.clock,
@@ -341,6 +343,7 @@ impl ServerConfigBuilder {
 struct Common {
     suites: Vec<CipherSuite>,
     groups: Vec<NamedGroup>,
+    signature_schemes: Vec<SignatureScheme>,
     alpn: Vec<Vec<u8>>,
     rng: Arc<dyn Rng>,
     clock: Arc<dyn Clock>,
@@ -353,6 +356,7 @@ impl Default for Common {
         Self {
             suites: keel_handshake::policy::SUITES.to_vec(),
             groups: keel_handshake::GROUPS.to_vec(),
+            signature_schemes: keel_handshake::policy::SIGNATURE_SCHEMES.to_vec(),
             alpn: Vec::new(),
             rng: Arc::new(SystemRng),
             clock: Arc::new(SystemClock),
@@ -368,7 +372,21 @@ impl Common {
         if !(64..=16384).contains(&value) {
             return Err(ConfigError::InvalidRecordSizeLimit { value });
         }
-        check_lists(&self.suites, &self.groups, &self.alpn)
+        check_lists(&self.suites, &self.groups, &self.alpn)?;
+        if self.signature_schemes.is_empty() {
+            return Err(ConfigError::Empty {
+                what: "signature schemes",
+            });
+        }
+        let accepted = keel_handshake::policy::SIGNATURE_SCHEMES;
+        match self
+            .signature_schemes
+            .iter()
+            .find(|s| !accepted.contains(s))
+        {
+            Some(&scheme) => Err(ConfigError::UnsupportedSignatureScheme { scheme }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -389,6 +407,19 @@ macro_rules! common_setters {
             /// accepts in an ECDSA certificate (RFC 8422 §5.3).
             pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
                 self.common.groups = groups.to_vec();
+                self
+            }
+
+            /// The signature schemes accepted from the peer, in order of
+            /// preference: a subset of keel's (ECDSA with SHA-256/384,
+            /// Ed25519, RSA-PSS, RSA PKCS#1 v1.5; never SHA-1). A client
+            /// offers them in signature_algorithms and accepts only these
+            /// in the ServerKeyExchange; a server lists them in its
+            /// CertificateRequest and accepts only these in the client's
+            /// CertificateVerify. Which scheme keel signs with is the key's
+            /// business: see `CertifiedKey::with_signature_schemes`.
+            pub fn with_signature_schemes(mut self, schemes: &[SignatureScheme]) -> Self {
+                self.common.signature_schemes = schemes.to_vec();
                 self
             }
 

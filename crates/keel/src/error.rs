@@ -2,7 +2,7 @@
 
 use keel_handshake::HandshakeError;
 use keel_pki::InvalidServerName;
-use keel_wire::registry::{CipherSuite, NamedGroup};
+use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 use snafu::Snafu;
 
 /// Everything that can go wrong with a keel connection or configuration.
@@ -69,7 +69,14 @@ pub enum ConfigError {
         /// The group.
         group: NamedGroup,
     },
-    /// An empty list of suites or groups.
+    /// A signature scheme keel does not accept in TLS 1.2 (no SHA-1, no
+    /// DSA; see `keel::hazmat::handshake::policy::SIGNATURE_SCHEMES`).
+    #[snafu(display("signature scheme {scheme} is not one keel accepts"))]
+    UnsupportedSignatureScheme {
+        /// The scheme.
+        scheme: SignatureScheme,
+    },
+    /// An empty list of suites, groups or signature schemes.
     #[snafu(display("the list of {what} is empty"))]
     Empty {
         /// Which list.

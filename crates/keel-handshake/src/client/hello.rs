@@ -17,7 +17,6 @@ use crate::config::ClientHandshakeConfig;
 use crate::error::HandshakeError;
 use crate::key_schedule::PrfHash;
 use crate::machine::{self, Emit};
-use crate::policy::SIGNATURE_SCHEMES;
 use crate::sessions::StoredSession;
 use crate::transcript::Transcript;
 
@@ -89,7 +88,7 @@ pub(crate) fn start(
         EcPointFormat::UNCOMPRESSED,
     ])));
     extensions.push(ClientExtension::SignatureAlgorithms(List(
-        SIGNATURE_SCHEMES.to_vec(),
+        config.signature_schemes.clone(),
     )));
     if !config.alpn.is_empty() {
         let names = config

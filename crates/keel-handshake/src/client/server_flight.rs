@@ -21,7 +21,7 @@ use crate::error::HandshakeError;
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
 use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
-use crate::policy::{self, Auth, SIGNATURE_SCHEMES};
+use crate::policy::{self, Auth};
 use crate::session::SessionInfo;
 use crate::sessions::{ClientSessionStore, StoredSession};
 use crate::transcript::Transcript;
@@ -253,7 +253,7 @@ impl ExpectServerKeyExchange {
             });
         }
         let scheme = kx.signed.scheme;
-        if !SIGNATURE_SCHEMES.contains(&scheme) {
+        if !context.config.signature_schemes.contains(&scheme) {
             return Err(HandshakeError::IllegalParameter {
                 what: "server signed with a scheme the client did not offer",
             });
@@ -375,6 +375,7 @@ impl ExpectCertificateRequestOrDone {
             &master,
         );
 
+        let client_signature_scheme = signer.as_ref().map(|(_, scheme)| *scheme);
         if let Some((key, scheme)) = signer {
             let messages = self.transcript.messages().ok_or(HandshakeError::Internal {
                 what: "transcript not retained",
@@ -417,6 +418,7 @@ impl ExpectCertificateRequestOrDone {
             cipher_suite: negotiated.suite,
             group: self.kx.group,
             signature_scheme: self.kx.scheme,
+            client_signature_scheme,
             alpn: negotiated.alpn.clone(),
             server_name: negotiated.context.server_name.sni().map(str::to_owned),
             peer_certificates: self.server_chain,
@@ -673,6 +675,7 @@ pub(crate) fn resume(
         cipher_suite: negotiated.suite,
         group: stored.group,
         signature_scheme: stored.signature_scheme,
+        client_signature_scheme: None,
         alpn: negotiated.alpn.clone(),
         server_name: negotiated.context.server_name.sni().map(str::to_owned),
         peer_certificates: stored.peer_certificates.clone(),

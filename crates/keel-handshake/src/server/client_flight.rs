@@ -15,7 +15,6 @@ use crate::error::HandshakeError;
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
 use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
-use crate::policy::SIGNATURE_SCHEMES;
 use crate::session::SessionInfo;
 use crate::sessions::{ServerSessionCache, StoredSession};
 use crate::tickets::TicketKeys;
@@ -59,6 +58,8 @@ pub(crate) struct ExpectClientKeyExchange {
 #[derive(Debug)]
 pub(crate) struct ExpectCertificateVerify {
     keyed: Keyed,
+    /// The schemes the CertificateRequest listed.
+    accepted: Vec<SignatureScheme>,
 }
 
 /// Waiting for the client's ChangeCipherSpec.
@@ -177,6 +178,7 @@ impl ExpectClientKeyExchange {
             &context.server_random,
         )?;
         let has_client_certificate = !self.client_chain.is_empty();
+        let accepted = context.config.signature_schemes.clone();
         let keyed = Keyed {
             master,
             client_random: context.client_random,
@@ -201,6 +203,7 @@ impl ExpectClientKeyExchange {
                 cipher_suite: context.suite,
                 group: context.group,
                 signature_scheme: context.scheme,
+                client_signature_scheme: None,
                 alpn: context.alpn,
                 server_name: context.sni,
                 peer_certificates: self.client_chain,
@@ -209,7 +212,10 @@ impl ExpectClientKeyExchange {
             },
         };
         Ok(if has_client_certificate {
-            ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify { keyed }))
+            ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+                keyed,
+                accepted,
+            }))
         } else {
             ServerState::ExpectChangeCipherSpec(Box::new(ExpectChangeCipherSpec { keyed }))
         })
@@ -224,7 +230,7 @@ impl ExpectCertificateVerify {
     ) -> Result<ServerState, HandshakeError> {
         let scheme = verify.signed.scheme;
         // RFC 5246 §7.4.8: one of the schemes the CertificateRequest listed.
-        if !SIGNATURE_SCHEMES.contains(&scheme) {
+        if !self.accepted.contains(&scheme) {
             return Err(HandshakeError::IllegalParameter {
                 what: "client signed with a scheme the server did not list",
             });
@@ -247,6 +253,7 @@ impl ExpectCertificateVerify {
             .map_err(|source| HandshakeError::Signature { source })?;
         keyed.transcript.add(raw)?;
         keyed.transcript.discard_messages();
+        keyed.session.client_signature_scheme = Some(scheme);
         Ok(ServerState::ExpectChangeCipherSpec(Box::new(
             ExpectChangeCipherSpec { keyed: self.keyed },
         )))
@@ -393,6 +400,7 @@ pub(crate) fn resumed(
             cipher_suite: stored.cipher_suite,
             group: stored.group,
             signature_scheme: stored.signature_scheme,
+            client_signature_scheme: None,
             alpn: hello.alpn,
             server_name: hello.sni,
             peer_certificates: stored.peer_certificates.clone(),

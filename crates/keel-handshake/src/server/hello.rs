@@ -24,7 +24,7 @@ use crate::error::HandshakeError;
 use crate::key_schedule::PrfHash;
 use crate::kx::{self, EphemeralKey};
 use crate::machine::{self, Emit, SessionHandle};
-use crate::policy::{self, SIGNATURE_SCHEMES};
+use crate::policy;
 use crate::sessions::StoredSession;
 use crate::tickets::TicketKeys;
 use crate::transcript::Transcript;
@@ -300,7 +300,7 @@ impl ExpectClientHello {
                     ClientCertificateType::ECDSA_SIGN,
                     ClientCertificateType::RSA_SIGN,
                 ]),
-                supported_signature_algorithms: List(SIGNATURE_SCHEMES.to_vec()),
+                supported_signature_algorithms: List(config.signature_schemes.clone()),
                 certificate_authorities: List(authorities(verifier.acceptable_issuers())),
             };
             machine::send(

@@ -134,6 +134,7 @@ pub(crate) fn client_config(
         // on it (RFC 8422 §5.3: the server may use only a curve the client
         // lists).
         groups: vec![NamedGroup::X25519, NamedGroup::SECP256R1],
+        signature_schemes: keel_handshake::policy::SIGNATURE_SCHEMES.to_vec(),
         alpn: vec![],
         client_certificates: if client_auth {
             vec![Arc::clone(&pki.client)]
@@ -166,6 +167,7 @@ pub(crate) fn server_config(client_auth: bool) -> ServerHandshakeConfig {
         client_verifier,
         suites: keel_handshake::policy::SUITES.to_vec(),
         groups: vec![NamedGroup::X25519],
+        signature_schemes: keel_handshake::policy::SIGNATURE_SCHEMES.to_vec(),
         alpn: vec![],
         rng: Arc::new(SystemRng),
         clock: Arc::new(SystemClock),
