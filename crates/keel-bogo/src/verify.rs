@@ -58,6 +58,8 @@ impl ServerCertificateVerifier for ServerVerifier {
         if chain.is_empty() {
             return Err(CertError::NoCertificate);
         }
+        // BoringSSL parses the leaf even when it verifies nothing.
+        leaf_parses(chain)?;
         let verdict = if self.fail {
             Err(rejected("-verify-fail"))
         } else if let Some((verifier, check_name)) = &self.strict {
@@ -102,6 +104,7 @@ impl ClientCertificateVerifier for ClientVerifier {
                 _ => Err(CertError::NoCertificate),
             };
         }
+        leaf_parses(chain)?;
         if self.fail {
             return Err(rejected("-verify-fail"));
         }
@@ -120,6 +123,18 @@ pub(crate) fn strict_server(roots: TrustStore) -> ServerCertVerifier {
 /// keel-pki's client verifier for `roots`.
 pub(crate) fn strict_client(roots: TrustStore, mode: ClientAuth) -> ClientCertVerifier {
     ClientCertVerifier::new(roots, mode)
+}
+
+/// Whether the leaf is X.509 at all: keel-pki's trust-anchor parser is
+/// the one public parse that does not also judge the certificate.
+fn leaf_parses(chain: &[CertificateDer<'_>]) -> Result<(), CertError> {
+    let leaf = chain.first().cloned().ok_or(CertError::NoCertificate)?;
+    TrustStore::from_der_certificates([leaf])
+        .map(|_| ())
+        .map_err(|_| CertError::Malformed {
+            index: 0,
+            reason: "the leaf certificate does not parse",
+        })
 }
 
 fn rejected(reason: &str) -> CertError {
