@@ -28,7 +28,7 @@ fn main() {
     let mut compared = 0usize;
     let mut agree_accept = 0usize;
     let mut agree_reject = 0usize;
-    let mut kinds: BTreeMap<String, (usize, Vec<u8>)> = BTreeMap::new();
+    let mut kinds: BTreeMap<String, (usize, Vec<u8>, String)> = BTreeMap::new();
     for dir in &dirs {
         let Ok(entries) = std::fs::read_dir(dir) else {
             eprintln!("skipping {}: not readable", dir.display());
@@ -40,32 +40,47 @@ fn main() {
                 continue;
             };
             let structure = STRUCTURES[usize::from(selector) % STRUCTURES.len()];
-            let content_type = match structure {
-                Structure::Handshake => ContentType::Handshake,
-                Structure::Alert => ContentType::Alert,
-                Structure::ChangeCipherSpec => ContentType::ChangeCipherSpec,
+            // A message body is given to rustls as a whole message of its
+            // type (rustls parses bodies only inside messages).
+            let (content_type, wrapped) = match (structure, body_type(structure)) {
+                (Structure::Handshake, _) => (ContentType::Handshake, bytes.to_vec()),
+                (Structure::Alert, _) => (ContentType::Alert, bytes.to_vec()),
+                (Structure::ChangeCipherSpec, _) => (ContentType::ChangeCipherSpec, bytes.to_vec()),
+                (_, Some(t)) if bytes.len() < 1 << 24 => {
+                    let len = u32::try_from(bytes.len()).unwrap().to_be_bytes();
+                    (
+                        ContentType::Handshake,
+                        [&[t, len[1], len[2], len[3]][..], bytes].concat(),
+                    )
+                }
                 _ => continue,
             };
             compared += 1;
             let keel = decode_roundtrip(structure, bytes);
-            let rustls = MessagePayload::new(content_type, ProtocolVersion::TLSv1_2, bytes);
+            let rustls = MessagePayload::new(content_type, ProtocolVersion::TLSv1_2, &wrapped);
+            let bytes = &wrapped[..];
+            let as_message = if content_type == ContentType::Handshake {
+                Structure::Handshake
+            } else {
+                structure
+            };
             match (keel, &rustls) {
                 (true, Ok(_)) => agree_accept += 1,
                 (false, Err(_)) => agree_reject += 1,
                 (true, Err(e)) => {
                     let key = format!(
                         "{} | keel accepts, rustls rejects: {e:?}",
-                        what(structure, bytes)
+                        what(as_message, bytes)
                     );
-                    note(&mut kinds, key, bytes);
+                    note(&mut kinds, key, bytes, &entry.path());
                 }
                 (false, Ok(_)) => {
                     let key = format!(
                         "{} | rustls accepts, keel rejects: {}",
-                        what(structure, bytes),
-                        keel_reason(structure, bytes)
+                        what(as_message, bytes),
+                        keel_reason(as_message, bytes)
                     );
-                    note(&mut kinds, key, bytes);
+                    note(&mut kinds, key, bytes, &entry.path());
                 }
             }
         }
@@ -74,21 +89,45 @@ fn main() {
         "compared {compared} inputs: both accept {agree_accept}, both reject {agree_reject}, disagree {}",
         compared - agree_accept - agree_reject
     );
-    for (kind, (count, example)) in &kinds {
+    for (kind, (count, example, path)) in &kinds {
         let hex: String = example
             .iter()
             .take(40)
             .map(|b| format!("{b:02x}"))
             .collect();
         println!(
-            "{count:>6}  {kind}\n        e.g. {hex}{}",
+            "{count:>6}  {kind}\n        e.g. {hex}{} ({path})",
             if example.len() > 40 { "..." } else { "" }
         );
     }
 }
 
-fn note(kinds: &mut BTreeMap<String, (usize, Vec<u8>)>, key: String, bytes: &[u8]) {
-    let entry = kinds.entry(key).or_insert_with(|| (0, bytes.to_vec()));
+/// The handshake type whose body a structure is.
+fn body_type(structure: Structure) -> Option<u8> {
+    Some(match structure {
+        Structure::ClientHello => 1,
+        Structure::ServerHello => 2,
+        Structure::NewSessionTicket => 4,
+        Structure::Certificate => 11,
+        Structure::ServerKeyExchange => 12,
+        Structure::CertificateRequest => 13,
+        Structure::CertificateVerify => 15,
+        Structure::ClientKeyExchange => 16,
+        Structure::Finished => 20,
+        Structure::CertificateStatus => 22,
+        _ => return None,
+    })
+}
+
+fn note(
+    kinds: &mut BTreeMap<String, (usize, Vec<u8>, String)>,
+    key: String,
+    bytes: &[u8],
+    path: &std::path::Path,
+) {
+    let entry = kinds
+        .entry(key)
+        .or_insert_with(|| (0, bytes.to_vec(), path.display().to_string()));
     entry.0 += 1;
 }
 
