@@ -52,9 +52,12 @@ pub(crate) fn check_path(
     usage: ExpectedUsage,
     now: UnixTime,
 ) -> Result<(), CertError> {
+    // Each certificate is parsed once: a client runs these checks in every
+    // full handshake, and parsing was most of their cost.
     let all = core::iter::once(path.leaf)
         .chain(path.intermediates.iter().copied())
         .chain(path.anchor);
+    let mut parsed = Vec::with_capacity(path.intermediates.len() + 2);
     for (index, der) in all.enumerate() {
         let cert = describe::parse(der).ok_or(CertError::Malformed {
             index,
@@ -62,28 +65,31 @@ pub(crate) fn check_path(
         })?;
         check_critical_extensions(&cert)?;
         check_key(&cert)?;
+        parsed.push(cert);
     }
-    if let Some(leaf) = describe::parse(path.leaf) {
-        check_leaf_can_sign(&leaf, usage)?;
-        check_leaf_is_not_a_signer(&leaf)?;
-        check_leaf_eku(&leaf, usage)?;
-        // RFC 5280 §4.2.1.10: name constraints "MUST be used only in a CA
-        // certificate"; in a leaf they would constrain nothing and signal a
-        // misissued certificate.
-        if leaf.name_constraints().map_or(true, |nc| nc.is_some()) {
-            return Err(CertError::Invalid {
-                subject: describe::subject_of(&leaf),
-                detail: "nameConstraints in an end-entity certificate",
-            });
-        }
+    let Some((leaf, issuers)) = parsed.split_first() else {
+        return Err(CertError::NoCertificate);
+    };
+    check_leaf_can_sign(leaf, usage)?;
+    check_leaf_is_not_a_signer(leaf)?;
+    check_leaf_eku(leaf, usage)?;
+    // RFC 5280 §4.2.1.10: name constraints "MUST be used only in a CA
+    // certificate"; in a leaf they would constrain nothing and signal a
+    // misissued certificate.
+    if leaf.name_constraints().map_or(true, |nc| nc.is_some()) {
+        return Err(CertError::Invalid {
+            subject: describe::subject_of(leaf),
+            detail: "nameConstraints in an end-entity certificate",
+        });
     }
-    let issuers = path.intermediates.iter().copied().chain(path.anchor);
-    for issuer in issuers.filter_map(describe::parse) {
-        check_issuer_eku(&issuer, usage)?;
-        check_issuer_form(&issuer)?;
+    for issuer in issuers {
+        check_issuer_eku(issuer, usage)?;
+        check_issuer_form(issuer)?;
     }
-    if let Some(anchor) = path.anchor.and_then(describe::parse) {
-        check_anchor(&anchor, now)?;
+    if path.anchor.is_some()
+        && let Some(anchor) = issuers.last()
+    {
+        check_anchor(anchor, now)?;
     }
     Ok(())
 }

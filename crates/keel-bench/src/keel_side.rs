@@ -1,0 +1,273 @@
+//! The scenarios driven through keel's public API.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keel::pki::{CertifiedKey, TrustStore};
+use keel::registry::CipherSuite;
+use keel::sessions::{ClientSessionStore, ServerSessionCache, TicketKeys};
+use keel::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+
+use crate::pki::{KeyKind, SERVER_NAME, pki};
+use crate::scenario::{Aead, Api, READ_SIZE, Resumption};
+use crate::timing::{Split, timed};
+
+type Configs = (Arc<ClientConfig>, Arc<ServerConfig>);
+
+fn suite(kind: KeyKind, aead: Aead) -> CipherSuite {
+    match (kind, aead) {
+        (KeyKind::EcdsaP256, Aead::Aes128Gcm) => {
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+        }
+        (KeyKind::EcdsaP256, Aead::Aes256Gcm) => {
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+        }
+        (KeyKind::EcdsaP256, Aead::ChaCha20Poly1305) => {
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+        }
+        (KeyKind::Rsa2048, Aead::Aes128Gcm) => CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        (KeyKind::Rsa2048, Aead::Aes256Gcm) => CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        (KeyKind::Rsa2048, Aead::ChaCha20Poly1305) => {
+            CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+        }
+    }
+}
+
+fn key(kind: KeyKind) -> CertifiedKey {
+    let leaf = pki().leaf(kind);
+    CertifiedKey::from_pem(leaf.chain_pem.as_bytes(), leaf.key_pem.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn roots() -> TrustStore {
+    TrustStore::from_pem(pki().root_pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Configurations for one suite, optionally with session resumption.
+#[must_use]
+pub fn configs(kind: KeyKind, aead: Aead, resumption: Option<Resumption>) -> Configs {
+    let suites = [suite(kind, aead)];
+    let mut client = ClientConfig::builder()
+        .with_root_certificates(roots())
+        .with_cipher_suites(&suites);
+    let mut server = ServerConfig::builder()
+        .with_certificate(key(kind))
+        .with_cipher_suites(&suites);
+    match resumption {
+        None => {}
+        Some(Resumption::SessionId) => {
+            client = client.with_session_resumption(Arc::new(ClientSessionStore::new(16, 3600)));
+            server = server.with_session_cache(Arc::new(ServerSessionCache::new(16, 3600)));
+        }
+        Some(Resumption::Ticket) => {
+            client = client.with_session_resumption(Arc::new(ClientSessionStore::new(16, 3600)));
+            let keys = TicketKeys::new(&[0x42; 32], 3600, 3600).unwrap_or_else(|e| panic!("{e}"));
+            server = server.with_session_tickets(Arc::new(keys));
+        }
+    }
+    (
+        client.build().unwrap_or_else(|e| panic!("{e}")),
+        server.build().unwrap_or_else(|e| panic!("{e}")),
+    )
+}
+
+/// One handshake between fresh connections, each side timed apart;
+/// `resumed` is what it must have been.
+///
+/// # Panics
+///
+/// If the handshake fails or resumes otherwise than expected.
+pub fn handshake((client_config, server_config): &Configs, resumed: bool) -> Split {
+    let mut split = Split::default();
+    let mut client = timed(&mut split.client, || {
+        ClientConnection::new(Arc::clone(client_config), SERVER_NAME)
+            .unwrap_or_else(|e| panic!("{e}"))
+    });
+    let mut server = timed(&mut split.server, || {
+        ServerConnection::new(Arc::clone(server_config))
+    });
+    let mut wire = Vec::with_capacity(8192);
+    for _ in 0..10 {
+        timed(&mut split.client, || client.write_tls(&mut wire));
+        if !wire.is_empty() {
+            timed(&mut split.server, || server.read_tls(&wire)).unwrap_or_else(|e| panic!("{e}"));
+            wire.clear();
+        }
+        timed(&mut split.server, || server.write_tls(&mut wire));
+        if !wire.is_empty() {
+            timed(&mut split.client, || client.read_tls(&wire)).unwrap_or_else(|e| panic!("{e}"));
+            wire.clear();
+        }
+        if !client.is_handshaking() && !server.is_handshaking() && !client.wants_write() {
+            assert_eq!(
+                client.session().map(|s| s.resumed),
+                Some(resumed),
+                "keel resumption"
+            );
+            black_box((client.session(), server.session()));
+            return split;
+        }
+    }
+    panic!("keel: the handshake did not complete");
+}
+
+/// A client and a server with their handshake done and nothing left to
+/// send, for memory measurements.
+#[must_use]
+pub fn established(
+    (client_config, server_config): &Configs,
+) -> (ClientConnection, ServerConnection) {
+    let mut client = ClientConnection::new(Arc::clone(client_config), SERVER_NAME)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut server = ServerConnection::new(Arc::clone(server_config));
+    let mut wire = Vec::new();
+    for _ in 0..10 {
+        client.write_tls(&mut wire);
+        let _ = server.read_tls(&wire);
+        wire.clear();
+        server.write_tls(&mut wire);
+        let _ = client.read_tls(&wire);
+        wire.clear();
+    }
+    assert!(
+        !client.is_handshaking() && !server.is_handshaking(),
+        "keel pair"
+    );
+    (client, server)
+}
+
+/// An established pair moving bulk data from client to server.
+pub struct Bulk {
+    client: ClientConnection,
+    server: ServerConnection,
+    api: Api,
+    /// The buffered API's outgoing bytes.
+    wire: Vec<u8>,
+    /// The zero-copy API's outgoing buffer, records sealed in place, and
+    /// how much of it holds records.
+    slab: Vec<u8>,
+    slab_used: usize,
+    read_buf: Vec<u8>,
+}
+
+/// Room for one record: 2^14 bytes of plaintext and the AEAD overhead.
+const RECORD_ROOM: usize = (1 << 14) + 64;
+
+impl Bulk {
+    /// A pair for `aead`, handshake done.
+    #[must_use]
+    pub fn new(aead: Aead, api: Api) -> Self {
+        let (client, server) = established(&configs(KeyKind::EcdsaP256, aead, None));
+        Self {
+            client,
+            server,
+            api,
+            wire: Vec::with_capacity(crate::scenario::WRITE_SIZE + 64 * 1024),
+            slab: vec![0u8; crate::scenario::WRITE_SIZE + 64 * 1024],
+            slab_used: 0,
+            read_buf: vec![0u8; READ_SIZE],
+        }
+    }
+
+    /// Sends `data` and receives it: the sender's calls on the client side
+    /// of the split, the receiver's on the server side.
+    pub fn once(&mut self, data: &[u8]) -> Split {
+        let mut split = Split::default();
+        self.wire.clear();
+        match self.api {
+            Api::Buffered => self.send_buffered(data, &mut split.client),
+            Api::ZeroCopy => self.send_in_place(data, &mut split.client),
+        }
+        let received = match self.api {
+            Api::Buffered => self.receive_buffered(&mut split.server),
+            Api::ZeroCopy => self.receive_in_place(&mut split.server),
+        };
+        assert_eq!(received, data.len(), "keel: everything sent arrives");
+        split
+    }
+
+    fn send_buffered(&mut self, mut data: &[u8], time: &mut Duration) {
+        let (client, wire) = (&mut self.client, &mut self.wire);
+        timed(time, || {
+            while !data.is_empty() {
+                let n = client.write(data).unwrap_or_else(|e| panic!("{e}"));
+                data = data.get(n..).unwrap_or_default();
+                client.write_tls(wire);
+            }
+        });
+    }
+
+    /// The zero-copy send: the application's bytes go straight into the
+    /// plaintext window of the next record's place in the outgoing buffer
+    /// (`slab`, standing in for the socket's send buffer) and are sealed
+    /// there; nothing is copied after.
+    fn send_in_place(&mut self, data: &[u8], time: &mut Duration) {
+        let (client, slab, used) = (&mut self.client, &mut self.slab, &mut self.slab_used);
+        timed(time, || {
+            *used = 0;
+            let mut rest = data;
+            while !rest.is_empty() {
+                let tail = slab.get_mut(*used..).unwrap_or_default();
+                let window = client
+                    .plaintext_window(tail.len().min(RECORD_ROOM))
+                    .unwrap_or_else(|| panic!("no window"));
+                let n = window.len().min(rest.len());
+                let (chunk, after) = rest.split_at(n);
+                tail.get_mut(window.start..window.start + n)
+                    .unwrap_or_default()
+                    .copy_from_slice(chunk);
+                *used += client
+                    .seal_in_place(tail, n)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                rest = after;
+            }
+        });
+    }
+
+    fn receive_buffered(&mut self, time: &mut Duration) -> usize {
+        let (server, wire, buf) = (&mut self.server, &self.wire, &mut self.read_buf);
+        timed(time, || {
+            let mut received = 0;
+            let mut rest = wire.as_slice();
+            while !rest.is_empty() {
+                let n = server.read_tls(rest).unwrap_or_else(|e| panic!("{e}"));
+                rest = rest.get(n..).unwrap_or_default();
+                loop {
+                    let got = server.read(buf).unwrap_or_else(|e| panic!("{e}"));
+                    if got == 0 {
+                        break;
+                    }
+                    black_box(buf.get(..got));
+                    received += got;
+                }
+            }
+            received
+        })
+    }
+
+    /// The zero-copy receive: records are decrypted where they lie and the
+    /// application reads the plaintext there.
+    fn receive_in_place(&mut self, time: &mut Duration) -> usize {
+        let (server, slab, used) = (&mut self.server, &mut self.slab, self.slab_used);
+        timed(time, || {
+            let mut received = 0;
+            let mut at = 0;
+            while at < used {
+                let buf = slab.get_mut(at..used).unwrap_or_default();
+                let read = server
+                    .read_tls_in_place(buf)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                if let Some(plaintext) = read.plaintext {
+                    received += plaintext.len();
+                    black_box(plaintext);
+                }
+                if read.consumed == 0 {
+                    break;
+                }
+                at += read.consumed;
+            }
+            received
+        })
+    }
+}
