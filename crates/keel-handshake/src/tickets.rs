@@ -28,6 +28,8 @@
 //! The server state machine seals after the client's Finished has verified
 //! and opens when a ClientHello offers a ticket (`server/hello.rs`).
 
+use std::sync::{Arc, Mutex};
+
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
 use snafu::Snafu;
@@ -84,12 +86,22 @@ pub enum TicketKeyError {
 }
 
 /// Ticket keys derived from an operator's master secret. The master is
-/// zeroized on drop and never shown by `Debug`.
+/// zeroized on drop and never shown by `Debug`. The keys derived for the
+/// current and the previous period are kept (in aws-lc-rs key objects) for
+/// as long as the `TicketKeys` lives: they are what it exists to use.
 pub struct TicketKeys {
     master: Zeroizing<Vec<u8>>,
     rotation_secs: u64,
     lifetime_secs: u64,
+    /// The keys of the periods last used (at most [`CACHED_PERIODS`]):
+    /// deriving a key costs about as much as sealing a ticket, and every
+    /// ticket of a period uses the same one.
+    cache: Mutex<Vec<(u64, Arc<PeriodKey>)>>,
 }
+
+/// Periods whose keys stay derived: the current one and the previous one,
+/// whose tickets still open.
+const CACHED_PERIODS: usize = 2;
 
 impl core::fmt::Debug for TicketKeys {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -140,6 +152,7 @@ impl TicketKeys {
             master: Zeroizing::new(master.to_vec()),
             rotation_secs,
             lifetime_secs,
+            cache: Mutex::new(Vec::with_capacity(CACHED_PERIODS + 1)),
         })
     }
 
@@ -227,11 +240,29 @@ impl TicketKeys {
         (age < self.lifetime_secs).then_some(session)
     }
 
+    /// The key of `period`, from the cache or freshly derived (and then
+    /// cached, the oldest period leaving).
+    fn period_key(&self, period: u64) -> Option<Arc<PeriodKey>> {
+        let Ok(mut cache) = self.cache.lock() else {
+            // A poisoned cache is only a lost optimisation.
+            return self.derive(period).map(Arc::new);
+        };
+        if let Some((_, key)) = cache.iter().find(|(p, _)| *p == period) {
+            return Some(Arc::clone(key));
+        }
+        let key = Arc::new(self.derive(period)?);
+        cache.push((period, Arc::clone(&key)));
+        if cache.len() > CACHED_PERIODS {
+            cache.sort_by_key(|(p, _)| core::cmp::Reverse(*p));
+            cache.truncate(CACHED_PERIODS);
+        }
+        Some(key)
+    }
+
     /// The key name and key of `period`: HKDF-SHA256 with the fixed salt,
     /// the master as input keying material, and the period number
-    /// (big-endian u64) as info. Derived on demand; it costs about as much
-    /// as the seal itself and keeps no key material around.
-    fn period_key(&self, period: u64) -> Option<PeriodKey> {
+    /// (big-endian u64) as info.
+    fn derive(&self, period: u64) -> Option<PeriodKey> {
         let prk = Salt::new(HKDF_SHA256, HKDF_SALT).extract(&self.master);
         let info = period.to_be_bytes();
         let info = [info.as_slice()];
