@@ -9,6 +9,7 @@
 //! keel deliberately does not enforce).
 
 use rustls_pki_types::{CertificateDer, UnixTime};
+use x509_parser::asn1_rs::{Oid, oid};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::public_key::PublicKey;
 
@@ -30,21 +31,27 @@ pub(crate) struct PathCerts<'a> {
 /// cRLDistributionPoints, extKeyUsage (RFC 5280 §4.2.1). This is the set
 /// webpki processes in leaves and intermediates; anchors are held to the
 /// same set.
-const UNDERSTOOD_CRITICAL: &[&str] = &[
-    "2.5.29.15",
-    "2.5.29.17",
-    "2.5.29.19",
-    "2.5.29.30",
-    "2.5.29.31",
-    "2.5.29.37",
+const UNDERSTOOD_CRITICAL: [Oid<'static>; 6] = [
+    oid!(2.5.29.15),
+    oid!(2.5.29.17),
+    oid!(2.5.29.19),
+    oid!(2.5.29.30),
+    oid!(2.5.29.31),
+    oid!(2.5.29.37),
 ];
 
-const OID_RSA: &str = "1.2.840.113549.1.1.1";
-const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
-const OID_EC: &str = "1.2.840.10045.2.1";
-const OID_ED25519: &str = "1.3.101.112";
+// Compared as OIDs, not as strings: these run for every certificate of
+// every full handshake, and a string per extension was an allocation each.
+const OID_RSA: Oid<'static> = oid!(1.2.840.113549.1.1.1);
+const OID_RSA_PSS: Oid<'static> = oid!(1.2.840.113549.1.1.10);
+const OID_EC: Oid<'static> = oid!(1.2.840.10045.2.1);
+const OID_ED25519: Oid<'static> = oid!(1.3.101.112);
 /// P-256, P-384, P-521 (RFC 5480 §2.1.1.1).
-const ALLOWED_CURVES: &[&str] = &["1.2.840.10045.3.1.7", "1.3.132.0.34", "1.3.132.0.35"];
+const ALLOWED_CURVES: [Oid<'static>; 3] = [
+    oid!(1.2.840.10045.3.1.7),
+    oid!(1.3.132.0.34),
+    oid!(1.3.132.0.35),
+];
 const MIN_RSA_BITS: usize = 2048;
 
 pub(crate) fn check_path(
@@ -202,11 +209,10 @@ fn check_leaf_can_sign(leaf: &X509Certificate<'_>, usage: ExpectedUsage) -> Resu
 /// if it encounters a critical extension it does not recognize".
 fn check_critical_extensions(cert: &X509Certificate<'_>) -> Result<(), CertError> {
     for ext in cert.extensions() {
-        let oid = ext.oid.to_id_string();
-        if ext.critical && !UNDERSTOOD_CRITICAL.contains(&oid.as_str()) {
+        if ext.critical && !UNDERSTOOD_CRITICAL.contains(&ext.oid) {
             return Err(CertError::UnknownCriticalExtension {
                 subject: describe::subject_of(cert),
-                oid,
+                oid: ext.oid.to_id_string(),
             });
         }
     }
@@ -220,15 +226,15 @@ fn check_critical_extensions(cert: &X509Certificate<'_>) -> Result<(), CertError
 /// 128-bit security or are unsupported).
 fn check_key(cert: &X509Certificate<'_>) -> Result<(), CertError> {
     let spki = cert.public_key();
-    let algorithm = spki.algorithm.algorithm.to_id_string();
+    let algorithm = &spki.algorithm.algorithm;
     let weak = |detail: String| {
         Err(CertError::WeakKey {
             subject: describe::subject_of(cert),
             detail,
         })
     };
-    match algorithm.as_str() {
-        OID_RSA | OID_RSA_PSS => match spki.parsed() {
+    if *algorithm == OID_RSA || *algorithm == OID_RSA_PSS {
+        return match spki.parsed() {
             Ok(PublicKey::RSA(rsa)) => {
                 let bits = modulus_bits(rsa.modulus);
                 if bits < MIN_RSA_BITS {
@@ -244,25 +250,27 @@ fn check_key(cert: &X509Certificate<'_>) -> Result<(), CertError> {
                 }
             }
             _ => weak("malformed RSA key".to_owned()),
-        },
-        OID_EC => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string());
-            match curve {
-                Some(curve) if ALLOWED_CURVES.contains(&curve.as_str()) => Ok(()),
-                Some(curve) => weak(format!(
-                    "elliptic curve {curve} (P-256, P-384 or P-521 required)"
-                )),
-                None => weak("elliptic-curve key without a named curve".to_owned()),
-            }
-        }
-        OID_ED25519 => Ok(()),
-        other => weak(format!("key algorithm {other}")),
+        };
     }
+    if *algorithm == OID_EC {
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok());
+        return match curve {
+            Some(curve) if ALLOWED_CURVES.contains(&curve) => Ok(()),
+            Some(curve) => weak(format!(
+                "elliptic curve {} (P-256, P-384 or P-521 required)",
+                curve.to_id_string()
+            )),
+            None => weak("elliptic-curve key without a named curve".to_owned()),
+        };
+    }
+    if *algorithm == OID_ED25519 {
+        return Ok(());
+    }
+    weak(format!("key algorithm {}", algorithm.to_id_string()))
 }
 
 /// The exact bit length of a big-endian modulus (x509-parser's key size
