@@ -9,6 +9,7 @@ use crate::load::{load_certificates, looks_like_pem, parse_certificate, pem_bloc
 use crate::load_error::{
     EmptyTrustStoreSnafu, LoadError, PrivateKeyInTrustStoreSnafu, SystemTrustStoreNotFoundSnafu,
 };
+use crate::verify::checks::{AnchorCert, AnchorFacts};
 
 /// A set of trust anchors (root CAs) for validating a peer's certificate
 /// chain.
@@ -33,6 +34,9 @@ pub struct TrustStore {
     /// have it, the compiled-in Mozilla roots do not. The two vectors
     /// always have the same length; only [`TrustStore::push`] grows them.
     certificates: Vec<Option<CertificateDer<'static>>>,
+    /// keel's checks of `certificates[i]`, made when it was added: `None`
+    /// with no certificate, `Some(None)` when x509-parser cannot read it.
+    facts: Vec<Option<Option<AnchorFacts>>>,
 }
 
 impl TrustStore {
@@ -184,24 +188,11 @@ impl TrustStore {
         self.certificates.iter().flatten()
     }
 
-    /// The certificate of the first anchor whose subject is `subject`
-    /// (compared as [`TrustAnchor::subject`] holds it: the Name's DER
-    /// content, without the outer SEQUENCE header), if that anchor has one.
-    pub(crate) fn anchor_certificate_for(
-        &self,
-        subject: &[u8],
-    ) -> Option<&CertificateDer<'static>> {
-        self.anchors
-            .iter()
-            .zip(&self.certificates)
-            .find(|(anchor, _)| anchor.subject.as_ref() == subject)
-            .and_then(|(_, certificate)| certificate.as_ref())
-    }
-
     fn empty() -> Self {
         Self {
             anchors: Vec::new(),
             certificates: Vec::new(),
+            facts: Vec::new(),
         }
     }
 
@@ -210,7 +201,23 @@ impl TrustStore {
     fn push(&mut self, anchor: TrustAnchor<'static>, certificate: Option<CertificateDer<'static>>) {
         if !self.anchors.contains(&anchor) {
             self.anchors.push(anchor);
+            self.facts
+                .push(certificate.as_ref().map(|der| AnchorFacts::of(der)));
             self.certificates.push(certificate);
+        }
+    }
+
+    /// What keel's checks know of the anchor with this subject.
+    pub(crate) fn anchor_facts_for(&self, subject: &[u8]) -> AnchorCert<'_> {
+        let found = self
+            .anchors
+            .iter()
+            .zip(&self.facts)
+            .find(|(anchor, _)| anchor.subject.as_ref() == subject);
+        match found {
+            Some((_, Some(Some(facts)))) => AnchorCert::Checked(facts),
+            Some((_, Some(None))) => AnchorCert::Unreadable,
+            Some((_, None)) | None => AnchorCert::Absent,
         }
     }
 

@@ -21,9 +21,67 @@ use crate::error::{CertError, ExpectedUsage};
 pub(crate) struct PathCerts<'a> {
     pub(crate) leaf: &'a [u8],
     pub(crate) intermediates: Vec<&'a [u8]>,
-    /// The anchor's certificate, when the trust store has it (user-supplied
-    /// roots do; the built-in Mozilla roots are subjects and keys only).
-    pub(crate) anchor: Option<&'a [u8]>,
+    /// What is known of the anchor's certificate.
+    pub(crate) anchor: AnchorCert<'a>,
+}
+
+/// The anchor of a path as keel's checks see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AnchorCert<'a> {
+    /// The trust store has no certificate for it (the built-in Mozilla
+    /// roots are subjects and keys only): nothing to check.
+    Absent,
+    /// Its certificate, checked when it entered the trust store.
+    Checked(&'a AnchorFacts),
+    /// Its certificate does not parse as X.509.
+    Unreadable,
+}
+
+/// keel's checks of an anchor certificate, run once when it enters a trust
+/// store rather than in every handshake: the anchor is the same in every
+/// path, and parsing it was half of these checks' cost per handshake.
+/// Only the validity period depends on the time of a handshake, so it is
+/// kept as numbers.
+#[derive(Debug, Clone)]
+pub(crate) struct AnchorFacts {
+    /// Critical extensions and key, as for every certificate of a path.
+    own: Result<(), CertError>,
+    /// The extended key usage, per usage.
+    eku_server: Result<(), CertError>,
+    eku_client: Result<(), CertError>,
+    /// The form required of an issuer.
+    form: Result<(), CertError>,
+    /// basicConstraints and keyUsage of a CA.
+    ca: Result<(), CertError>,
+    not_before: i64,
+    not_after: i64,
+    subject: String,
+}
+
+impl AnchorFacts {
+    /// The facts of `der`, or `None` when x509-parser cannot read it.
+    pub(crate) fn of(der: &[u8]) -> Option<Self> {
+        let cert = describe::parse(der)?;
+        let own = check_critical_extensions(&cert).and_then(|()| check_key(&cert));
+        let validity = cert.validity();
+        Some(Self {
+            own,
+            eku_server: check_issuer_eku(&cert, ExpectedUsage::ServerAuth),
+            eku_client: check_issuer_eku(&cert, ExpectedUsage::ClientAuth),
+            form: check_issuer_form(&cert),
+            ca: check_anchor_is_ca(&cert),
+            not_before: validity.not_before.timestamp(),
+            not_after: validity.not_after.timestamp(),
+            subject: describe::subject_of(&cert),
+        })
+    }
+
+    fn eku(&self, usage: ExpectedUsage) -> Result<(), CertError> {
+        match usage {
+            ExpectedUsage::ServerAuth => self.eku_server.clone(),
+            ExpectedUsage::ClientAuth => self.eku_client.clone(),
+        }
+    }
 }
 
 /// Extensions keel (through webpki) understands, so that they may be
@@ -59,12 +117,11 @@ pub(crate) fn check_path(
     usage: ExpectedUsage,
     now: UnixTime,
 ) -> Result<(), CertError> {
-    // Each certificate is parsed once: a client runs these checks in every
-    // full handshake, and parsing was most of their cost.
-    let all = core::iter::once(path.leaf)
-        .chain(path.intermediates.iter().copied())
-        .chain(path.anchor);
-    let mut parsed = Vec::with_capacity(path.intermediates.len() + 2);
+    // Each certificate is parsed once (the anchor not at all: it was
+    // checked when it entered the trust store); a client runs these checks
+    // in every full handshake, and parsing was most of their cost.
+    let all = core::iter::once(path.leaf).chain(path.intermediates.iter().copied());
+    let mut parsed = Vec::with_capacity(path.intermediates.len() + 1);
     for (index, der) in all.enumerate() {
         let cert = describe::parse(der).ok_or(CertError::Malformed {
             index,
@@ -73,6 +130,16 @@ pub(crate) fn check_path(
         check_critical_extensions(&cert)?;
         check_key(&cert)?;
         parsed.push(cert);
+    }
+    match path.anchor {
+        AnchorCert::Absent => {}
+        AnchorCert::Checked(facts) => facts.own.clone()?,
+        AnchorCert::Unreadable => {
+            return Err(CertError::Malformed {
+                index: parsed.len(),
+                reason: "not valid X.509",
+            });
+        }
     }
     let Some((leaf, issuers)) = parsed.split_first() else {
         return Err(CertError::NoCertificate);
@@ -93,10 +160,11 @@ pub(crate) fn check_path(
         check_issuer_eku(issuer, usage)?;
         check_issuer_form(issuer)?;
     }
-    if path.anchor.is_some()
-        && let Some(anchor) = issuers.last()
-    {
-        check_anchor(anchor, now)?;
+    if let AnchorCert::Checked(facts) = path.anchor {
+        facts.eku(usage)?;
+        facts.form.clone()?;
+        check_anchor_validity(facts, now)?;
+        facts.ca.clone()?;
     }
     Ok(())
 }
@@ -286,26 +354,33 @@ fn modulus_bits(modulus: &[u8]) -> usize {
     }
 }
 
-/// What webpki cannot check on an anchor: that it is a CA and that it is
-/// in its validity period. A user-supplied root that is not a CA, or that
-/// has expired, is a configuration mistake that must not go unnoticed.
-fn check_anchor(anchor: &X509Certificate<'_>, now: UnixTime) -> Result<(), CertError> {
-    let subject = || describe::subject_of(anchor);
+/// What webpki cannot check on an anchor: that it is in its validity
+/// period (webpki treats an anchor as a subject and a key). A user-supplied
+/// root that has expired is a configuration mistake that must not go
+/// unnoticed.
+fn check_anchor_validity(anchor: &AnchorFacts, now: UnixTime) -> Result<(), CertError> {
     let now = secs(now);
-    let validity = anchor.validity();
-    if validity.not_after.timestamp() < now {
+    if anchor.not_after < now {
         return Err(CertError::Expired {
-            not_after: describe::rfc3339(validity.not_after.timestamp()),
+            not_after: describe::rfc3339(anchor.not_after),
             now: describe::rfc3339(now),
-            subject: Some(subject()),
+            subject: Some(anchor.subject.clone()),
         });
     }
-    if validity.not_before.timestamp() > now {
+    if anchor.not_before > now {
         return Err(CertError::NotYetValid {
-            not_before: describe::rfc3339(validity.not_before.timestamp()),
+            not_before: describe::rfc3339(anchor.not_before),
             now: describe::rfc3339(now),
         });
     }
+    Ok(())
+}
+
+/// What webpki cannot check on an anchor (with its validity period, just
+/// above): that it is a CA. A user-supplied root that is not a CA is a
+/// configuration mistake that must not go unnoticed.
+fn check_anchor_is_ca(anchor: &X509Certificate<'_>) -> Result<(), CertError> {
+    let subject = || describe::subject_of(anchor);
     // RFC 5280 §4.2.1.9: a CA certificate has basicConstraints with cA set.
     match anchor.basic_constraints() {
         Ok(Some(bc)) if bc.value.ca => {}

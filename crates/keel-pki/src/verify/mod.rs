@@ -1,7 +1,7 @@
 //! Certificate chain validation for both sides, and the hooks that may add
 //! to it.
 
-mod checks;
+pub(crate) mod checks;
 mod client;
 mod describe;
 mod name;

@@ -61,11 +61,10 @@ pub(crate) fn build(
             .intermediate_certificates()
             .map(|cert| cert.der())
             .collect();
-        let anchor = roots.anchor_certificate_for(path.anchor().subject.as_ref());
         let certs = PathCerts {
             leaf: leaf_der.as_ref(),
             intermediates: intermediates.iter().map(|der| der.as_ref()).collect(),
-            anchor: anchor.map(|der| der.as_ref()),
+            anchor: roots.anchor_facts_for(path.anchor().subject.as_ref()),
         };
         match checks::check_path(&certs, usage, now) {
             Ok(()) => {
