@@ -129,6 +129,58 @@ fn wrong_extended_key_usage() {
     );
 }
 
+/// A verifier remembers the verdicts of leaves it has checked; remembering
+/// must change nothing a caller sees: the same chain gets the same answer
+/// every time, a refused leaf stays refused, a leaf accepted for one usage
+/// is still judged afresh for the other, and the path around a remembered
+/// leaf is still checked (here: a root it does not chain to).
+#[test]
+fn remembered_leaf_verdicts_give_the_same_answers() {
+    let ca = Ca::root("keel root");
+    let verifier = ServerCertVerifier::new(ca.store());
+    let good = ca.leaf(&["keel.example"]);
+    let client_only = ca.leaf_with(&["keel.example"], |p| {
+        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    });
+    for _ in 0..3 {
+        assert!(
+            verifier
+                .verify(std::slice::from_ref(&good), &name(), None, now())
+                .is_ok()
+        );
+        let err = verifier
+            .verify(std::slice::from_ref(&client_only), &name(), None, now())
+            .unwrap_err();
+        assert!(matches!(err, CertError::WrongUsage { .. }), "{err:?}");
+    }
+    // More leaves than the cache holds: every verdict still right.
+    for i in 0..40 {
+        let leaf = ca.leaf(&["keel.example", &format!("n{i}.keel.example")]);
+        assert!(
+            verifier.verify(&[leaf], &name(), None, now()).is_ok(),
+            "leaf {i}"
+        );
+    }
+    assert!(
+        verifier
+            .verify(std::slice::from_ref(&good), &name(), None, now())
+            .is_ok()
+    );
+    // The same leaf checked for client authentication: refused for usage.
+    let clients = ClientCertVerifier::new(ca.store(), ClientAuth::Required);
+    assert!(clients.verify(std::slice::from_ref(&good), now()).is_err());
+    // A remembered leaf under a verifier that does not trust its root.
+    let other = Ca::root("another root");
+    let elsewhere = ServerCertVerifier::new(other.store());
+    assert!(
+        elsewhere
+            .verify(std::slice::from_ref(&good), &name(), None, now())
+            .is_err()
+    );
+    let shared = verifier.clone();
+    assert!(shared.verify(&[good], &name(), None, now()).is_ok());
+}
+
 #[test]
 fn a_leaf_whose_key_may_not_sign_is_refused() {
     // In TLS 1.2 with ECDHE the leaf's key signs the key exchange (or the

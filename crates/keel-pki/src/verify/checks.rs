@@ -17,9 +17,8 @@ use super::describe;
 use super::path::secs;
 use crate::error::{CertError, ExpectedUsage};
 
-/// The certificates of one candidate path, leaf first.
+/// The certificates of one candidate path after the leaf.
 pub(crate) struct PathCerts<'a> {
-    pub(crate) leaf: &'a [u8],
     pub(crate) intermediates: Vec<&'a [u8]>,
     /// What is known of the anchor's certificate.
     pub(crate) anchor: AnchorCert<'a>,
@@ -84,6 +83,85 @@ impl AnchorFacts {
     }
 }
 
+/// keel's checks of a leaf for one usage, split as the path checks run
+/// them: its own (critical extensions, key), then those of a leaf (usage,
+/// keyUsage, EKU, no name constraints). A leaf's verdicts depend on its
+/// bytes and the usage only, not on the path, the time or the name.
+#[derive(Debug, Clone)]
+pub(crate) struct LeafFacts {
+    own: Result<(), CertError>,
+    as_leaf: Result<(), CertError>,
+}
+
+impl LeafFacts {
+    /// The facts of `der` for `usage`; an error when x509-parser cannot
+    /// read it.
+    pub(crate) fn of(der: &[u8], usage: ExpectedUsage) -> Result<Self, CertError> {
+        let leaf = describe::parse(der).ok_or(CertError::Malformed {
+            index: 0,
+            reason: "not valid X.509",
+        })?;
+        let own = check_critical_extensions(&leaf).and_then(|()| check_key(&leaf));
+        let as_leaf = check_leaf_can_sign(&leaf, usage)
+            .and_then(|()| check_leaf_is_not_a_signer(&leaf))
+            .and_then(|()| check_leaf_eku(&leaf, usage))
+            .and_then(|()| {
+                // RFC 5280 §4.2.1.10: name constraints "MUST be used only
+                // in a CA certificate"; in a leaf they would constrain
+                // nothing and signal a misissued certificate.
+                if leaf.name_constraints().map_or(true, |nc| nc.is_some()) {
+                    return Err(CertError::Invalid {
+                        subject: describe::subject_of(&leaf),
+                        detail: "nameConstraints in an end-entity certificate",
+                    });
+                }
+                Ok(())
+            });
+        Ok(Self { own, as_leaf })
+    }
+}
+
+/// The leaves a verifier checked last, with their verdicts, so that a
+/// client connecting again to the same server (or a server seeing the same
+/// client certificate) does not parse the same leaf again: parsing it was
+/// most of what keel's checks cost per handshake. Keyed by the exact bytes
+/// and the usage; webpki still builds and verifies every path, signatures
+/// included, in every handshake.
+#[derive(Default)]
+pub(crate) struct LeafCache {
+    entries: std::sync::Mutex<std::collections::VecDeque<(ExpectedUsage, Vec<u8>, LeafFacts)>>,
+}
+
+/// How many leaves a verifier remembers.
+const LEAF_CACHE_ENTRIES: usize = 32;
+
+impl LeafCache {
+    /// The facts of `der` for `usage`, from the cache or computed (and
+    /// then remembered, the oldest leaving).
+    pub(crate) fn facts(&self, der: &[u8], usage: ExpectedUsage) -> Result<LeafFacts, CertError> {
+        let Ok(mut entries) = self.entries.lock() else {
+            // A poisoned cache is only a lost optimisation.
+            return LeafFacts::of(der, usage);
+        };
+        if let Some((_, _, facts)) = entries.iter().find(|(u, d, _)| *u == usage && d == der) {
+            return Ok(facts.clone());
+        }
+        let facts = LeafFacts::of(der, usage)?;
+        if entries.len() == LEAF_CACHE_ENTRIES {
+            entries.pop_front();
+        }
+        entries.push_back((usage, der.to_vec(), facts.clone()));
+        Ok(facts)
+    }
+}
+
+impl core::fmt::Debug for LeafCache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let len = self.entries.lock().map_or(0, |e| e.len());
+        f.debug_struct("LeafCache").field("entries", &len).finish()
+    }
+}
+
 /// Extensions keel (through webpki) understands, so that they may be
 /// critical: keyUsage, subjectAltName, basicConstraints, nameConstraints,
 /// cRLDistributionPoints, extKeyUsage (RFC 5280 §4.2.1). This is the set
@@ -114,49 +192,36 @@ const MIN_RSA_BITS: usize = 2048;
 
 pub(crate) fn check_path(
     path: &PathCerts<'_>,
+    leaf: &Result<LeafFacts, CertError>,
     usage: ExpectedUsage,
     now: UnixTime,
 ) -> Result<(), CertError> {
-    // Each certificate is parsed once (the anchor not at all: it was
-    // checked when it entered the trust store); a client runs these checks
-    // in every full handshake, and parsing was most of their cost.
-    let all = core::iter::once(path.leaf).chain(path.intermediates.iter().copied());
-    let mut parsed = Vec::with_capacity(path.intermediates.len() + 1);
-    for (index, der) in all.enumerate() {
+    // The leaf and the anchor were checked before (once per leaf, once per
+    // anchor); the intermediates are parsed once here.
+    let leaf = leaf.clone()?;
+    leaf.own?;
+    let mut issuers = Vec::with_capacity(path.intermediates.len());
+    for (index, der) in path.intermediates.iter().enumerate() {
         let cert = describe::parse(der).ok_or(CertError::Malformed {
-            index,
+            index: index + 1,
             reason: "not valid X.509",
         })?;
         check_critical_extensions(&cert)?;
         check_key(&cert)?;
-        parsed.push(cert);
+        issuers.push(cert);
     }
     match path.anchor {
         AnchorCert::Absent => {}
         AnchorCert::Checked(facts) => facts.own.clone()?,
         AnchorCert::Unreadable => {
             return Err(CertError::Malformed {
-                index: parsed.len(),
+                index: path.intermediates.len() + 1,
                 reason: "not valid X.509",
             });
         }
     }
-    let Some((leaf, issuers)) = parsed.split_first() else {
-        return Err(CertError::NoCertificate);
-    };
-    check_leaf_can_sign(leaf, usage)?;
-    check_leaf_is_not_a_signer(leaf)?;
-    check_leaf_eku(leaf, usage)?;
-    // RFC 5280 §4.2.1.10: name constraints "MUST be used only in a CA
-    // certificate"; in a leaf they would constrain nothing and signal a
-    // misissued certificate.
-    if leaf.name_constraints().map_or(true, |nc| nc.is_some()) {
-        return Err(CertError::Invalid {
-            subject: describe::subject_of(leaf),
-            detail: "nameConstraints in an end-entity certificate",
-        });
-    }
-    for issuer in issuers {
+    leaf.as_leaf?;
+    for issuer in &issuers {
         check_issuer_eku(issuer, usage)?;
         check_issuer_form(issuer)?;
     }

@@ -7,7 +7,7 @@ use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime}
 use webpki::aws_lc_rs as algs;
 use webpki::{EndEntityCert, KeyUsage};
 
-use super::checks::{self, PathCerts};
+use super::checks::{self, LeafCache, PathCerts};
 use super::describe;
 use crate::error::{CertError, ExpectedUsage};
 use crate::trust_store::TrustStore;
@@ -41,11 +41,15 @@ static CHAIN_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
 /// `usage` at `now`. Returns the path's length, anchor included.
 pub(crate) fn build(
     roots: &TrustStore,
+    leaves: &LeafCache,
     chain: &[CertificateDer<'_>],
     usage: ExpectedUsage,
     now: UnixTime,
 ) -> Result<usize, CertError> {
     let (leaf_der, intermediates) = chain.split_first().ok_or(CertError::NoCertificate)?;
+    // The leaf's own verdicts, once for all candidate paths; an error in
+    // them counts only if webpki finds a path (as it always has).
+    let leaf_facts = leaves.facts(leaf_der.as_ref(), usage);
     let leaf = EndEntityCert::try_from(leaf_der).map_err(|e| map_error(&e, chain, usage, now))?;
     let key_usage = match usage {
         ExpectedUsage::ServerAuth => KeyUsage::server_auth(),
@@ -62,11 +66,10 @@ pub(crate) fn build(
             .map(|cert| cert.der())
             .collect();
         let certs = PathCerts {
-            leaf: leaf_der.as_ref(),
             intermediates: intermediates.iter().map(|der| der.as_ref()).collect(),
             anchor: roots.anchor_facts_for(path.anchor().subject.as_ref()),
         };
-        match checks::check_path(&certs, usage, now) {
+        match checks::check_path(&certs, &leaf_facts, usage, now) {
             Ok(()) => {
                 *path_len.borrow_mut() = intermediates.len() + 2;
                 Ok(())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use rustls_pki_types::{CertificateDer, UnixTime};
 use webpki::EndEntityCert;
 
+use super::checks::LeafCache;
 use super::{CertificateCheck, ServerName, VerifiedChain, describe, path, run_hooks};
 use crate::error::{CertError, ExpectedUsage};
 use crate::trust_store::TrustStore;
@@ -16,6 +17,8 @@ use crate::trust_store::TrustStore;
 pub struct ServerCertVerifier {
     roots: Arc<TrustStore>,
     checks: Vec<Arc<dyn CertificateCheck>>,
+    /// The verdicts of leaves seen before (shared by clones).
+    leaves: Arc<LeafCache>,
 }
 
 impl ServerCertVerifier {
@@ -25,6 +28,7 @@ impl ServerCertVerifier {
         Self {
             roots: roots.into(),
             checks: Vec::new(),
+            leaves: Arc::default(),
         }
     }
 
@@ -46,7 +50,7 @@ impl ServerCertVerifier {
         now: UnixTime,
     ) -> Result<VerifiedChain, CertError> {
         let usage = ExpectedUsage::ServerAuth;
-        let path_len = path::build(&self.roots, chain, usage, now)?;
+        let path_len = path::build(&self.roots, &self.leaves, chain, usage, now)?;
         let leaf_der = chain.first().ok_or(CertError::NoCertificate)?;
         let leaf = EndEntityCert::try_from(leaf_der)
             .map_err(|e| path::map_error(&e, chain, usage, now))?;
@@ -83,7 +87,7 @@ impl ServerCertVerifier {
         now: UnixTime,
     ) -> Result<VerifiedChain, CertError> {
         let usage = ExpectedUsage::ServerAuth;
-        let path_len = path::build(&self.roots, chain, usage, now)?;
+        let path_len = path::build(&self.roots, &self.leaves, chain, usage, now)?;
         let verified = VerifiedChain {
             presented: chain.iter().map(|c| c.clone().into_owned()).collect(),
             path_len,
