@@ -13,11 +13,13 @@ use keel::hazmat::handshake::{
     ClientCertificateVerifier, ClientHandshakeConfig, Clock, GROUPS, Limits, Rng,
     ServerCertificates, ServerHandshakeConfig, SystemClock, SystemRng,
 };
-use keel::hazmat::pki::{CertifiedKey, ClientAuth, TrustStore, UnixTime};
+use keel::hazmat::pki::{
+    CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier, TrustStore, UnixTime,
+};
 use keel::hazmat::wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::flags::Settings;
-use crate::verify::{ClientVerifier, Seen, ServerVerifier, strict_client, strict_server};
+use crate::verify::{ClientVerifier, Seen, ServerVerifier};
 
 /// TLS 1.2 as a decimal wire value, the way the runner writes versions.
 pub(crate) const TLS12: u16 = 0x0303;
@@ -84,7 +86,7 @@ pub(crate) fn client(
     }
     let seen = Arc::new(Seen::default());
     let strict = match (&s.trust_cert, s.verify_peer) {
-        (Some(path), true) => Some((strict_server(roots(path)?), s.host_name.is_some())),
+        (Some(path), true) => Some((ServerCertVerifier::new(roots(path)?), s.host_name.is_some())),
         _ => None,
     };
     let verifier = ServerVerifier {
@@ -136,7 +138,7 @@ pub(crate) fn server(
     let client_verifier = match mode {
         Some(mode) => {
             let strict = match &s.trust_cert {
-                Some(path) => Some(strict_client(roots(path)?, mode)),
+                Some(path) => Some(ClientCertVerifier::new(roots(path)?, mode)),
                 None => None,
             };
             let verifier = ClientVerifier {

@@ -115,16 +115,6 @@ impl ClientCertificateVerifier for ClientVerifier {
     }
 }
 
-/// keel-pki's server verifier for `roots`.
-pub(crate) fn strict_server(roots: TrustStore) -> ServerCertVerifier {
-    ServerCertVerifier::new(roots)
-}
-
-/// keel-pki's client verifier for `roots`.
-pub(crate) fn strict_client(roots: TrustStore, mode: ClientAuth) -> ClientCertVerifier {
-    ClientCertVerifier::new(roots, mode)
-}
-
 /// Whether the leaf is X.509 at all: keel-pki's trust-anchor parser is
 /// the one public parse that does not also judge the certificate.
 fn leaf_parses(chain: &[CertificateDer<'_>]) -> Result<(), CertError> {

@@ -49,30 +49,7 @@ impl ServerCertVerifier {
         ocsp_response: Option<&[u8]>,
         now: UnixTime,
     ) -> Result<VerifiedChain, CertError> {
-        let usage = ExpectedUsage::ServerAuth;
-        let path_len = path::build(&self.roots, &self.leaves, chain, usage, now)?;
-        let leaf_der = chain.first().ok_or(CertError::NoCertificate)?;
-        let leaf = EndEntityCert::try_from(leaf_der)
-            .map_err(|e| path::map_error(&e, chain, usage, now))?;
-        if leaf
-            .verify_is_valid_for_subject_name(server_name.as_pki())
-            .is_err()
-        {
-            return Err(CertError::HostnameMismatch {
-                expected: server_name.to_string(),
-                presented: describe::names(leaf_der),
-            });
-        }
-        let verified = VerifiedChain {
-            presented: chain.iter().map(|c| c.clone().into_owned()).collect(),
-            path_len,
-            server_name: Some(server_name.clone()),
-            ocsp_response: ocsp_response.map(<[u8]>::to_vec),
-            usage,
-            now,
-        };
-        run_hooks(&self.checks, &verified)?;
-        Ok(verified)
+        self.validate(chain, Some(server_name), ocsp_response, now)
     }
 
     /// Validates `chain` as [`verify`](Self::verify) does, every step but
@@ -86,12 +63,37 @@ impl ServerCertVerifier {
         ocsp_response: Option<&[u8]>,
         now: UnixTime,
     ) -> Result<VerifiedChain, CertError> {
+        self.validate(chain, None, ocsp_response, now)
+    }
+
+    /// The path, then the name when there is one, then the hooks.
+    fn validate(
+        &self,
+        chain: &[CertificateDer<'_>],
+        server_name: Option<&ServerName>,
+        ocsp_response: Option<&[u8]>,
+        now: UnixTime,
+    ) -> Result<VerifiedChain, CertError> {
         let usage = ExpectedUsage::ServerAuth;
         let path_len = path::build(&self.roots, &self.leaves, chain, usage, now)?;
+        if let Some(server_name) = server_name {
+            let leaf_der = chain.first().ok_or(CertError::NoCertificate)?;
+            let leaf = EndEntityCert::try_from(leaf_der)
+                .map_err(|e| path::map_error(&e, chain, usage, now))?;
+            if leaf
+                .verify_is_valid_for_subject_name(server_name.as_pki())
+                .is_err()
+            {
+                return Err(CertError::HostnameMismatch {
+                    expected: server_name.to_string(),
+                    presented: describe::names(leaf_der),
+                });
+            }
+        }
         let verified = VerifiedChain {
             presented: chain.iter().map(|c| c.clone().into_owned()).collect(),
             path_len,
-            server_name: None,
+            server_name: server_name.cloned(),
             ocsp_response: ocsp_response.map(<[u8]>::to_vec),
             usage,
             now,
