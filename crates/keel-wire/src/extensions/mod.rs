@@ -106,8 +106,11 @@ impl<E: ExtensionCodec> BinRead for Extensions<E> {
         let field = Field(E::LIST);
         let (len, _) = read_prefix::<R, 2, 0, 0xffff>(reader, field)?;
         let mut window = reader.take_seek(len as u64);
-        let mut items = Vec::new();
-        let mut seen: Vec<(u16, u64)> = Vec::new();
+        // Every extension takes at least its 4-byte header; sized for the
+        // usual count so that decoding a hello does not regrow these.
+        let expected = (len / 4).min(16);
+        let mut items = Vec::with_capacity(expected);
+        let mut seen: Vec<(u16, u64)> = Vec::with_capacity(expected);
         while window.limit() > 0 {
             let at = window.stream_position()?;
             let header = <[u8; 4]>::read_options(&mut window, Endian::Big, ());

@@ -209,6 +209,36 @@ impl Codec for HandshakeMessage {
             }
         }
     }
+
+    /// Encodes into a buffer sized for the message up front: grown from
+    /// empty, the cursor reallocated it five to eight times per message
+    /// (each a copy), which showed in handshake profiles.
+    fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(self.encoded_len_hint());
+        self.encode_into(&mut out)?;
+        Ok(out)
+    }
+}
+
+impl HandshakeMessage {
+    /// A capacity that holds the encoded message in the usual case: exact
+    /// for a Certificate's bytes, generous for the small messages. Only a
+    /// hint; encoding grows the buffer if it is short.
+    fn encoded_len_hint(&self) -> usize {
+        /// Larger than any hello, key exchange or Finished keel sends.
+        const SMALL_MESSAGE: usize = 512;
+        match self {
+            Self::Certificate(m) => m
+                .certificate_list
+                .as_slice()
+                .iter()
+                .map(|cert| cert.as_slice().len() + 3)
+                .sum::<usize>()
+                .saturating_add(HandshakeHeader::LEN + 3),
+            Self::Unknown { body, .. } => body.len().saturating_add(HandshakeHeader::LEN),
+            _ => SMALL_MESSAGE,
+        }
+    }
 }
 
 #[cfg(test)]
