@@ -6,14 +6,17 @@ use std::sync::Arc;
 use core::ops::Range;
 use keel_pki::ServerName;
 
-use keel_record::{Decoded, Received, RecordDecoder, RecordOpener, RecordSealer, RecordWriter};
-use keel_wire::registry::{AlertDescription, AlertLevel, HandshakeType};
+use keel_record::{
+    Decoded, Received, RecordDecoder, RecordError, RecordOpener, RecordSealer, RecordWriter,
+};
+use keel_wire::registry::{AlertDescription, AlertLevel, ContentType, HandshakeType};
 use keel_wire::{Alert, Codec, HandshakeMessage};
 
 use crate::client::{self, ClientState};
 use crate::config::{ClientHandshakeConfig, Limits, ServerHandshakeConfig};
 use crate::error::{HandshakeError, MessageKind};
 use crate::machine::{Emit, SessionHandle, SessionSecrets};
+use crate::send_buffer::SendBuffer;
 use crate::server::ServerState;
 use crate::session::SessionInfo;
 
@@ -41,7 +44,7 @@ pub struct Connection {
     rx_start: usize,
     writer: RecordWriter,
     /// TLS bytes waiting to be sent.
-    outgoing: Vec<u8>,
+    outgoing: SendBuffer,
     /// Decrypted application data waiting to be read; `received_start`
     /// bytes of it are already read.
     received: Vec<u8>,
@@ -94,7 +97,7 @@ impl Connection {
             rx: Vec::new(),
             rx_start: 0,
             writer: RecordWriter::new(),
-            outgoing: Vec::new(),
+            outgoing: SendBuffer::default(),
             received: Vec::new(),
             received_start: 0,
             pending_writes: Vec::new(),
@@ -233,17 +236,17 @@ impl Connection {
     /// TLS bytes to send to the peer.
     #[must_use]
     pub fn pending_tls(&self) -> &[u8] {
-        &self.outgoing
+        self.outgoing.pending()
     }
 
     /// Marks `n` bytes of [`pending_tls`](Self::pending_tls) as sent.
     pub fn consume_tls(&mut self, n: usize) {
-        self.outgoing.drain(..n.min(self.outgoing.len()));
+        self.outgoing.consume(n);
     }
 
     /// Moves all pending TLS bytes into `out`.
     pub fn take_tls(&mut self, out: &mut Vec<u8>) {
-        out.append(&mut self.outgoing);
+        self.outgoing.take_into(out);
     }
 
     /// Whether there are TLS bytes to send.
@@ -305,10 +308,8 @@ impl Connection {
             .max_buffered_plaintext
             .saturating_sub(self.outgoing.len());
         let n = data.len().min(room);
-        let result = self
-            .writer
-            .write_application_data(data.get(..n).unwrap_or_default(), &mut self.outgoing);
-        self.result(result.map_err(HandshakeError::from))?;
+        let result = self.seal_application_data(data.get(..n).unwrap_or_default());
+        self.result(result)?;
         Ok(n)
     }
 
@@ -320,7 +321,8 @@ impl Connection {
                 level: AlertLevel::WARNING,
                 description: AlertDescription::CLOSE_NOTIFY,
             };
-            let _ = self.writer.write_alert(alert, &mut self.outgoing);
+            let writer = &mut self.writer;
+            let _ = self.outgoing.append(|out| writer.write_alert(alert, out));
         }
     }
 
@@ -417,7 +419,8 @@ impl Connection {
                     description,
                 };
                 // Best effort: a writer that failed itself cannot send it.
-                let _ = self.writer.write_alert(alert, &mut self.outgoing);
+                let writer = &mut self.writer;
+                let _ = self.outgoing.append(|out| writer.write_alert(alert, out));
             }
         }
         result
@@ -525,7 +528,8 @@ impl Connection {
             level: AlertLevel::WARNING,
             description: AlertDescription::NO_RENEGOTIATION,
         };
-        self.writer.write_alert(alert, &mut self.outgoing)?;
+        let writer = &mut self.writer;
+        self.outgoing.append(|out| writer.write_alert(alert, out))?;
         Ok(())
     }
 
@@ -565,12 +569,43 @@ impl Connection {
         Ok(())
     }
 
+    /// Seals application data into records in the send buffer, reading the
+    /// caller's bytes once: the cipher writes each record straight into
+    /// room the buffer already has (RFC 5246 §6.2.1: fragments of at most
+    /// the record limit). A failure part-way leaves none of the records.
+    fn seal_application_data(&mut self, data: &[u8]) -> Result<(), HandshakeError> {
+        let Some(overhead) = self.writer.sealer().map(RecordSealer::overhead) else {
+            return Err(RecordError::UnprotectedApplicationData.into());
+        };
+        let mark = self.outgoing.mark();
+        for chunk in data.chunks(self.writer.max_fragment()) {
+            let room = self.outgoing.room(chunk.len() + overhead);
+            match self
+                .writer
+                .seal_from(ContentType::APPLICATION_DATA, chunk, room)
+            {
+                Ok(len) => self.outgoing.commit(len),
+                Err(err) => {
+                    self.outgoing.rewind(mark);
+                    return Err(err.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn apply(&mut self, emits: Vec<Emit>) -> Result<(), HandshakeError> {
         for emit in emits {
             match emit {
-                Emit::Message(bytes) => self.writer.write_handshake(&bytes, &mut self.outgoing)?,
+                Emit::Message(bytes) => {
+                    let writer = &mut self.writer;
+                    self.outgoing
+                        .append(|out| writer.write_handshake(&bytes, out))?;
+                }
                 Emit::ChangeCipherSpec => {
-                    self.writer.write_change_cipher_spec(&mut self.outgoing)?
+                    let writer = &mut self.writer;
+                    self.outgoing
+                        .append(|out| writer.write_change_cipher_spec(out))?;
                 }
                 Emit::WriteKeys(keys) => {
                     self.writer.install_sealer(RecordSealer::new(&keys)?);
@@ -593,8 +628,7 @@ impl Connection {
                     self.session = Some(*session);
                     self.secrets = Some(secrets);
                     let pending = std::mem::take(&mut self.pending_writes);
-                    self.writer
-                        .write_application_data(&pending, &mut self.outgoing)?;
+                    self.seal_application_data(&pending)?;
                 }
             }
         }

@@ -19,6 +19,7 @@ mod kx;
 mod machine;
 pub mod policy;
 mod random;
+mod send_buffer;
 mod server;
 mod session;
 pub mod sessions;

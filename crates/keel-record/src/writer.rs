@@ -5,7 +5,7 @@ use core::ops::Range;
 use keel_wire::Alert;
 use keel_wire::registry::{ContentType, ProtocolVersion};
 
-use crate::aead::{RecordSealer, TAG_LEN};
+use crate::aead::RecordSealer;
 use crate::error::RecordError;
 use crate::limits::{HEADER_LEN, MAX_PLAINTEXT, MIN_RECORD_SIZE_LIMIT};
 
@@ -152,6 +152,32 @@ impl RecordWriter {
         result.map_err(|err| self.fail(err))
     }
 
+    /// Seals `plaintext` (at most the fragment limit) from the caller's
+    /// buffer into one record at the start of `out` and returns the
+    /// record's length (see [`RecordSealer::seal_from`]): for callers that
+    /// keep their own send buffer and want the application's bytes read
+    /// once. `out` needs [`RecordSealer::overhead`] bytes more than the
+    /// plaintext.
+    pub fn seal_from(
+        &mut self,
+        content_type: ContentType,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, RecordError> {
+        self.check_failed()?;
+        if plaintext.len() > self.max_fragment {
+            return Err(RecordError::RecordOverflow {
+                length: plaintext.len(),
+                limit: self.max_fragment,
+            });
+        }
+        let Some(sealer) = self.sealer.as_mut() else {
+            return Err(RecordError::UnprotectedApplicationData);
+        };
+        let result = sealer.seal_from(content_type, RECORD_VERSION, plaintext, out);
+        result.map_err(|err| self.fail(err))
+    }
+
     fn write(
         &mut self,
         content_type: ContentType,
@@ -185,11 +211,12 @@ impl RecordWriter {
         let start = out.len();
         match self.sealer.as_mut() {
             Some(sealer) => {
-                out.resize(start + sealer.prefix_len(), 0);
-                out.extend_from_slice(chunk);
-                out.resize(out.len() + TAG_LEN, 0);
+                // Zeroing the record's room is cheaper than copying the
+                // chunk into it first: the cipher then reads the chunk
+                // where it is and writes the record (one pass, not two).
+                out.resize(start + sealer.overhead() + chunk.len(), 0);
                 let record = out.get_mut(start..).unwrap_or_default();
-                sealer.seal_in_place(content_type, RECORD_VERSION, record, chunk.len())?;
+                sealer.seal_from(content_type, RECORD_VERSION, chunk, record)?;
             }
             None => {
                 // chunk.len() <= max_fragment <= 2^14.

@@ -84,6 +84,29 @@ impl RecordSealer {
         self.seal_with_explicit_nonce(content_type, version, buf, plaintext_len, explicit)
     }
 
+    /// Seals `plaintext` into a record written to `out[..overhead +
+    /// plaintext.len()]` and returns its length; `plaintext` is left as it
+    /// is. The cipher reads the caller's bytes and writes the record's, so
+    /// nothing is copied first: this is how the buffered writer turns an
+    /// application's bytes into a record in one pass over them. Same
+    /// nonces, limits and errors as [`seal_in_place`](Self::seal_in_place).
+    pub fn seal_from(
+        &mut self,
+        content_type: ContentType,
+        version: ProtocolVersion,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, RecordError> {
+        let explicit = self.seq.to_be_bytes();
+        self.seal(
+            content_type,
+            version,
+            out,
+            Plaintext::From(plaintext),
+            explicit,
+        )
+    }
+
     /// [`seal_in_place`](Self::seal_in_place) with a given GCM explicit
     /// nonce. Private: choosing nonces is how nonces get reused. The
     /// known-answer tests use it to reproduce OpenSSL's records, whose
@@ -96,6 +119,30 @@ impl RecordSealer {
         plaintext_len: usize,
         explicit: [u8; 8],
     ) -> Result<usize, RecordError> {
+        self.seal(
+            content_type,
+            version,
+            buf,
+            Plaintext::InPlace(plaintext_len),
+            explicit,
+        )
+    }
+
+    /// The one sealing routine: checks, the AEAD call, header and nonce.
+    /// Nothing is written and no sequence number is used unless the whole
+    /// record fits in `buf`.
+    fn seal(
+        &mut self,
+        content_type: ContentType,
+        version: ProtocolVersion,
+        buf: &mut [u8],
+        input: Plaintext<'_>,
+        explicit: [u8; 8],
+    ) -> Result<usize, RecordError> {
+        let plaintext_len = match input {
+            Plaintext::InPlace(len) => len,
+            Plaintext::From(bytes) => bytes.len(),
+        };
         let prefix = self.prefix_len();
         let fragment_len = plaintext_len + self.algorithm.overhead();
         let record_len = HEADER_LEN + fragment_len;
@@ -116,14 +163,21 @@ impl RecordSealer {
 
         let seq = self.seq;
         let (head, body) = record.split_at_mut(prefix);
-        let (plaintext, tag_out) = body.split_at_mut(plaintext_len);
-        let aad = additional_data(seq, content_type, version, plaintext_len);
+        let (ciphertext, tag_out) = body.split_at_mut(plaintext_len);
+        let aad = Aad::from(additional_data(seq, content_type, version, plaintext_len));
         let nonce = Nonce::assume_unique_for_key(nonce(self.algorithm, &self.iv, explicit, seq));
-        let tag = self
-            .key
-            .seal_in_place_separate_tag(nonce, Aad::from(aad), plaintext)
-            .map_err(|_| RecordError::CipherFailure)?;
-        tag_out.copy_from_slice(tag.as_ref());
+        let sealed = match input {
+            Plaintext::InPlace(_) => self
+                .key
+                .seal_in_place_separate_tag(nonce, aad, ciphertext)
+                .map(|tag| tag_out.copy_from_slice(tag.as_ref())),
+            // No extra plaintext: `tag_out` is exactly the tag's room.
+            Plaintext::From(bytes) => {
+                self.key
+                    .seal_out_of_place_scatter(nonce, aad, bytes, ciphertext, &[], tag_out)
+            }
+        };
+        sealed.map_err(|_| RecordError::CipherFailure)?;
 
         let header = RecordHeader {
             content_type,
@@ -161,6 +215,15 @@ impl RecordSealer {
     pub(crate) fn set_sequence(&mut self, seq: u64) {
         self.seq = seq;
     }
+}
+
+/// Where the plaintext of a record comes from.
+#[derive(Clone, Copy)]
+enum Plaintext<'a> {
+    /// Already in the record buffer, this many bytes at the prefix.
+    InPlace(usize),
+    /// In the caller's own buffer.
+    From(&'a [u8]),
 }
 
 impl Drop for RecordSealer {

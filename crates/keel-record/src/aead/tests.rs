@@ -270,3 +270,64 @@ fn a_buffer_too_small_is_refused_without_using_a_sequence_number() {
     );
     assert_eq!(sealer.sequence(), 0);
 }
+
+#[test]
+fn sealing_from_the_callers_buffer_writes_the_same_records_as_sealing_in_place() {
+    for algorithm in ALL {
+        let mut in_place = RecordSealer::new(&keys(algorithm)).unwrap();
+        let mut from = RecordSealer::new(&keys(algorithm)).unwrap();
+        let mut opener = RecordOpener::new(&keys(algorithm)).unwrap();
+        // Several records, so that sequence numbers and nonces advance in
+        // step; an empty one, a short one, a full one.
+        for len in [0usize, 1, 300, 1 << 14] {
+            let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let expected = seal(&mut in_place, ContentType::APPLICATION_DATA, &plaintext).unwrap();
+            // Room larger than the record, with junk in it: only the
+            // record's bytes are written, and the length says where it ends.
+            let mut out = vec![0xee; expected.len() + 5];
+            let written = from
+                .seal_from(
+                    ContentType::APPLICATION_DATA,
+                    RECORD_VERSION,
+                    &plaintext,
+                    &mut out,
+                )
+                .unwrap();
+            assert_eq!(written, expected.len(), "{algorithm:?} {len}");
+            assert_eq!(&out[..written], &expected[..], "{algorithm:?} {len}");
+            assert_eq!(&out[written..], &[0xee; 5], "{algorithm:?} {len}");
+            let opened = opener
+                .open_in_place(
+                    ContentType::APPLICATION_DATA,
+                    RECORD_VERSION,
+                    &mut out[HEADER_LEN..written],
+                )
+                .unwrap_or_else(|e| panic!("{algorithm:?} {len}: {e}"));
+            assert_eq!(opened, &plaintext[..]);
+        }
+        assert_eq!(from.sequence(), 4);
+    }
+}
+
+#[test]
+fn sealing_from_into_too_little_room_is_refused_without_using_a_sequence_number() {
+    let mut sealer = RecordSealer::new(&keys(AeadAlgorithm::ChaCha20Poly1305)).unwrap();
+    let mut out = vec![0; 20];
+    let err = sealer
+        .seal_from(
+            ContentType::APPLICATION_DATA,
+            RECORD_VERSION,
+            &[1; 10],
+            &mut out,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RecordError::BufferTooSmall {
+            needed: 31,
+            actual: 20
+        }
+    );
+    assert_eq!(out, vec![0; 20]);
+    assert_eq!(sealer.sequence(), 0);
+}
