@@ -112,6 +112,7 @@ pub(crate) fn client(
         key_log: None,
         limits: limits(s),
         session_store: Some(Arc::clone(&shared.client_store)),
+        peer_keys: Arc::default(),
     };
     Ok((config, seen))
 }
@@ -178,6 +179,7 @@ pub(crate) fn server(
         limits: limits(s),
         session_cache: Some(Arc::clone(&shared.server_cache)),
         ticket_keys,
+        peer_keys: Arc::default(),
     })
 }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use keel_pki::CertifiedKey;
+use keel_pki::{CertifiedKey, PeerKeys};
 use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::keylog::KeyLog;
@@ -84,6 +84,9 @@ pub struct ClientHandshakeConfig {
     /// Where sessions are kept for resumption by ID, keyed by server name;
     /// `None`: every handshake is a full one.
     pub session_store: Option<Arc<crate::sessions::ClientSessionStore>>,
+    /// Servers' leaf keys, parsed once for the connections of this
+    /// configuration (every ServerKeyExchange signature is still checked).
+    pub peer_keys: Arc<PeerKeys>,
 }
 
 /// Which certificate a server presents. A key that carries an OCSP
@@ -151,4 +154,7 @@ pub struct ServerHandshakeConfig {
     /// The keys that seal and open session tickets (RFC 5077); `None`: the
     /// session_ticket extension is ignored.
     pub ticket_keys: Option<Arc<crate::tickets::TicketKeys>>,
+    /// Clients' leaf keys, parsed once for the connections of this
+    /// configuration (every CertificateVerify signature is still checked).
+    pub peer_keys: Arc<PeerKeys>,
 }

@@ -66,6 +66,7 @@ fn client_config(pki: &Pki) -> ClientHandshakeConfig {
         key_log: None,
         limits: Limits::default(),
         session_store: None,
+        peer_keys: Arc::default(),
     }
 }
 
@@ -86,6 +87,7 @@ fn server_config(pki: &Pki) -> ServerHandshakeConfig {
         limits: Limits::default(),
         session_cache: None,
         ticket_keys: None,
+        peer_keys: Arc::default(),
     }
 }
 

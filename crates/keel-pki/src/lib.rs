@@ -11,7 +11,8 @@
 //!   DER; a [`CertifiedKey`] is one leaf with the key that matches it.
 //! - Signatures for the TLS 1.2 handshake: [`SigningKey`] signs
 //!   ServerKeyExchange and CertificateVerify under a negotiated scheme;
-//!   [`verify_signature`] checks a peer's.
+//!   [`verify_signature`] checks a peer's, and [`PeerKeys`] does the same
+//!   with each leaf's key parsed only once.
 //!
 //! Every refusal is a typed error with the TLS alert it sends.
 
@@ -21,6 +22,7 @@ mod certified_key;
 mod error;
 mod load;
 mod load_error;
+mod peer_keys;
 mod signature;
 mod signing;
 mod trust_store;
@@ -32,6 +34,7 @@ pub use load::{
     load_certificates, load_certificates_file, load_private_key, load_private_key_file,
 };
 pub use load_error::{LoadError, SignError};
+pub use peer_keys::PeerKeys;
 pub use signature::{supported_verify_schemes, verify_signature};
 pub use signing::SigningKey;
 pub use trust_store::TrustStore;

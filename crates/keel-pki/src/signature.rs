@@ -8,7 +8,7 @@
 //! rsaEncryption key ("rsae", RFC 8446 §4.2.3), both with SHA-256, SHA-384
 //! or SHA-512. SHA-1, MD5, SHA-224 and DSA are refused (RFC 9155).
 
-use aws_lc_rs::signature::{self as lc, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::{self as lc, ParsedPublicKey, VerificationAlgorithm};
 use keel_wire::registry::SignatureScheme;
 use rustls_pki_types::CertificateDer;
 use x509_parser::public_key::PublicKey;
@@ -46,6 +46,15 @@ pub fn verify_signature(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), SignError> {
+    verify_with(&peer_key(leaf, scheme)?, scheme, message, signature)
+}
+
+/// The key of `leaf`, parsed for `scheme`, after every check of
+/// [`verify_signature`] but the signature's own.
+pub(crate) fn peer_key(
+    leaf: &CertificateDer<'_>,
+    scheme: SignatureScheme,
+) -> Result<ParsedPublicKey, SignError> {
     if !SUPPORTED_VERIFY_SCHEMES.contains(&scheme) {
         return UnsupportedSignatureSchemeSnafu { scheme }.fail();
     }
@@ -72,8 +81,21 @@ pub fn verify_signature(
     if key_type == PublicKeyType::Rsa {
         check_rsa_size(spki.parsed())?;
     }
-    UnparsedPublicKey::new(algorithm, &spki.subject_public_key.data)
-        .verify(message, signature)
+    // A key aws-lc cannot load (an EC point off its curve, say) is refused
+    // as the signature it cannot have made, as when it was parsed at
+    // verification time.
+    ParsedPublicKey::new(algorithm, &spki.subject_public_key.data)
+        .map_err(|_| SignError::BadSignature { scheme })
+}
+
+/// Checks `signature` over `message` with an already checked key.
+pub(crate) fn verify_with(
+    key: &ParsedPublicKey,
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignError> {
+    key.verify_sig(message, signature)
         .map_err(|_| SignError::BadSignature { scheme })
 }
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use keel_pki::{
-    CertificateDer, SignError, SigningKey, load_certificates, load_private_key,
+    CertificateDer, PeerKeys, SignError, SigningKey, load_certificates, load_private_key,
     supported_verify_schemes, verify_signature,
 };
 use keel_wire::registry::{AlertDescription, SignatureScheme as S};
@@ -349,6 +349,111 @@ fn peer_keys_keel_does_not_verify_with_are_bad_peer_keys() {
     let error =
         verify_signature(&garbage, S::ECDSA_SECP256R1_SHA256, MESSAGE, &[0; 8]).unwrap_err();
     assert!(matches!(error, SignError::BadPeerKey { .. }), "{error:?}");
+}
+
+// ---------------------------------------------------------------------------
+// PeerKeys: verify_signature with each leaf's key parsed once
+// ---------------------------------------------------------------------------
+
+/// Every case through `verify_signature` and through one `PeerKeys`, three
+/// times (so that the second and third find the key remembered): the same
+/// answer each time. A remembered key never lets a bad signature, another
+/// message, another scheme or a refused key through.
+#[test]
+fn peer_keys_answer_exactly_as_verify_signature_does_every_time() {
+    let keys = PeerKeys::new();
+    let check = |certificate: &CertificateDer<'_>, scheme: S, message: &[u8], signature: &[u8]| {
+        let expected = verify_signature(certificate, scheme, message, signature);
+        for round in 0..3 {
+            let got = keys.verify_signature(certificate, scheme, message, signature);
+            assert_eq!(got, expected, "{scheme} round {round}");
+        }
+        expected
+    };
+    for signer in signers() {
+        for &scheme in signer.key.schemes() {
+            let mut signature = signer.key.sign(scheme, MESSAGE).unwrap();
+            assert_eq!(
+                check(&signer.certificate, scheme, MESSAGE, &signature),
+                Ok(())
+            );
+            let other = check(&signer.certificate, scheme, b"another message", &signature);
+            assert_eq!(other, Err(SignError::BadSignature { scheme }));
+            signature[8] ^= 0x01;
+            let flipped = check(&signer.certificate, scheme, MESSAGE, &signature);
+            assert_eq!(
+                flipped,
+                Err(SignError::BadSignature { scheme }),
+                "{}",
+                signer.name
+            );
+        }
+        // Schemes that do not fit the key, and schemes keel never accepts,
+        // after the key was remembered under a scheme that fits.
+        let signature = signer.key.sign(signer.key.schemes()[0], MESSAGE).unwrap();
+        for scheme in [
+            S::ED25519,
+            S::ECDSA_SECP256R1_SHA256,
+            S::RSA_PSS_RSAE_SHA256,
+            S::RSA_PKCS1_SHA1,
+            S::new(0x1a1a),
+        ] {
+            if signer.key.schemes().contains(&scheme) {
+                continue;
+            }
+            assert!(
+                check(&signer.certificate, scheme, MESSAGE, &signature).is_err(),
+                "{} {scheme}",
+                signer.name
+            );
+        }
+    }
+    // TLS 1.2's cross-curve hashes: one P-256 leaf, two schemes, two keys
+    // remembered apart.
+    let message = data("signatures/message.txt");
+    let p256 = interop_certificate("p256");
+    for (file, scheme) in [
+        ("p256_ecdsa_sha256", S::ECDSA_SECP256R1_SHA256),
+        ("p256_ecdsa_sha384", S::ECDSA_SECP384R1_SHA384),
+    ] {
+        let signature = data(&format!("signatures/{file}.sig"));
+        assert_eq!(check(&p256, scheme, &message, &signature), Ok(()), "{file}");
+    }
+    // Keys keel refuses stay refused, and are not remembered.
+    let before = format!("{keys:?}");
+    let small = interop_certificate("rsa1024");
+    assert!(matches!(
+        check(&small, S::RSA_PKCS1_SHA256, MESSAGE, &[0; 128]),
+        Err(SignError::BadPeerKey { .. })
+    ));
+    let garbage = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
+    assert!(matches!(
+        check(&garbage, S::ECDSA_SECP256R1_SHA256, MESSAGE, &[0; 8]),
+        Err(SignError::BadPeerKey { .. })
+    ));
+    assert_eq!(format!("{keys:?}"), before);
+}
+
+#[test]
+fn peer_keys_remember_a_bounded_number_of_leaves() {
+    let keys = PeerKeys::new();
+    for n in 0..40 {
+        let key = KeyPair::generate().unwrap();
+        let certificate = CertificateParams::new(vec![format!("host{n}.example")])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap()
+            .der()
+            .clone();
+        let signer =
+            SigningKey::from_der(&keel_pki::PrivateKeyDer::Pkcs8(key.serialize_der().into()))
+                .unwrap();
+        let scheme = S::ECDSA_SECP256R1_SHA256;
+        let signature = signer.sign(scheme, MESSAGE).unwrap();
+        keys.verify_signature(&certificate, scheme, MESSAGE, &signature)
+            .unwrap();
+    }
+    assert_eq!(format!("{keys:?}"), "PeerKeys { entries: 32 }");
 }
 
 // ---------------------------------------------------------------------------

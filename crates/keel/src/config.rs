@@ -119,6 +119,7 @@ impl ClientConfigBuilder {
                 key_log: self.common.key_log,
                 limits: self.common.limits,
                 session_store: self.session_store,
+                peer_keys: Arc::default(),
             }),
         }))
     }
@@ -333,6 +334,7 @@ impl ServerConfigBuilder {
                 limits: self.common.limits,
                 session_cache: self.session_cache,
                 ticket_keys: self.ticket_keys,
+                peer_keys: Arc::default(),
             }),
         }))
     }

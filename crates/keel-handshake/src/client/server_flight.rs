@@ -274,7 +274,10 @@ impl ExpectServerKeyExchange {
             &self.negotiated.server_random,
             &kx.params,
         )?;
-        keel_pki::verify_signature(leaf, scheme, &message, &kx.signed.signature)
+        context
+            .config
+            .peer_keys
+            .verify_signature(leaf, scheme, &message, &kx.signed.signature)
             .map_err(|source| HandshakeError::Signature { source })?;
         self.transcript.add(raw)?;
         Ok(ClientState::ExpectCertificateRequestOrDone(Box::new(

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use keel_pki::CertificateDer;
+use keel_pki::{CertificateDer, PeerKeys};
 use keel_record::{AeadAlgorithm, TrafficKeys};
 use keel_wire::handshake::{Certificate, CertificateVerify, ClientKeyExchange, Finished};
 use keel_wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
@@ -60,6 +60,8 @@ pub(crate) struct ExpectCertificateVerify {
     keyed: Keyed,
     /// The schemes the CertificateRequest listed.
     accepted: Vec<SignatureScheme>,
+    /// The configuration's parsed client keys.
+    peer_keys: Arc<PeerKeys>,
 }
 
 /// Waiting for the client's ChangeCipherSpec.
@@ -179,6 +181,7 @@ impl ExpectClientKeyExchange {
         )?;
         let has_client_certificate = !self.client_chain.is_empty();
         let accepted = context.config.signature_schemes.clone();
+        let peer_keys = Arc::clone(&context.config.peer_keys);
         let keyed = Keyed {
             master,
             client_random: context.client_random,
@@ -215,6 +218,7 @@ impl ExpectClientKeyExchange {
             ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
                 keyed,
                 accepted,
+                peer_keys,
             }))
         } else {
             ServerState::ExpectChangeCipherSpec(Box::new(ExpectChangeCipherSpec { keyed }))
@@ -249,7 +253,8 @@ impl ExpectCertificateVerify {
             .ok_or(HandshakeError::Internal {
                 what: "transcript not retained",
             })?;
-        keel_pki::verify_signature(leaf, scheme, messages, &verify.signed.signature)
+        self.peer_keys
+            .verify_signature(leaf, scheme, messages, &verify.signed.signature)
             .map_err(|source| HandshakeError::Signature { source })?;
         keyed.transcript.add(raw)?;
         keyed.transcript.discard_messages();

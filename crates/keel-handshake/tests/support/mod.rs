@@ -147,6 +147,7 @@ pub(crate) fn client_config(
         key_log,
         limits: Limits::default(),
         session_store: None,
+        peer_keys: Arc::default(),
     }
 }
 
@@ -175,6 +176,7 @@ pub(crate) fn server_config(client_auth: bool) -> ServerHandshakeConfig {
         limits: Limits::default(),
         session_cache: None,
         ticket_keys: None,
+        peer_keys: Arc::default(),
     }
 }
 
