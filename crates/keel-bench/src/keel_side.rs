@@ -198,10 +198,10 @@ impl Bulk {
         });
     }
 
-    /// The zero-copy send: the application's bytes go straight into the
-    /// plaintext window of the next record's place in the outgoing buffer
-    /// (`slab`, standing in for the socket's send buffer) and are sealed
-    /// there; nothing is copied after.
+    /// The zero-copy send: each record is sealed from the application's
+    /// bytes, where they are, into its place in the outgoing buffer
+    /// (`slab`, standing in for the socket's send buffer): the cipher
+    /// reads them and writes the record, and nothing is copied.
     fn send_in_place(&mut self, data: &[u8], time: &mut Duration) {
         let (client, slab, used) = (&mut self.client, &mut self.slab, &mut self.slab_used);
         timed(time, || {
@@ -209,16 +209,13 @@ impl Bulk {
             let mut rest = data;
             while !rest.is_empty() {
                 let tail = slab.get_mut(*used..).unwrap_or_default();
+                let room = tail.len().min(RECORD_ROOM);
                 let window = client
-                    .plaintext_window(tail.len().min(RECORD_ROOM))
+                    .plaintext_window(room)
                     .unwrap_or_else(|| panic!("no window"));
-                let n = window.len().min(rest.len());
-                let (chunk, after) = rest.split_at(n);
-                tail.get_mut(window.start..window.start + n)
-                    .unwrap_or_default()
-                    .copy_from_slice(chunk);
+                let (chunk, after) = rest.split_at(window.len().min(rest.len()));
                 *used += client
-                    .seal_in_place(tail, n)
+                    .seal_from(chunk, tail.get_mut(..room).unwrap_or_default())
                     .unwrap_or_else(|e| panic!("{e}"));
                 rest = after;
             }

@@ -43,7 +43,7 @@ impl Aead {
 pub enum Api {
     /// `write`/`write_tls` and `read_tls`/`read` (rustls has only this).
     Buffered,
-    /// `seal_in_place` and `read_tls_in_place`: keel's zero-copy level.
+    /// `seal_from` and `read_tls_in_place`: keel's zero-copy level.
     ZeroCopy,
 }
 

@@ -233,6 +233,30 @@ impl Connection {
         self.result(result)
     }
 
+    /// The zero-copy send path for bytes the application already holds:
+    /// seals `plaintext` from its own buffer into one application-data
+    /// record at the start of `out` in one pass (the cipher reads it and
+    /// writes the record), and returns the record's length. `plaintext`
+    /// may be as long as [`plaintext_window`](Self::plaintext_window)
+    /// allows for `out.len()`. Send the record only after
+    /// [`pending_tls`](Self::pending_tls) is empty, to keep the order of
+    /// records.
+    pub fn seal_from(&mut self, plaintext: &[u8], out: &mut [u8]) -> Result<usize, HandshakeError> {
+        self.check()?;
+        if self.session.is_none() || self.we_closed {
+            return Err(HandshakeError::Closed);
+        }
+        let result = self
+            .writer
+            .seal_from(
+                keel_wire::registry::ContentType::APPLICATION_DATA,
+                plaintext,
+                out,
+            )
+            .map_err(HandshakeError::from);
+        self.result(result)
+    }
+
     /// TLS bytes to send to the peer.
     #[must_use]
     pub fn pending_tls(&self) -> &[u8] {

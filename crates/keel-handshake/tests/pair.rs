@@ -199,7 +199,8 @@ fn the_zero_copy_level_decrypts_in_the_callers_buffer_and_seals_in_place() {
     let mut server = Connection::server(Arc::new(server_config(&pki)));
     pump(&mut client, &mut server).unwrap();
 
-    // The client seals three records straight into its own send buffer.
+    // The client seals three records straight into its own send buffer,
+    // then two more from bytes held elsewhere, in one pass each.
     let mut wire = Vec::new();
     for (i, size) in [1usize, 1000, 16384].into_iter().enumerate() {
         let mut buf = vec![0u8; size + 64];
@@ -209,6 +210,31 @@ fn the_zero_copy_level_decrypts_in_the_callers_buffer_and_seals_in_place() {
         let len = client.seal_in_place(&mut buf, size).unwrap();
         wire.extend_from_slice(&buf[..len]);
     }
+    for (byte, size) in [(b'd', 16384usize), (b'e', 5)] {
+        let plaintext = vec![byte; size];
+        let mut out = vec![0u8; size + 29 + 7];
+        assert!(client.plaintext_window(out.len()).unwrap().len() >= size);
+        let len = client.seal_from(&plaintext, &mut out).unwrap();
+        assert_eq!(len, size + 29, "header, explicit nonce and tag around it");
+        wire.extend_from_slice(&out[..len]);
+    }
+    // More than a record's worth: refused, and the connection has failed
+    // (as for every error; its fatal alert is queued).
+    let mut out = vec![0u8; 20000];
+    let err = client.seal_from(&[0u8; 16385], &mut out).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            HandshakeError::Record {
+                source: keel_record::RecordError::RecordOverflow {
+                    length: 16385,
+                    limit: 16384
+                }
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(client.seal_from(b"x", &mut out).unwrap_err(), err);
 
     // The server lends its receive buffer, arriving in two pieces.
     let mut rx = wire[..700].to_vec();
@@ -235,7 +261,16 @@ fn the_zero_copy_level_decrypts_in_the_callers_buffer_and_seals_in_place() {
         }
         rx.drain(..consumed);
     }
-    assert_eq!(got, [(b'a', 1), (b'b', 1000), (b'c', 16384)]);
+    assert_eq!(
+        got,
+        [
+            (b'a', 1),
+            (b'b', 1000),
+            (b'c', 16384),
+            (b'd', 16384),
+            (b'e', 5)
+        ]
+    );
 }
 
 /// A client certificate (client-auth EKU) issued by a fresh CA named `ca_name`.

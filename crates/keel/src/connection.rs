@@ -52,6 +52,17 @@ impl Connection {
         Ok(self.inner.seal_in_place(buf, plaintext_len)?)
     }
 
+    /// The zero-copy send path for bytes the application already holds:
+    /// seals `plaintext` into one record at the start of `out`, the cipher
+    /// reading the application's bytes and writing the record in one pass;
+    /// returns the record's length. `plaintext` may be as long as
+    /// [`plaintext_window`](Self::plaintext_window) allows for
+    /// `out.len()`. Send it after [`pending_tls`](Self::pending_tls) is
+    /// empty.
+    pub fn seal_from(&mut self, plaintext: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        Ok(self.inner.seal_from(plaintext, out)?)
+    }
+
     /// Bytes waiting to be sent to the peer.
     #[must_use]
     pub fn pending_tls(&self) -> &[u8] {

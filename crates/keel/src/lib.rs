@@ -11,7 +11,9 @@
 //!   [`Connection::read`], [`Connection::write`]) built on a zero-copy one
 //!   in which the caller lends its buffers ([`Connection::read_tls_in_place`]
 //!   decrypts records where they lie; [`Connection::seal_in_place`] seals
-//!   plaintext written straight into the send buffer). A blocking
+//!   plaintext written straight into the send buffer, and
+//!   [`Connection::seal_from`] seals it from the application's own buffer
+//!   into the send buffer in one pass). A blocking
 //!   [`Stream`] adapter is included.
 //!
 //! A client and a server talking in memory:
