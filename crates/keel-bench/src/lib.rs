@@ -7,6 +7,7 @@
 
 #![allow(clippy::panic)]
 
+pub mod caps;
 pub mod keel_side;
 pub mod pki;
 pub mod rustls_side;

@@ -18,6 +18,7 @@
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
+use keel_bench::caps::{self, Caps};
 use keel_bench::pki::KeyKind;
 use keel_bench::scenario::{Aead, Api, Resumption, WRITE_SIZE, key_name};
 use keel_bench::timing::{Split, median, repeat};
@@ -77,6 +78,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     report(&lines);
+    report_caps(&lines, &caps::measure(plan.budget / 2));
     ExitCode::SUCCESS
 }
 
@@ -335,6 +337,43 @@ fn report(lines: &[Line]) {
         "# geometric mean of advantages over {} scenarios: {geomean:.2}",
         lines.len()
     );
+}
+
+/// keel's medians against what the cryptography alone allows (see
+/// `caps.rs`), as comment lines after the comparison.
+fn report_caps(lines: &[Line], caps: &Caps) {
+    println!(
+        "# crypto caps: aws-lc-rs alone on this machine (handshakes: the public-key operations only; bulk: one 16 KiB record in place)"
+    );
+    for l in lines {
+        let cap = match l.name.as_str() {
+            "full_handshake/ecdsa_p256/server" => Some(caps.ecdsa_server),
+            "full_handshake/ecdsa_p256/client" => Some(caps.ecdsa_client),
+            "full_handshake/rsa2048/server" => Some(caps.rsa_server),
+            "full_handshake/rsa2048/client" => Some(caps.rsa_client),
+            name => Aead::ALL.iter().enumerate().find_map(|(i, aead)| {
+                let rest = name.strip_prefix(&format!("bulk/{}/", aead.name()))?;
+                let raw = if rest.starts_with("send") {
+                    &caps.seal
+                } else {
+                    &caps.open
+                };
+                raw.get(i).copied()
+            }),
+        };
+        if let Some(cap) = cap {
+            let keel = median(&l.keel);
+            println!(
+                "# cap\t{}\tkeel={} {}\tcap={} {}\tfraction={:.2}",
+                l.name,
+                format_value(keel),
+                l.unit,
+                format_value(cap),
+                l.unit,
+                keel / cap
+            );
+        }
+    }
 }
 
 fn format_value(v: f64) -> String {
