@@ -218,19 +218,9 @@ impl Connection {
         buf: &mut [u8],
         plaintext_len: usize,
     ) -> Result<usize, HandshakeError> {
-        self.check()?;
-        if self.session.is_none() || self.we_closed {
-            return Err(HandshakeError::Closed);
-        }
-        let result = self
-            .writer
-            .seal_in_place(
-                keel_wire::registry::ContentType::APPLICATION_DATA,
-                buf,
-                plaintext_len,
-            )
-            .map_err(HandshakeError::from);
-        self.result(result)
+        self.seal_record(|writer| {
+            writer.seal_in_place(ContentType::APPLICATION_DATA, buf, plaintext_len)
+        })
     }
 
     /// The zero-copy send path for bytes the application already holds:
@@ -242,18 +232,21 @@ impl Connection {
     /// [`pending_tls`](Self::pending_tls) is empty, to keep the order of
     /// records.
     pub fn seal_from(&mut self, plaintext: &[u8], out: &mut [u8]) -> Result<usize, HandshakeError> {
+        self.seal_record(|writer| writer.seal_from(ContentType::APPLICATION_DATA, plaintext, out))
+    }
+
+    /// The zero-copy send paths' checks and error handling around `seal`:
+    /// only once the handshake is done, never after close_notify, and a
+    /// failure fails the connection.
+    fn seal_record(
+        &mut self,
+        seal: impl FnOnce(&mut RecordWriter) -> Result<usize, RecordError>,
+    ) -> Result<usize, HandshakeError> {
         self.check()?;
         if self.session.is_none() || self.we_closed {
             return Err(HandshakeError::Closed);
         }
-        let result = self
-            .writer
-            .seal_from(
-                keel_wire::registry::ContentType::APPLICATION_DATA,
-                plaintext,
-                out,
-            )
-            .map_err(HandshakeError::from);
+        let result = seal(&mut self.writer).map_err(HandshakeError::from);
         self.result(result)
     }
 
