@@ -78,7 +78,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     report(&lines);
-    report_caps(&lines, &caps::measure(plan.budget / 2));
+    report_caps(&lines, &caps::measure(plan.budget));
     ExitCode::SUCCESS
 }
 
