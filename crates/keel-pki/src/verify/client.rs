@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::{CertificateDer, UnixTime};
 
-use super::checks::LeafCache;
+use super::path::Remembered;
 use super::{CertificateCheck, VerifiedChain, path, run_hooks};
 use crate::error::{CertError, ExpectedUsage};
 use crate::trust_store::TrustStore;
@@ -26,8 +26,9 @@ pub struct ClientCertVerifier {
     roots: Arc<TrustStore>,
     mode: ClientAuth,
     checks: Vec<Arc<dyn CertificateCheck>>,
-    /// The verdicts of leaves seen before (shared by clones).
-    leaves: Arc<LeafCache>,
+    /// Leaves' verdicts and issuers' parsed keys from earlier chains
+    /// (shared by clones).
+    remembered: Arc<Remembered>,
 }
 
 impl ClientCertVerifier {
@@ -38,7 +39,7 @@ impl ClientCertVerifier {
             roots: roots.into(),
             mode,
             checks: Vec::new(),
-            leaves: Arc::default(),
+            remembered: Arc::default(),
         }
     }
 
@@ -77,7 +78,7 @@ impl ClientCertVerifier {
             };
         }
         let usage = ExpectedUsage::ClientAuth;
-        let path_len = path::build(&self.roots, &self.leaves, chain, usage, now)?;
+        let path_len = path::build(&self.roots, &self.remembered, chain, usage, now)?;
         let verified = VerifiedChain {
             presented: chain.iter().map(|c| c.clone().into_owned()).collect(),
             path_len,

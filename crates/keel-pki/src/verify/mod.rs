@@ -4,6 +4,7 @@
 pub(crate) mod checks;
 mod client;
 mod describe;
+mod issuer_keys;
 mod name;
 mod path;
 mod server;

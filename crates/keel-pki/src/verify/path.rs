@@ -4,44 +4,27 @@
 use std::cell::RefCell;
 
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
-use webpki::aws_lc_rs as algs;
 use webpki::{EndEntityCert, KeyUsage};
 
 use super::checks::{self, LeafCache, PathCerts};
 use super::describe;
+use super::issuer_keys::IssuerKeys;
 use crate::error::{CertError, ExpectedUsage};
 use crate::trust_store::TrustStore;
 
-/// Signature algorithms accepted inside certificate chains: ECDSA on
-/// P-256/P-384/P-521 with SHA-2, RSA PKCS#1 v1.5 and PSS with SHA-2 and
-/// 2048-8192-bit keys, Ed25519. No SHA-1, no MD5, no DSA.
-static CHAIN_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
-    algs::ECDSA_P256_SHA256,
-    algs::ECDSA_P256_SHA384,
-    algs::ECDSA_P256_SHA512,
-    algs::ECDSA_P384_SHA256,
-    algs::ECDSA_P384_SHA384,
-    algs::ECDSA_P384_SHA512,
-    algs::ECDSA_P521_SHA256,
-    algs::ECDSA_P521_SHA384,
-    algs::ECDSA_P521_SHA512,
-    algs::RSA_PKCS1_2048_8192_SHA256,
-    algs::RSA_PKCS1_2048_8192_SHA384,
-    algs::RSA_PKCS1_2048_8192_SHA512,
-    algs::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-    algs::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-    algs::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-    algs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    algs::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    algs::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-    algs::ED25519,
-];
+/// What a verifier remembers between handshakes: leaves' verdicts and
+/// issuers' parsed keys (shared by its clones).
+#[derive(Debug, Default)]
+pub(crate) struct Remembered {
+    pub(crate) leaves: LeafCache,
+    pub(crate) issuers: IssuerKeys,
+}
 
 /// Builds and checks a path from `chain[0]` to an anchor in `roots` for
 /// `usage` at `now`. Returns the path's length, anchor included.
 pub(crate) fn build(
     roots: &TrustStore,
-    leaves: &LeafCache,
+    remembered: &Remembered,
     chain: &[CertificateDer<'_>],
     usage: ExpectedUsage,
     now: UnixTime,
@@ -49,7 +32,7 @@ pub(crate) fn build(
     let (leaf_der, intermediates) = chain.split_first().ok_or(CertError::NoCertificate)?;
     // The leaf's own verdicts, once for all candidate paths; an error in
     // them counts only if webpki finds a path (as it always has).
-    let leaf_facts = leaves.facts(leaf_der.as_ref(), usage);
+    let leaf_facts = remembered.leaves.facts(leaf_der.as_ref(), usage);
     let leaf = EndEntityCert::try_from(leaf_der).map_err(|e| map_error(&e, chain, usage, now))?;
     let key_usage = match usage {
         ExpectedUsage::ServerAuth => KeyUsage::server_auth(),
@@ -84,8 +67,12 @@ pub(crate) fn build(
     };
 
     let anchors = roots.anchors();
+    let algorithms = remembered.issuers.algorithms();
+    let algorithms = algorithms
+        .each_ref()
+        .map(|a| a as &dyn SignatureVerificationAlgorithm);
     let result = leaf.verify_for_usage(
-        CHAIN_ALGORITHMS,
+        &algorithms,
         anchors,
         intermediates,
         now,

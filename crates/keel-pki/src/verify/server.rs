@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rustls_pki_types::{CertificateDer, UnixTime};
 use webpki::EndEntityCert;
 
-use super::checks::LeafCache;
+use super::path::Remembered;
 use super::{CertificateCheck, ServerName, VerifiedChain, describe, path, run_hooks};
 use crate::error::{CertError, ExpectedUsage};
 use crate::trust_store::TrustStore;
@@ -17,8 +17,9 @@ use crate::trust_store::TrustStore;
 pub struct ServerCertVerifier {
     roots: Arc<TrustStore>,
     checks: Vec<Arc<dyn CertificateCheck>>,
-    /// The verdicts of leaves seen before (shared by clones).
-    leaves: Arc<LeafCache>,
+    /// Leaves' verdicts and issuers' parsed keys from earlier chains
+    /// (shared by clones).
+    remembered: Arc<Remembered>,
 }
 
 impl ServerCertVerifier {
@@ -28,7 +29,7 @@ impl ServerCertVerifier {
         Self {
             roots: roots.into(),
             checks: Vec::new(),
-            leaves: Arc::default(),
+            remembered: Arc::default(),
         }
     }
 
@@ -75,7 +76,7 @@ impl ServerCertVerifier {
         now: UnixTime,
     ) -> Result<VerifiedChain, CertError> {
         let usage = ExpectedUsage::ServerAuth;
-        let path_len = path::build(&self.roots, &self.leaves, chain, usage, now)?;
+        let path_len = path::build(&self.roots, &self.remembered, chain, usage, now)?;
         if let Some(server_name) = server_name {
             let leaf_der = chain.first().ok_or(CertError::NoCertificate)?;
             let leaf = EndEntityCert::try_from(leaf_der)
