@@ -23,6 +23,7 @@ mod error;
 mod load;
 mod load_error;
 mod peer_keys;
+mod recent;
 mod signature;
 mod signing;
 mod trust_store;

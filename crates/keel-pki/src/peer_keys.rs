@@ -7,31 +7,23 @@
 //! constants aws-lc derives on first use — was 3 % of a client's full
 //! RSA-2048 handshake. The signature itself is checked on every call.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use aws_lc_rs::signature::ParsedPublicKey;
 use keel_wire::registry::SignatureScheme;
 use rustls_pki_types::CertificateDer;
 
 use crate::load_error::SignError;
+use crate::recent::Recent;
 use crate::signature::{peer_key, verify_with};
-
-/// How many leaves' keys are remembered.
-const ENTRIES: usize = 32;
 
 /// The parsed keys of the last few peers' leaves, by the leaf's exact
 /// bytes and the signature scheme. Shared by the connections of one
 /// configuration; bounded, oldest first out.
 #[derive(Default)]
 pub struct PeerKeys {
-    entries: Mutex<VecDeque<PeerKey>>,
-}
-
-struct PeerKey {
-    leaf: Vec<u8>,
-    scheme: SignatureScheme,
-    key: Arc<ParsedPublicKey>,
+    /// By exact leaf bytes and scheme.
+    entries: Recent<(Vec<u8>, SignatureScheme), Arc<ParsedPublicKey>>,
 }
 
 impl PeerKeys {
@@ -67,33 +59,20 @@ impl PeerKeys {
         scheme: SignatureScheme,
     ) -> Result<Arc<ParsedPublicKey>, SignError> {
         let leaf = leaf.as_ref();
-        if let Ok(entries) = self.entries.lock()
-            && let Some(entry) = entries
-                .iter()
-                .find(|e| e.scheme == scheme && e.leaf == leaf)
-        {
-            return Ok(Arc::clone(&entry.key));
-        }
-        // Parsed outside the lock: other connections need not wait for it.
-        let key = Arc::new(peer_key(&CertificateDer::from(leaf), scheme)?);
-        // A poisoned lock only loses the remembering.
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= ENTRIES {
-                entries.pop_front();
-            }
-            entries.push_back(PeerKey {
-                leaf: leaf.to_vec(),
-                scheme,
-                key: Arc::clone(&key),
-            });
-        }
-        Ok(key)
+        self.entries.get_or_make(
+            |(l, s)| *s == scheme && l == leaf,
+            || {
+                let key = peer_key(&CertificateDer::from(leaf), scheme)?;
+                Ok(((leaf.to_vec(), scheme), Arc::new(key)))
+            },
+        )
     }
 }
 
 impl core::fmt::Debug for PeerKeys {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let len = self.entries.lock().map_or(0, |e| e.len());
-        f.debug_struct("PeerKeys").field("entries", &len).finish()
+        f.debug_struct("PeerKeys")
+            .field("entries", &self.entries.len())
+            .finish()
     }
 }

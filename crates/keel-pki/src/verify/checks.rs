@@ -16,6 +16,7 @@ use x509_parser::public_key::PublicKey;
 use super::describe;
 use super::path::secs;
 use crate::error::{CertError, ExpectedUsage};
+use crate::recent::Recent;
 
 /// The certificates of one candidate path after the leaf.
 pub(crate) struct PathCerts<'a> {
@@ -129,36 +130,26 @@ impl LeafFacts {
 /// included, in every handshake.
 #[derive(Default)]
 pub(crate) struct LeafCache {
-    entries: std::sync::Mutex<std::collections::VecDeque<(ExpectedUsage, Vec<u8>, LeafFacts)>>,
+    /// By usage and exact bytes.
+    entries: Recent<(ExpectedUsage, Vec<u8>), LeafFacts>,
 }
 
-/// How many leaves a verifier remembers.
-const LEAF_CACHE_ENTRIES: usize = 32;
-
 impl LeafCache {
-    /// The facts of `der` for `usage`, from the cache or computed (and
+    /// The facts of `der` for `usage`, remembered or computed now (and
     /// then remembered, the oldest leaving).
     pub(crate) fn facts(&self, der: &[u8], usage: ExpectedUsage) -> Result<LeafFacts, CertError> {
-        let Ok(mut entries) = self.entries.lock() else {
-            // A poisoned cache is only a lost optimisation.
-            return LeafFacts::of(der, usage);
-        };
-        if let Some((_, _, facts)) = entries.iter().find(|(u, d, _)| *u == usage && d == der) {
-            return Ok(facts.clone());
-        }
-        let facts = LeafFacts::of(der, usage)?;
-        if entries.len() == LEAF_CACHE_ENTRIES {
-            entries.pop_front();
-        }
-        entries.push_back((usage, der.to_vec(), facts.clone()));
-        Ok(facts)
+        self.entries.get_or_make(
+            |(u, d)| *u == usage && d == der,
+            || Ok(((usage, der.to_vec()), LeafFacts::of(der, usage)?)),
+        )
     }
 }
 
 impl core::fmt::Debug for LeafCache {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let len = self.entries.lock().map_or(0, |e| e.len());
-        f.debug_struct("LeafCache").field("entries", &len).finish()
+        f.debug_struct("LeafCache")
+            .field("entries", &self.entries.len())
+            .finish()
     }
 }
 

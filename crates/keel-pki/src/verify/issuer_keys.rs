@@ -12,8 +12,7 @@
 //! the last few issuers kept by their exact bytes. Every signature is
 //! verified, every time.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use aws_lc_rs::signature::{self as lc, ParsedPublicKey, VerificationAlgorithm};
 use rustls_pki_types::{
@@ -21,8 +20,7 @@ use rustls_pki_types::{
 };
 use webpki::aws_lc_rs as webpki_algs;
 
-/// How many issuer keys a verifier keeps parsed.
-const ENTRIES: usize = 32;
+use crate::recent::Recent;
 
 /// Signature algorithms accepted inside certificate chains: ECDSA on
 /// P-256/P-384/P-521 with SHA-2, RSA PKCS#1 v1.5 and PSS with SHA-2 and
@@ -85,14 +83,8 @@ static CHAIN_ALGORITHMS: [(
 /// leaves first. Shared by a verifier's clones.
 #[derive(Default)]
 pub(crate) struct IssuerKeys {
-    entries: Mutex<VecDeque<IssuerKey>>,
-}
-
-/// An issuer's key, parsed for the algorithm at `index`.
-struct IssuerKey {
-    index: usize,
-    public_key: Vec<u8>,
-    parsed: Arc<ParsedPublicKey>,
+    /// By the algorithm's index in [`CHAIN_ALGORITHMS`] and exact key bytes.
+    entries: Recent<(usize, Vec<u8>), Arc<ParsedPublicKey>>,
 }
 
 impl IssuerKeys {
@@ -102,36 +94,30 @@ impl IssuerKeys {
         core::array::from_fn(|index| ChainAlgorithm { index, keys: self })
     }
 
-    /// The key, remembered or parsed now; `None` when aws-lc refuses it.
+    /// The key, remembered or parsed now; `None` when aws-lc refuses it
+    /// (a refused key is not remembered).
     fn key(&self, index: usize, public_key: &[u8]) -> Option<Arc<ParsedPublicKey>> {
-        if let Ok(entries) = self.entries.lock()
-            && let Some(entry) = entries
-                .iter()
-                .find(|e| e.index == index && e.public_key == public_key)
-        {
-            return Some(Arc::clone(&entry.parsed));
-        }
         let (_, algorithm) = CHAIN_ALGORITHMS.get(index)?;
-        // Parsed outside the lock; a refused key is not remembered.
-        let key = Arc::new(ParsedPublicKey::new(*algorithm, public_key).ok()?);
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= ENTRIES {
-                entries.pop_front();
-            }
-            entries.push_back(IssuerKey {
-                index,
-                public_key: public_key.to_vec(),
-                parsed: Arc::clone(&key),
-            });
-        }
-        Some(key)
+        self.entries
+            .get_or_make(
+                |(i, bytes)| *i == index && bytes == public_key,
+                || {
+                    let key = ParsedPublicKey::new(*algorithm, public_key)?;
+                    Ok::<_, aws_lc_rs::error::KeyRejected>((
+                        (index, public_key.to_vec()),
+                        Arc::new(key),
+                    ))
+                },
+            )
+            .ok()
     }
 }
 
 impl core::fmt::Debug for IssuerKeys {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let len = self.entries.lock().map_or(0, |e| e.len());
-        f.debug_struct("IssuerKeys").field("entries", &len).finish()
+        f.debug_struct("IssuerKeys")
+            .field("entries", &self.entries.len())
+            .finish()
     }
 }
 
