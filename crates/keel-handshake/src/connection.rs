@@ -325,8 +325,10 @@ impl Connection {
             .max_buffered_plaintext
             .saturating_sub(self.outgoing.len());
         let n = data.len().min(room);
-        let result = self.seal_application_data(data.get(..n).unwrap_or_default());
-        self.result(result)?;
+        let result = self
+            .writer
+            .write_application_data(data.get(..n).unwrap_or_default(), &mut self.outgoing);
+        self.result(result.map_err(HandshakeError::from))?;
         Ok(n)
     }
 
@@ -338,8 +340,7 @@ impl Connection {
                 level: AlertLevel::WARNING,
                 description: AlertDescription::CLOSE_NOTIFY,
             };
-            let writer = &mut self.writer;
-            let _ = self.outgoing.append(|out| writer.write_alert(alert, out));
+            let _ = self.writer.write_alert(alert, &mut self.outgoing);
         }
     }
 
@@ -436,8 +437,7 @@ impl Connection {
                     description,
                 };
                 // Best effort: a writer that failed itself cannot send it.
-                let writer = &mut self.writer;
-                let _ = self.outgoing.append(|out| writer.write_alert(alert, out));
+                let _ = self.writer.write_alert(alert, &mut self.outgoing);
             }
         }
         result
@@ -545,8 +545,7 @@ impl Connection {
             level: AlertLevel::WARNING,
             description: AlertDescription::NO_RENEGOTIATION,
         };
-        let writer = &mut self.writer;
-        self.outgoing.append(|out| writer.write_alert(alert, out))?;
+        self.writer.write_alert(alert, &mut self.outgoing)?;
         Ok(())
     }
 
@@ -586,43 +585,12 @@ impl Connection {
         Ok(())
     }
 
-    /// Seals application data into records in the send buffer, reading the
-    /// caller's bytes once: the cipher writes each record straight into
-    /// room the buffer already has (RFC 5246 §6.2.1: fragments of at most
-    /// the record limit). A failure part-way leaves none of the records.
-    fn seal_application_data(&mut self, data: &[u8]) -> Result<(), HandshakeError> {
-        let Some(overhead) = self.writer.sealer().map(RecordSealer::overhead) else {
-            return Err(RecordError::UnprotectedApplicationData.into());
-        };
-        let mark = self.outgoing.mark();
-        for chunk in data.chunks(self.writer.max_fragment()) {
-            let room = self.outgoing.room(chunk.len() + overhead);
-            match self
-                .writer
-                .seal_from(ContentType::APPLICATION_DATA, chunk, room)
-            {
-                Ok(len) => self.outgoing.commit(len),
-                Err(err) => {
-                    self.outgoing.rewind(mark);
-                    return Err(err.into());
-                }
-            }
-        }
-        Ok(())
-    }
-
     fn apply(&mut self, emits: Vec<Emit>) -> Result<(), HandshakeError> {
         for emit in emits {
             match emit {
-                Emit::Message(bytes) => {
-                    let writer = &mut self.writer;
-                    self.outgoing
-                        .append(|out| writer.write_handshake(&bytes, out))?;
-                }
+                Emit::Message(bytes) => self.writer.write_handshake(&bytes, &mut self.outgoing)?,
                 Emit::ChangeCipherSpec => {
-                    let writer = &mut self.writer;
-                    self.outgoing
-                        .append(|out| writer.write_change_cipher_spec(out))?;
+                    self.writer.write_change_cipher_spec(&mut self.outgoing)?
                 }
                 Emit::WriteKeys(keys) => {
                     self.writer.install_sealer(RecordSealer::new(&keys)?);
@@ -645,7 +613,8 @@ impl Connection {
                     self.session = Some(*session);
                     self.secrets = Some(secrets);
                     let pending = std::mem::take(&mut self.pending_writes);
-                    self.seal_application_data(&pending)?;
+                    self.writer
+                        .write_application_data(&pending, &mut self.outgoing)?;
                 }
             }
         }

@@ -9,6 +9,8 @@
 //! the handshake's public plaintext records), never application plaintext:
 //! application data is sealed from the caller's buffer, not copied here.
 
+use keel_record::RecordSink;
+
 /// TLS bytes waiting to be sent: `buf[start..end]`.
 #[derive(Debug, Default)]
 pub(crate) struct SendBuffer {
@@ -48,50 +50,6 @@ impl SendBuffer {
         self.end = 0;
     }
 
-    /// Runs a writer that appends records to a `Vec` (handshake messages,
-    /// ChangeCipherSpec, alerts): these are few and small, so the room
-    /// beyond the pending bytes is given up for them.
-    pub(crate) fn append<T, E>(
-        &mut self,
-        write: impl FnOnce(&mut Vec<u8>) -> Result<T, E>,
-    ) -> Result<T, E> {
-        self.compact();
-        self.buf.truncate(self.end);
-        let result = write(&mut self.buf);
-        self.end = self.buf.len();
-        result
-    }
-
-    /// Where the pending bytes end; [`rewind`](Self::rewind) returns to it.
-    pub(crate) fn mark(&mut self) -> usize {
-        self.compact();
-        self.end
-    }
-
-    /// Drops everything written since `mark` (a write that failed half-way
-    /// leaves nothing behind).
-    pub(crate) fn rewind(&mut self, mark: usize) {
-        self.end = mark.clamp(self.start, self.end);
-    }
-
-    /// `n` bytes of room after the pending ones, for the caller to fill
-    /// and then [`commit`](Self::commit). Zeroed only where the buffer
-    /// grows past its high-water mark.
-    pub(crate) fn room(&mut self, n: usize) -> &mut [u8] {
-        self.compact();
-        let needed = self.end.saturating_add(n);
-        if self.buf.len() < needed {
-            self.buf.resize(needed, 0);
-        }
-        self.buf.get_mut(self.end..needed).unwrap_or_default()
-    }
-
-    /// Adds the first `n` bytes of the last [`room`](Self::room) to the
-    /// pending bytes.
-    pub(crate) fn commit(&mut self, n: usize) {
-        self.end = self.end.saturating_add(n).min(self.buf.len());
-    }
-
     /// Moves the pending bytes to the front once at least as many bytes
     /// before them have been sent, so that a caller that always leaves
     /// some bytes unsent cannot make the buffer grow without bound; each
@@ -105,33 +63,62 @@ impl SendBuffer {
     }
 }
 
+/// The record writer appends straight into the buffer. Lengths are of the
+/// pending bytes, so they stay valid when the buffer compacts.
+impl RecordSink for SendBuffer {
+    fn written(&self) -> usize {
+        self.len()
+    }
+
+    /// Room after the pending bytes, zeroed only where the buffer grows
+    /// past its high-water mark; what is there already is old records.
+    fn extend(&mut self, n: usize) -> &mut [u8] {
+        self.compact();
+        let from = self.end;
+        let to = from.saturating_add(n);
+        if self.buf.len() < to {
+            self.buf.resize(to, 0);
+        }
+        self.end = to;
+        self.buf.get_mut(from..to).unwrap_or_default()
+    }
+
+    fn truncate_to(&mut self, len: usize) {
+        self.end = self.start + len.min(self.len());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use proptest::prelude::*;
 
+    use keel_record::RecordSink;
+
     use super::SendBuffer;
 
     /// One step a connection takes on its send buffer.
     #[derive(Debug, Clone)]
     enum Step {
-        Append(Vec<u8>),
-        Room(Vec<u8>, usize),
+        Write(Vec<u8>),
         Consume(usize),
         Take,
-        FailedWrite(Vec<u8>),
+        FailedWrite(Vec<u8>, Vec<u8>),
     }
 
     fn step() -> impl Strategy<Value = Step> {
         let bytes = proptest::collection::vec(any::<u8>(), 0..300);
         prop_oneof![
-            bytes.clone().prop_map(Step::Append),
-            (bytes.clone(), 0usize..20).prop_map(|(b, extra)| Step::Room(b, extra)),
+            bytes.clone().prop_map(Step::Write),
             (0usize..400).prop_map(Step::Consume),
             Just(Step::Take),
-            bytes.prop_map(Step::FailedWrite),
+            (bytes.clone(), bytes).prop_map(|(a, b)| Step::FailedWrite(a, b)),
         ]
+    }
+
+    fn write(buffer: &mut SendBuffer, bytes: &[u8]) {
+        buffer.extend(bytes.len()).copy_from_slice(bytes);
     }
 
     proptest! {
@@ -146,15 +133,8 @@ mod tests {
             let mut most = 0usize;
             for step in steps {
                 match step {
-                    Step::Append(bytes) => {
-                        buffer.append(|v| { v.extend_from_slice(&bytes); Ok::<(), ()>(()) }).unwrap();
-                        model.extend_from_slice(&bytes);
-                    }
-                    Step::Room(bytes, extra) => {
-                        let room = buffer.room(bytes.len() + extra);
-                        prop_assert_eq!(room.len(), bytes.len() + extra);
-                        room[..bytes.len()].copy_from_slice(&bytes);
-                        buffer.commit(bytes.len());
+                    Step::Write(bytes) => {
+                        write(&mut buffer, &bytes);
                         model.extend_from_slice(&bytes);
                     }
                     Step::Consume(n) => {
@@ -167,19 +147,19 @@ mod tests {
                         prop_assert_eq!(&out[1..], &model[..]);
                         model.clear();
                     }
-                    Step::FailedWrite(bytes) => {
-                        let mark = buffer.mark();
-                        let room = buffer.room(bytes.len());
-                        room.copy_from_slice(&bytes);
-                        buffer.commit(bytes.len());
-                        buffer.rewind(mark);
+                    Step::FailedWrite(first, second) => {
+                        // Two records, then the writer gives up: both go.
+                        let mark = buffer.written();
+                        write(&mut buffer, &first);
+                        write(&mut buffer, &second);
+                        buffer.truncate_to(mark);
                     }
                 }
                 prop_assert_eq!(buffer.pending(), &model[..]);
-                prop_assert_eq!(buffer.len(), model.len());
+                prop_assert_eq!(buffer.written(), model.len());
                 prop_assert_eq!(buffer.is_empty(), model.is_empty());
                 most = most.max(model.len());
-                prop_assert!(buffer.buf.len() <= 2 * most + 320, "{} bytes held for at most {}", buffer.buf.len(), most);
+                prop_assert!(buffer.buf.len() <= 2 * most + 600, "{} bytes held for at most {}", buffer.buf.len(), most);
             }
         }
     }
@@ -187,16 +167,15 @@ mod tests {
     #[test]
     fn sending_all_keeps_the_room_for_the_next_records() {
         let mut buffer = SendBuffer::default();
-        let room = buffer.room(1000);
-        room.fill(1);
-        buffer.commit(1000);
+        buffer.extend(1000).fill(1);
         buffer.consume(1000);
         assert!(buffer.is_empty());
         // The next record is sealed into the same, already initialised,
         // bytes: nothing grows.
         let capacity = buffer.buf.capacity();
-        assert_eq!(buffer.room(900).len(), 900);
+        assert_eq!(buffer.extend(900).len(), 900);
         assert_eq!(buffer.buf.len(), 1000);
+        assert_eq!(buffer.len(), 900);
         assert_eq!(buffer.buf.capacity(), capacity);
     }
 }

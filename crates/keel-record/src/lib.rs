@@ -41,6 +41,7 @@ mod error;
 mod joiner;
 pub mod limits;
 mod reader;
+mod sink;
 mod writer;
 
 pub use aead::{AeadAlgorithm, RecordOpener, RecordSealer, TAG_LEN, TrafficKeys};
@@ -49,6 +50,7 @@ pub use deframe::{VersionCheck, deframe};
 pub use error::RecordError;
 pub use joiner::HandshakeJoiner;
 pub use reader::{Incoming, RecordReader};
+pub use sink::RecordSink;
 pub use writer::{RECORD_VERSION, RecordWriter};
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use keel_wire::registry::{ContentType, ProtocolVersion};
 use crate::aead::RecordSealer;
 use crate::error::RecordError;
 use crate::limits::{HEADER_LEN, MAX_PLAINTEXT, MIN_RECORD_SIZE_LIMIT};
+use crate::sink::RecordSink;
 
 /// The record version keel writes, on every record. RFC 5246 Appendix E.1
 /// lets a client use `{03,01}` on its first records for the sake of servers
@@ -17,8 +18,8 @@ pub const RECORD_VERSION: ProtocolVersion = ProtocolVersion::TLS_V1_2;
 /// The send half of the record layer, buffered: frames handshake messages,
 /// ChangeCipherSpec, alerts and application data into records of at most
 /// the fragment limit, sealed once a sealer is installed, appended to a
-/// caller's `Vec`. Errors are sticky; a failed write leaves the caller's
-/// buffer as it was.
+/// caller's [`RecordSink`] (a `Vec`, or a send buffer of its own). Errors
+/// are sticky; a failed write leaves the caller's buffer as it was.
 #[derive(Debug)]
 pub struct RecordWriter {
     sealer: Option<RecordSealer>,
@@ -78,19 +79,26 @@ impl RecordWriter {
     pub fn write_handshake(
         &mut self,
         message: &[u8],
-        out: &mut Vec<u8>,
+        out: &mut (impl RecordSink + ?Sized),
     ) -> Result<(), RecordError> {
         self.write(ContentType::HANDSHAKE, message, out)
     }
 
     /// Writes a ChangeCipherSpec record. The caller installs the new sealer
     /// afterwards: this record itself goes out under the old state.
-    pub fn write_change_cipher_spec(&mut self, out: &mut Vec<u8>) -> Result<(), RecordError> {
+    pub fn write_change_cipher_spec(
+        &mut self,
+        out: &mut (impl RecordSink + ?Sized),
+    ) -> Result<(), RecordError> {
         self.write(ContentType::CHANGE_CIPHER_SPEC, &[1], out)
     }
 
     /// Writes one alert.
-    pub fn write_alert(&mut self, alert: Alert, out: &mut Vec<u8>) -> Result<(), RecordError> {
+    pub fn write_alert(
+        &mut self,
+        alert: Alert,
+        out: &mut (impl RecordSink + ?Sized),
+    ) -> Result<(), RecordError> {
         // RFC 5246 §7.2: level, then description.
         self.write(
             ContentType::ALERT,
@@ -105,7 +113,7 @@ impl RecordWriter {
     pub fn write_application_data(
         &mut self,
         data: &[u8],
-        out: &mut Vec<u8>,
+        out: &mut (impl RecordSink + ?Sized),
     ) -> Result<(), RecordError> {
         if self.sealer.is_none() {
             return Err(RecordError::UnprotectedApplicationData);
@@ -182,10 +190,10 @@ impl RecordWriter {
         &mut self,
         content_type: ContentType,
         data: &[u8],
-        out: &mut Vec<u8>,
+        out: &mut (impl RecordSink + ?Sized),
     ) -> Result<(), RecordError> {
         self.check_failed()?;
-        let original_len = out.len();
+        let original_len = out.written();
         let overhead = self
             .sealer
             .as_ref()
@@ -193,29 +201,36 @@ impl RecordWriter {
         let records = data.len().div_ceil(self.max_fragment);
         out.reserve(data.len() + records * overhead);
         for chunk in data.chunks(self.max_fragment) {
-            if let Err(err) = self.write_record(content_type, chunk, out) {
+            if let Err(err) = self.write_record(content_type, chunk, overhead, out) {
                 // Nothing half-written reaches the caller.
-                out.truncate(original_len);
+                out.truncate_to(original_len);
                 return Err(self.fail(err));
             }
         }
         Ok(())
     }
 
+    /// Appends one record of `overhead + chunk.len()` bytes.
     fn write_record(
         &mut self,
         content_type: ContentType,
         chunk: &[u8],
-        out: &mut Vec<u8>,
+        overhead: usize,
+        out: &mut (impl RecordSink + ?Sized),
     ) -> Result<(), RecordError> {
-        let start = out.len();
+        let needed = overhead + chunk.len();
+        let record = out.extend(needed);
+        if record.len() != needed {
+            // A sink that does not give what was asked for.
+            return Err(RecordError::BufferTooSmall {
+                needed,
+                actual: record.len(),
+            });
+        }
         match self.sealer.as_mut() {
             Some(sealer) => {
-                // Zeroing the record's room is cheaper than copying the
-                // chunk into it first: the cipher then reads the chunk
-                // where it is and writes the record (one pass, not two).
-                out.resize(start + sealer.overhead() + chunk.len(), 0);
-                let record = out.get_mut(start..).unwrap_or_default();
+                // The cipher reads the chunk where it is and writes the
+                // whole record into its room: one pass, no copy first.
                 sealer.seal_from(content_type, RECORD_VERSION, chunk, record)?;
             }
             None => {
@@ -230,8 +245,9 @@ impl RecordWriter {
                     version: RECORD_VERSION,
                     length,
                 };
-                out.extend_from_slice(&header.to_bytes());
-                out.extend_from_slice(chunk);
+                let (header_out, body) = record.split_at_mut(HEADER_LEN);
+                header_out.copy_from_slice(&header.to_bytes());
+                body.copy_from_slice(chunk);
             }
         }
         Ok(())
