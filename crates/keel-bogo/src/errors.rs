@@ -45,6 +45,9 @@ pub(crate) fn name(error: &HandshakeError) -> String {
         },
         E::AlertReceived { description } => return peer_alert(*description),
         E::Truncated => "KEEL_TRUNCATED",
+        // BoringSSL's handshake returns 0 with SSL_ERROR_ZERO_RETURN here,
+        // with no reason of its own.
+        E::ClosedDuringHandshake => "KEEL_CLOSED_DURING_HANDSHAKE",
         E::Transcript { .. } => "EXCESSIVE_MESSAGE_SIZE",
         E::KeySchedule { .. } | E::Internal { .. } => "INTERNAL_ERROR",
         E::Exporter { .. } => "KEEL_EXPORTER",

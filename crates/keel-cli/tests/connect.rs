@@ -795,3 +795,31 @@ fn help_lists_every_option() {
         );
     }
 }
+
+/// A server that answers the ClientHello with close_notify and half-closes,
+/// keeping its socket open: keel connect fails at once with one error line
+/// (it used to spin on reads that returned nothing).
+#[test]
+fn a_close_notify_instead_of_a_server_hello_is_one_error_line() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (done, wait) = mpsc::channel::<()>();
+    let server = thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut hello = [0u8; 1024];
+        let _ = socket.read(&mut hello).unwrap();
+        socket
+            .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00])
+            .unwrap();
+        socket.shutdown(Shutdown::Write).unwrap();
+        let _ = wait.recv_timeout(DEADLINE * 2);
+    });
+    let run = keel(&["connect", &format!("127.0.0.1:{port}")], b"");
+    done.send(()).unwrap();
+    server.join().unwrap();
+    assert_eq!(
+        run.error_line(),
+        "error: the server closed the connection during the TLS handshake \
+         (is it a TLS 1.2 server?)"
+    );
+}

@@ -566,6 +566,12 @@ impl Connection {
             // nothing after it.
             self.peer_closed = true;
             self.close();
+            // Before the handshake is complete there is no session and no
+            // data: the handshake was cut short, which is a failure, not
+            // the end of a stream.
+            if self.session.is_none() {
+                return Err(HandshakeError::ClosedDuringHandshake);
+            }
             return Ok(());
         }
         if alert.level == AlertLevel::WARNING {

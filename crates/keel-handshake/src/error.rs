@@ -129,6 +129,11 @@ pub enum HandshakeError {
     /// The transport ended without close_notify: the data may be truncated.
     #[snafu(display("connection closed without close_notify (possible truncation)"))]
     Truncated,
+    /// The peer sent close_notify before the handshake completed: there is
+    /// no session. keel answers with its own close_notify (RFC 5246
+    /// §7.2.1) and sends no fatal alert.
+    #[snafu(display("the peer closed the connection before the handshake completed"))]
+    ClosedDuringHandshake,
 
     // --- keel or the caller ------------------------------------------------
     /// A limit of this endpoint was exceeded (e.g. the handshake transcript).
@@ -211,7 +216,11 @@ impl HandshakeError {
             Self::Signature { source } => source.alert(),
             Self::Certificate { source } => source.alert(),
             Self::TooMany { .. } => A::UNEXPECTED_MESSAGE,
-            Self::AlertReceived { .. } | Self::Truncated | Self::Closed | Self::Exporter { .. } => {
+            Self::AlertReceived { .. }
+            | Self::Truncated
+            | Self::ClosedDuringHandshake
+            | Self::Closed
+            | Self::Exporter { .. } => {
                 return None;
             }
             Self::Transcript { .. } => A::ILLEGAL_PARAMETER,

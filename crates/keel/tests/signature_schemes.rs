@@ -10,8 +10,6 @@
     clippy::indexing_slicing
 )]
 
-// Each test binary uses a different part of the shared PKI.
-#[allow(dead_code)]
 mod pki_support;
 
 use std::sync::Arc;

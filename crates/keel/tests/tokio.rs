@@ -15,8 +15,6 @@
     clippy::indexing_slicing
 )]
 
-// Shared with the other integration tests; only part of it is used here.
-#[allow(dead_code)]
 mod pki_support;
 
 use std::future::Future;
@@ -431,6 +429,46 @@ async fn finished_and_close_notify_in_one_read_complete_the_handshake() {
             "a clean end after the handshake"
         );
         drop(server.await.unwrap());
+    })
+    .await;
+}
+
+/// A server that answers the ClientHello with close_notify and closes its
+/// write side: the handshake fails with the core's error, not a private
+/// one of the adapter's, and does not wait.
+#[tokio::test]
+async fn an_early_close_notify_fails_the_handshake() {
+    bounded(10, async {
+        let (client_io, mut server_io) = tokio::io::duplex(PIPE);
+        let server = tokio::spawn(async move {
+            let mut hello = [0u8; 16];
+            server_io.read_exact(&mut hello).await.unwrap();
+            server_io
+                .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00])
+                .await
+                .unwrap();
+            server_io.shutdown().await.unwrap();
+            // Keep reading (the rest of the ClientHello, the answering
+            // close_notify) until the client is gone.
+            let mut rest = Vec::new();
+            let _ = server_io.read_to_end(&mut rest).await;
+        });
+        let config = ClientConfig::builder()
+            .with_root_certificates(ca().trust_store())
+            .build()
+            .unwrap();
+        let err = TlsConnector::from(config)
+            .connect("localhost", client_io)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+        assert_eq!(
+            err.get_ref().and_then(|e| e.downcast_ref::<Error>()),
+            Some(&Error::Tls {
+                source: HandshakeError::ClosedDuringHandshake
+            })
+        );
+        server.await.unwrap();
     })
     .await;
 }

@@ -153,7 +153,15 @@ pub(super) fn is_timeout(err: &io::Error) -> bool {
 
 /// Classifies an error of `Stream::handshake`.
 pub(super) fn handshake_failed(err: io::Error, timeout: Duration) -> ConnectError {
-    if is_truncation(&err) {
+    // Cut short with or without close_notify, the handshake did not happen.
+    let closed = matches!(
+        keel_error(&err),
+        Some(keel::Error::Tls {
+            source: HandshakeError::ClosedDuringHandshake,
+            ..
+        })
+    );
+    if closed || is_truncation(&err) {
         return ConnectError::HandshakeClosed;
     }
     if let Some(source) = keel_error(&err) {

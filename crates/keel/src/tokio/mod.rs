@@ -26,7 +26,7 @@
 //!   ended without the peer's close_notify, so the data may be cut short
 //!   ([`HandshakeError::Truncated`](crate::HandshakeError::Truncated)), or
 //!   the peer sent close_notify before the handshake completed
-//!   ([`HandshakeError::Closed`](crate::HandshakeError::Closed));
+//!   ([`HandshakeError::ClosedDuringHandshake`](crate::HandshakeError::ClosedDuringHandshake));
 //! - [`BrokenPipe`](std::io::ErrorKind::BrokenPipe): writing after
 //!   `shutdown` ([`HandshakeError::Closed`](crate::HandshakeError::Closed));
 //! - [`InvalidInput`](std::io::ErrorKind::InvalidInput): a server name
@@ -277,7 +277,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Handshake<IO> {
 fn to_io(err: Error) -> io::Error {
     let kind = match &err {
         Error::Tls {
-            source: HandshakeError::Truncated,
+            source: HandshakeError::Truncated | HandshakeError::ClosedDuringHandshake,
         } => io::ErrorKind::UnexpectedEof,
         Error::Tls {
             source: HandshakeError::Closed,

@@ -174,7 +174,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
             match self.poll_receive(cx) {
                 Poll::Ready(Ok(Received::Bytes)) => {}
                 Poll::Ready(Ok(Received::End)) => {
-                    return Poll::Ready(Err(closed_during_handshake()));
+                    // The transport ended after a close_notify, which the
+                    // connection reports as a failure during a handshake;
+                    // the top of the loop says which.
+                    let err = self.side.get().error().unwrap_or(Error::Tls {
+                        source: HandshakeError::ClosedDuringHandshake,
+                    });
+                    return Poll::Ready(Err(to_io(err)));
                 }
                 Poll::Ready(Err(err)) => {
                     let explains = matches!(
@@ -192,17 +198,6 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
                         None => Poll::Pending,
                     };
                 }
-            }
-            // The same read can complete the handshake and carry the peer's
-            // close_notify right after its Finished (a server that answers
-            // and closes at once): that handshake succeeded, and the read
-            // side will report the end. Only a close_notify that arrives
-            // while the handshake is still running ends it.
-            if self.side.get().peer_closed() && self.side.get().is_handshaking() {
-                // A close_notify before the handshake completed: nothing
-                // more will come. Answer it (best effort) and give up.
-                let _ = self.poll_send_tls(cx, false);
-                return Poll::Ready(Err(closed_during_handshake()));
             }
         }
     }
@@ -311,17 +306,6 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         self.received_start += taken;
         Poll::Ready(Ok(Received::Bytes))
     }
-}
-
-/// The peer sent close_notify (or the transport ended after it) before
-/// the handshake completed.
-fn closed_during_handshake() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        Error::Tls {
-            source: HandshakeError::Closed,
-        },
-    )
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {

@@ -5,6 +5,9 @@
 //! a second, more in a debug build), so each key type is generated once per
 //! test process and shared through a `OnceLock`; leaf certificates are
 //! cheap (the root signs with P-256) and are made per test.
+//!
+//! Each test binary uses a different part of this module.
+#![allow(dead_code)]
 
 use std::sync::OnceLock;
 
@@ -90,6 +93,11 @@ impl Ca {
             key,
             certificate,
         }
+    }
+
+    /// The root certificate in PEM.
+    pub(crate) fn pem(&self) -> String {
+        self.certificate.pem()
     }
 
     /// The root as a trust store.
