@@ -10,8 +10,8 @@ use keel::hazmat::handshake::policy::{SIGNATURE_SCHEMES, SUITES};
 use keel::hazmat::handshake::sessions::{ClientSessionStore, ServerSessionCache};
 use keel::hazmat::handshake::tickets::TicketKeys;
 use keel::hazmat::handshake::{
-    ClientCertificateVerifier, ClientHandshakeConfig, Clock, GROUPS, Limits, Rng,
-    ServerCertificates, ServerHandshakeConfig, SystemClock, SystemRng,
+    ClientCertificateVerifier, ClientHandshakeConfig, Clock, GROUPS, Limits, ResumptionContext,
+    Rng, ServerCertificates, ServerHandshakeConfig, Side, SystemClock, SystemRng,
 };
 use keel::hazmat::pki::{
     CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier, TrustStore, UnixTime,
@@ -112,6 +112,18 @@ pub(crate) fn client(
         key_log: None,
         limits: limits(s),
         session_store: Some(Arc::clone(&shared.client_store)),
+        // What this connection's verdict on the server depends on, as the
+        // facade would digest it.
+        resumption_context: ResumptionContext::builder(Side::Client)
+            .field(
+                "verification",
+                format!("{:?}", (&s.trust_cert, s.verify_peer, s.verify_fail)).as_bytes(),
+            )
+            .field(
+                "client certificate",
+                format!("{:?}", (&s.cert_file, &s.key_file)).as_bytes(),
+            )
+            .build(),
         peer_keys: Arc::default(),
     };
     Ok((config, seen))
@@ -179,6 +191,14 @@ pub(crate) fn server(
         limits: limits(s),
         session_cache: Some(Arc::clone(&shared.server_cache)),
         ticket_keys,
+        // What this connection's verdict on a client depends on, as the
+        // facade would digest it.
+        resumption_context: ResumptionContext::builder(Side::Server)
+            .field(
+                "client auth",
+                format!("{:?}", (mode, &s.trust_cert, s.verify_fail)).as_bytes(),
+            )
+            .build(),
         peer_keys: Arc::default(),
     })
 }

@@ -9,6 +9,7 @@ use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::keylog::KeyLog;
 use crate::random::{Clock, Rng};
+use crate::resumption_context::ResumptionContext;
 use crate::verifier::{ClientCertificateVerifier, ServerCertificateVerifier};
 
 /// Limits that bound what a peer can make this endpoint hold.
@@ -81,9 +82,15 @@ pub struct ClientHandshakeConfig {
     pub key_log: Option<Arc<dyn KeyLog>>,
     /// Limits.
     pub limits: Limits,
-    /// Where sessions are kept for resumption by ID, keyed by server name;
-    /// `None`: every handshake is a full one.
+    /// Where sessions are kept for resumption, keyed by server name and
+    /// [`resumption_context`](Self::resumption_context); `None`: every
+    /// handshake is a full one.
     pub session_store: Option<Arc<crate::sessions::ClientSessionStore>>,
+    /// The policy this configuration verifies servers under: its roots,
+    /// checks and client certificates. Only sessions stored under the same
+    /// context are offered. It must change whenever anything the
+    /// verifier's verdict depends on changes (the facade derives it).
+    pub resumption_context: ResumptionContext,
     /// Servers' leaf keys, parsed once for the connections of this
     /// configuration (every ServerKeyExchange signature is still checked).
     pub peer_keys: Arc<PeerKeys>,
@@ -154,6 +161,13 @@ pub struct ServerHandshakeConfig {
     /// The keys that seal and open session tickets (RFC 5077); `None`: the
     /// session_ticket extension is ignored.
     pub ticket_keys: Option<Arc<crate::tickets::TicketKeys>>,
+    /// The policy this configuration admits clients under: whether it asks
+    /// for a certificate, the roots and checks it verifies one with. A
+    /// session from the cache or a ticket is resumed only if it was made
+    /// under the same context; anything else is a full handshake. It must
+    /// change whenever anything the client verifier's verdict depends on
+    /// changes (the facade derives it).
+    pub resumption_context: ResumptionContext,
     /// Clients' leaf keys, parsed once for the connections of this
     /// configuration (every CertificateVerify signature is still checked).
     pub peer_keys: Arc<PeerKeys>,

@@ -142,22 +142,44 @@ pub(crate) fn peer_record_size_limit(value: u16) -> Result<usize, HandshakeError
     Ok(usize::from(value).min(1 << 14))
 }
 
-/// Where a session this connection uses is kept, so that a fatal error can
-/// remove it (RFC 5246 §7.2: "any connection ... terminated with a fatal
-/// alert MUST NOT be resumed").
+/// The stored session this connection uses, so that a fatal error can
+/// forget it (RFC 5246 §7.2: "any connection ... terminated with a fatal
+/// alert MUST NOT be resumed"). A connection holds one only once the peer
+/// proved it knows the session's master secret (its Finished verified):
+/// before that, anyone who saw a session ID could make the store forget it.
+/// It forgets exactly the entry it used, never a newer one stored under the
+/// same key since.
 #[derive(Debug, Clone)]
 pub(crate) enum SessionHandle {
-    /// A server's cache entry.
-    Server(std::sync::Arc<crate::sessions::ServerSessionCache>, Vec<u8>),
-    /// A client's store entry.
-    Client(std::sync::Arc<crate::sessions::ClientSessionStore>, String),
+    /// A server's cache entry: its session ID and sequence number.
+    Server {
+        cache: std::sync::Arc<crate::sessions::ServerSessionCache>,
+        session_id: Vec<u8>,
+        seq: u64,
+    },
+    /// A client's store entry: its name, context and sequence number.
+    Client {
+        store: std::sync::Arc<crate::sessions::ClientSessionStore>,
+        server_name: String,
+        context: crate::ResumptionContext,
+        seq: u64,
+    },
 }
 
 impl SessionHandle {
     pub(crate) fn forget(&self) {
         match self {
-            Self::Server(cache, id) => cache.remove(id),
-            Self::Client(store, name) => store.remove(name),
+            Self::Server {
+                cache,
+                session_id,
+                seq,
+            } => cache.forget(session_id, *seq),
+            Self::Client {
+                store,
+                server_name,
+                context,
+                seq,
+            } => store.forget(server_name, context, *seq),
         }
     }
 }

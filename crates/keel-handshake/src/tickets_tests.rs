@@ -40,6 +40,7 @@ const T0: u64 = 1_795_000_000 / HOUR * HOUR;
 
 fn session(created: u64) -> StoredSession {
     StoredSession {
+        context: crate::ResumptionContext::from_bytes([3; 32]),
         session_id: vec![7; 32],
         cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         group: NamedGroup::X25519,

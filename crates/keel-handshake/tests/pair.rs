@@ -66,6 +66,10 @@ fn client_config(pki: &Pki) -> ClientHandshakeConfig {
         key_log: None,
         limits: Limits::default(),
         session_store: None,
+        resumption_context: keel_handshake::ResumptionContext::builder(
+            keel_handshake::Side::Client,
+        )
+        .build(),
         peer_keys: Arc::default(),
     }
 }
@@ -87,6 +91,10 @@ fn server_config(pki: &Pki) -> ServerHandshakeConfig {
         limits: Limits::default(),
         session_cache: None,
         ticket_keys: None,
+        resumption_context: keel_handshake::ResumptionContext::builder(
+            keel_handshake::Side::Server,
+        )
+        .build(),
         peer_keys: Arc::default(),
     }
 }

@@ -230,3 +230,129 @@ fn a_session_used_by_a_failed_connection_is_forgotten() {
     assert!(client.read_tls(&alert).is_err());
     assert_eq!(stores.client.len(), 0, "the client forgot it too");
 }
+
+/// A fatal alert record in the clear, as anyone on the path can send one.
+const FATAL_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+
+/// The content types of the records in `bytes`.
+fn record_types(bytes: &[u8]) -> Vec<u8> {
+    support::split_records(bytes)
+        .iter()
+        .map(|record| record[0])
+        .collect()
+}
+
+/// RFC 5246 §7.2 forgets a session whose connection ends in a fatal alert,
+/// but only a peer that proved it knows the session (its Finished verified)
+/// can make a store forget it: a session ID is sent in the clear, so anyone
+/// who saw it could otherwise evict the victim's session.
+/// A full handshake that stores the session on both sides, then a second
+/// client's ClientHello offering it, delivered to a second server: returns
+/// that client, that server, and the server's resuming flight (taken, not
+/// delivered).
+fn offered_again(stores: &Stores) -> (Connection, Connection, Vec<u8>) {
+    let (c, s) = configs(stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    let (c, s) = configs(stores);
+    let (mut client, mut server) = connect(c, s);
+    let mut hello = Vec::new();
+    client.take_tls(&mut hello);
+    server.read_tls(&hello).unwrap();
+    let mut flight = Vec::new();
+    server.take_tls(&mut flight);
+    (client, server, flight)
+}
+
+#[test]
+fn a_session_id_seen_on_the_wire_cannot_make_the_server_forget_the_session() {
+    let stores = stores();
+    // A ClientHello offering the session ID, replayed by someone who does
+    // not know the master secret; the server starts resuming...
+    let (_replayer, mut server, flight) = offered_again(&stores);
+    assert_eq!(
+        record_types(&flight),
+        [22, 20, 22],
+        "ServerHello, ChangeCipherSpec, Finished: the server resumes"
+    );
+    // ... and is answered with a fatal alert instead of a Finished.
+    assert!(server.read_tls(&FATAL_ALERT).is_err());
+    assert_eq!(stores.server.len(), 1, "the server kept the session");
+    let (c, s) = configs(&stores);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert!(server.session().unwrap().resumed);
+}
+
+#[test]
+fn a_server_that_cannot_finish_cannot_make_the_client_forget_the_session() {
+    let stores = stores();
+    // The resuming flight with its Finished damaged, as a server that only
+    // echoes the session ID it saw would send it.
+    let (mut client, _server, mut flight) = offered_again(&stores);
+    let last = flight.len() - 1;
+    flight[last] ^= 0x01;
+    let err = client.read_tls(&flight).unwrap_err();
+    assert_eq!(
+        err.alert(),
+        Some(keel_wire::registry::AlertDescription::BAD_RECORD_MAC)
+    );
+    assert_eq!(stores.client.len(), 1, "the client kept the session");
+}
+
+#[test]
+fn a_failing_connection_forgets_only_the_session_it_used() {
+    let stores = stores();
+    let (mut old_client, _old_server) = full_then_resumed(&stores);
+    assert!(old_client.session().unwrap().resumed);
+    // A newer session replaces it in the client's store: a server that
+    // does not know the old one makes a full handshake.
+    let fresh = Stores {
+        client: Arc::clone(&stores.client),
+        server: Arc::new(ServerSessionCache::new(16, 3600)),
+    };
+    let (c, s) = configs(&fresh);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert!(!client.session().unwrap().resumed);
+    let newer = stores.client.export();
+    assert_eq!(newer.len(), 1);
+    // The old connection now fails: it forgets its own session, which is
+    // no longer there, and not the newer one.
+    assert!(old_client.read_tls(&FATAL_ALERT).is_err());
+    assert_eq!(stores.client.export(), newer, "the newer session survived");
+}
+
+/// ALPACA: a resumed session keeps its application protocol. A server
+/// that resumes it with another one is refused.
+#[test]
+fn a_client_refuses_a_resumption_with_another_alpn_protocol() {
+    let stores = stores();
+    let alpn_configs = |server_alpn: &[u8]| {
+        let (mut c, mut s) = configs(&stores);
+        c.alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        s.alpn = vec![server_alpn.to_vec()];
+        (c, s)
+    };
+    let (c, s) = alpn_configs(b"h2");
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert_eq!(client.session().unwrap().alpn.as_deref(), Some(&b"h2"[..]));
+    // The server's entry rewritten as if made for http/1.1, which the
+    // server now prefers: it resumes with http/1.1.
+    let mut stored = StoredSession::from_bytes(&stores.server.export()[0]).unwrap();
+    stored.alpn = Some(b"http/1.1".to_vec());
+    stores.server.insert(stored);
+    let (c, s) = alpn_configs(b"http/1.1");
+    let (mut client, mut server) = connect(c, s);
+    let err = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(
+        client.error(),
+        Some(&err),
+        "the client refused the resumption"
+    );
+    assert_eq!(
+        err.alert(),
+        Some(keel_wire::registry::AlertDescription::ILLEGAL_PARAMETER)
+    );
+}

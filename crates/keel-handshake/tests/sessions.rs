@@ -7,11 +7,11 @@
 )]
 //! Stored sessions: the serialised form and the bounded stores.
 
-use keel_handshake::GROUPS;
 use keel_handshake::policy::{SIGNATURE_SCHEMES, SUITES};
 use keel_handshake::sessions::{
     ClientSessionStore, ServerSessionCache, SessionDecodeError, StoredSession,
 };
+use keel_handshake::{GROUPS, ResumptionContext, Side};
 use keel_pki::CertificateDer;
 use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
@@ -22,10 +22,25 @@ const SECRET_BYTE: u8 = 0xA7;
 /// Offsets in the encoding of `full(..)` (fixed-size fields come first).
 const MAGIC_LEN: usize = 7;
 const VERSION_AT: usize = 7;
-const SESSION_ID_LEN_AT: usize = 8;
+const SESSION_ID_LEN_AT: usize = 8 + ResumptionContext::LEN;
+
+/// The context `full(..)` sessions carry.
+fn context() -> ResumptionContext {
+    ResumptionContext::builder(Side::Client)
+        .field("roots", b"test")
+        .build()
+}
+
+/// Another policy's context.
+fn other_context() -> ResumptionContext {
+    ResumptionContext::builder(Side::Client)
+        .field("roots", b"other")
+        .build()
+}
 
 fn full(id: u8, created: u64) -> StoredSession {
     StoredSession {
+        context: context(),
         session_id: vec![id; 32],
         cipher_suite: SUITES[2],
         group: GROUPS[1],
@@ -46,6 +61,7 @@ fn full(id: u8, created: u64) -> StoredSession {
 
 fn minimal() -> StoredSession {
     StoredSession {
+        context: ResumptionContext::from_bytes([0; 32]),
         session_id: vec![9],
         cipher_suite: SUITES[5],
         group: GROUPS[0],
@@ -62,6 +78,7 @@ fn minimal() -> StoredSession {
 }
 
 fn assert_same(a: &StoredSession, b: &StoredSession) {
+    assert_eq!(a.context, b.context);
     assert_eq!(a.session_id, b.session_id);
     assert_eq!(a.cipher_suite, b.cipher_suite);
     assert_eq!(a.group, b.group);
@@ -241,9 +258,10 @@ fn out_of_range_fields_are_refused() {
 fn bad_flags_and_utf8_are_refused() {
     let s = with(|s| s.server_name = Some("ab".to_owned()));
     let bytes = s.to_bytes();
-    // Layout: magic 8, id 4 + 1, suite/group/scheme 6, secret 48, then the
-    // flag, created 8, the name's presence flag, its length 4, the name.
-    let ems_at = 8 + 5 + 6 + 48;
+    // Layout: magic 8, context 32, id 4 + 1, suite/group/scheme 6, secret
+    // 48, then the flag, created 8, the name's presence flag, its length 4,
+    // the name.
+    let ems_at = 8 + 32 + 5 + 6 + 48;
     let name_flag_at = ems_at + 1 + 8;
     let name_at = name_flag_at + 1 + 4;
     assert_eq!(&bytes[name_at..name_at + 2], b"ab");
@@ -315,7 +333,7 @@ impl TestRng {
 #[test]
 fn random_bytes_never_panic() {
     let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
-    let header = b"KEELSES\x02";
+    let header = b"KEELSES\x03";
     for _ in 0..20_000 {
         let len = (rng.next() % 200) as usize;
         let random = rng.bytes(len);
@@ -393,14 +411,17 @@ fn client_store_keeps_one_session_per_name() {
     store.insert("a.example", full(1, 10));
     store.insert("a.example", full(2, 11));
     assert_eq!(store.len(), 1);
-    assert_eq!(store.get("a.example", 11).unwrap().session_id, vec![2; 32]);
+    assert_eq!(
+        store.get(&context(), "a.example", 11).unwrap().session_id,
+        vec![2; 32]
+    );
     store.insert("b.example", full(3, 12));
     store.insert("c.example", full(4, 13));
     assert_eq!(store.len(), 2);
-    assert!(store.get("a.example", 13).is_none());
-    assert!(store.get("b.example", 13).is_some());
-    assert!(store.get("c.example", 13).is_some());
-    assert!(store.get("c.example", 13 + 1_000 + 1).is_none());
+    assert!(store.get(&context(), "a.example", 13).is_none());
+    assert!(store.get(&context(), "b.example", 13).is_some());
+    assert!(store.get(&context(), "c.example", 13).is_some());
+    assert!(store.get(&context(), "c.example", 13 + 1_000 + 1).is_none());
     assert_eq!(store.len(), 1);
     store.remove("b.example");
     assert!(store.is_empty());
@@ -451,8 +472,14 @@ fn export_and_import_restore_a_client_store() {
     for (name, entry) in &exported {
         restored.import(name, entry).unwrap();
     }
-    assert_same(&restored.get("a.example", 10).unwrap(), &full(1, 10));
-    assert_same(&restored.get("b.example", 10).unwrap(), &minimal());
+    assert_same(
+        &restored.get(&context(), "a.example", 10).unwrap(),
+        &full(1, 10),
+    );
+    assert_same(
+        &restored.get(&minimal().context, "b.example", 10).unwrap(),
+        &minimal(),
+    );
     assert_eq!(restored.export(), exported);
     assert!(restored.import("c.example", &exported[0].1[..10]).is_err());
     assert_eq!(restored.len(), 2);
@@ -500,4 +527,78 @@ fn stores_are_shareable_between_threads() {
         t.join().unwrap();
     }
     assert_eq!(cache.len(), 64);
+}
+
+#[test]
+fn a_client_store_keeps_each_policys_session_apart() {
+    let store = ClientSessionStore::new(8, 1_000);
+    store.insert("a.example", full(1, 10));
+    let mut other = full(2, 11);
+    other.context = other_context();
+    store.insert("a.example", other);
+    assert_eq!(store.len(), 2, "one session per name and context");
+    assert_eq!(
+        store.get(&context(), "a.example", 11).unwrap().session_id,
+        vec![1; 32]
+    );
+    assert_eq!(
+        store
+            .get(&other_context(), "a.example", 11)
+            .unwrap()
+            .session_id,
+        vec![2; 32]
+    );
+    let third = ResumptionContext::builder(Side::Client).build();
+    assert!(
+        store.get(&third, "a.example", 11).is_none(),
+        "a configuration with another policy is offered nothing"
+    );
+    // Exported and imported, each keeps its context.
+    let restored = ClientSessionStore::new(8, 1_000);
+    for (name, entry) in store.export() {
+        restored.import(&name, &entry).unwrap();
+    }
+    assert!(restored.get(&other_context(), "a.example", 11).is_some());
+    store.remove("a.example");
+    assert!(
+        store.is_empty(),
+        "remove forgets the name under every context"
+    );
+}
+
+#[test]
+fn stores_are_bounded_in_bytes_too() {
+    // A session holding a client's long chain is about 128 KiB.
+    let big = |id: u8, created: u64| {
+        let mut s = full(id, created);
+        s.peer_certificates = vec![CertificateDer::from(vec![id; 32 * 1024]); 4];
+        s
+    };
+    let one = big(1, 1).to_bytes().len();
+    let cache = ServerSessionCache::new(100, 1_000).with_max_bytes(2 * one + 100);
+    for i in 0..3u8 {
+        cache.insert(big(i, u64::from(i)));
+    }
+    assert_eq!(cache.len(), 2, "the oldest went to keep the bytes bounded");
+    assert!(cache.get(&[0; 32], 5).is_none());
+    assert!(cache.get(&[2; 32], 5).is_some());
+    // Small sessions still fit beside them until the budget is reached.
+    cache.insert(full(7, 10));
+    assert_eq!(cache.len(), 2);
+    assert!(cache.get(&[7; 32], 10).is_some());
+
+    // A session larger than the whole budget is never kept.
+    let tight = ClientSessionStore::new(100, 1_000).with_max_bytes(one - 1);
+    tight.insert("a.example", big(1, 1));
+    assert!(tight.is_empty());
+
+    // By default, 8 KiB per entry: 16 entries hold at most 128 KiB.
+    let default = ServerSessionCache::new(16, 1_000);
+    default.insert(big(1, 1));
+    assert!(default.len() <= 1);
+    for i in 2..20u8 {
+        default.insert(big(i, u64::from(i)));
+    }
+    let held: usize = default.export().iter().map(Vec::len).sum();
+    assert!(held <= 16 * 8 * 1024, "{held} bytes held");
 }

@@ -3,6 +3,7 @@
 use core::fmt;
 use std::path::{Path, PathBuf};
 
+use aws_lc_rs::digest;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 
 use crate::load::{load_certificates, looks_like_pem, parse_certificate, pem_blocks, read_file};
@@ -167,7 +168,46 @@ impl TrustStore {
         self.anchors.is_empty()
     }
 
-    /// The anchors, in the form rustls-webpki's path building takes.
+    /// A SHA-256 digest of the anchors as path building uses them (each
+    /// one's subject, public key and name constraints), independent of the
+    /// order they were added in: two stores with the same anchors have the
+    /// same digest, and a store with one anchor more, less or changed has
+    /// another. Configurations bind resumed sessions to it.
+    #[must_use]
+    pub fn digest(&self) -> [u8; 32] {
+        let mut each: Vec<digest::Digest> = self
+            .anchors
+            .iter()
+            .map(|anchor| {
+                let mut context = digest::Context::new(&digest::SHA256);
+                let constraints = anchor.name_constraints.as_ref().map(|c| c.as_ref());
+                for part in [
+                    Some(anchor.subject.as_ref()),
+                    Some(anchor.subject_public_key_info.as_ref()),
+                    constraints,
+                ] {
+                    // Absent and empty name constraints differ.
+                    let (present, bytes) = part.map_or((0u8, &[][..]), |p| (1, p));
+                    context.update(&[present]);
+                    context.update(&(bytes.len() as u64).to_be_bytes());
+                    context.update(bytes);
+                }
+                context.finish()
+            })
+            .collect();
+        each.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
+        let mut all = digest::Context::new(&digest::SHA256);
+        all.update(b"keel trust store v1\0");
+        for anchor in &each {
+            all.update(anchor.as_ref());
+        }
+        let mut out = [0u8; 32];
+        for (byte, digested) in out.iter_mut().zip(all.finish().as_ref()) {
+            *byte = *digested;
+        }
+        out
+    }
+
     /// The DER-encoded subject Name of every anchor, as a server lists them
     /// in a CertificateRequest's certificate_authorities (RFC 5246 §7.4.4).
     #[must_use]

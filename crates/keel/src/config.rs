@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use keel_handshake::keylog::KeyLog;
 use keel_handshake::{
-    ClientHandshakeConfig, Clock, Limits, Rng, ServerCertificates, ServerHandshakeConfig,
-    SystemClock, SystemRng,
+    ClientHandshakeConfig, Clock, ContextBuilder, Limits, ResumptionContext, Rng,
+    ServerCertificates, ServerHandshakeConfig, Side, SystemClock, SystemRng,
 };
 use keel_pki::{
     CertificateCheck, CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier, TrustStore,
@@ -36,6 +36,15 @@ pub struct ClientConfigBuilder {
 }
 
 impl ClientConfig {
+    /// The digest of this configuration's verification policy (its roots,
+    /// checks, client certificates and resumption identifier) that the
+    /// sessions it stores are kept under; see
+    /// [`ClientConfigBuilder::with_resumption_id`].
+    #[must_use]
+    pub fn resumption_context(&self) -> ResumptionContext {
+        self.inner.resumption_context
+    }
+
     /// A builder with keel's defaults: Mozilla's roots (webpki-roots), all
     /// six suites, X25519/P-256/P-384, no ALPN, no client certificate.
     pub fn builder() -> ClientConfigBuilder {
@@ -66,10 +75,14 @@ impl ClientConfigBuilder {
     }
 
     /// Keeps sessions in `store` and offers them again to the same server
-    /// name (resumption by session ID, RFC 5246 §7.3). Sessions are stored
-    /// only after a handshake verified, and forgotten when a connection
-    /// that used one fails. A store can be shared between configs and
-    /// serialised to outlive the process.
+    /// name (resumption by session ID or ticket, RFC 5246 §7.3, RFC 5077).
+    /// Sessions are stored only after a handshake verified, and forgotten
+    /// when a connection that used one fails. A store can be shared between
+    /// configs and serialised to outlive the process: each session is kept
+    /// under the [resumption context](ClientConfig::resumption_context) of
+    /// the config that verified the server, and only a config with the same
+    /// roots, checks, client certificates and resumption identifier offers
+    /// it again, so a stricter config never skips its own verification.
     pub fn with_session_resumption(
         mut self,
         store: Arc<keel_handshake::sessions::ClientSessionStore>,
@@ -81,6 +94,19 @@ impl ClientConfigBuilder {
     /// Presents this certificate when a server asks for one.
     pub fn with_client_certificate(mut self, key: CertifiedKey) -> Self {
         self.client_certificates.push(Arc::new(key));
+        self
+    }
+
+    /// Names this configuration's verification policy for resumption. A
+    /// session is offered only by a configuration with the same roots,
+    /// client certificates and identifier. Certificate checks are code,
+    /// which keel cannot compare: without an identifier, the sessions of a
+    /// configuration with checks are offered only by that configuration
+    /// (and its clones). With one, every configuration built with the same
+    /// identifier and the same number of checks is taken to apply the same
+    /// checks: change the identifier whenever the checks change.
+    pub fn with_resumption_id(mut self, id: impl AsRef<[u8]>) -> Self {
+        self.common.resumption_id = Some(id.as_ref().to_vec());
         self
     }
 
@@ -101,6 +127,11 @@ impl ClientConfigBuilder {
     pub fn build(self) -> Result<Arc<ClientConfig>, ConfigError> {
         self.common.check()?;
         let roots = self.roots.unwrap_or_else(TrustStore::webpki_roots);
+        let mut context = ResumptionContext::builder(Side::Client).field("roots", &roots.digest());
+        for key in &self.client_certificates {
+            context = context.field("client certificate", key.leaf().as_ref());
+        }
+        let resumption_context = self.common.finish_context(context, self.checks.len())?;
         let verifier = self.checks.into_iter().fold(
             ServerCertVerifier::new(roots),
             ServerCertVerifier::with_check,
@@ -119,6 +150,7 @@ impl ClientConfigBuilder {
                 key_log: self.common.key_log,
                 limits: self.common.limits,
                 session_store: self.session_store,
+                resumption_context,
                 peer_keys: Arc::default(),
             }),
         }))
@@ -140,7 +172,9 @@ pub struct ServerConfigBuilder {
     last_added: Option<Added>,
     /// A `with_ocsp_response` before any certificate, reported by `build`.
     ocsp_without_certificate: bool,
-    client_auth: Option<ClientAuthSettings>,
+    client_auth: Option<(TrustStore, ClientAuth)>,
+    /// Checks on client certificates, whenever they were added.
+    client_checks: Vec<Arc<dyn CertificateCheck>>,
     session_cache: Option<Arc<keel_handshake::sessions::ServerSessionCache>>,
     ticket_keys: Option<Arc<keel_handshake::tickets::TicketKeys>>,
     common: Common,
@@ -155,15 +189,16 @@ enum Added {
     Named { name: usize, index: usize },
 }
 
-/// What `with_client_auth` set: the roots, the mode, the extra checks.
-#[derive(Debug, Clone)]
-struct ClientAuthSettings {
-    roots: TrustStore,
-    mode: ClientAuth,
-    checks: Vec<Arc<dyn CertificateCheck>>,
-}
-
 impl ServerConfig {
+    /// The digest of this configuration's client-admission policy (whether
+    /// it asks for client certificates, its roots and checks, and its
+    /// resumption identifier) that the sessions and tickets it issues
+    /// carry; see [`ServerConfigBuilder::with_resumption_id`].
+    #[must_use]
+    pub fn resumption_context(&self) -> ResumptionContext {
+        self.inner.resumption_context
+    }
+
     /// A builder with keel's defaults: all six suites in the order
     /// AES-128-GCM, ChaCha20-Poly1305, AES-256-GCM; X25519, P-256, P-384;
     /// no ALPN; no client authentication. A certificate must be added.
@@ -173,6 +208,7 @@ impl ServerConfig {
             last_added: None,
             ocsp_without_certificate: false,
             client_auth: None,
+            client_checks: Vec::new(),
             session_cache: None,
             ticket_keys: None,
             common: Common::default(),
@@ -253,7 +289,10 @@ impl ServerConfigBuilder {
 
     /// Gives clients session IDs and lets them resume their sessions from
     /// `cache` (RFC 5246 §7.3). A cache can be shared by several configs
-    /// (and, serialised, by several processes).
+    /// (and, serialised, by several processes): each session is resumed
+    /// only by a config with the same [resumption
+    /// context](ServerConfig::resumption_context) as the one that admitted
+    /// the client; under any other, the client gets a full handshake.
     pub fn with_session_cache(
         mut self,
         cache: Arc<keel_handshake::sessions::ServerSessionCache>,
@@ -265,7 +304,9 @@ impl ServerConfigBuilder {
     /// Issues session tickets (RFC 5077) to clients that ask, sealed with
     /// `keys`, and resumes sessions from the tickets they present. Servers
     /// given keys from the same master secret open each other's tickets,
-    /// across one key rotation. A ticket that does not open is ignored: the
+    /// across one key rotation. A ticket that does not open, or holds a
+    /// session another client-admission policy admitted (see
+    /// [`with_resumption_id`](Self::with_resumption_id)), is ignored: the
     /// handshake is a full one.
     pub fn with_session_tickets(mut self, keys: Arc<keel_handshake::tickets::TicketKeys>) -> Self {
         self.ticket_keys = Some(keys);
@@ -273,21 +314,36 @@ impl ServerConfigBuilder {
     }
 
     /// Asks clients for a certificate issued under `roots`, optionally or
-    /// as a requirement.
+    /// as a requirement (the last call wins; checks added with
+    /// [`with_client_certificate_check`](Self::with_client_certificate_check)
+    /// apply whatever the order of the calls).
     pub fn with_client_auth(mut self, roots: TrustStore, mode: ClientAuth) -> Self {
-        self.client_auth = Some(ClientAuthSettings {
-            roots,
-            mode,
-            checks: Vec::new(),
-        });
+        self.client_auth = Some((roots, mode));
         self
     }
 
-    /// Adds a check on client certificates that can only refuse.
+    /// Adds a check on client certificates that can only refuse. `build`
+    /// refuses a configuration with checks but without
+    /// [`with_client_auth`](Self::with_client_auth).
     pub fn with_client_certificate_check(mut self, check: Arc<dyn CertificateCheck>) -> Self {
-        if let Some(settings) = &mut self.client_auth {
-            settings.checks.push(check);
-        }
+        self.client_checks.push(check);
+        self
+    }
+
+    /// Names this configuration's client-admission policy for resumption.
+    /// A session (from a shared cache, or a ticket sealed under a shared
+    /// master) is resumed only under a configuration with the same
+    /// client-authentication mode, roots and identifier: any other gives
+    /// the client a full handshake. Identical configurations on many
+    /// machines agree without one, unless they have client-certificate
+    /// checks: those are code, which keel cannot compare, so without an
+    /// identifier such a configuration resumes only its own sessions. With
+    /// one, configurations with the same identifier and the same number of
+    /// checks are taken to apply the same checks: change the identifier
+    /// whenever the checks change. It also keeps apart services that share
+    /// a ticket master but should not share sessions.
+    pub fn with_resumption_id(mut self, id: impl AsRef<[u8]>) -> Self {
+        self.common.resumption_id = Some(id.as_ref().to_vec());
         self
     }
 
@@ -313,9 +369,29 @@ impl ServerConfigBuilder {
             }
         }
         self.common.check()?;
-        let client_verifier = self.client_auth.map(|settings| {
-            let verifier = settings.checks.into_iter().fold(
-                ClientCertVerifier::new(settings.roots, settings.mode),
+        if self.client_auth.is_none() && !self.client_checks.is_empty() {
+            return Err(ConfigError::ClientCertificateCheckWithoutClientAuth);
+        }
+        let mut context = ResumptionContext::builder(Side::Server);
+        context = match &self.client_auth {
+            None => context.field("client auth", b"none"),
+            Some((roots, mode)) => context
+                .field(
+                    "client auth",
+                    match mode {
+                        ClientAuth::Optional => b"optional",
+                        ClientAuth::Required => b"required",
+                    },
+                )
+                .field("roots", &roots.digest()),
+        };
+        let resumption_context = self
+            .common
+            .finish_context(context, self.client_checks.len())?;
+        let checks = self.client_checks;
+        let client_verifier = self.client_auth.map(|(roots, mode)| {
+            let verifier = checks.into_iter().fold(
+                ClientCertVerifier::new(roots, mode),
                 ClientCertVerifier::with_check,
             );
             Arc::new(verifier) as Arc<dyn keel_handshake::ClientCertificateVerifier>
@@ -334,6 +410,7 @@ impl ServerConfigBuilder {
                 limits: self.common.limits,
                 session_cache: self.session_cache,
                 ticket_keys: self.ticket_keys,
+                resumption_context,
                 peer_keys: Arc::default(),
             }),
         }))
@@ -351,6 +428,7 @@ struct Common {
     clock: Arc<dyn Clock>,
     key_log: Option<Arc<dyn KeyLog>>,
     limits: Limits,
+    resumption_id: Option<Vec<u8>>,
 }
 
 impl Default for Common {
@@ -364,11 +442,37 @@ impl Default for Common {
             clock: Arc::new(SystemClock),
             key_log: None,
             limits: Limits::default(),
+            resumption_id: None,
         }
     }
 }
 
 impl Common {
+    /// Adds what both sides put in a resumption context: the number of
+    /// certificate checks, then the operator's identifier, or, when checks
+    /// are present and there is none, 32 random bytes (checks are code,
+    /// which cannot be compared; this configuration then resumes only its
+    /// own sessions).
+    fn finish_context(
+        &self,
+        context: ContextBuilder,
+        checks: usize,
+    ) -> Result<ResumptionContext, ConfigError> {
+        let context = context.field("checks", &(checks as u64).to_be_bytes());
+        let context = match &self.resumption_id {
+            Some(id) => context.field("id", id),
+            None if checks > 0 => {
+                let mut instance = [0u8; 32];
+                self.rng
+                    .fill(&mut instance)
+                    .map_err(|_| ConfigError::Random)?;
+                context.field("instance", &instance)
+            }
+            None => context,
+        };
+        Ok(context.build())
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         let value = self.limits.record_size_limit;
         if !(64..=16384).contains(&value) {

@@ -97,4 +97,13 @@ pub enum ConfigError {
     /// A stapled OCSP response must be 1 to 2^24-1 bytes (RFC 6066 §8).
     #[snafu(display("an OCSP response to staple must be 1 to 2^24-1 bytes"))]
     InvalidOcspResponse,
+    /// `with_client_certificate_check` without `with_client_auth`: the
+    /// check would never run.
+    #[snafu(display(
+        "a client certificate check was added, but client authentication is not enabled"
+    ))]
+    ClientCertificateCheckWithoutClientAuth,
+    /// The random source failed while the configuration was built.
+    #[snafu(display("the random source failed"))]
+    Random,
 }

@@ -79,7 +79,7 @@ mod stream;
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
 pub use connection::{ClientConnection, Connection, ServerConnection};
 pub use error::{ConfigError, Error};
-pub use keel_handshake::{HandshakeError, Limits, ReadInPlace, SessionInfo};
+pub use keel_handshake::{HandshakeError, Limits, ReadInPlace, ResumptionContext, SessionInfo};
 pub use stream::Stream;
 
 /// Async TLS over tokio: a connector, an acceptor and an `AsyncRead +

@@ -21,6 +21,7 @@
     clippy::indexing_slicing
 )]
 
+mod pair_support;
 mod pki_support;
 
 use std::io::{Read, Write};
@@ -31,9 +32,10 @@ use std::thread;
 use keel::pki::{CertError, CertifiedKey, ClientAuth};
 use keel::registry::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use keel::{
-    ClientConfig, ClientConfigBuilder, ClientConnection, ConfigError, Connection, Error,
-    HandshakeError, ServerConfig, ServerConfigBuilder, ServerConnection, Stream,
+    ClientConfig, ClientConfigBuilder, ClientConnection, ConfigError, Error, HandshakeError,
+    ServerConfig, ServerConfigBuilder, ServerConnection, Stream,
 };
+use pair_support::Pair;
 use pki_support::{KeyType, Usage, ca, other_ca};
 
 const GROUPS: [NamedGroup; 3] = [
@@ -41,173 +43,6 @@ const GROUPS: [NamedGroup; 3] = [
     NamedGroup::SECP256R1,
     NamedGroup::SECP384R1,
 ];
-
-// --- Moving bytes ------------------------------------------------------------
-
-/// Offers `from`'s pending bytes to `to`; returns whether anything moved.
-/// Bytes for a connection that has failed are dropped, as a peer that
-/// closed its socket would.
-fn transfer(from: &mut Connection, to: &mut Connection) -> bool {
-    let pending = from.pending_tls().len();
-    if pending == 0 {
-        return false;
-    }
-    if to.error().is_some() {
-        from.consume_tls(pending);
-        return true;
-    }
-    match to.read_tls(from.pending_tls()) {
-        Ok(taken) => {
-            from.consume_tls(taken);
-            taken > 0
-        }
-        // The error stays in `to`; its alert is now pending there.
-        Err(_) => {
-            from.consume_tls(pending);
-            true
-        }
-    }
-}
-
-/// Moves bytes both ways until neither side has anything to say (or the
-/// receiver holds all it may).
-fn pump(client: &mut Connection, server: &mut Connection) {
-    for _ in 0..1000 {
-        let to_server = transfer(client, server);
-        let to_client = transfer(server, client);
-        if !to_server && !to_client {
-            return;
-        }
-    }
-    panic!("the connections were still talking after 1000 rounds");
-}
-
-/// The two ends after a handshake attempt.
-struct Pair {
-    client: ClientConnection,
-    server: ServerConnection,
-}
-
-impl Pair {
-    fn new(client: Arc<ClientConfig>, server: Arc<ServerConfig>, name: &str) -> Self {
-        Self {
-            client: ClientConnection::new(client, name).unwrap(),
-            server: ServerConnection::new(server),
-        }
-    }
-
-    /// Runs the handshake as far as it goes.
-    fn handshake(mut self) -> Self {
-        pump(&mut self.client, &mut self.server);
-        self
-    }
-
-    /// Asserts that both sides completed the handshake.
-    fn established(self) -> Self {
-        assert_eq!(self.client.error(), None, "client failed");
-        assert_eq!(self.server.error(), None, "server failed");
-        assert!(!self.client.is_handshaking(), "client still handshaking");
-        assert!(!self.server.is_handshaking(), "server still handshaking");
-        self
-    }
-
-    /// Asserts that the handshake failed: the server with `server_error`,
-    /// the client by receiving the matching alert.
-    fn server_refused(self, server_error: HandshakeError) {
-        let alert = server_error.alert().expect("an error with an alert");
-        assert_eq!(
-            self.server.error(),
-            Some(Error::Tls {
-                source: server_error
-            })
-        );
-        assert_eq!(
-            self.client.error(),
-            Some(Error::Tls {
-                source: HandshakeError::AlertReceived { description: alert }
-            })
-        );
-        assert!(self.client.session().is_none());
-        assert!(self.server.session().is_none());
-    }
-
-    /// Asserts that the client refused the server with `client_error`, and
-    /// that the server received the matching alert.
-    fn client_refused(self, client_error: HandshakeError) {
-        let alert = client_error.alert().expect("an error with an alert");
-        assert_eq!(
-            self.client.error(),
-            Some(Error::Tls {
-                source: client_error
-            })
-        );
-        assert_eq!(
-            self.server.error(),
-            Some(Error::Tls {
-                source: HandshakeError::AlertReceived { description: alert }
-            })
-        );
-    }
-
-    /// Sends `len` bytes each way and checks they arrive intact.
-    fn exchange(mut self, len: usize) -> Self {
-        let upstream: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        let downstream: Vec<u8> = (0..len * 2).map(|i| (i % 253) as u8).collect();
-        send(&mut self.client, &mut self.server, &upstream);
-        send(&mut self.server, &mut self.client, &downstream);
-        self
-    }
-
-    /// `closer` sends close_notify; the other side answers with its own;
-    /// both then see the end of the peer's data and can write no more.
-    fn close(mut self, client_first: bool) {
-        if client_first {
-            self.client.close();
-        } else {
-            self.server.close();
-        }
-        pump(&mut self.client, &mut self.server);
-        for (side, connection) in [("client", &mut *self.client), ("server", &mut *self.server)] {
-            assert!(connection.peer_closed(), "{side} did not see close_notify");
-            assert_eq!(connection.error(), None, "{side} failed");
-            assert_eq!(connection.read(&mut [0; 16]).unwrap(), 0);
-            assert_eq!(
-                connection.write(b"late"),
-                Err(Error::Tls {
-                    source: HandshakeError::Closed
-                }),
-                "{side} could write after close_notify"
-            );
-            connection.transport_closed().unwrap();
-        }
-    }
-}
-
-/// Writes `data` at `from`, moving bytes until `to` has read all of it.
-fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) {
-    let mut sent = 0;
-    let mut received = Vec::with_capacity(data.len());
-    let mut buf = vec![0; 8192];
-    for _ in 0..1000 {
-        if sent < data.len() {
-            sent += from.write(&data[sent..]).unwrap();
-        }
-        // `pump` takes a client and a server but moves bytes both ways
-        // alike, so the direction does not matter here.
-        pump(from, to);
-        loop {
-            let n = to.read(&mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            received.extend_from_slice(&buf[..n]);
-        }
-        if received.len() == data.len() {
-            break;
-        }
-    }
-    assert!(received == data, "data arrived damaged or incomplete");
-}
 
 // --- Configurations ----------------------------------------------------------
 

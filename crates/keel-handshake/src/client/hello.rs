@@ -25,8 +25,9 @@ use crate::transcript::Transcript;
 pub(crate) struct ExpectServerHello {
     context: ClientContext,
     transcript: Transcript,
-    /// The stored session offered for resumption, if any.
-    resuming: Option<StoredSession>,
+    /// The stored session offered for resumption, if any, and its entry's
+    /// sequence number in the store.
+    resuming: Option<(StoredSession, u64)>,
     /// The session ID the ClientHello carried: a server that echoes it
     /// resumes the offered session.
     offered_session_id: Vec<u8>,
@@ -39,35 +40,35 @@ pub(crate) fn start(
     out: &mut Vec<Emit>,
 ) -> Result<ClientState, HandshakeError> {
     let client_random = machine::random(config.rng.as_ref())?;
-    // RFC 5246 §7.4.1.2: offer the stored session for this name by its ID,
-    // if its suite is still one this client offers, and if it was made
-    // with the extended master secret: RFC 7627 §5.3 has the client abort
-    // a resumption of any other session, so it is never offered (only an
+    let now = machine::now_secs(config.clock.as_ref());
+    // RFC 5246 §7.4.1.2: offer the session stored for this name under this
+    // configuration's resumption context (a session another policy
+    // admitted is never offered: its verdict is not this one's), if its
+    // suite is still one this client offers, and if it was made with the
+    // extended master secret: RFC 7627 §5.3 has the client abort a
+    // resumption of any other session, so it is never offered (only an
     // imported entry can be one).
     let resuming = config
         .session_store
         .as_ref()
         .and_then(|store| {
-            store.get(
-                &server_name.to_string(),
-                machine::now_secs(config.clock.as_ref()),
-            )
+            store.get_entry(&config.resumption_context, &server_name.to_string(), now)
         })
-        .filter(|stored| {
+        .filter(|(stored, _)| {
             stored.extended_master_secret && config.suites.contains(&stored.cipher_suite)
         });
-    let now = machine::now_secs(config.clock.as_ref());
     // RFC 5077 §3.4: a ticket is offered while its lifetime hint lasts,
     // with a session ID of the client's own that the server echoes if it
     // accepts the ticket. Without a usable ticket, the session is offered
     // by its ID (if it has one).
     let ticket = resuming
         .as_ref()
+        .map(|(s, _)| s)
         .filter(|s| !s.ticket.is_empty() && (s.ticket_expires == 0 || now < s.ticket_expires))
         .map(|s| s.ticket.clone());
     let offered_session_id = match (&ticket, &resuming) {
         (Some(_), _) => machine::random(config.rng.as_ref())?.to_vec(),
-        (None, Some(stored)) => stored.session_id.clone(),
+        (None, Some((stored, _))) => stored.session_id.clone(),
         (None, None) => Vec::new(),
     };
     let resuming = resuming.filter(|_| !offered_session_id.is_empty());
@@ -268,13 +269,21 @@ impl ExpectServerHello {
             status_acknowledged,
             ticket_expected,
         };
-        if let Some(stored) = resumed {
+        if let Some((stored, seq)) = resumed {
             if stored.cipher_suite != suite {
                 return Err(HandshakeError::IllegalParameter {
                     what: "server resumed a session with another cipher suite",
                 });
             }
-            return super::server_flight::resume(negotiated, self.transcript, stored, out);
+            // A resumed session keeps its protocol: a server that answers
+            // with another could have been swapped for a different service
+            // sharing the session (ALPACA).
+            if negotiated.alpn != stored.alpn {
+                return Err(HandshakeError::IllegalParameter {
+                    what: "server resumed a session with another ALPN protocol",
+                });
+            }
+            return super::server_flight::resume(negotiated, self.transcript, stored, seq);
         }
         Ok(ClientState::ExpectCertificate(Box::new(
             ExpectCertificate {

@@ -22,6 +22,7 @@ use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
 use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
 use crate::policy::{self, Auth};
+use crate::resumption_context::ResumptionContext;
 use crate::session::SessionInfo;
 use crate::sessions::{ClientSessionStore, StoredSession};
 use crate::transcript::Transcript;
@@ -133,9 +134,12 @@ struct Finishing {
     created: u64,
     /// The ticket the server sent and when to stop offering it.
     new_ticket: Option<(Vec<u8>, u64)>,
-    /// Resuming: the session resumed, kept to store again with a new
-    /// ticket.
-    resumed_from: Option<StoredSession>,
+    /// Resuming: the session resumed and its entry's sequence number,
+    /// kept to store again with a new ticket, or to forget if this
+    /// connection fails once the server's Finished has verified.
+    resumed_from: Option<(StoredSession, u64)>,
+    /// The configuration's resumption context, stored with the session.
+    context: ResumptionContext,
 }
 
 impl ExpectCertificate {
@@ -453,6 +457,7 @@ impl ExpectCertificateRequestOrDone {
             created: machine::now_secs(config.clock.as_ref()),
             new_ticket: None,
             resumed_from: None,
+            context: config.resumption_context,
         };
         Ok(after_client_finished(
             finish,
@@ -594,24 +599,10 @@ impl ExpectFinished {
             )?;
             machine::send(ours, &mut finish.transcript, out)?;
         }
-        // RFC 5246 §7.2: stored only once the peer's Finished has verified.
-        if let Some((store, name, session_id)) = finish.store.take() {
-            match finish.resumed_from.take() {
-                // Resumed with a fresh ticket: the same session, which
-                // SessionInUse already covers, with the new ticket.
-                Some(mut stored) => {
-                    if let Some((ticket, expires)) = finish.new_ticket.take() {
-                        stored.ticket = ticket;
-                        stored.ticket_expires = expires;
-                        store.insert(&name, stored);
-                    }
-                }
-                None => {
-                    let session = stored_session(&mut finish, session_id);
-                    store.insert(&name, session);
-                    out.push(Emit::SessionInUse(SessionHandle::Client(store, name)));
-                }
-            }
+        // RFC 5246 §7.2: stored, or marked in use, only once the peer's
+        // Finished has verified.
+        if let Some(handle) = in_use_after_finished(&mut finish) {
+            out.push(Emit::SessionInUse(handle));
         }
         let secrets = SessionSecrets {
             master: finish.master,
@@ -627,10 +618,40 @@ impl ExpectFinished {
     }
 }
 
+/// Stores the session once the server's Finished has verified: a new one
+/// after a full handshake; a resumed one again if it came with a fresh
+/// ticket. Returns the entry this connection uses now, if it is in the
+/// store.
+fn in_use_after_finished(finish: &mut Finishing) -> Option<SessionHandle> {
+    let (store, server_name, session_id) = finish.store.take()?;
+    let context = finish.context;
+    let seq = match finish.resumed_from.take() {
+        Some((mut stored, seq)) => match finish.new_ticket.take() {
+            Some((ticket, expires)) => {
+                stored.ticket = ticket;
+                stored.ticket_expires = expires;
+                store.insert_entry(&server_name, stored)?
+            }
+            None => seq,
+        },
+        None => {
+            let session = stored_session(finish, session_id);
+            store.insert_entry(&server_name, session)?
+        }
+    };
+    Some(SessionHandle::Client {
+        store,
+        server_name,
+        context,
+        seq,
+    })
+}
+
 /// The session to keep after a full handshake.
 fn stored_session(finish: &mut Finishing, session_id: Vec<u8>) -> StoredSession {
     let (ticket, ticket_expires) = finish.new_ticket.take().unwrap_or_default();
     StoredSession {
+        context: finish.context,
         session_id,
         cipher_suite: finish.session.cipher_suite,
         master_secret: *finish.master.as_bytes(),
@@ -654,7 +675,7 @@ pub(crate) fn resume(
     negotiated: Negotiated,
     transcript: Transcript,
     stored: StoredSession,
-    out: &mut Vec<Emit>,
+    seq: u64,
 ) -> Result<ClientState, HandshakeError> {
     let config = Arc::clone(&negotiated.context.config);
     let master = MasterSecret::from_bytes(&stored.master_secret)?;
@@ -667,12 +688,6 @@ pub(crate) fn resume(
         &negotiated.context.client_random,
         &negotiated.server_random,
     )?;
-    if let Some(store) = &config.session_store {
-        out.push(Emit::SessionInUse(SessionHandle::Client(
-            Arc::clone(store),
-            negotiated.context.server_name.to_string(),
-        )));
-    }
     let session = SessionInfo {
         version: ProtocolVersion::TLS_V1_2,
         cipher_suite: negotiated.suite,
@@ -694,21 +709,18 @@ pub(crate) fn resume(
         server_keys: Some(server_keys),
         client_keys: Some(client_keys),
         session,
-        // A new ticket replaces the one the stored session had.
-        store: config
-            .session_store
-            .clone()
-            .filter(|_| negotiated.ticket_expected)
-            .map(|store| {
-                (
-                    store,
-                    negotiated.context.server_name.to_string(),
-                    stored.session_id.clone(),
-                )
-            }),
+        // The entry in use; a new ticket replaces the one it had.
+        store: config.session_store.clone().map(|store| {
+            (
+                store,
+                negotiated.context.server_name.to_string(),
+                stored.session_id.clone(),
+            )
+        }),
         created: stored.created,
         new_ticket: None,
-        resumed_from: Some(stored),
+        resumed_from: Some((stored, seq)),
+        context: config.resumption_context,
     };
     Ok(after_client_finished(
         finish,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use keel_pki::{CertificateDer, PeerKeys};
+use keel_pki::{CertificateDer, ClientAuth, PeerKeys};
 use keel_record::{AeadAlgorithm, TrafficKeys};
 use keel_wire::handshake::{Certificate, CertificateVerify, ClientKeyExchange, Finished};
 use keel_wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
@@ -15,6 +15,7 @@ use crate::error::HandshakeError;
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
 use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
+use crate::resumption_context::ResumptionContext;
 use crate::session::SessionInfo;
 use crate::sessions::{ServerSessionCache, StoredSession};
 use crate::tickets::TicketKeys;
@@ -98,6 +99,11 @@ struct Keyed {
     /// The session ID of the ServerHello, kept inside a ticket.
     session_id: Vec<u8>,
     created: u64,
+    /// The configuration's resumption context, stored with the session.
+    context: ResumptionContext,
+    /// Resuming a cached session: its entry, which this connection
+    /// forgets if it fails once the client's Finished has verified.
+    in_use: Option<SessionHandle>,
 }
 
 impl ExpectCertificate {
@@ -124,10 +130,17 @@ impl ExpectCertificate {
             .ok_or(HandshakeError::Internal {
                 what: "no client verifier",
             })?;
-        // An empty chain passes only when client authentication is optional.
-        verifier
+        // An empty chain passes only when client authentication is
+        // optional; a chain the verifier does not vouch for (`Ok(false)`)
+        // never passes: it would be reported as the client's identity.
+        let verified = verifier
             .verify_client(&chain, config.clock.now())
             .map_err(|source| HandshakeError::Certificate { source })?;
+        if !verified && (!chain.is_empty() || verifier.mode() == ClientAuth::Required) {
+            return Err(HandshakeError::Certificate {
+                source: keel_pki::CertError::NoCertificate,
+            });
+        }
         self.transcript.add(raw)?;
         if chain.is_empty() {
             self.transcript.discard_messages();
@@ -201,6 +214,8 @@ impl ExpectClientKeyExchange {
                 .map(|keys| (keys, Arc::clone(&context.config))),
             session_id: context.session_id,
             created: machine::now_secs(context.config.clock.as_ref()),
+            context: context.config.resumption_context,
+            in_use: None,
             session: SessionInfo {
                 version: ProtocolVersion::TLS_V1_2,
                 cipher_suite: context.suite,
@@ -317,10 +332,19 @@ impl ExpectFinished {
                 machine::finished(&keyed.master, keyed.prf, Sender::Server, &keyed.transcript)?;
             machine::send(server_finished, &mut keyed.transcript, out)?;
         }
-        // Stored only once the client's Finished has verified.
-        if let (Some((cache, session_id)), Some(session)) = (keyed.store.take(), session) {
-            cache.insert(session);
-            out.push(Emit::SessionInUse(SessionHandle::Server(cache, session_id)));
+        // Stored only once the client's Finished has verified; a resumed
+        // session is in use from now on too.
+        if let (Some((cache, session_id)), Some(session)) = (keyed.store.take(), session)
+            && let Some(seq) = cache.insert_entry(session)
+        {
+            out.push(Emit::SessionInUse(SessionHandle::Server {
+                cache,
+                session_id,
+                seq,
+            }));
+        }
+        if let Some(handle) = keyed.in_use.take() {
+            out.push(Emit::SessionInUse(handle));
         }
         let secrets = SessionSecrets {
             master: keyed.master,
@@ -339,6 +363,7 @@ impl ExpectFinished {
 /// The session as it is cached or sealed into a ticket.
 fn stored_session(keyed: &Keyed) -> StoredSession {
     StoredSession {
+        context: keyed.context,
         session_id: keyed.session_id.clone(),
         cipher_suite: keyed.session.cipher_suite,
         master_secret: *keyed.master.as_bytes(),
@@ -362,6 +387,8 @@ pub(crate) struct ResumedHello {
     pub(crate) prf: PrfHash,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) sni: Option<String>,
+    /// The cache entry resumed, if it came from the cache.
+    pub(crate) in_use: Option<SessionHandle>,
 }
 
 /// The rest of the abbreviated handshake (RFC 5246 §7.3) after the
@@ -400,6 +427,8 @@ pub(crate) fn resumed(
         ticket_keys: None,
         session_id: stored.session_id.clone(),
         created: stored.created,
+        context: stored.context,
+        in_use: hello.in_use,
         session: SessionInfo {
             version: ProtocolVersion::TLS_V1_2,
             cipher_suite: stored.cipher_suite,

@@ -429,14 +429,91 @@ fn choose_alpn(
         .ok_or(HandshakeError::NoApplicationProtocol)
 }
 
-/// The abbreviated handshake (RFC 5246 §7.3), if the ClientHello offers a
-/// ticket that opens (RFC 5077 §3.4) or the ID of a cached session, for a
-/// session that may be resumed here: same SNI, a suite both sides still
-/// offer. Anything else, including a ticket that does not open, falls back
-/// to a full handshake. (RFC 7627 §5.3: a session made without EMS is not
-/// resumed; the abort for a session made with EMS offered without it
-/// cannot arise, as keel refuses every ClientHello without EMS before this
-/// point.)
+/// A stored session this ClientHello may resume, and where it came from.
+struct Resumable {
+    stored: StoredSession,
+    /// The ALPN protocol this handshake negotiates: the session's own.
+    alpn: Option<Vec<u8>>,
+    /// Set when it came from a ticket: a fresh ticket replaces it.
+    ticket_keys: Option<Arc<TicketKeys>>,
+    /// Set when it came from the cache: the entry, forgotten if this
+    /// connection fails after the client proved it knows the session.
+    cache_entry: Option<(Arc<crate::sessions::ServerSessionCache>, u64)>,
+}
+
+/// The session the ClientHello offers, by a ticket that opens (RFC 5077
+/// §3.4) or by the ID of a cached session, if this configuration may
+/// resume it; `None` means a full handshake (a ticket that does not open,
+/// an unknown ID and a session that does not fit are not errors).
+///
+/// A session fits when it was admitted under this configuration's
+/// resumption context (the same client-authentication mode, roots and
+/// checks: RFC 5246 Appendix F.1.4), has a verified client chain if this
+/// configuration requires one, was made with the extended master secret
+/// (RFC 7627 §5.3; only an imported entry can lack it), under the same SNI
+/// name, with a suite both sides still offer, and with the ALPN protocol
+/// this handshake would negotiate (a resumed session keeps its protocol,
+/// so that a connection cannot be moved to another one: ALPACA).
+fn find_resumable(
+    config: &ServerHandshakeConfig,
+    hello: &ClientHello,
+    offer: &Offer<'_>,
+    now: u64,
+) -> Result<Option<Resumable>, HandshakeError> {
+    // A client that resumes by ticket sends a session ID of its own, which
+    // the server echoes to say it resumed (RFC 5077 §3.4). Without one, a
+    // keel server does not resume: a full handshake is always allowed.
+    if hello.session_id.is_empty() {
+        return Ok(None);
+    }
+    let from_ticket = match (&config.ticket_keys, offer.ticket) {
+        (Some(keys), Some(ticket)) if !ticket.is_empty() => {
+            keys.open(ticket, now).map(|s| (s, Arc::clone(keys)))
+        }
+        _ => None,
+    };
+    let (stored, ticket_keys, cache_entry) = match from_ticket {
+        Some((stored, keys)) => (stored, Some(keys), None),
+        None => {
+            let Some(cache) = &config.session_cache else {
+                return Ok(None);
+            };
+            let Some((stored, seq)) = cache.get_entry(&hello.session_id, now) else {
+                return Ok(None);
+            };
+            (stored, None, Some((Arc::clone(cache), seq)))
+        }
+    };
+    let suite = stored.cipher_suite;
+    let requires_certificate = config
+        .client_verifier
+        .as_ref()
+        .is_some_and(|v| v.mode() == keel_pki::ClientAuth::Required);
+    if stored.context != config.resumption_context
+        || (requires_certificate && stored.peer_certificates.is_empty())
+        || !stored.extended_master_secret
+        || !hello.cipher_suites.contains(&suite)
+        || !config.suites.contains(&suite)
+        || stored.server_name != offer.sni
+    {
+        return Ok(None);
+    }
+    let alpn = choose_alpn(&config.alpn, offer.alpn.as_deref())?;
+    if alpn != stored.alpn {
+        return Ok(None);
+    }
+    Ok(Some(Resumable {
+        stored,
+        alpn,
+        ticket_keys,
+        cache_entry,
+    }))
+}
+
+/// The abbreviated handshake (RFC 5246 §7.3) for a session
+/// [`find_resumable`] found: the ServerHello echoing the client's session
+/// ID, a fresh ticket if the session came from one, then the server's
+/// ChangeCipherSpec and Finished.
 fn try_resume(
     config: &Arc<ServerHandshakeConfig>,
     raw: &[u8],
@@ -445,44 +522,18 @@ fn try_resume(
     secure_renegotiation: bool,
     out: &mut Vec<Emit>,
 ) -> Result<Option<ServerState>, HandshakeError> {
-    // A client that resumes by ticket sends a session ID of its own, which
-    // the server echoes to say it resumed (RFC 5077 §3.4). Without one, a
-    // keel server does not resume: a full handshake is always allowed.
-    if hello.session_id.is_empty() {
-        return Ok(None);
-    }
     let now = machine::now_secs(config.clock.as_ref());
-    let from_ticket = match (&config.ticket_keys, offer.ticket) {
-        (Some(keys), Some(ticket)) if !ticket.is_empty() => {
-            keys.open(ticket, now).map(|s| (s, Arc::clone(keys)))
-        }
-        _ => None,
-    };
-    let (stored, ticket_keys, cache) = match from_ticket {
-        Some((stored, keys)) => (stored, Some(keys), None),
-        None => {
-            let Some(cache) = &config.session_cache else {
-                return Ok(None);
-            };
-            let Some(stored) = cache.get(&hello.session_id, now) else {
-                return Ok(None);
-            };
-            (stored, None, Some(cache))
-        }
-    };
-    let suite = stored.cipher_suite;
-    // RFC 7627 §5.3: a session made without the extended master secret is
-    // not resumed by a ClientHello that has it (every ClientHello keel
-    // serves has it); only an imported entry can be such a session.
-    if !stored.extended_master_secret
-        || !hello.cipher_suites.contains(&suite)
-        || !config.suites.contains(&suite)
-        || stored.server_name != offer.sni
-    {
+    let Some(resumable) = find_resumable(config, hello, offer, now)? else {
         return Ok(None);
-    }
+    };
+    let Resumable {
+        stored,
+        alpn,
+        ticket_keys,
+        cache_entry,
+    } = resumable;
+    let suite = stored.cipher_suite;
     let prf = PrfHash::for_suite(suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
-    let alpn = choose_alpn(&config.alpn, offer.alpn.as_deref())?;
     let record_size_limit = offer
         .record_size_limit
         .map(machine::peer_record_size_limit)
@@ -546,13 +597,12 @@ fn try_resume(
         )?;
     }
     // A ticket cannot be revoked; a cached session is forgotten if this
-    // connection fails (RFC 5246 §7.2).
-    if let Some(cache) = cache {
-        out.push(Emit::SessionInUse(SessionHandle::Server(
-            Arc::clone(cache),
-            stored.session_id.clone(),
-        )));
-    }
+    // connection fails once the client's Finished has verified.
+    let in_use = cache_entry.map(|(cache, seq)| SessionHandle::Server {
+        cache,
+        session_id: stored.session_id.clone(),
+        seq,
+    });
     let state = super::client_flight::resumed(
         super::client_flight::ResumedHello {
             client_random: hello.random.0,
@@ -560,6 +610,7 @@ fn try_resume(
             prf,
             alpn,
             sni: offer.sni.clone(),
+            in_use,
         },
         transcript,
         stored,
@@ -568,7 +619,10 @@ fn try_resume(
     Ok(Some(state))
 }
 
-/// NewSessionTicket (RFC 5077 §3.3) for `session`, sealed at `now`. If it
+/// NewSessionTicket (RFC 5077 §3.3) for `session`, sealed at `now`. The
+/// lifetime hint is what is left of the session's lifetime: a ticket
+/// re-issued on resumption keeps the session's creation time (resuming
+/// never extends a session), so it is accepted only that long. If it
 /// cannot be sealed (the random source failed), the ticket is empty: the
 /// server promised one in its ServerHello, and an empty ticket is how it
 /// takes that back.
@@ -582,11 +636,14 @@ pub(super) fn new_session_ticket(
         .seal(session, now, rng)
         .filter(|t| t.len() <= 0xffff)
         .unwrap_or_default();
+    let remaining = keys
+        .lifetime_secs()
+        .saturating_sub(now.saturating_sub(session.created));
     NewSessionTicket {
         ticket_lifetime_hint: if ticket.is_empty() {
             0
         } else {
-            u32::try_from(keys.lifetime_secs()).unwrap_or(u32::MAX)
+            u32::try_from(remaining).unwrap_or(u32::MAX)
         },
         ticket: Opaque(ticket),
     }

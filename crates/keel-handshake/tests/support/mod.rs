@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use keel_handshake::key_schedule::{self, MasterSecret, PrfHash};
 use keel_handshake::keylog::{self, KeyLog};
 use keel_handshake::{
-    ClientHandshakeConfig, Connection, HandshakeError, Limits, ServerCertificates,
-    ServerHandshakeConfig, SystemClock, SystemRng,
+    ClientHandshakeConfig, Connection, HandshakeError, Limits, ResumptionContext,
+    ServerCertificates, ServerHandshakeConfig, SystemClock, SystemRng,
 };
 use keel_pki::{CertificateDer, TrustStore};
 use keel_pki::{CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier, ServerName};
@@ -147,8 +147,14 @@ pub(crate) fn client_config(
         key_log,
         limits: Limits::default(),
         session_store: None,
+        resumption_context: client_context(),
         peer_keys: Arc::default(),
     }
+}
+
+/// The resumption context of every [`client_config`].
+pub(crate) fn client_context() -> ResumptionContext {
+    ResumptionContext::builder(keel_handshake::Side::Client).build()
 }
 
 /// A server configuration presenting [`pki`]'s server certificate; with
@@ -176,6 +182,9 @@ pub(crate) fn server_config(client_auth: bool) -> ServerHandshakeConfig {
         limits: Limits::default(),
         session_cache: None,
         ticket_keys: None,
+        resumption_context: ResumptionContext::builder(keel_handshake::Side::Server)
+            .field("client auth", &[u8::from(client_auth)])
+            .build(),
         peer_keys: Arc::default(),
     }
 }

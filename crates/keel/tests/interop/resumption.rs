@@ -82,7 +82,9 @@ fn keel_client_resumes(test: &str, tickets: bool) {
         .unwrap_or_else(|e| panic!("first handshake: {e}\n{}", server.peer.finish(deadline)));
     let full = first.connection().session().unwrap().clone();
     assert!(!full.resumed, "the first connection has nothing to resume");
-    let kept = store.get(HOST, now()).expect("keel stored the session");
+    let kept = store
+        .get(&config.resumption_context(), HOST, now())
+        .expect("keel stored the session");
     assert_eq!(
         !kept.ticket.is_empty(),
         tickets,

@@ -1,0 +1,229 @@
+//! Sessions kept for resumption by session ID (RFC 5246 §7.3), with the
+//! extended master secret of RFC 7627: what one session is
+//! ([`StoredSession`]), its serialised form for crossing process and fleet
+//! boundaries ([`StoredSession::to_bytes`], [`StoredSession::from_bytes`],
+//! in `encoding.rs`), and the two bounded stores a configuration uses
+//! (`store.rs`): a server's [`ServerSessionCache`] by session ID and a
+//! client's [`ClientSessionStore`] by resumption context and server name.
+//!
+//! Every session carries the [`ResumptionContext`] of the configuration
+//! that admitted its peer, and is resumed only under the same context.
+//!
+//! Nothing here reads a clock: every call that asks "is this session still
+//! fresh?" takes the time as an argument, in seconds since the Unix epoch.
+//! The stores are shared between connections behind a `Mutex`; each
+//! configuration owns its own, so there is no global state.
+//!
+//! The serialised form carries the master secret in clear. Whoever stores
+//! or ships it (a disk, a fleet cache) is responsible for protecting it.
+
+mod encoding;
+mod store;
+
+pub use store::{ClientSessionStore, DEFAULT_BYTES_PER_ENTRY, ServerSessionCache};
+
+use keel_pki::CertificateDer;
+use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
+use snafu::Snafu;
+use zeroize::Zeroize;
+
+use crate::kx::GROUPS;
+use crate::policy::{SIGNATURE_SCHEMES, SUITES};
+use crate::resumption_context::ResumptionContext;
+
+/// The first seven bytes of every serialised session.
+const MAGIC: &[u8; 7] = b"KEELSES";
+/// The one format version this code reads and writes (the eighth byte).
+/// Version 3 added the resumption context; earlier sessions cannot say
+/// which policy admitted their peer and are refused.
+const VERSION: u8 = 3;
+/// The length of a TLS 1.2 master secret.
+const MASTER_SECRET_LEN: usize = 48;
+/// A session ID is 1..=32 bytes (RFC 5246 §7.4.1.2; an empty one means
+/// "not resumable" and is never stored).
+const MAX_SESSION_ID_LEN: usize = 32;
+/// A ticket is `opaque ticket<0..2^16-1>` (RFC 5077 §3.3).
+const MAX_TICKET_LEN: usize = 0xffff;
+/// At most this many peer certificates are kept.
+const MAX_CERTIFICATES: usize = 10;
+/// At most this many bytes per peer certificate.
+const MAX_CERTIFICATE_LEN: usize = 64 * 1024;
+/// A server name is 1..=255 bytes of UTF-8 (RFC 6066 §3 host names).
+const MAX_SERVER_NAME_LEN: usize = 255;
+/// An ALPN protocol name is 1..=255 bytes (RFC 7301 §3.1).
+const MAX_ALPN_LEN: usize = 255;
+
+/// Everything needed to resume a TLS 1.2 session by ID (RFC 5246 §7.3;
+/// the extended master secret per RFC 7627).
+///
+/// The master secret is zeroized when the value is dropped and never shown
+/// by `Debug`. `Clone` copies it: every copy is deliberate, and each copy
+/// zeroizes itself in turn.
+pub struct StoredSession {
+    /// The policy under which the peer was admitted: the session is resumed
+    /// only under a configuration with the same context.
+    pub context: ResumptionContext,
+    /// The session ID, 1..=32 bytes.
+    pub session_id: Vec<u8>,
+    /// The negotiated cipher suite, one of [`SUITES`].
+    pub cipher_suite: CipherSuite,
+    /// The ECDHE group of the full handshake, one of [`GROUPS`].
+    pub group: NamedGroup,
+    /// The scheme of the server's key-exchange signature in the full
+    /// handshake, one of [`SIGNATURE_SCHEMES`].
+    pub signature_scheme: SignatureScheme,
+    /// The session's master secret.
+    pub master_secret: [u8; MASTER_SECRET_LEN],
+    /// Whether the master secret is an extended one (RFC 7627).
+    pub extended_master_secret: bool,
+    /// The SNI name the session was made under.
+    pub server_name: Option<String>,
+    /// The ALPN protocol negotiated, if any.
+    pub alpn: Option<Vec<u8>>,
+    /// The peer's certificate chain, leaf first.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// When the session was made, in seconds since the Unix epoch.
+    pub created: u64,
+    /// The session ticket the server issued for it (RFC 5077), which a
+    /// client offers in place of the ID; empty: none. A server's cache
+    /// keeps this empty.
+    pub ticket: Vec<u8>,
+    /// When the client stops offering the ticket, in seconds since the
+    /// Unix epoch: its arrival plus the server's lifetime hint (RFC 5077
+    /// §3.3); 0: the server gave no hint.
+    pub ticket_expires: u64,
+}
+
+/// Why serialised session bytes were refused.
+#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[non_exhaustive]
+pub enum SessionDecodeError {
+    /// The bytes do not start with the session magic `KEELSES`.
+    #[snafu(display("not a serialised keel session (bad magic)"))]
+    BadMagic,
+    /// The format version is not one this code reads.
+    #[snafu(display("unsupported serialised session version"))]
+    UnsupportedVersion,
+    /// The bytes ended inside a field.
+    #[snafu(display("serialised session truncated in {field}"))]
+    Truncated {
+        /// The field being read.
+        field: &'static str,
+    },
+    /// Bytes follow a complete session.
+    #[snafu(display("trailing bytes after a serialised session"))]
+    TrailingBytes,
+    /// A field holds a value outside its limits.
+    #[snafu(display("invalid {field} in a serialised session"))]
+    Invalid {
+        /// The field that was wrong.
+        field: &'static str,
+    },
+}
+
+impl StoredSession {
+    /// Whether [`from_bytes`](Self::from_bytes) would accept this session's
+    /// encoding: the stores keep only sessions they can export.
+    pub(crate) fn is_storable(&self) -> bool {
+        let in_range = |len: usize, max: usize| (1..=max).contains(&len);
+        self.session_id.len() <= MAX_SESSION_ID_LEN
+            && self.ticket.len() <= MAX_TICKET_LEN
+            && !(self.session_id.is_empty() && self.ticket.is_empty())
+            && SUITES.contains(&self.cipher_suite)
+            && GROUPS.contains(&self.group)
+            && SIGNATURE_SCHEMES.contains(&self.signature_scheme)
+            && self
+                .server_name
+                .as_ref()
+                .is_none_or(|n| in_range(n.len(), MAX_SERVER_NAME_LEN))
+            && self
+                .alpn
+                .as_ref()
+                .is_none_or(|a| in_range(a.len(), MAX_ALPN_LEN))
+            && self.peer_certificates.len() <= MAX_CERTIFICATES
+            && self
+                .peer_certificates
+                .iter()
+                .all(|c| in_range(c.len(), MAX_CERTIFICATE_LEN))
+    }
+
+    /// Whether the session is outside its lifetime at `now`: more than
+    /// `lifetime` seconds old, or stamped more than `lifetime` seconds in
+    /// the future (a clock that cannot be trusted).
+    pub(crate) fn is_expired(&self, now: u64, lifetime: u64) -> bool {
+        now.abs_diff(self.created) > lifetime
+    }
+
+    pub(crate) fn encoded_len(&self) -> usize {
+        let optional = |len: Option<usize>| 1 + len.map_or(0, |l| 4 + l);
+        MAGIC.len()
+            + 1
+            + ResumptionContext::LEN
+            + 4
+            + self.session_id.len()
+            + 2
+            + 2
+            + 2
+            + MASTER_SECRET_LEN
+            + 1
+            + 8
+            + optional(self.server_name.as_ref().map(String::len))
+            + optional(self.alpn.as_ref().map(Vec::len))
+            + 4
+            + self
+                .peer_certificates
+                .iter()
+                .map(|c| 4 + c.len())
+                .sum::<usize>()
+            + 4
+            + self.ticket.len()
+            + 8
+    }
+}
+
+impl Clone for StoredSession {
+    fn clone(&self) -> Self {
+        // Copying the master secret is deliberate: the copy zeroizes itself
+        // on drop like the original.
+        Self {
+            context: self.context,
+            session_id: self.session_id.clone(),
+            cipher_suite: self.cipher_suite,
+            group: self.group,
+            signature_scheme: self.signature_scheme,
+            master_secret: self.master_secret,
+            extended_master_secret: self.extended_master_secret,
+            server_name: self.server_name.clone(),
+            alpn: self.alpn.clone(),
+            peer_certificates: self.peer_certificates.clone(),
+            created: self.created,
+            ticket: self.ticket.clone(),
+            ticket_expires: self.ticket_expires,
+        }
+    }
+}
+
+impl Drop for StoredSession {
+    fn drop(&mut self) {
+        self.master_secret.zeroize();
+    }
+}
+
+impl core::fmt::Debug for StoredSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StoredSession")
+            .field("context", &self.context)
+            .field("session_id_len", &self.session_id.len())
+            .field("cipher_suite", &self.cipher_suite)
+            .field("group", &self.group)
+            .field("signature_scheme", &self.signature_scheme)
+            .field("extended_master_secret", &self.extended_master_secret)
+            .field("server_name", &self.server_name)
+            .field("alpn", &self.alpn.as_deref().map(String::from_utf8_lossy))
+            .field("peer_certificates", &self.peer_certificates.len())
+            .field("created", &self.created)
+            .field("ticket_len", &self.ticket.len())
+            .field("ticket_expires", &self.ticket_expires)
+            .finish_non_exhaustive()
+    }
+}
