@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use keel::hazmat::ConfigOverrides;
 use keel::pki::{CertifiedKey, ClientAuth, TrustStore};
 use keel::sessions::{ClientSessionStore, ServerSessionCache, TicketKeys};
 use keel::{ClientConfig, ServerConfig};

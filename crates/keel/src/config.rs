@@ -544,19 +544,6 @@ macro_rules! common_setters {
                 self
             }
 
-            /// Uses this random source (tests, deterministic replays).
-            pub fn with_rng(mut self, rng: Arc<dyn Rng>) -> Self {
-                self.common.rng = rng;
-                self
-            }
-
-            /// Uses this clock for certificate validity, session lifetimes
-            /// and ticket key periods (tests).
-            pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-                self.common.clock = clock;
-                self
-            }
-
             /// Uses these limits.
             pub fn with_limits(mut self, limits: Limits) -> Self {
                 self.common.limits = limits;
@@ -567,6 +554,70 @@ macro_rules! common_setters {
 }
 
 common_setters!(ClientConfigBuilder, ServerConfigBuilder);
+
+/// Replacing a configuration's randomness and clock: what tests and
+/// deterministic replays need, and what no deployment should do. Exported
+/// only as [`keel::hazmat::ConfigOverrides`](crate::hazmat::ConfigOverrides):
+/// a builder offers these methods only where that trait is imported.
+///
+/// ```
+/// use std::sync::Arc;
+/// use keel::hazmat::ConfigOverrides;
+/// use keel::provider::{Clock, UnixTime};
+///
+/// #[derive(Debug)]
+/// struct Noon;
+/// impl Clock for Noon {
+///     fn now(&self) -> UnixTime {
+///         UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_800_000_000))
+///     }
+/// }
+/// let builder = keel::ClientConfig::builder().with_clock(Arc::new(Noon));
+/// # let _ = builder;
+/// ```
+///
+/// Without the import, there is no such method:
+///
+/// ```compile_fail
+/// use std::sync::Arc;
+/// let builder = keel::ClientConfig::builder().with_rng(Arc::new(keel::provider::SystemRng));
+/// ```
+pub trait ConfigOverrides: Sized {
+    /// Uses this random source for every random value a connection makes:
+    /// randoms, ECDHE keys, session IDs, ticket nonces.
+    ///
+    /// **A predictable source gives up forward secrecy (the ECDHE keys can
+    /// be recomputed), and in a fleet sharing a ticket master it repeats
+    /// AES-GCM nonces under one key, which lets anyone forge tickets.**
+    #[must_use]
+    fn with_rng(self, rng: Arc<dyn Rng>) -> Self;
+
+    /// Uses this clock for certificate validity, session lifetimes and
+    /// ticket key periods.
+    ///
+    /// **A fixed or wrong clock accepts expired certificates and keeps
+    /// sessions and tickets alive past their lifetime.**
+    #[must_use]
+    fn with_clock(self, clock: Arc<dyn Clock>) -> Self;
+}
+
+macro_rules! config_overrides {
+    ($($builder:ty),*) => {$(
+        impl ConfigOverrides for $builder {
+            fn with_rng(mut self, rng: Arc<dyn Rng>) -> Self {
+                self.common.rng = rng;
+                self
+            }
+
+            fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+                self.common.clock = clock;
+                self
+            }
+        }
+    )*};
+}
+
+config_overrides!(ClientConfigBuilder, ServerConfigBuilder);
 
 fn check_lists(
     suites: &[CipherSuite],

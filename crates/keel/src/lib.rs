@@ -113,7 +113,9 @@ pub mod registry {
     };
 }
 
-/// Traits to supply randomness, time and key logging.
+/// Traits to supply randomness, time and key logging. A configuration
+/// uses the system's randomness and clock; replacing them is
+/// [`hazmat::ConfigOverrides`]'s business.
 pub mod provider {
     pub use keel_handshake::keylog::{KeyLog, NoKeyLog};
     pub use keel_handshake::{Clock, Rng, RngFailed, SystemClock, SystemRng};
@@ -128,7 +130,13 @@ pub mod provider {
 /// its configuration: a verifier that accepts everything turns off
 /// certificate and hostname validation entirely. Nothing outside this
 /// module can do that. Prefer [`ClientConfig`] and [`ServerConfig`].
+///
+/// [`ConfigOverrides`] replaces a configuration's randomness and clock:
+/// **a predictable random source gives up forward secrecy and, with a
+/// shared ticket master, lets anyone forge tickets; a fixed clock accepts
+/// expired certificates.**
 pub mod hazmat {
+    pub use crate::config::ConfigOverrides;
     pub use keel_handshake as handshake;
     pub use keel_pki as pki;
     pub use keel_record as record;

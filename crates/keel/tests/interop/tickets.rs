@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use keel::hazmat::ConfigOverrides;
 use keel::provider::{Clock, UnixTime};
 use keel::sessions::TicketKeys;
 
