@@ -247,13 +247,16 @@ impl TrustStore {
         }
     }
 
-    /// What keel's checks know of the anchor with this subject.
-    pub(crate) fn anchor_facts_for(&self, subject: &[u8]) -> AnchorCert<'_> {
-        let found = self
-            .anchors
-            .iter()
-            .zip(&self.facts)
-            .find(|(anchor, _)| anchor.subject.as_ref() == subject);
+    /// What keel's checks know of `anchor`, the one a path ends at. Found
+    /// by subject *and* public key (and name constraints): two anchors may
+    /// share a subject (a re-keyed private root; a user root named like a
+    /// Mozilla one), and each must be judged on its own certificate.
+    pub(crate) fn anchor_facts_for(&self, anchor: &TrustAnchor<'_>) -> AnchorCert<'_> {
+        let found = self.anchors.iter().zip(&self.facts).find(|(candidate, _)| {
+            candidate.subject == anchor.subject
+                && candidate.subject_public_key_info == anchor.subject_public_key_info
+                && candidate.name_constraints == anchor.name_constraints
+        });
         match found {
             Some((_, Some(Some(facts)))) => AnchorCert::Checked(facts),
             Some((_, Some(None))) => AnchorCert::Unreadable,

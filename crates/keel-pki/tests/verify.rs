@@ -216,6 +216,38 @@ fn an_expired_trust_anchor_is_refused_though_webpki_ignores_anchor_dates() {
     );
 }
 
+/// Two roots with one subject and different keys (a re-keyed private
+/// root): each path is judged by the anchor it really ends at, never by
+/// the other one's verdicts.
+#[test]
+fn anchors_that_share_a_subject_are_judged_each_on_its_own() {
+    let expired = |name: &str| {
+        let mut root = Ca::root(name);
+        root.params.not_after = date_time_ymd(2026, 1, 1);
+        root.der = root.params.self_signed(&root.key).unwrap().der().clone();
+        root
+    };
+    let (old, new) = (
+        expired("keel re-keyed root"),
+        Ca::root("keel re-keyed root"),
+    );
+    for (first, second) in [(&old, &new), (&new, &old)] {
+        let mut roots = first.store();
+        roots.add_der(second.der.clone()).unwrap();
+        assert_eq!(roots.len(), 2);
+        let verifier = ServerCertVerifier::new(roots);
+        // Issued under the valid key: accepted, whichever root came first.
+        verifier
+            .verify(&[new.leaf(&["keel.example"])], &name(), None, now())
+            .unwrap();
+        // Issued under the expired key: refused, whichever came first.
+        let err = verifier
+            .verify(&[old.leaf(&["keel.example"])], &name(), None, now())
+            .unwrap_err();
+        assert_eq!(err.alert(), AlertDescription::CERTIFICATE_EXPIRED, "{err}");
+    }
+}
+
 #[test]
 fn a_trust_anchor_that_is_not_a_ca_is_refused() {
     let mut root = Ca::root("keel not-a-CA root");

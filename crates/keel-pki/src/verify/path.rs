@@ -50,7 +50,7 @@ pub(crate) fn build(
             .collect();
         let certs = PathCerts {
             intermediates: intermediates.iter().map(|der| der.as_ref()).collect(),
-            anchor: roots.anchor_facts_for(path.anchor().subject.as_ref()),
+            anchor: roots.anchor_facts_for(path.anchor()),
         };
         match checks::check_path(&certs, &leaf_facts, usage, now) {
             Ok(()) => {
