@@ -5,7 +5,7 @@
 //! shim config's `ErrorMap` (config.json) says which expected names a keel
 //! name stands for.
 
-use keel::hazmat::handshake::{HandshakeError, MessageKind};
+use keel::hazmat::handshake::{HandshakeError, IllegalParameter, MessageKind, Repeated};
 use keel::hazmat::pki::{CertError, SignError};
 use keel::hazmat::record::RecordError;
 use keel::hazmat::wire::registry::{AlertDescription, ContentType};
@@ -34,14 +34,16 @@ pub(crate) fn name(error: &HandshakeError) -> String {
         E::NoApplicationProtocol => "NO_APPLICATION_PROTOCOL",
         E::UnrecognizedName { .. } => "KEEL_UNRECOGNIZED_NAME",
         E::UnsolicitedExtension { .. } => "UNEXPECTED_EXTENSION",
-        E::IllegalParameter { what } => illegal_parameter(what),
+        E::IllegalParameter { reason } => illegal_parameter(*reason),
         E::BadFinished => "DIGEST_CHECK_FAILED",
         E::Signature { source } => signature(source),
         E::Certificate { source } => certificate(source),
-        E::TooMany { what } => match *what {
-            "warning alerts" => "TOO_MANY_WARNING_ALERTS",
-            "renegotiation attempts" => "NO_RENEGOTIATION",
-            _ => "TOO_MANY_EMPTY_FRAGMENTS",
+        E::CertificateMayNotSign => "KEY_USAGE_BIT_INCORRECT",
+        E::TooMany { what } => match what {
+            Repeated::WarningAlerts => "TOO_MANY_WARNING_ALERTS",
+            // A HelloRequest is a request to renegotiate.
+            Repeated::RenegotiationAttempts | Repeated::HelloRequests => "NO_RENEGOTIATION",
+            _ => "KEEL_UNMAPPED_REPETITION",
         },
         E::AlertReceived { description } => return peer_alert(*description),
         E::Truncated => "KEEL_TRUNCATED",
@@ -85,23 +87,23 @@ fn record(error: &RecordError) -> &'static str {
     }
 }
 
-/// keel names each illegal parameter in prose; BoringSSL has a reason per
-/// check.
-fn illegal_parameter(what: &str) -> &'static str {
-    match what {
-        "server chose a cipher suite the client did not offer"
-        | "server chose an unknown cipher suite" => "WRONG_CIPHER_RETURNED",
-        "server chose compression" => "UNSUPPORTED_COMPRESSION_ALGORITHM",
-        "server chose a group the client did not offer" => "WRONG_CURVE",
-        "server signed with a scheme the client did not offer"
-        | "client signed with a scheme the server did not list"
-        | "key-exchange signature does not fit the cipher suite" => "WRONG_SIGNATURE_TYPE",
-        "server resumed a session with another cipher suite" => "OLD_SESSION_CIPHER_NOT_RETURNED",
-        "server chose an ALPN protocol the client did not offer" => "INVALID_ALPN_PROTOCOL",
-        "ECDHE public key" => "BAD_ECPOINT",
-        "client does not support uncompressed points"
-        | "server does not support uncompressed points"
-        | "record_size_limit below 64" => "ERROR_PARSING_EXTENSION",
+/// BoringSSL has a reason per check; so has keel.
+fn illegal_parameter(reason: IllegalParameter) -> &'static str {
+    use IllegalParameter as I;
+    match reason {
+        I::SuiteNotOffered { .. } => "WRONG_CIPHER_RETURNED",
+        I::CompressionChosen => "UNSUPPORTED_COMPRESSION_ALGORITHM",
+        I::GroupNotOffered { .. } => "WRONG_CURVE",
+        I::SchemeNotOffered { .. }
+        | I::SchemeNotListed { .. }
+        | I::SchemeDoesNotFitSuite { .. } => "WRONG_SIGNATURE_TYPE",
+        I::ResumedWithAnotherSuite => "OLD_SESSION_CIPHER_NOT_RETURNED",
+        // BoringSSL's TLS 1.2 client does not check this.
+        I::ResumedWithAnotherAlpn => "KEEL_RESUMED_WITH_ANOTHER_ALPN",
+        I::AlpnNotOffered => "INVALID_ALPN_PROTOCOL",
+        I::CertificateCurveNotOffered { .. } => "BAD_ECC_CERT",
+        I::BadKeySharePoint => "BAD_ECPOINT",
+        I::NoUncompressedPoints | I::RecordSizeLimitTooSmall { .. } => "ERROR_PARSING_EXTENSION",
         _ => "KEEL_ILLEGAL_PARAMETER",
     }
 }
@@ -170,25 +172,30 @@ mod tests {
 
     #[test]
     fn every_illegal_parameter_keel_raises_has_a_boringssl_name() {
-        // The `what` texts of keel-handshake's IllegalParameter errors
-        // (grep `IllegalParameter {` in crates/keel-handshake/src); a new
-        // one falls to KEEL_ILLEGAL_PARAMETER until it is added above.
-        for what in [
-            "server chose a cipher suite the client did not offer",
-            "server chose an unknown cipher suite",
-            "server chose compression",
-            "server chose a group the client did not offer",
-            "server signed with a scheme the client did not offer",
-            "client signed with a scheme the server did not list",
-            "key-exchange signature does not fit the cipher suite",
-            "server resumed a session with another cipher suite",
-            "server chose an ALPN protocol the client did not offer",
-            "ECDHE public key",
-            "client does not support uncompressed points",
-            "server does not support uncompressed points",
-            "record_size_limit below 64",
+        use IllegalParameter as I;
+        use keel::hazmat::wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
+        let scheme = SignatureScheme::ECDSA_SECP256R1_SHA256;
+        for reason in [
+            I::SuiteNotOffered {
+                suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            },
+            I::CompressionChosen,
+            I::NoUncompressedPoints,
+            I::AlpnNotOffered,
+            I::ResumedWithAnotherSuite,
+            I::GroupNotOffered {
+                group: NamedGroup::X25519,
+            },
+            I::SchemeNotOffered { scheme },
+            I::SchemeNotListed { scheme },
+            I::SchemeDoesNotFitSuite { scheme },
+            I::CertificateCurveNotOffered {
+                curve: NamedGroup::SECP384R1,
+            },
+            I::BadKeySharePoint,
+            I::RecordSizeLimitTooSmall { value: 1 },
         ] {
-            assert!(!illegal_parameter(what).starts_with("KEEL_"), "{what}");
+            assert!(!illegal_parameter(reason).starts_with("KEEL_"), "{reason}");
         }
     }
 

@@ -14,7 +14,7 @@ use keel_wire::{Alert, Codec, HandshakeMessage};
 
 use crate::client::{self, ClientState};
 use crate::config::{ClientHandshakeConfig, Limits, ServerHandshakeConfig};
-use crate::error::{HandshakeError, MessageKind};
+use crate::error::{HandshakeError, MessageKind, Repeated};
 use crate::machine::{Emit, SessionHandle, SessionSecrets};
 use crate::send_buffer::SendBuffer;
 use crate::server::ServerState;
@@ -510,7 +510,7 @@ impl Connection {
             (&self.machine, &message),
             (Machine::Client(_), HandshakeMessage::HelloRequest(_))
         ) {
-            self.count_in_a_row("HelloRequests and warning alerts")?;
+            self.count_in_a_row(Repeated::HelloRequests)?;
         } else {
             self.in_a_row = 0;
         }
@@ -540,7 +540,7 @@ impl Connection {
                 got: MessageKind::Handshake(message.handshake_type()),
             });
         }
-        self.count_in_a_row("renegotiation attempts")?;
+        self.count_in_a_row(Repeated::RenegotiationAttempts)?;
         let alert = Alert {
             level: AlertLevel::WARNING,
             description: AlertDescription::NO_RENEGOTIATION,
@@ -576,14 +576,14 @@ impl Connection {
         }
         if alert.level == AlertLevel::WARNING {
             // Warnings are survivable, but not an endless stream of them.
-            return self.count_in_a_row("warning alerts");
+            return self.count_in_a_row(Repeated::WarningAlerts);
         }
         Err(HandshakeError::AlertReceived {
             description: alert.description,
         })
     }
 
-    fn count_in_a_row(&mut self, what: &'static str) -> Result<(), HandshakeError> {
+    fn count_in_a_row(&mut self, what: Repeated) -> Result<(), HandshakeError> {
         self.in_a_row += 1;
         if self.in_a_row > self.limits.max_in_a_row {
             return Err(HandshakeError::TooMany { what });

@@ -5,7 +5,7 @@ use aws_lc_rs::agreement::{self, ECDH_P256, ECDH_P384, PrivateKey, UnparsedPubli
 use keel_wire::registry::NamedGroup;
 use zeroize::Zeroizing;
 
-use crate::error::HandshakeError;
+use crate::error::{HandshakeError, IllegalParameter, Internal};
 use crate::random::Rng;
 
 /// The groups keel implements, in its default preference order.
@@ -51,13 +51,13 @@ impl EphemeralKey {
             let mut scalar = Zeroizing::new(vec![0u8; scalar_len]);
             rng.fill(&mut scalar)
                 .map_err(|_| HandshakeError::Internal {
-                    what: "random generator",
+                    reason: Internal::RandomSource,
                 })?;
             if let Ok(private) = PrivateKey::from_private_key(alg, &scalar) {
                 let public = private
                     .compute_public_key()
                     .map_err(|_| HandshakeError::Internal {
-                        what: "ECDHE public key",
+                        reason: Internal::KeyGeneration,
                     })?
                     .as_ref()
                     .to_vec();
@@ -69,7 +69,7 @@ impl EphemeralKey {
             }
         }
         Err(HandshakeError::Internal {
-            what: "ECDHE key generation",
+            reason: Internal::KeyGeneration,
         })
     }
 
@@ -83,7 +83,7 @@ impl EphemeralKey {
     /// is not all zeros.
     pub(crate) fn agree(self, peer: &[u8]) -> Result<Zeroizing<Vec<u8>>, HandshakeError> {
         let bad_point = HandshakeError::IllegalParameter {
-            what: "ECDHE public key",
+            reason: IllegalParameter::BadKeySharePoint,
         };
         let (alg, _, public_len) = algorithm(self.group).ok_or(HandshakeError::NoSharedGroup)?;
         let uncompressed = self.group == NamedGroup::X25519 || peer.first() == Some(&0x04);

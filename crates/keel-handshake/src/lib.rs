@@ -30,7 +30,7 @@ mod verifier;
 
 pub use config::{ClientHandshakeConfig, Limits, ServerCertificates, ServerHandshakeConfig};
 pub use connection::{Connection, ReadInPlace};
-pub use error::{HandshakeError, MessageKind};
+pub use error::{HandshakeError, IllegalParameter, Internal, MessageKind, Repeated};
 pub use kx::GROUPS;
 pub use random::{Clock, Rng, RngFailed, SystemClock, SystemRng};
 pub use resumption_context::{ContextBuilder, ResumptionContext, Side};

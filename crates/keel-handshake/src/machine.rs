@@ -4,7 +4,7 @@
 use keel_record::TrafficKeys;
 use keel_wire::{Codec, HandshakeMessage};
 
-use crate::error::HandshakeError;
+use crate::error::{HandshakeError, IllegalParameter, Internal};
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::keylog::{self, KeyLog};
 use crate::session::SessionInfo;
@@ -52,7 +52,7 @@ pub(crate) fn send(
     out: &mut Vec<Emit>,
 ) -> Result<(), HandshakeError> {
     let bytes = message.encode().map_err(|_| HandshakeError::Internal {
-        what: "encoding a handshake message",
+        reason: Internal::Encoding,
     })?;
     transcript.add(&bytes)?;
     out.push(Emit::Message(bytes));
@@ -108,7 +108,7 @@ pub(crate) fn random(rng: &dyn crate::random::Rng) -> Result<[u8; 32], Handshake
     let mut random = [0u8; 32];
     rng.fill(&mut random)
         .map_err(|_| HandshakeError::Internal {
-            what: "random generator",
+            reason: Internal::RandomSource,
         })?;
     Ok(random)
 }
@@ -126,7 +126,7 @@ pub(crate) fn kx_signed_message(
     params
         .encode_into(&mut message)
         .map_err(|_| HandshakeError::Internal {
-            what: "encoding ServerECDHParams",
+            reason: Internal::Encoding,
         })?;
     Ok(message)
 }
@@ -136,7 +136,7 @@ pub(crate) fn kx_signed_message(
 pub(crate) fn peer_record_size_limit(value: u16) -> Result<usize, HandshakeError> {
     if value < 64 {
         return Err(HandshakeError::IllegalParameter {
-            what: "record_size_limit below 64",
+            reason: IllegalParameter::RecordSizeLimitTooSmall { value },
         });
     }
     Ok(usize::from(value).min(1 << 14))

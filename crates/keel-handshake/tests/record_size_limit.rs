@@ -110,7 +110,7 @@ fn a_limit_below_64_is_an_illegal_parameter() {
     assert_eq!(
         err,
         HandshakeError::IllegalParameter {
-            what: "record_size_limit below 64"
+            reason: keel_handshake::IllegalParameter::RecordSizeLimitTooSmall { value: 63 }
         }
     );
     let mut alert = Vec::new();

@@ -474,7 +474,7 @@ fn renegotiation_flood(side: Side) {
     assert_eq!(
         err,
         HandshakeError::TooMany {
-            what: "renegotiation attempts"
+            what: keel_handshake::Repeated::RenegotiationAttempts
         }
     );
     assert_eq!(err.alert(), Some(AlertDescription::UNEXPECTED_MESSAGE));
@@ -531,7 +531,7 @@ fn warnings_and_ignored_hello_requests_mid_handshake_are_still_in_a_row() {
     assert_eq!(
         pair.client.read_tls(&warning),
         Err(HandshakeError::TooMany {
-            what: "warning alerts"
+            what: keel_handshake::Repeated::WarningAlerts
         })
     );
 

@@ -35,7 +35,7 @@ pub use load::{
     load_certificates, load_certificates_file, load_private_key, load_private_key_file,
 };
 pub use load_error::{LoadError, SignError};
-pub use peer_keys::PeerKeys;
+pub use peer_keys::{LeafKeyUse, PeerKeys};
 pub use signature::{supported_verify_schemes, verify_signature};
 pub use signing::SigningKey;
 pub use trust_store::TrustStore;

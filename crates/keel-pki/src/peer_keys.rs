@@ -10,20 +10,37 @@
 use std::sync::Arc;
 
 use aws_lc_rs::signature::ParsedPublicKey;
-use keel_wire::registry::SignatureScheme;
+use keel_wire::registry::{NamedGroup, SignatureScheme};
 use rustls_pki_types::CertificateDer;
 
 use crate::load_error::SignError;
 use crate::recent::Recent;
 use crate::signature::{peer_key, verify_with};
+use crate::signing::PublicKeyType;
 
 /// The parsed keys of the last few peers' leaves, by the leaf's exact
-/// bytes and the signature scheme. Shared by the connections of one
-/// configuration; bounded, oldest first out.
+/// bytes and the signature scheme, and what each leaf allows its key to be
+/// used for. Shared by the connections of one configuration; bounded,
+/// oldest first out.
 #[derive(Default)]
 pub struct PeerKeys {
     /// By exact leaf bytes and scheme.
     entries: Recent<(Vec<u8>, SignatureScheme), Arc<ParsedPublicKey>>,
+    /// By exact leaf bytes.
+    uses: Recent<Vec<u8>, LeafKeyUse>,
+}
+
+/// What a peer's leaf certificate says about the key it carries, for the
+/// handshake's own checks (which run whatever verifier is installed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeafKeyUse {
+    /// The curve of an ECDSA key, as a TLS group; `None` for other keys
+    /// (and for curves keel has no group for).
+    pub ecdsa_curve: Option<NamedGroup>,
+    /// Whether the key may make signatures: the leaf has no keyUsage
+    /// extension, or one that asserts digitalSignature (RFC 5280
+    /// §4.2.1.3).
+    pub may_sign: bool,
 }
 
 impl PeerKeys {
@@ -50,6 +67,18 @@ impl PeerKeys {
         verify_with(&key, scheme, message, signature)
     }
 
+    /// What `leaf` allows its key to be used for, remembered or read now.
+    ///
+    /// # Errors
+    ///
+    /// [`SignError::BadPeerKey`] when the leaf does not parse or its
+    /// keyUsage extension is malformed.
+    pub fn leaf_key_use(&self, leaf: &CertificateDer<'_>) -> Result<LeafKeyUse, SignError> {
+        let leaf = leaf.as_ref();
+        self.uses
+            .get_or_make(|l| l == leaf, || Ok((leaf.to_vec(), read_key_use(leaf)?)))
+    }
+
     /// The checked key, remembered or parsed now. Only keys that passed
     /// every check are remembered; a refused key is refused again, and
     /// parsed again, each time.
@@ -67,6 +96,27 @@ impl PeerKeys {
             },
         )
     }
+}
+
+/// Reads a leaf's key type and keyUsage.
+fn read_key_use(leaf: &[u8]) -> Result<LeafKeyUse, SignError> {
+    let bad = |detail: String| SignError::BadPeerKey { detail };
+    let (_, certificate) = x509_parser::parse_x509_certificate(leaf)
+        .map_err(|error| bad(format!("the certificate does not parse: {error}")))?;
+    let ecdsa_curve = match PublicKeyType::of_spki(certificate.public_key()) {
+        Ok(PublicKeyType::EcdsaP256) => Some(NamedGroup::SECP256R1),
+        Ok(PublicKeyType::EcdsaP384) => Some(NamedGroup::SECP384R1),
+        _ => None,
+    };
+    let may_sign = match certificate.key_usage() {
+        Ok(None) => true,
+        Ok(Some(usage)) => usage.value.digital_signature(),
+        Err(_) => return Err(bad("its keyUsage extension is malformed".to_owned())),
+    };
+    Ok(LeafKeyUse {
+        ecdsa_curve,
+        may_sign,
+    })
 }
 
 impl core::fmt::Debug for PeerKeys {

@@ -14,7 +14,7 @@ use keel_wire::{ClientExtension, Extensions, HandshakeMessage, ServerExtension};
 use super::server_flight::{ExpectCertificate, Negotiated};
 use super::{ClientContext, ClientState};
 use crate::config::ClientHandshakeConfig;
-use crate::error::HandshakeError;
+use crate::error::{HandshakeError, IllegalParameter};
 use crate::key_schedule::PrfHash;
 use crate::machine::{self, Emit};
 use crate::sessions::StoredSession;
@@ -169,15 +169,15 @@ impl ExpectServerHello {
         let suite = hello.cipher_suite;
         if !config.suites.contains(&suite) {
             return Err(HandshakeError::IllegalParameter {
-                what: "server chose a cipher suite the client did not offer",
+                reason: IllegalParameter::SuiteNotOffered { suite },
             });
         }
         let prf = PrfHash::for_suite(suite).ok_or(HandshakeError::IllegalParameter {
-            what: "server chose an unknown cipher suite",
+            reason: IllegalParameter::SuiteNotOffered { suite },
         })?;
         if hello.compression_method != CompressionMethod::NULL {
             return Err(HandshakeError::IllegalParameter {
-                what: "server chose compression",
+                reason: IllegalParameter::CompressionChosen,
             });
         }
 
@@ -194,7 +194,7 @@ impl ExpectServerHello {
                 ServerExtension::EcPointFormats(formats) => {
                     if !formats.contains(&EcPointFormat::UNCOMPRESSED) {
                         return Err(HandshakeError::IllegalParameter {
-                            what: "server does not support uncompressed points",
+                            reason: IllegalParameter::NoUncompressedPoints,
                         });
                     }
                 }
@@ -205,7 +205,7 @@ impl ExpectServerHello {
                         .any(|p| p.as_slice() == protocol.as_slice())
                     {
                         return Err(HandshakeError::IllegalParameter {
-                            what: "server chose an ALPN protocol the client did not offer",
+                            reason: IllegalParameter::AlpnNotOffered,
                         });
                     }
                     alpn = Some(protocol.0.clone());
@@ -272,7 +272,7 @@ impl ExpectServerHello {
         if let Some((stored, seq)) = resumed {
             if stored.cipher_suite != suite {
                 return Err(HandshakeError::IllegalParameter {
-                    what: "server resumed a session with another cipher suite",
+                    reason: IllegalParameter::ResumedWithAnotherSuite,
                 });
             }
             // A resumed session keeps its protocol: a server that answers
@@ -280,7 +280,7 @@ impl ExpectServerHello {
             // sharing the session (ALPACA).
             if negotiated.alpn != stored.alpn {
                 return Err(HandshakeError::IllegalParameter {
-                    what: "server resumed a session with another ALPN protocol",
+                    reason: IllegalParameter::ResumedWithAnotherAlpn,
                 });
             }
             return super::server_flight::resume(negotiated, self.transcript, stored, seq);

@@ -17,7 +17,7 @@ use keel_wire::registry::{
 use keel_wire::vec::{List, Opaque};
 
 use super::{ClientContext, ClientState};
-use crate::error::HandshakeError;
+use crate::error::{HandshakeError, IllegalParameter, Internal};
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
 use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
@@ -253,24 +253,44 @@ impl ExpectServerKeyExchange {
         let group = kx.params.named_group;
         if !context.config.groups.contains(&group) {
             return Err(HandshakeError::IllegalParameter {
-                what: "server chose a group the client did not offer",
+                reason: IllegalParameter::GroupNotOffered { group },
             });
         }
         let scheme = kx.signed.scheme;
         if !context.config.signature_schemes.contains(&scheme) {
             return Err(HandshakeError::IllegalParameter {
-                what: "server signed with a scheme the client did not offer",
+                reason: IllegalParameter::SchemeNotOffered { scheme },
             });
         }
         let leaf = self.server_chain.first().ok_or(HandshakeError::Internal {
-            what: "validated chain without a leaf",
+            reason: Internal::BrokenInvariant,
         })?;
+        // The leaf must allow what this handshake does with its key,
+        // whatever verifier accepted the chain.
+        let key_use = context
+            .config
+            .peer_keys
+            .leaf_key_use(leaf)
+            .map_err(|source| HandshakeError::Signature { source })?;
+        // RFC 5246 §7.4.2: the key's restrictions must fit the key
+        // exchange, and every keel suite signs it (RFC 5280 §4.2.1.3).
+        if !key_use.may_sign {
+            return Err(HandshakeError::CertificateMayNotSign);
+        }
+        // RFC 8422 §5.3: an ECDSA key on a curve the client offered.
+        if let Some(curve) = key_use.ecdsa_curve
+            && !context.config.groups.contains(&curve)
+        {
+            return Err(HandshakeError::IllegalParameter {
+                reason: IllegalParameter::CertificateCurveNotOffered { curve },
+            });
+        }
         // The scheme must also fit the suite: an ECDSA suite is signed with
         // ECDSA or Ed25519, an RSA suite with RSA (RFC 8422 §5.4).
         let rsa_scheme = scheme.get() & 0xff == 0x01 || matches!(scheme.get(), 0x0804..=0x0806);
         if (policy::suite_auth(self.negotiated.suite) == Some(Auth::Rsa)) != rsa_scheme {
             return Err(HandshakeError::IllegalParameter {
-                what: "key-exchange signature does not fit the cipher suite",
+                reason: IllegalParameter::SchemeDoesNotFitSuite { scheme },
             });
         }
         let message = machine::kx_signed_message(
@@ -385,7 +405,7 @@ impl ExpectCertificateRequestOrDone {
         let client_signature_scheme = signer.as_ref().map(|(_, scheme)| *scheme);
         if let Some((key, scheme)) = signer {
             let messages = self.transcript.messages().ok_or(HandshakeError::Internal {
-                what: "transcript not retained",
+                reason: Internal::BrokenInvariant,
             })?;
             let signature = key
                 .key()

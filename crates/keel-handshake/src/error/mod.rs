@@ -1,5 +1,13 @@
 //! Every way a handshake can fail, and the one function that maps each to
-//! the alert keel sends.
+//! the alert keel sends. Broad kinds carry a typed reason (`reasons.rs`),
+//! never a sentence; a variant that wraps another error shows only its own
+//! words and leaves the wrapped error to `source()` (or shows the wrapped
+//! error's words alone, when it adds none), so that printing the chain says
+//! each thing once.
+
+mod reasons;
+
+pub use reasons::{IllegalParameter, Internal, Repeated};
 
 use keel_pki::{CertError, SignError};
 use keel_record::RecordError;
@@ -19,8 +27,8 @@ use crate::transcript::TranscriptError;
 #[snafu(visibility(pub(crate)))]
 pub enum HandshakeError {
     // --- Malformed input ---------------------------------------------------
-    /// A message could not be decoded.
-    #[snafu(display("malformed {message}: {source}"))]
+    /// A message could not be decoded; the source says which field, where.
+    #[snafu(display("malformed {message}"))]
     Decode {
         /// The message being decoded.
         message: HandshakeType,
@@ -28,7 +36,7 @@ pub enum HandshakeError {
         source: DecodeError,
     },
     /// The record layer refused the bytes.
-    #[snafu(display("record layer: {source}"))]
+    #[snafu(transparent)]
     Record {
         /// The record-layer error.
         source: RecordError,
@@ -91,32 +99,40 @@ pub enum HandshakeError {
     },
     /// A value the peer may not choose or send (a suite, group, scheme or
     /// protocol the other side did not offer; a bad point).
-    #[snafu(display("illegal parameter: {what}"))]
+    #[snafu(display("illegal parameter: {reason}"))]
     IllegalParameter {
         /// What was wrong.
-        what: &'static str,
+        reason: IllegalParameter,
     },
     /// The peer's Finished did not verify.
     #[snafu(display("the peer's Finished message does not verify"))]
     BadFinished,
     /// The peer's key-exchange or CertificateVerify signature is invalid.
-    #[snafu(display("signature: {source}"))]
+    #[snafu(transparent)]
     Signature {
         /// Why.
         source: SignError,
     },
     /// The peer's certificate chain was refused.
-    #[snafu(display("certificate: {source}"))]
+    #[snafu(transparent)]
     Certificate {
         /// Why.
         source: CertError,
     },
-    /// Too many renegotiation attempts, warning alerts or empty records in a
-    /// row: a cheap way to keep a peer busy.
+    /// The peer's leaf certificate does not allow its key to sign (its
+    /// keyUsage lacks digitalSignature, RFC 5280 §4.2.1.3), and every keel
+    /// suite signs with it (RFC 5246 §7.4.2). Checked in the handshake,
+    /// whatever verifier is installed.
+    #[snafu(display(
+        "the peer's certificate does not allow its key to sign (keyUsage), which ECDHE needs"
+    ))]
+    CertificateMayNotSign,
+    /// Too many renegotiation attempts, warning alerts or HelloRequests in
+    /// a row: a cheap way to keep a peer busy.
     #[snafu(display("too many {what} in a row"))]
     TooMany {
         /// What was repeated.
-        what: &'static str,
+        what: Repeated,
     },
 
     // --- The peer ended the connection -------------------------------------
@@ -137,13 +153,13 @@ pub enum HandshakeError {
 
     // --- keel or the caller ------------------------------------------------
     /// A limit of this endpoint was exceeded (e.g. the handshake transcript).
-    #[snafu(display("limit exceeded: {source}"))]
+    #[snafu(transparent)]
     Transcript {
         /// Which.
         source: TranscriptError,
     },
     /// Key derivation failed.
-    #[snafu(display("key schedule: {source}"))]
+    #[snafu(transparent)]
     KeySchedule {
         /// Why.
         source: KeyScheduleError,
@@ -151,10 +167,10 @@ pub enum HandshakeError {
     /// Something that cannot happen with valid inputs (the RNG failed, the
     /// crypto library refused an operation). The peer is told
     /// internal_error.
-    #[snafu(display("internal error: {what}"))]
+    #[snafu(display("internal error: {reason}"))]
     Internal {
         /// What failed.
-        what: &'static str,
+        reason: Internal,
     },
     /// Keying material could not be exported: the handshake is not complete
     /// (`None`), or the request is invalid.
@@ -215,6 +231,7 @@ impl HandshakeError {
             Self::BadFinished => A::DECRYPT_ERROR,
             Self::Signature { source } => source.alert(),
             Self::Certificate { source } => source.alert(),
+            Self::CertificateMayNotSign => A::UNSUPPORTED_CERTIFICATE,
             Self::TooMany { .. } => A::UNEXPECTED_MESSAGE,
             Self::AlertReceived { .. }
             | Self::Truncated
@@ -226,24 +243,6 @@ impl HandshakeError {
             Self::Transcript { .. } => A::ILLEGAL_PARAMETER,
             Self::KeySchedule { .. } | Self::Internal { .. } => A::INTERNAL_ERROR,
         })
-    }
-}
-
-impl From<RecordError> for HandshakeError {
-    fn from(source: RecordError) -> Self {
-        Self::Record { source }
-    }
-}
-
-impl From<KeyScheduleError> for HandshakeError {
-    fn from(source: KeyScheduleError) -> Self {
-        Self::KeySchedule { source }
-    }
-}
-
-impl From<TranscriptError> for HandshakeError {
-    fn from(source: TranscriptError) -> Self {
-        Self::Transcript { source }
     }
 }
 

@@ -11,7 +11,7 @@ use keel_wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureSch
 
 use super::ServerState;
 use crate::config::ServerHandshakeConfig;
-use crate::error::HandshakeError;
+use crate::error::{HandshakeError, IllegalParameter, Internal};
 use crate::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use crate::kx::EphemeralKey;
 use crate::machine::{self, Emit, SessionHandle, SessionSecrets};
@@ -128,7 +128,7 @@ impl ExpectCertificate {
             .client_verifier
             .as_ref()
             .ok_or(HandshakeError::Internal {
-                what: "no client verifier",
+                reason: Internal::BrokenInvariant,
             })?;
         // An empty chain passes only when client authentication is
         // optional; a chain the verifier does not vouch for (`Ok(false)`)
@@ -251,7 +251,7 @@ impl ExpectCertificateVerify {
         // RFC 5246 §7.4.8: one of the schemes the CertificateRequest listed.
         if !self.accepted.contains(&scheme) {
             return Err(HandshakeError::IllegalParameter {
-                what: "client signed with a scheme the server did not list",
+                reason: IllegalParameter::SchemeNotListed { scheme },
             });
         }
         let keyed = &mut self.keyed;
@@ -260,14 +260,23 @@ impl ExpectCertificateVerify {
             .peer_certificates
             .first()
             .ok_or(HandshakeError::Internal {
-                what: "no client leaf",
+                reason: Internal::BrokenInvariant,
             })?;
         let messages = keyed
             .transcript
             .messages()
             .ok_or(HandshakeError::Internal {
-                what: "transcript not retained",
+                reason: Internal::BrokenInvariant,
             })?;
+        // RFC 5280 §4.2.1.3: the client's key must be allowed to sign,
+        // whatever verifier accepted the chain.
+        let key_use = self
+            .peer_keys
+            .leaf_key_use(leaf)
+            .map_err(|source| HandshakeError::Signature { source })?;
+        if !key_use.may_sign {
+            return Err(HandshakeError::CertificateMayNotSign);
+        }
         self.peer_keys
             .verify_signature(leaf, scheme, messages, &verify.signed.signature)
             .map_err(|source| HandshakeError::Signature { source })?;

@@ -20,7 +20,7 @@ use keel_wire::{ClientExtension, Extensions, HandshakeMessage, ServerExtension};
 use super::ServerState;
 use super::client_flight::{ExpectCertificate, ExpectClientKeyExchange, ServerContext};
 use crate::config::ServerHandshakeConfig;
-use crate::error::HandshakeError;
+use crate::error::{HandshakeError, IllegalParameter};
 use crate::key_schedule::PrfHash;
 use crate::kx::{self, EphemeralKey};
 use crate::machine::{self, Emit, SessionHandle};
@@ -140,7 +140,7 @@ impl ExpectClientHello {
             .is_some_and(|f| !f.contains(&EcPointFormat::UNCOMPRESSED))
         {
             return Err(HandshakeError::IllegalParameter {
-                what: "client does not support uncompressed points",
+                reason: IllegalParameter::NoUncompressedPoints,
             });
         }
         if let Some(state) = try_resume(&config, raw, hello, &offer, secure_renegotiation, out)? {

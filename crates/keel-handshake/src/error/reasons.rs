@@ -1,0 +1,172 @@
+//! The typed reasons behind [`HandshakeError`](super::HandshakeError)'s
+//! broad kinds: each refusal and each internal failure is a value, so that
+//! the alert, the message a person reads and any other name for it (a test
+//! runner's, a log's) come from one `match`.
+
+use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
+
+/// Why a value the peer chose or sent is illegal: every case is answered
+/// with illegal_parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IllegalParameter {
+    /// The server chose a cipher suite the client did not offer.
+    SuiteNotOffered {
+        /// The suite chosen.
+        suite: CipherSuite,
+    },
+    /// The server chose compression (only null exists in TLS 1.2 here).
+    CompressionChosen,
+    /// The peer's ec_point_formats does not list uncompressed points
+    /// (RFC 8422 §5.1.2, §5.2).
+    NoUncompressedPoints,
+    /// The server chose an ALPN protocol the client did not offer
+    /// (RFC 7301 §3.2).
+    AlpnNotOffered,
+    /// The server resumed a session with another cipher suite than the
+    /// session's (RFC 5246 §7.4.1.3).
+    ResumedWithAnotherSuite,
+    /// The server resumed a session with another ALPN protocol than the
+    /// session's (a session must not move to another protocol: ALPACA).
+    ResumedWithAnotherAlpn,
+    /// The server chose a group the client did not offer.
+    GroupNotOffered {
+        /// The group chosen.
+        group: NamedGroup,
+    },
+    /// The server signed its key exchange with a scheme the client did not
+    /// offer.
+    SchemeNotOffered {
+        /// The scheme used.
+        scheme: SignatureScheme,
+    },
+    /// The client signed its CertificateVerify with a scheme the server's
+    /// CertificateRequest did not list (RFC 5246 §7.4.8).
+    SchemeNotListed {
+        /// The scheme used.
+        scheme: SignatureScheme,
+    },
+    /// The key-exchange signature's scheme does not fit the suite: an
+    /// ECDSA suite is signed with ECDSA or Ed25519, an RSA suite with RSA
+    /// (RFC 8422 §5.4).
+    SchemeDoesNotFitSuite {
+        /// The scheme used.
+        scheme: SignatureScheme,
+    },
+    /// The server's ECDSA certificate is on a curve the client did not
+    /// offer (RFC 8422 §5.3).
+    CertificateCurveNotOffered {
+        /// The certificate's curve.
+        curve: NamedGroup,
+    },
+    /// An ECDHE public key that is not a valid point for the group, or not
+    /// in the uncompressed form.
+    BadKeySharePoint,
+    /// record_size_limit below 64 (RFC 8449 §4).
+    RecordSizeLimitTooSmall {
+        /// The value sent.
+        value: u16,
+    },
+}
+
+impl core::fmt::Display for IllegalParameter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::SuiteNotOffered { suite } => {
+                write!(f, "server chose {suite}, which the client did not offer")
+            }
+            Self::CompressionChosen => f.write_str("server chose compression"),
+            Self::NoUncompressedPoints => f.write_str("peer does not support uncompressed points"),
+            Self::AlpnNotOffered => {
+                f.write_str("server chose an ALPN protocol the client did not offer")
+            }
+            Self::ResumedWithAnotherSuite => {
+                f.write_str("server resumed a session with another cipher suite")
+            }
+            Self::ResumedWithAnotherAlpn => {
+                f.write_str("server resumed a session with another ALPN protocol")
+            }
+            Self::GroupNotOffered { group } => {
+                write!(f, "server chose {group}, which the client did not offer")
+            }
+            Self::SchemeNotOffered { scheme } => {
+                write!(
+                    f,
+                    "server signed with {scheme}, which the client did not offer"
+                )
+            }
+            Self::SchemeNotListed { scheme } => {
+                write!(
+                    f,
+                    "client signed with {scheme}, which the server did not list"
+                )
+            }
+            Self::SchemeDoesNotFitSuite { scheme } => {
+                write!(
+                    f,
+                    "key exchange signed with {scheme}, which does not fit the suite"
+                )
+            }
+            Self::CertificateCurveNotOffered { curve } => write!(
+                f,
+                "server certificate's key is on {curve}, which the client did not offer"
+            ),
+            Self::BadKeySharePoint => f.write_str("invalid ECDHE public key"),
+            Self::RecordSizeLimitTooSmall { value } => {
+                write!(f, "record_size_limit {value} is below 64")
+            }
+        }
+    }
+}
+
+/// What keel itself failed at: nothing a peer's bytes can cause. The peer
+/// is told internal_error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Internal {
+    /// The configured random source failed.
+    RandomSource,
+    /// The crypto library refused to make an ECDHE key.
+    KeyGeneration,
+    /// A handshake message keel built could not be encoded.
+    Encoding,
+    /// A state held less than it must (a verified chain without a leaf, a
+    /// transcript not kept for a CertificateVerify): a bug in keel or in a
+    /// verifier given through `keel::hazmat`.
+    BrokenInvariant,
+}
+
+impl core::fmt::Display for Internal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::RandomSource => "the random source failed",
+            Self::KeyGeneration => "the crypto library could not make an ECDHE key",
+            Self::Encoding => "a handshake message could not be encoded",
+            Self::BrokenInvariant => "a handshake state is missing what it must hold",
+        })
+    }
+}
+
+/// What a peer repeated too many times in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Repeated {
+    /// Renegotiation attempts after the handshake (HelloRequest at a
+    /// client, ClientHello at a server), each answered no_renegotiation.
+    RenegotiationAttempts,
+    /// Warning alerts.
+    WarningAlerts,
+    /// HelloRequests during the handshake, which a client ignores
+    /// (RFC 5246 §7.4.1.1); they count together with warning alerts.
+    HelloRequests,
+}
+
+impl core::fmt::Display for Repeated {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::RenegotiationAttempts => "renegotiation attempts",
+            Self::WarningAlerts => "warning alerts",
+            Self::HelloRequests => "HelloRequests and warning alerts",
+        })
+    }
+}
