@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+mod chain;
 mod connect;
 mod inspect;
 mod proxy;

@@ -53,7 +53,7 @@ pub const MAX_MASTER_LEN: usize = 1024;
 const HKDF_SALT: &[u8] = b"keel tls1.2 session ticket keys v1";
 
 /// Why ticket keys could not be set up.
-#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[derive(Debug, Snafu)]
 #[non_exhaustive]
 pub enum TicketKeyError {
     /// The master secret is shorter than 32 or longer than 1024 bytes.
@@ -76,12 +76,12 @@ pub enum TicketKeyError {
         lifetime_secs: u64,
     },
     /// The master secret's file could not be read.
-    #[snafu(display("cannot read the ticket master secret {}: {reason}", path.display()))]
+    #[snafu(display("cannot read the ticket master secret {}", path.display()))]
     Read {
         /// The file.
         path: std::path::PathBuf,
         /// What the system said.
-        reason: String,
+        source: std::io::Error,
     },
 }
 
@@ -167,10 +167,11 @@ impl TicketKeys {
         lifetime_secs: u64,
     ) -> Result<Self, TicketKeyError> {
         let path = path.as_ref();
-        let master = Zeroizing::new(std::fs::read(path).map_err(|e| TicketKeyError::Read {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?);
+        let master =
+            Zeroizing::new(std::fs::read(path).map_err(|source| TicketKeyError::Read {
+                path: path.to_owned(),
+                source,
+            })?);
         Self::new(&master, rotation_secs, lifetime_secs)
     }
 

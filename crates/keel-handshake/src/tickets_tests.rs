@@ -150,18 +150,17 @@ fn a_failing_random_source_issues_no_ticket() {
 
 #[test]
 fn bad_parameters_are_refused() {
-    assert_eq!(
+    assert!(matches!(
         TicketKeys::new(&[1; 31], HOUR, HOUR).unwrap_err(),
         TicketKeyError::MasterLength { len: 31 }
-    );
+    ));
     assert!(TicketKeys::new(&[1; 1025], HOUR, HOUR).is_err());
     for (rotation, lifetime) in [(0, 0), (HOUR, 0), (HOUR, HOUR + 1)] {
-        assert_eq!(
-            TicketKeys::new(&MASTER, rotation, lifetime).unwrap_err(),
-            TicketKeyError::Periods {
-                rotation_secs: rotation,
-                lifetime_secs: lifetime
-            }
+        let err = TicketKeys::new(&MASTER, rotation, lifetime).unwrap_err();
+        assert!(
+            matches!(err, TicketKeyError::Periods { rotation_secs, lifetime_secs }
+                if rotation_secs == rotation && lifetime_secs == lifetime),
+            "{err:?}"
         );
     }
     // The master never appears in Debug output.
@@ -184,12 +183,19 @@ fn keys_load_from_a_file_and_match_keys_from_the_same_bytes() {
         .unwrap();
     assert!(from_file.open(&ticket, T0).is_some());
     std::fs::write(&path, [1u8; 8]).unwrap();
-    assert_eq!(
+    assert!(matches!(
         TicketKeys::from_file(&path, HOUR, HOUR).unwrap_err(),
         TicketKeyError::MasterLength { len: 8 }
-    );
+    ));
     let missing = dir.join("missing.key");
     let err = TicketKeys::from_file(&missing, HOUR, HOUR).unwrap_err();
-    assert!(matches!(err, TicketKeyError::Read { ref path, .. } if *path == missing));
+    // The system's own error is kept, as the source, and not repeated.
+    assert!(matches!(err, TicketKeyError::Read { ref path, ref source }
+        if *path == missing && source.kind() == std::io::ErrorKind::NotFound));
+    assert_eq!(
+        err.to_string(),
+        format!("cannot read the ticket master secret {}", missing.display())
+    );
+    assert!(std::error::Error::source(&err).is_some());
     std::fs::remove_dir_all(&dir).unwrap();
 }

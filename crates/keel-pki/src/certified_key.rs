@@ -8,9 +8,10 @@ use x509_parser::x509::{SubjectPublicKeyInfo, X509Version};
 
 use crate::load::{load_certificates, load_private_key, parse_certificate};
 use crate::load_error::{
-    ChainOutOfOrderSnafu, InvalidCertificateSnafu, KeyDoesNotMatchCertificateSnafu, LeafIsCaSnafu,
-    LoadError, MoreThanOneLeafSnafu, NoCertificatesSnafu,
+    ChainOutOfOrderSnafu, KeyDoesNotMatchCertificateSnafu, LeafIsCaSnafu, LoadError,
+    MoreThanOneLeafSnafu, NoCertificatesSnafu,
 };
+use crate::load_reasons::CertificateParseError;
 use crate::signing::{PublicKeyType, SigningKey};
 
 /// A certificate chain with the private key of its leaf: exactly one leaf,
@@ -64,7 +65,7 @@ impl CertifiedKey {
         let key_spki = SubjectPublicKeyInfo::from_der(key.public_key_der())
             .map(|(_, spki)| spki)
             .map_err(|_| LoadError::KeyRejected {
-                reason: "its public key cannot be encoded",
+                reason: crate::load_reasons::KeyRejection::PublicKeyNotEncodable,
             })?;
 
         let mut certificates = parsed.iter().enumerate();
@@ -195,11 +196,10 @@ fn parse_chain<'a>(
 fn is_ca(index: usize, certificate: &X509Certificate<'_>) -> Result<bool, LoadError> {
     match certificate.basic_constraints() {
         Ok(constraints) => Ok(constraints.is_some_and(|extension| extension.value.ca)),
-        Err(_) => InvalidCertificateSnafu {
+        Err(_) => Err(crate::load::invalid_certificate(
             index,
-            reason: "its basicConstraints extension is malformed or repeated",
-        }
-        .fail(),
+            CertificateParseError::extension("basicConstraints"),
+        )),
     }
 }
 

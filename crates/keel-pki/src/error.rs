@@ -1,6 +1,7 @@
 //! Why a peer's certificate chain was refused, with the alert that says so.
 
 use keel_wire::registry::AlertDescription;
+use rustls_pki_types::UnixTime;
 use snafu::Snafu;
 
 /// Which usage a certificate was checked for.
@@ -40,24 +41,33 @@ pub enum CertError {
     },
     /// A certificate's validity period ended before the validation time.
     #[snafu(display(
-        "certificate expired at {not_after} (checked at {now}){}",
+        "certificate expired at {} (checked at {}){}",
+        rfc3339(not_after),
+        rfc3339(now),
         subject_suffix(subject)
     ))]
     Expired {
-        /// The certificate's notAfter, as an RFC 3339 UTC timestamp.
-        not_after: String,
-        /// The validation time, as an RFC 3339 UTC timestamp.
-        now: String,
+        /// The certificate's notAfter (a date before 1970 reads as 1970).
+        not_after: UnixTime,
+        /// The validation time.
+        now: UnixTime,
         /// The subject of the certificate, when it is not the leaf.
         subject: Option<String>,
     },
     /// A certificate's validity period starts after the validation time.
-    #[snafu(display("certificate is not valid before {not_before} (checked at {now})"))]
+    #[snafu(display(
+        "certificate is not valid before {} (checked at {}){}",
+        rfc3339(not_before),
+        rfc3339(now),
+        subject_suffix(subject)
+    ))]
     NotYetValid {
-        /// The certificate's notBefore, as an RFC 3339 UTC timestamp.
-        not_before: String,
+        /// The certificate's notBefore (a date before 1970 reads as 1970).
+        not_before: UnixTime,
         /// The validation time.
-        now: String,
+        now: UnixTime,
+        /// The subject of the certificate, when it is not the leaf.
+        subject: Option<String>,
     },
     /// No path leads from the chain to a trusted root.
     #[snafu(display(
@@ -181,6 +191,11 @@ impl CertError {
             | Self::TooComplex => AlertDescription::BAD_CERTIFICATE,
         }
     }
+}
+
+/// A time as an RFC 3339 UTC timestamp.
+fn rfc3339(time: &UnixTime) -> String {
+    crate::verify::describe::rfc3339(crate::verify::path::secs(*time))
 }
 
 fn subject_suffix(subject: &Option<String>) -> String {

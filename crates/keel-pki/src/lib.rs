@@ -22,6 +22,7 @@ mod certified_key;
 mod error;
 mod load;
 mod load_error;
+mod load_reasons;
 mod peer_keys;
 mod recent;
 mod signature;
@@ -35,6 +36,9 @@ pub use load::{
     load_certificates, load_certificates_file, load_private_key, load_private_key_file,
 };
 pub use load_error::{LoadError, SignError};
+pub use load_reasons::{
+    CertificateParseError, KeyRejection, PeerKeyProblem, TrustAnchorError, UnsupportedKey,
+};
 pub use peer_keys::{LeafKeyUse, PeerKeys};
 pub use signature::{supported_verify_schemes, verify_signature};
 pub use signing::SigningKey;

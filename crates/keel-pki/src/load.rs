@@ -14,10 +14,10 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::nom;
 
 use crate::load_error::{
-    EncryptedPrivateKeySnafu, InvalidCertificateSnafu, InvalidPemSnafu, IoSnafu, LoadError,
-    MultiplePrivateKeysSnafu, NoCertificatesSnafu, NoPrivateKeySnafu, NotAPrivateKeySnafu,
-    UnsupportedKeyTypeSnafu,
+    EncryptedPrivateKeySnafu, InvalidPemSnafu, IoSnafu, LoadError, MultiplePrivateKeysSnafu,
+    NoCertificatesSnafu, NoPrivateKeySnafu, NotAPrivateKeySnafu, UnsupportedKeyTypeSnafu,
 };
+use crate::load_reasons::{CertificateParseError, UnsupportedKey};
 use crate::signing::{PrivateKeyShape, SigningKey, sniff_private_key};
 
 /// Loads certificates from PEM (every `CERTIFICATE` block, in order; other
@@ -96,27 +96,29 @@ pub(crate) fn looks_like_pem(input: &[u8]) -> bool {
 
 /// Parses `certificate` as one well-formed X.509 certificate with nothing
 /// after it. `index` is its position in the input, for the error.
+/// [`LoadError::InvalidCertificate`] for the certificate at `index`.
+pub(crate) fn invalid_certificate(index: usize, source: CertificateParseError) -> LoadError {
+    LoadError::InvalidCertificate { index, source }
+}
+
 pub(crate) fn parse_certificate(
     index: usize,
     certificate: &[u8],
 ) -> Result<X509Certificate<'_>, LoadError> {
     match x509_parser::parse_x509_certificate(certificate) {
         Ok(([], parsed)) => Ok(parsed),
-        Ok(_) => InvalidCertificateSnafu {
+        Ok(_) => Err(invalid_certificate(
             index,
-            reason: "there are bytes after the end of the certificate",
-        }
-        .fail(),
-        Err(nom::Err::Error(error) | nom::Err::Failure(error)) => InvalidCertificateSnafu {
+            CertificateParseError::trailing_bytes(),
+        )),
+        Err(nom::Err::Error(error) | nom::Err::Failure(error)) => Err(invalid_certificate(
             index,
-            reason: error.to_string(),
-        }
-        .fail(),
-        Err(nom::Err::Incomplete(_)) => InvalidCertificateSnafu {
+            CertificateParseError::parser(error),
+        )),
+        Err(nom::Err::Incomplete(_)) => Err(invalid_certificate(
             index,
-            reason: "the certificate is truncated",
-        }
-        .fail(),
+            CertificateParseError::truncated(),
+        )),
     }
 }
 
@@ -259,10 +261,9 @@ fn private_key_from_pem(input: &[u8]) -> Result<PrivateKeyDer<'static>, LoadErro
         b"PRIVATE KEY" | b"EC PRIVATE KEY" | b"RSA PRIVATE KEY" => block.decode()?,
         _ => {
             return UnsupportedKeyTypeSnafu {
-                kind: format!(
-                    "in a PEM \"{}\" block",
-                    String::from_utf8_lossy(block.label)
-                ),
+                kind: UnsupportedKey::PemLabel {
+                    label: String::from_utf8_lossy(block.label).into_owned(),
+                },
             }
             .fail();
         }

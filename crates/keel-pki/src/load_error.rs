@@ -10,6 +10,10 @@ use std::path::PathBuf;
 use keel_wire::registry::{AlertDescription, SignatureScheme};
 use snafu::Snafu;
 
+use crate::load_reasons::{
+    CertificateParseError, KeyRejection, PeerKeyProblem, TrustAnchorError, UnsupportedKey,
+};
+
 /// Certificates, a private key or a trust store that keel refuses to load.
 /// Each variant is one mistake a person can fix.
 #[derive(Debug, Snafu)]
@@ -26,14 +30,12 @@ pub enum LoadError {
         reason: &'static str,
     },
     /// A certificate is not valid DER X.509.
-    #[snafu(display(
-        "certificate {index} of the input (counting from 0) cannot be parsed: {reason}"
-    ))]
+    #[snafu(display("certificate {index} of the input (counting from 0) cannot be parsed"))]
     InvalidCertificate {
         /// Position of the certificate in the input, counting from 0.
         index: usize,
-        /// What the X.509 parser found.
-        reason: String,
+        /// What is wrong (the X.509 parser's own error is its source).
+        source: CertificateParseError,
     },
     /// The input, or a certificate chain, holds no certificate.
     #[snafu(display(
@@ -71,14 +73,14 @@ pub enum LoadError {
     ))]
     UnsupportedKeyType {
         /// The kind of key found.
-        kind: String,
+        kind: UnsupportedKey,
     },
     /// The private key has a supported type but the crypto library
     /// refused it.
     #[snafu(display("the private key was rejected: {reason}"))]
     KeyRejected {
         /// Why.
-        reason: &'static str,
+        reason: KeyRejection,
     },
     /// The private key belongs to none of the certificates of the chain.
     #[snafu(display("the private key does not match the certificate's public key"))]
@@ -123,14 +125,12 @@ pub enum LoadError {
     #[snafu(display("the trust store would be empty: the input holds no certificate"))]
     EmptyTrustStore,
     /// A certificate parses but cannot serve as a trust anchor.
-    #[snafu(display(
-        "certificate {index} of the input cannot be used as a trust anchor: {reason}"
-    ))]
+    #[snafu(display("certificate {index} of the input cannot be used as a trust anchor"))]
     UnusableTrustAnchor {
         /// Position of the certificate in the input, counting from 0.
         index: usize,
         /// What rustls-webpki found.
-        reason: String,
+        source: TrustAnchorError,
     },
     /// None of the operating system's usual CA bundle files exists.
     #[snafu(display(
@@ -143,7 +143,7 @@ pub enum LoadError {
         tried: Vec<PathBuf>,
     },
     /// A file could not be read.
-    #[snafu(display("cannot read {}: {source}", path.display()))]
+    #[snafu(display("cannot read {}", path.display()))]
     Io {
         /// The file.
         path: PathBuf,
@@ -197,10 +197,10 @@ pub enum SignError {
     },
     /// The peer's certificate holds a key keel cannot verify with: an
     /// unsupported type or size, or a malformed key.
-    #[snafu(display("the peer's certificate key cannot be used: {detail}"))]
+    #[snafu(display("the peer's certificate key cannot be used: {reason}"))]
     BadPeerKey {
         /// What is wrong with the key.
-        detail: String,
+        reason: PeerKeyProblem,
     },
 }
 

@@ -14,6 +14,7 @@ use keel_wire::registry::{NamedGroup, SignatureScheme};
 use rustls_pki_types::CertificateDer;
 
 use crate::load_error::SignError;
+use crate::load_reasons::PeerKeyProblem;
 use crate::recent::Recent;
 use crate::signature::{peer_key, verify_with};
 use crate::signing::PublicKeyType;
@@ -100,9 +101,9 @@ impl PeerKeys {
 
 /// Reads a leaf's key type and keyUsage.
 fn read_key_use(leaf: &[u8]) -> Result<LeafKeyUse, SignError> {
-    let bad = |detail: String| SignError::BadPeerKey { detail };
-    let (_, certificate) = x509_parser::parse_x509_certificate(leaf)
-        .map_err(|error| bad(format!("the certificate does not parse: {error}")))?;
+    let bad = |reason| SignError::BadPeerKey { reason };
+    let (_, certificate) =
+        x509_parser::parse_x509_certificate(leaf).map_err(|_| bad(PeerKeyProblem::Unparsable))?;
     let ecdsa_curve = match PublicKeyType::of_spki(certificate.public_key()) {
         Ok(PublicKeyType::EcdsaP256) => Some(NamedGroup::SECP256R1),
         Ok(PublicKeyType::EcdsaP384) => Some(NamedGroup::SECP384R1),
@@ -111,7 +112,7 @@ fn read_key_use(leaf: &[u8]) -> Result<LeafKeyUse, SignError> {
     let may_sign = match certificate.key_usage() {
         Ok(None) => true,
         Ok(Some(usage)) => usage.value.digital_signature(),
-        Err(_) => return Err(bad("its keyUsage extension is malformed".to_owned())),
+        Err(_) => return Err(bad(PeerKeyProblem::MalformedKeyUsage)),
     };
     Ok(LeafKeyUse {
         ecdsa_curve,

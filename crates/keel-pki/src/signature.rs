@@ -16,6 +16,7 @@ use x509_parser::public_key::PublicKey;
 use crate::load_error::{
     BadPeerKeySnafu, SchemeDoesNotFitKeySnafu, SignError, UnsupportedSignatureSchemeSnafu,
 };
+use crate::load_reasons::PeerKeyProblem;
 use crate::signing::PublicKeyType;
 
 /// The schemes keel accepts in a peer's signature, in the order keel lists
@@ -60,16 +61,16 @@ pub(crate) fn peer_key(
     }
     let certificate = match x509_parser::parse_x509_certificate(leaf) {
         Ok((_, certificate)) => certificate,
-        Err(error) => {
+        Err(_) => {
             return BadPeerKeySnafu {
-                detail: format!("the certificate does not parse: {error}"),
+                reason: PeerKeyProblem::Unparsable,
             }
             .fail();
         }
     };
     let spki = certificate.public_key();
-    let key_type = PublicKeyType::of_spki(spki).map_err(|kind| SignError::BadPeerKey {
-        detail: format!("keel does not verify signatures made with {kind} keys"),
+    let key_type = PublicKeyType::of_spki(spki).map_err(|key| SignError::BadPeerKey {
+        reason: PeerKeyProblem::Unsupported { key },
     })?;
     let Some(algorithm) = verification_algorithm(key_type, scheme) else {
         return SchemeDoesNotFitKeySnafu {
@@ -146,7 +147,7 @@ fn check_rsa_size<E>(key: Result<PublicKey<'_>, E>) -> Result<(), SignError> {
         Ok(PublicKey::RSA(rsa)) => rsa.key_size(),
         _ => {
             return BadPeerKeySnafu {
-                detail: "its RSA public key is malformed",
+                reason: PeerKeyProblem::MalformedRsaKey,
             }
             .fail();
         }
@@ -155,7 +156,7 @@ fn check_rsa_size<E>(key: Result<PublicKey<'_>, E>) -> Result<(), SignError> {
         Ok(())
     } else {
         BadPeerKeySnafu {
-            detail: format!("its RSA key has {bits} bits; keel accepts 2048 to 8192"),
+            reason: PeerKeyProblem::RsaSize { bits },
         }
         .fail()
     }

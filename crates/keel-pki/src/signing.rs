@@ -21,6 +21,7 @@ use crate::load_error::{
     EncryptedPrivateKeySnafu, KeyRejectedSnafu, LoadError, NotAPrivateKeySnafu, SignError,
     UnsupportedKeyTypeSnafu, UnsupportedSchemeSnafu,
 };
+use crate::load_reasons::{KeyRejection, UnsupportedKey};
 
 /// A private key keel can sign TLS 1.2 handshakes with: RSA (2048 to 8192
 /// bits), ECDSA on P-256 or P-384, or Ed25519.
@@ -298,7 +299,7 @@ impl KeyKind {
         };
         der.map(|der| der.as_ref().to_vec())
             .map_err(|_| LoadError::KeyRejected {
-                reason: "its public key cannot be encoded",
+                reason: KeyRejection::PublicKeyNotEncodable,
             })
     }
 }
@@ -322,20 +323,13 @@ fn rsa_encoding(scheme: SignatureScheme) -> Option<&'static dyn RsaEncoding> {
     })
 }
 
-/// aws-lc-rs names its refusals with fixed words; these say what they mean
-/// for a person holding the key.
+/// aws-lc-rs names its refusals with fixed words; the reason says what they
+/// mean for a person holding the key.
 fn rejected(error: aws_lc_rs::error::KeyRejected) -> LoadError {
-    let reason = match error.description_() {
-        "TooSmall" => "RSA keys smaller than 2048 bits are refused",
-        "TooLarge" => "RSA keys larger than 8192 bits are refused",
-        "InvalidEncoding" => "its encoding is invalid",
-        "InconsistentComponents" => {
-            "its parts are inconsistent (the public key does not belong to the private key)"
-        }
-        "WrongAlgorithm" => "it is not a key of the type its encoding names",
-        _ => "the crypto library refused it",
-    };
-    KeyRejectedSnafu { reason }.build()
+    KeyRejectedSnafu {
+        reason: KeyRejection::from_aws_lc(&error),
+    }
+    .build()
 }
 
 // Object identifiers of the key types keel meets, dotted.
@@ -365,31 +359,33 @@ impl PublicKeyType {
     /// Classifies a key by the algorithm identifier of its PKCS#8 or
     /// SubjectPublicKeyInfo encoding (`curve`: the named-curve parameter of
     /// an EC key). The error names an unsupported kind for a person.
-    pub(crate) fn classify(algorithm: &str, curve: Option<&str>) -> Result<Self, String> {
+    pub(crate) fn classify(algorithm: &str, curve: Option<&str>) -> Result<Self, UnsupportedKey> {
+        use UnsupportedKey as U;
         match (algorithm, curve) {
             (OID_RSA_ENCRYPTION, _) => Ok(Self::Rsa),
             (OID_EC_PUBLIC_KEY, Some(OID_P256)) => Ok(Self::EcdsaP256),
             (OID_EC_PUBLIC_KEY, Some(OID_P384)) => Ok(Self::EcdsaP384),
             (OID_ED25519, _) => Ok(Self::Ed25519),
-            (OID_EC_PUBLIC_KEY, Some(OID_P521)) => Err("ECDSA on P-521".to_owned()),
-            (OID_EC_PUBLIC_KEY, Some(OID_SECP256K1)) => Err("ECDSA on secp256k1".to_owned()),
-            (OID_EC_PUBLIC_KEY, Some(other)) => Err(format!("ECDSA on the curve {other}")),
-            (OID_EC_PUBLIC_KEY, None) => Err("ECDSA with explicit curve parameters".to_owned()),
-            (OID_RSASSA_PSS, _) => Err(
-                "RSASSA-PSS (an RSA key restricted to PSS; keel needs an rsaEncryption key)"
-                    .to_owned(),
-            ),
-            (OID_ED448, _) => Err("Ed448".to_owned()),
-            (OID_X25519, _) => Err("X25519 (a key-agreement key, which cannot sign)".to_owned()),
-            (OID_X448, _) => Err("X448 (a key-agreement key, which cannot sign)".to_owned()),
-            (OID_DSA, _) => Err("DSA".to_owned()),
-            (other, _) => Err(format!("with algorithm identifier {other}")),
+            (OID_EC_PUBLIC_KEY, Some(OID_P521)) => Err(U::EcdsaP521),
+            (OID_EC_PUBLIC_KEY, Some(OID_SECP256K1)) => Err(U::EcdsaSecp256k1),
+            (OID_EC_PUBLIC_KEY, Some(other)) => Err(U::EcdsaCurve {
+                oid: other.to_owned(),
+            }),
+            (OID_EC_PUBLIC_KEY, None) => Err(U::EcdsaExplicitCurve),
+            (OID_RSASSA_PSS, _) => Err(U::RsaPss),
+            (OID_ED448, _) => Err(U::Ed448),
+            (OID_X25519, _) => Err(U::X25519),
+            (OID_X448, _) => Err(U::X448),
+            (OID_DSA, _) => Err(U::Dsa),
+            (other, _) => Err(U::Algorithm {
+                oid: other.to_owned(),
+            }),
         }
     }
 
     /// The key type of a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), or why
     /// keel does not support it.
-    pub(crate) fn of_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<Self, String> {
+    pub(crate) fn of_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<Self, UnsupportedKey> {
         let algorithm = spki.algorithm.algorithm.to_id_string();
         let curve = spki
             .algorithm

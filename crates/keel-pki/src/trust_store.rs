@@ -288,7 +288,7 @@ fn make_anchor(
     let anchor = webpki::anchor_from_trusted_cert(certificate)
         .map_err(|error| LoadError::UnusableTrustAnchor {
             index,
-            reason: error.to_string(),
+            source: crate::load_reasons::TrustAnchorError(error),
         })?
         .to_owned();
     Ok((anchor, certificate.clone().into_owned()))

@@ -13,11 +13,12 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use common::{Ca, now};
 use keel_pki::{
     CertError, CertificateCheck, ClientAuth, ClientCertVerifier, ExpectedUsage, PolicyRejection,
-    ServerCertVerifier, ServerName, VerifiedChain,
+    ServerCertVerifier, ServerName, UnixTime, VerifiedChain,
 };
 use keel_wire::registry::AlertDescription;
 use rcgen::{CustomExtension, ExtendedKeyUsagePurpose, KeyUsagePurpose, date_time_ymd};
@@ -76,11 +77,42 @@ fn a_leaf_not_yet_valid() {
         p.not_before = date_time_ymd(2026, 7, 1)
     });
     let err = refused(&ca, &[leaf]);
-    assert!(
-        matches!(&err, CertError::NotYetValid { not_before, .. } if not_before == "2026-07-01T00:00:00Z"),
-        "{err:?}"
+    // 2026-07-01T00:00:00Z, and the time of the check.
+    let july = UnixTime::since_unix_epoch(Duration::from_secs(1_782_864_000));
+    assert_eq!(
+        err,
+        CertError::NotYetValid {
+            not_before: july,
+            now: now(),
+            subject: None,
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "certificate is not valid before 2026-07-01T00:00:00Z (checked at 2026-06-01T00:00:00Z)"
     );
     assert_eq!(err.alert(), AlertDescription::BAD_CERTIFICATE);
+}
+
+/// An issuer that is not valid yet is named, as an expired one is.
+#[test]
+fn an_intermediate_not_yet_valid_is_named() {
+    let root = Ca::root("keel root");
+    let mut intermediate = root.intermediate("keel early intermediate");
+    intermediate.params.not_before = date_time_ymd(2026, 7, 1);
+    intermediate.der = intermediate
+        .params
+        .signed_by(&intermediate.key, &root.issuer())
+        .unwrap()
+        .der()
+        .clone();
+    let leaf = intermediate.leaf(&["keel.example"]);
+    let err = refused(&root, &[leaf, intermediate.der.clone()]);
+    assert!(
+        matches!(&err, CertError::NotYetValid { subject: Some(s), .. } if s.contains("keel early intermediate")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("keel early intermediate"), "{err}");
 }
 
 #[test]

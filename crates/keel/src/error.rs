@@ -12,41 +12,23 @@ use snafu::Snafu;
 pub enum Error {
     /// The TLS connection failed; the matching alert was queued for the
     /// peer. Sticky: every later call returns it again.
-    #[snafu(display("{source}"))]
+    #[snafu(transparent)]
     Tls {
         /// What happened.
         source: HandshakeError,
     },
     /// A configuration that cannot work.
-    #[snafu(display("invalid configuration: {source}"))]
+    #[snafu(transparent)]
     Config {
         /// Why.
         source: ConfigError,
     },
     /// The name to connect to is neither a DNS name nor an IP address.
-    #[snafu(display("{source}"))]
+    #[snafu(transparent)]
     ServerName {
         /// Why.
         source: InvalidServerName,
     },
-}
-
-impl From<HandshakeError> for Error {
-    fn from(source: HandshakeError) -> Self {
-        Self::Tls { source }
-    }
-}
-
-impl From<ConfigError> for Error {
-    fn from(source: ConfigError) -> Self {
-        Self::Config { source }
-    }
-}
-
-impl From<InvalidServerName> for Error {
-    fn from(source: InvalidServerName) -> Self {
-        Self::ServerName { source }
-    }
 }
 
 /// Why a config builder refused to build.

@@ -1,10 +1,14 @@
 //! Why `keel connect` stopped. Each error is printed as one line, `error: `
-//! followed by its Display, in words a person can act on.
+//! followed by its Display, in words a person can act on. These are the
+//! program's final reports, never wrapped or walked: each Display is the
+//! whole line, with any keel error in it expanded with its causes
+//! ([`chain`]).
 
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::chain::chain;
 use keel::pki::{CertError, LoadError};
 use keel::{ConfigError, HandshakeError};
 use snafu::Snafu;
@@ -215,8 +219,8 @@ fn tls_text(err: &keel::Error) -> String {
             source: HandshakeError::AlertReceived { description },
             ..
         } => format!("the server sent the fatal alert {description}"),
-        keel::Error::Tls { source, .. } => format!("TLS failed: {source}"),
-        other => other.to_string(),
+        keel::Error::Tls { source, .. } => format!("TLS failed: {}", chain(source)),
+        other => chain(other),
     }
 }
 
@@ -227,7 +231,7 @@ fn cert_text(err: &CertError) -> String {
 /// A load error, naming the file unless the error already does.
 fn load_text(what: &str, file: Option<&PathBuf>, err: &LoadError) -> String {
     match (file, err) {
-        (_, LoadError::Io { .. }) | (None, _) => format!("{what}: {err}"),
-        (Some(file), _) => format!("{what} {}: {err}", file.display()),
+        (_, LoadError::Io { .. }) | (None, _) => format!("{what}: {}", chain(err)),
+        (Some(file), _) => format!("{what} {}: {}", file.display(), chain(err)),
     }
 }

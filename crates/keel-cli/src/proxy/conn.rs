@@ -12,6 +12,7 @@ use tokio::time::timeout;
 
 use super::Settings;
 use super::copy::{self, End, Totals};
+use crate::chain::chain;
 
 /// How long sending close_notify to the client may take (a client that
 /// reads nothing would hold it forever).
@@ -193,10 +194,10 @@ fn describe(e: &std::io::Error) -> String {
         .and_then(|inner| inner.downcast_ref::<keel::Error>())
     {
         Some(keel::Error::Tls { source }) => match source.alert() {
-            Some(alert) => format!("{source} (sent alert {alert})"),
-            None => source.to_string(),
+            Some(alert) => format!("{} (sent alert {alert})", chain(source)),
+            None => chain(source),
         },
-        Some(other) => other.to_string(),
-        None => e.to_string(),
+        Some(other) => chain(other),
+        None => chain(e),
     }
 }

@@ -23,6 +23,7 @@ use std::time::Duration;
 use keel::pki::{ClientAuth, TrustStore};
 use keel::{ServerConfig, ServerConfigBuilder};
 
+use crate::chain::chain;
 use crate::serve::certs;
 
 /// Arguments of `keel proxy`.
@@ -139,10 +140,11 @@ fn config(args: &ProxyArgs) -> Result<Arc<ServerConfig>, String> {
     let mut builder: ServerConfigBuilder = ServerConfig::builder().with_certificate(key);
     if let Some(ca) = &args.client_ca {
         let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
-        let roots = TrustStore::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;
+        let roots =
+            TrustStore::from_pem(&pem).map_err(|e| format!("{}: {}", ca.display(), chain(&e)))?;
         builder = builder.with_client_auth(roots, ClientAuth::Required);
     }
-    builder.build().map_err(|e| e.to_string())
+    builder.build().map_err(|e| chain(&e))
 }
 
 /// Checks that `--upstream` is HOST:PORT (the name is resolved later, for

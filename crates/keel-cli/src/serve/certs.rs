@@ -18,12 +18,23 @@ pub(crate) struct CertSetupError(pub(crate) String);
 /// PKCS#1 PEM) and checks that they belong together.
 pub(crate) fn load(chain: &Path, key: &Path) -> Result<CertifiedKey, CertSetupError> {
     let read = |path: &Path| {
-        std::fs::read(path)
-            .map_err(|e| CertSetupError(format!("cannot read {}: {e}", path.display())))
+        std::fs::read(path).map_err(|e| {
+            CertSetupError(format!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::chain::chain(&e)
+            ))
+        })
     };
     let (chain_pem, key_pem) = (read(chain)?, read(key)?);
-    CertifiedKey::from_pem(&chain_pem, &key_pem)
-        .map_err(|e| CertSetupError(format!("{} and {}: {e}", chain.display(), key.display())))
+    CertifiedKey::from_pem(&chain_pem, &key_pem).map_err(|e| {
+        CertSetupError(format!(
+            "{} and {}: {}",
+            chain.display(),
+            key.display(),
+            crate::chain::chain(&e)
+        ))
+    })
 }
 
 /// A throwaway CA and a leaf it issued for localhost, 127.0.0.1 and ::1.
@@ -59,8 +70,12 @@ pub(crate) fn generate(ca_out: &Path) -> Result<(CertifiedKey, PathBuf), CertSet
     std::fs::write(ca_out, ca_cert.pem())
         .map_err(|e| CertSetupError(format!("cannot write the CA to {}: {e}", ca_out.display())))?;
     let chain = format!("{}{}", leaf_cert.pem(), ca_cert.pem());
-    let certified =
-        CertifiedKey::from_pem(chain.as_bytes(), leaf_key.serialize_pem().as_bytes())
-            .map_err(|e| CertSetupError(format!("the generated certificate does not load: {e}")))?;
+    let certified = CertifiedKey::from_pem(chain.as_bytes(), leaf_key.serialize_pem().as_bytes())
+        .map_err(|e| {
+        CertSetupError(format!(
+            "the generated certificate does not load: {}",
+            crate::chain::chain(&e)
+        ))
+    })?;
     Ok((certified, ca_out.to_path_buf()))
 }

@@ -9,6 +9,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::{Timeouts, page};
+use crate::chain::chain;
 
 /// The most request bytes read: the headers of any sane request.
 const MAX_REQUEST: usize = 16 * 1024;
@@ -86,10 +87,10 @@ fn describe(e: &std::io::Error) -> String {
         .and_then(|inner| inner.downcast_ref::<keel::Error>())
     {
         Some(keel::Error::Tls { source }) => match source.alert() {
-            Some(alert) => format!("{source} (sent alert {alert})"),
-            None => source.to_string(),
+            Some(alert) => format!("{} (sent alert {alert})", chain(source)),
+            None => chain(source),
         },
-        Some(other) => other.to_string(),
-        None => e.to_string(),
+        Some(other) => chain(other),
+        None => chain(e),
     }
 }

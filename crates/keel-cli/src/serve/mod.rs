@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::chain::chain;
 use keel::pki::{ClientAuth, TrustStore};
 use keel::{ServerConfig, ServerConfigBuilder};
 
@@ -138,7 +139,7 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
     if let Some(path) = &args.ticket_key {
         let keys =
             keel::sessions::TicketKeys::from_file(path, TICKET_PERIOD_SECS, TICKET_PERIOD_SECS)
-                .map_err(|e| format!("--ticket-key {}: {e}", path.display()))?;
+                .map_err(|e| format!("--ticket-key {}: {}", path.display(), chain(&e)))?;
         builder = builder.with_session_tickets(Arc::new(keys));
     }
     if let Some(path) = &args.ocsp {
@@ -148,7 +149,8 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
     }
     if let Some(ca) = &args.client_ca {
         let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
-        let roots = TrustStore::from_pem(&pem).map_err(|e| format!("{}: {e}", ca.display()))?;
+        let roots =
+            TrustStore::from_pem(&pem).map_err(|e| format!("{}: {}", ca.display(), chain(&e)))?;
         let mode = match args.client_auth {
             ClientAuthArg::Optional => ClientAuth::Optional,
             ClientAuthArg::Required => ClientAuth::Required,
@@ -158,7 +160,7 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
     if !args.alpn.is_empty() {
         builder = builder.with_alpn(args.alpn.iter().map(String::as_bytes));
     }
-    Ok((builder.build().map_err(|e| e.to_string())?, ca))
+    Ok((builder.build().map_err(|e| chain(&e))?, ca))
 }
 
 async fn serve(

@@ -415,18 +415,18 @@ fn modulus_bits(modulus: &[u8]) -> usize {
 /// root that has expired is a configuration mistake that must not go
 /// unnoticed.
 fn check_anchor_validity(anchor: &AnchorFacts, now: UnixTime) -> Result<(), CertError> {
-    let now = secs(now);
-    if anchor.not_after < now {
+    if anchor.not_after < secs(now) {
         return Err(CertError::Expired {
-            not_after: describe::rfc3339(anchor.not_after),
-            now: describe::rfc3339(now),
+            not_after: describe::unix_time(anchor.not_after),
+            now,
             subject: Some(anchor.subject.clone()),
         });
     }
-    if anchor.not_before > now {
+    if anchor.not_before > secs(now) {
         return Err(CertError::NotYetValid {
-            not_before: describe::rfc3339(anchor.not_before),
-            now: describe::rfc3339(now),
+            not_before: describe::unix_time(anchor.not_before),
+            now,
+            subject: Some(anchor.subject.clone()),
         });
     }
     Ok(())

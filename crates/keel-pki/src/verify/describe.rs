@@ -1,6 +1,7 @@
 //! What people need to read in an error: subjects, names, dates. Parsed
 //! with x509-parser, which is used to explain and never to decide.
 
+use rustls_pki_types::UnixTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
@@ -55,6 +56,14 @@ fn ip_text(bytes: &[u8]) -> Option<String> {
 }
 
 /// Seconds since the Unix epoch as an RFC 3339 UTC timestamp.
+/// Seconds since the epoch as a `UnixTime`; a time before 1970 becomes
+/// 1970 (`UnixTime` cannot say earlier).
+pub(crate) fn unix_time(secs: i64) -> UnixTime {
+    UnixTime::since_unix_epoch(core::time::Duration::from_secs(
+        u64::try_from(secs).unwrap_or(0),
+    ))
+}
+
 pub(crate) fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rest = secs.rem_euclid(86_400);

@@ -3,10 +3,10 @@
 
 pub(crate) mod checks;
 mod client;
-mod describe;
+pub(crate) mod describe;
 mod issuer_keys;
 mod name;
-mod path;
+pub(crate) mod path;
 mod server;
 
 pub use client::{ClientAuth, ClientCertVerifier};

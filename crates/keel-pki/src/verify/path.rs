@@ -97,29 +97,22 @@ pub(crate) fn map_error(
     now: UnixTime,
 ) -> CertError {
     use webpki::Error as E;
-    let now_text = || describe::rfc3339(secs(now));
     let malformed = |reason| CertError::Malformed { index: 0, reason };
     // The deprecated unit variants are matched beside their replacements:
     // webpki still documents them as possible.
     #[allow(deprecated)]
     match err {
-        E::CertExpired { not_after, .. } => {
-            // webpki does not say which certificate; find it for the message.
-            let expired = chain.iter().position(|der| {
-                describe::parse(der).is_some_and(|c| c.validity().not_after.timestamp() < secs(now))
-            });
-            CertError::Expired {
-                not_after: describe::rfc3339(secs(*not_after)),
-                now: now_text(),
-                subject: expired
-                    .filter(|&i| i > 0)
-                    .and_then(|i| chain.get(i))
-                    .map(|d| describe::subject(d)),
-            }
-        }
+        E::CertExpired { not_after, .. } => CertError::Expired {
+            not_after: *not_after,
+            now,
+            // webpki does not say which certificate; find it for the
+            // message.
+            subject: issuer_subject(chain, |v| v.not_after.timestamp() < secs(now)),
+        },
         E::CertNotValidYet { not_before, .. } => CertError::NotYetValid {
-            not_before: describe::rfc3339(secs(*not_before)),
-            now: now_text(),
+            not_before: *not_before,
+            now,
+            subject: issuer_subject(chain, |v| v.not_before.timestamp() > secs(now)),
         },
         E::UnknownIssuer | E::CertDistrusted => CertError::UnknownIssuer,
         E::CaUsedAsEndEntity => CertError::CaUsedAsEndEntity,
@@ -177,6 +170,21 @@ pub(crate) fn map_error(
             detail: "refused by path validation",
         },
     }
+}
+
+/// The subject of the first certificate of `chain` whose validity
+/// `matches`, when it is not the leaf (a leaf's problem needs no name).
+fn issuer_subject(
+    chain: &[CertificateDer<'_>],
+    matches: impl Fn(&x509_parser::certificate::Validity) -> bool,
+) -> Option<String> {
+    let index = chain
+        .iter()
+        .position(|der| describe::parse(der).is_some_and(|c| matches(c.validity())))?;
+    chain
+        .get(index)
+        .filter(|_| index > 0)
+        .map(|der| describe::subject(der))
 }
 
 pub(crate) fn secs(time: UnixTime) -> i64 {

@@ -1,0 +1,105 @@
+//! Every error keel returns says its own words once: no error's Display
+//! repeats the Display of its `source()`, so that printing the chain (as
+//! anyhow's `{:#}` or `keel`'s CLI do) says each thing once, and causes
+//! stay typed in the chain rather than flattened into a sentence.
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::error::Error as _;
+
+use keel::pki::{CertifiedKey, LoadError, TrustStore};
+use keel::sessions::TicketKeys;
+use keel::{ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection};
+
+/// Asserts that no error in `err`'s chain repeats its cause's text, and
+/// returns the chain's texts.
+fn said_once(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut texts = vec![err.to_string()];
+    let mut current = err;
+    while let Some(cause) = current.source() {
+        let (outer, inner) = (current.to_string(), cause.to_string());
+        assert!(
+            !outer.contains(&inner),
+            "{outer:?} repeats its cause {inner:?}"
+        );
+        texts.push(inner);
+        current = cause;
+    }
+    texts
+}
+
+#[test]
+fn a_file_that_cannot_be_read_keeps_the_system_error_as_its_cause() {
+    let err = keel::pki::load_certificates_file("/nonexistent/chain.pem").unwrap_err();
+    assert!(matches!(err, LoadError::Io { .. }), "{err:?}");
+    let texts = said_once(&err);
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts[1].contains("No such file"), "{texts:?}");
+
+    let err = TicketKeys::from_file("/nonexistent/ticket.key", 3600, 3600).unwrap_err();
+    let texts = said_once(&err);
+    assert_eq!(texts.len(), 2, "{texts:?}");
+}
+
+#[test]
+fn a_certificate_that_does_not_parse_keeps_the_parsers_error() {
+    let garbage = b"-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n";
+    let err = TrustStore::from_pem(garbage).unwrap_err();
+    assert!(
+        matches!(err, LoadError::InvalidCertificate { index: 0, .. }),
+        "{err:?}"
+    );
+    let texts = said_once(&err);
+    assert!(
+        texts.len() >= 2,
+        "the parser's error is in the chain: {texts:?}"
+    );
+    let err = CertifiedKey::from_pem(garbage, garbage).unwrap_err();
+    said_once(&err);
+}
+
+#[test]
+fn connection_errors_say_each_layer_once() {
+    // A record layer refusal under the facade's Error.
+    let (cert, key) = rcgen_pem();
+    let server = ServerConfig::builder()
+        .with_certificate(CertifiedKey::from_pem(cert.as_bytes(), key.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let mut connection = ServerConnection::new(server);
+    let err = connection
+        .read_tls(&[0x17, 0x03, 0x03, 0x00, 0x01, 0x00])
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls { .. }));
+    said_once(&err);
+    // A malformed handshake message: the decoder's field and offset are
+    // the cause.
+    let mut connection =
+        ClientConnection::new(ClientConfig::builder().build().unwrap(), "example.com").unwrap();
+    let err = connection
+        .read_tls(&[0x16, 0x03, 0x03, 0x00, 0x05, 0x02, 0x00, 0x00, 0x01, 0x00])
+        .unwrap_err();
+    let texts = said_once(&err);
+    assert_eq!(texts[0], "malformed server_hello", "{texts:?}");
+    assert!(
+        texts.len() >= 2,
+        "the decoder's error is the cause: {texts:?}"
+    );
+    assert!(err.source().is_some());
+}
+
+/// A self-signed certificate and key for "localhost".
+fn rcgen_pem() -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    (cert.pem(), key.serialize_pem())
+}
