@@ -246,8 +246,23 @@ impl Connection {
         if self.session.is_none() || self.we_closed {
             return Err(HandshakeError::Closed);
         }
-        let result = seal(&mut self.writer).map_err(HandshakeError::from);
-        self.result(result)
+        match seal(&mut self.writer) {
+            Err(err @ RecordError::KeyLimitReached { .. }) => Err(self.close_at_key_limit(err)),
+            result => {
+                let result = result.map_err(HandshakeError::from);
+                self.result(result)
+            }
+        }
+    }
+
+    /// The key may seal no more application data: AES-GCM's record limit
+    /// is reached, and TLS 1.2 cannot change keys. close_notify goes out
+    /// under the sequence number held back for it, writing ends (later
+    /// writes are `Closed`), and reading goes on until the peer closes too.
+    /// The limit is not a failure of the connection, so it is not sticky.
+    fn close_at_key_limit(&mut self, err: RecordError) -> HandshakeError {
+        self.close();
+        HandshakeError::Record { source: err }
     }
 
     /// TLS bytes to send to the peer.
@@ -324,7 +339,15 @@ impl Connection {
             .limits
             .max_buffered_plaintext
             .saturating_sub(self.outgoing.len());
-        let n = data.len().min(room);
+        // At the key's record limit, close rather than fail (RFC 5246 has
+        // no rekeying; RFC 8446 §5.5 gives AES-GCM's limit).
+        if !data.is_empty()
+            && let Err(err) = self.writer.check_data_room(1)
+        {
+            return Err(self.close_at_key_limit(err));
+        }
+        let key_room = self.writer.data_bytes_remaining().unwrap_or(usize::MAX);
+        let n = data.len().min(room).min(key_room);
         let result = self
             .writer
             .write_application_data(data.get(..n).unwrap_or_default(), &mut self.outgoing);
@@ -645,3 +668,7 @@ fn machine_name(machine: &Machine) -> &'static str {
         Machine::Gone => "nothing",
     }
 }
+
+#[cfg(test)]
+#[path = "connection_tests.rs"]
+mod tests;

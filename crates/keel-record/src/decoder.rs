@@ -153,6 +153,12 @@ impl RecordDecoder {
         self.versions = VersionCheck::Tls12;
     }
 
+    /// The installed opener, for tests of the key limit.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn opener_mut(&mut self) -> Option<&mut RecordOpener> {
+        self.opener.as_mut()
+    }
+
     /// Decrypt every later record with `opener`. Refused in the middle of a
     /// fragmented handshake message: keys change only on a message
     /// boundary.

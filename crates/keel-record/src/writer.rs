@@ -186,6 +186,35 @@ impl RecordWriter {
         result.map_err(|err| self.fail(err))
     }
 
+    /// How many more bytes of application data the installed key may seal,
+    /// the record held back for the closing alert aside; `None` before a
+    /// sealer is installed. (AES-GCM keys have a record limit; a write
+    /// larger than this is refused whole, before anything is sealed.)
+    #[must_use]
+    pub fn data_bytes_remaining(&self) -> Option<usize> {
+        let records = self.sealer.as_ref()?.records_remaining().saturating_sub(1);
+        Some(
+            usize::try_from(records)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(self.max_fragment),
+        )
+    }
+
+    /// Whether `records` more application-data records fit under the
+    /// installed key's limit, the closing alert's record held back
+    /// ([`RecordError::KeyLimitReached`] if not).
+    pub fn check_data_room(&self, records: u64) -> Result<(), RecordError> {
+        self.sealer
+            .as_ref()
+            .map_or(Ok(()), |sealer| sealer.check_room(records))
+    }
+
+    /// The installed sealer, for tests of the key limit.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn sealer_mut(&mut self) -> Option<&mut RecordSealer> {
+        self.sealer.as_mut()
+    }
+
     fn write(
         &mut self,
         content_type: ContentType,
@@ -199,6 +228,14 @@ impl RecordWriter {
             .as_ref()
             .map_or(HEADER_LEN, RecordSealer::overhead);
         let records = data.len().div_ceil(self.max_fragment);
+        // All or nothing: a write that would run past the key's limit is
+        // refused before any record takes a sequence number (the alert
+        // that closes the connection may still use the last one).
+        if content_type != ContentType::ALERT
+            && let Some(sealer) = &self.sealer
+        {
+            sealer.check_room(u64::try_from(records).unwrap_or(u64::MAX))?;
+        }
         out.reserve(data.len() + records * overhead);
         for chunk in data.chunks(self.max_fragment) {
             if let Err(err) = self.write_record(content_type, chunk, overhead, out) {
@@ -257,8 +294,13 @@ impl RecordWriter {
         self.failed.clone().map_or(Ok(()), Err)
     }
 
+    /// Makes `err` sticky, unless it is the key's record limit: that is
+    /// refused before anything is sealed, and the closing alert can still
+    /// be written.
     fn fail(&mut self, err: RecordError) -> RecordError {
-        self.failed = Some(err.clone());
+        if !matches!(err, RecordError::KeyLimitReached { .. }) {
+            self.failed = Some(err.clone());
+        }
         err
     }
 }

@@ -82,9 +82,10 @@ impl RecordOpener {
 }
 
 impl RecordOpener {
-    /// Moves the sequence number, for unit tests of exhaustion.
-    #[cfg(test)]
-    pub(crate) fn set_sequence(&mut self, seq: u64) {
+    /// Moves the sequence number, for tests of exhaustion and of the key
+    /// limit.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn set_sequence(&mut self, seq: u64) {
         self.seq = seq;
     }
 }

@@ -209,11 +209,25 @@ impl RecordSealer {
         }
     }
 
-    /// Moves the sequence number, for unit tests of the limits (2^24 real
-    /// records would take too long).
-    #[cfg(test)]
-    pub(crate) fn set_sequence(&mut self, seq: u64) {
-        self.seq = seq;
+    /// Refuses, before anything is sealed, `records` more records of a
+    /// type other than alert that would run into the record held back for
+    /// the closing alert.
+    pub(crate) fn check_room(&self, records: u64) -> Result<(), RecordError> {
+        if records <= self.records_remaining().saturating_sub(1) {
+            Ok(())
+        } else if self.limit == u64::MAX {
+            Err(RecordError::SequenceExhausted)
+        } else {
+            Err(RecordError::KeyLimitReached { limit: self.limit })
+        }
+    }
+
+    /// Moves the sequence number, for tests of the limits (2^24 real
+    /// records would take too long). Only forward, so that no nonce is
+    /// ever used twice.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn set_sequence(&mut self, seq: u64) {
+        self.seq = self.seq.max(seq);
     }
 }
 

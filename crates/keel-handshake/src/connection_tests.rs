@@ -1,0 +1,168 @@
+//! The connection at its key's record limit (AES-GCM keys protect 2^24
+//! records; TLS 1.2 cannot change keys): the last sequence number goes to
+//! close_notify, so the peer sees a clean close, never a truncation.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use keel_pki::{CertError, CertificateDer, CertifiedKey, ServerName, UnixTime};
+use keel_record::RecordError;
+use keel_wire::registry::CipherSuite;
+
+use super::Connection;
+use crate::config::{ClientHandshakeConfig, Limits, ServerCertificates, ServerHandshakeConfig};
+use crate::error::HandshakeError;
+use crate::random::{SystemClock, SystemRng};
+use crate::resumption_context::{ResumptionContext, Side};
+use crate::verifier::ServerCertificateVerifier;
+
+/// The record limit of an AES-GCM key in keel.
+const LIMIT: u64 = 1 << 24;
+
+#[derive(Debug)]
+struct AcceptsAnything;
+
+impl ServerCertificateVerifier for AcceptsAnything {
+    fn verify_server(
+        &self,
+        _: &[CertificateDer<'_>],
+        _: &ServerName,
+        _: Option<&[u8]>,
+        _: UnixTime,
+    ) -> Result<(), CertError> {
+        Ok(())
+    }
+}
+
+fn established() -> (Connection, Connection) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let key =
+        CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap();
+    let suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+    let client = ClientHandshakeConfig {
+        verifier: Arc::new(AcceptsAnything),
+        suites: suites.clone(),
+        groups: crate::GROUPS.to_vec(),
+        signature_schemes: crate::policy::SIGNATURE_SCHEMES.to_vec(),
+        alpn: vec![],
+        client_certificates: vec![],
+        request_ocsp: false,
+        rng: Arc::new(SystemRng),
+        clock: Arc::new(SystemClock),
+        key_log: None,
+        limits: Limits::default(),
+        session_store: None,
+        resumption_context: ResumptionContext::builder(Side::Client).build(),
+        peer_keys: Arc::default(),
+    };
+    let server = ServerHandshakeConfig {
+        certificates: ServerCertificates {
+            default: vec![Arc::new(key)],
+            by_name: vec![],
+        },
+        client_verifier: None,
+        suites,
+        groups: crate::GROUPS.to_vec(),
+        signature_schemes: crate::policy::SIGNATURE_SCHEMES.to_vec(),
+        alpn: vec![],
+        rng: Arc::new(SystemRng),
+        clock: Arc::new(SystemClock),
+        key_log: None,
+        limits: Limits::default(),
+        session_cache: None,
+        ticket_keys: None,
+        resumption_context: ResumptionContext::builder(Side::Server).build(),
+        peer_keys: Arc::default(),
+    };
+    let mut client =
+        Connection::client(Arc::new(client), ServerName::parse("localhost").unwrap()).unwrap();
+    let mut server = Connection::server(Arc::new(server));
+    for _ in 0..10 {
+        let mut bytes = Vec::new();
+        client.take_tls(&mut bytes);
+        server.read_tls(&bytes).unwrap();
+        let mut bytes = Vec::new();
+        server.take_tls(&mut bytes);
+        client.read_tls(&bytes).unwrap();
+    }
+    assert!(client.session().is_some() && server.session().is_some());
+    (client, server)
+}
+
+/// Moves the client's sealer and the server's opener to `seq`, as if
+/// `seq` records had been sent.
+fn skip_to(client: &mut Connection, server: &mut Connection, seq: u64) {
+    client.writer.sealer_mut().unwrap().set_sequence(seq);
+    server.decoder.opener_mut().unwrap().set_sequence(seq);
+}
+
+fn limit_reached() -> HandshakeError {
+    HandshakeError::Record {
+        source: RecordError::KeyLimitReached { limit: LIMIT },
+    }
+}
+
+#[test]
+fn at_the_key_limit_the_connection_closes_with_close_notify() {
+    let (mut client, mut server) = established();
+    // Two numbers left: one for data, one held back for close_notify.
+    skip_to(&mut client, &mut server, LIMIT - 2);
+    assert_eq!(client.write(&[7; 100]), Ok(100));
+    assert_eq!(client.write(b"more"), Err(limit_reached()));
+    assert_eq!(client.write(b"more"), Err(HandshakeError::Closed));
+    assert_eq!(client.error(), None, "the limit is not a failure");
+
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    server.read_tls(&bytes).unwrap();
+    let mut buf = [0u8; 200];
+    assert_eq!(server.read(&mut buf), Ok(100));
+    assert!(
+        server.peer_closed(),
+        "the peer saw close_notify, not a truncation"
+    );
+    assert_eq!(server.error(), None);
+    // The client still reads the server's answer.
+    let mut bytes = Vec::new();
+    server.take_tls(&mut bytes);
+    client.read_tls(&bytes).unwrap();
+    assert!(client.peer_closed());
+}
+
+#[test]
+fn a_write_larger_than_what_the_key_may_still_seal_is_taken_in_part() {
+    let (mut client, mut server) = established();
+    skip_to(&mut client, &mut server, LIMIT - 2);
+    assert_eq!(client.write(&[1; 20_000]), Ok(16_384));
+    assert_eq!(client.write(&[1; 10]), Err(limit_reached()));
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    server.read_tls(&bytes).unwrap();
+    let mut buf = vec![0u8; 20_000];
+    assert_eq!(server.read(&mut buf), Ok(16_384));
+    assert!(server.peer_closed());
+}
+
+#[test]
+fn the_zero_copy_seal_closes_at_the_limit_too() {
+    let (mut client, mut server) = established();
+    skip_to(&mut client, &mut server, LIMIT - 1);
+    let mut out = vec![0u8; 200];
+    assert_eq!(client.seal_from(b"late", &mut out), Err(limit_reached()));
+    assert_eq!(client.error(), None);
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    server.read_tls(&bytes).unwrap();
+    assert!(server.peer_closed());
+    assert_eq!(server.error(), None);
+}
