@@ -33,6 +33,7 @@ pub(crate) fn name(error: &HandshakeError) -> String {
         E::NoNullCompression => "INVALID_COMPRESSION_LIST",
         E::NoApplicationProtocol => "NO_APPLICATION_PROTOCOL",
         E::UnrecognizedName { .. } => "KEEL_UNRECOGNIZED_NAME",
+        E::SniNotAHostName { .. } => "ERROR_PARSING_EXTENSION",
         E::UnsolicitedExtension { .. } => "UNEXPECTED_EXTENSION",
         E::IllegalParameter { reason } => illegal_parameter(*reason),
         E::BadFinished => "DIGEST_CHECK_FAILED",
@@ -104,6 +105,7 @@ fn illegal_parameter(reason: IllegalParameter) -> &'static str {
         I::CertificateCurveNotOffered { .. } => "BAD_ECC_CERT",
         I::BadKeySharePoint => "BAD_ECPOINT",
         I::NoUncompressedPoints | I::RecordSizeLimitTooSmall { .. } => "ERROR_PARSING_EXTENSION",
+        I::UnknownAlertLevel { .. } => "UNKNOWN_ALERT_TYPE",
         _ => "KEEL_ILLEGAL_PARAMETER",
     }
 }
@@ -194,6 +196,7 @@ mod tests {
             },
             I::BadKeySharePoint,
             I::RecordSizeLimitTooSmall { value: 1 },
+            I::UnknownAlertLevel { level: 3 },
         ] {
             assert!(!illegal_parameter(reason).starts_with("KEEL_"), "{reason}");
         }

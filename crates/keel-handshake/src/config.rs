@@ -27,8 +27,10 @@ pub struct Limits {
     pub max_buffered_plaintext: usize,
     /// Most plaintext accepted for sending before the handshake completes.
     pub max_pending_writes: usize,
-    /// Most renegotiation attempts, warning alerts or empty records in a row
-    /// before the connection is ended as an attack.
+    /// Most renegotiation attempts, warning alerts or HelloRequests in a
+    /// row before the connection is ended as an attack (4, as BoringSSL
+    /// allows warning alerts). Empty records have a bound of their own in
+    /// the record layer (32, as BoringSSL's).
     pub max_in_a_row: usize,
     /// The largest record plaintext this side accepts once records are
     /// protected, advertised in record_size_limit (RFC 8449): 64 to 16384.
@@ -45,7 +47,7 @@ impl Default for Limits {
             max_transcript: 256 * 1024,
             max_buffered_plaintext: 64 * 1024,
             max_pending_writes: 64 * 1024,
-            max_in_a_row: 8,
+            max_in_a_row: 4,
             record_size_limit: 16384,
         }
     }

@@ -14,7 +14,7 @@ use keel_wire::{Alert, Codec, HandshakeMessage};
 
 use crate::client::{self, ClientState};
 use crate::config::{ClientHandshakeConfig, Limits, ServerHandshakeConfig};
-use crate::error::{HandshakeError, MessageKind, Repeated};
+use crate::error::{HandshakeError, IllegalParameter, MessageKind, Repeated};
 use crate::machine::{Emit, SessionHandle, SessionSecrets};
 use crate::send_buffer::SendBuffer;
 use crate::server::ServerState;
@@ -91,6 +91,9 @@ impl Connection {
     fn new(machine: Machine, limits: Limits) -> Self {
         let mut decoder = RecordDecoder::new();
         decoder.set_max_handshake_message(limits.max_handshake_message);
+        // Until the handshake completes, any application data (even an
+        // empty record) is out of place.
+        decoder.set_application_data_expected(false);
         Self {
             machine,
             decoder,
@@ -454,7 +457,8 @@ impl Connection {
             {
                 handle.forget();
             }
-            if let Some(description) = err.alert() {
+            // RFC 5246 §7.2.1: nothing is sent after our own close_notify.
+            if let Some(description) = err.alert().filter(|_| !self.we_closed) {
                 let alert = Alert {
                     level: AlertLevel::FATAL,
                     description,
@@ -518,6 +522,15 @@ impl Connection {
             .copied()
             .map(HandshakeType::new)
             .unwrap_or(HandshakeType::HELLO_REQUEST);
+        // RFC 5246 §7.4: whether this message may come now is judged from
+        // its header, before its body is decoded: a message out of place is
+        // unexpected_message, whatever its body holds.
+        if !self.accepts(header_type) {
+            return Err(HandshakeError::UnexpectedMessage {
+                expected: machine_name(&self.machine),
+                got: MessageKind::Handshake(header_type),
+            });
+        }
         let message = HandshakeMessage::decode(raw).map_err(|source| HandshakeError::Decode {
             message: header_type,
             source,
@@ -547,6 +560,19 @@ impl Connection {
         self.apply(emits)
     }
 
+    /// Whether a handshake message of type `t` may come now: the state's
+    /// own types while negotiating; afterwards only a renegotiation
+    /// request, which is refused with a warning.
+    fn accepts(&self, t: HandshakeType) -> bool {
+        match &self.machine {
+            Machine::Client(_) if self.session.is_some() => t == HandshakeType::HELLO_REQUEST,
+            Machine::Server(_) if self.session.is_some() => t == HandshakeType::CLIENT_HELLO,
+            Machine::Client(state) => state.accepts(t),
+            Machine::Server(state) => state.accepts(t),
+            Machine::Gone => false,
+        }
+    }
+
     /// RFC 5246 §7.2.2 / §7.4.1.1: keel does not renegotiate. A HelloRequest
     /// (at a client) or ClientHello (at a server) after the handshake is
     /// answered with a warning no_renegotiation, and the connection goes
@@ -564,11 +590,14 @@ impl Connection {
             });
         }
         self.count_in_a_row(Repeated::RenegotiationAttempts)?;
-        let alert = Alert {
-            level: AlertLevel::WARNING,
-            description: AlertDescription::NO_RENEGOTIATION,
-        };
-        self.writer.write_alert(alert, &mut self.outgoing)?;
+        // RFC 5246 §7.2.1: nothing is sent after our own close_notify.
+        if !self.we_closed {
+            let alert = Alert {
+                level: AlertLevel::WARNING,
+                description: AlertDescription::NO_RENEGOTIATION,
+            };
+            self.writer.write_alert(alert, &mut self.outgoing)?;
+        }
         Ok(())
     }
 
@@ -584,6 +613,15 @@ impl Connection {
     }
 
     fn on_alert(&mut self, alert: Alert) -> Result<(), HandshakeError> {
+        // RFC 5246 §7.2: an alert is warning(1) or fatal(2); anything else
+        // is a field out of range.
+        if alert.level != AlertLevel::WARNING && alert.level != AlertLevel::FATAL {
+            return Err(HandshakeError::IllegalParameter {
+                reason: IllegalParameter::UnknownAlertLevel {
+                    level: alert.level.get(),
+                },
+            });
+        }
         if alert.description == AlertDescription::CLOSE_NOTIFY {
             // RFC 5246 §7.2.1: answer with a close_notify of our own; read
             // nothing after it.
@@ -597,8 +635,11 @@ impl Connection {
             }
             return Ok(());
         }
-        if alert.level == AlertLevel::WARNING {
-            // Warnings are survivable, but not an endless stream of them.
+        // Warnings are survivable, but not an endless stream of them; a
+        // description RFC 5246 §7.2.2 calls always fatal ends the
+        // connection whatever level it came with (as RFC 8446 §6 requires
+        // of every error alert).
+        if alert.level == AlertLevel::WARNING && !is_always_fatal(alert.description) {
             return self.count_in_a_row(Repeated::WarningAlerts);
         }
         Err(HandshakeError::AlertReceived {
@@ -639,6 +680,7 @@ impl Connection {
                 Emit::VersionNegotiated => self.decoder.set_version_negotiated(),
                 Emit::SessionInUse(handle) => self.session_handle = Some(handle),
                 Emit::Established(session, secrets) => {
+                    self.decoder.set_application_data_expected(true);
                     self.session = Some(*session);
                     self.secrets = Some(secrets);
                     let pending = std::mem::take(&mut self.pending_writes);
@@ -649,6 +691,35 @@ impl Connection {
         }
         Ok(())
     }
+}
+
+/// The alerts RFC 5246 §7.2.2 says are always fatal (with
+/// unsupported_extension, and the later inappropriate_fallback of RFC 7507
+/// §3 and no_application_protocol of RFC 7301 §3.2, also fatal by
+/// definition).
+fn is_always_fatal(description: AlertDescription) -> bool {
+    use AlertDescription as A;
+    matches!(
+        description,
+        A::UNEXPECTED_MESSAGE
+            | A::BAD_RECORD_MAC
+            | A::DECRYPTION_FAILED
+            | A::RECORD_OVERFLOW
+            | A::DECOMPRESSION_FAILURE
+            | A::HANDSHAKE_FAILURE
+            | A::ILLEGAL_PARAMETER
+            | A::UNKNOWN_CA
+            | A::ACCESS_DENIED
+            | A::DECODE_ERROR
+            | A::DECRYPT_ERROR
+            | A::EXPORT_RESTRICTION
+            | A::PROTOCOL_VERSION
+            | A::INSUFFICIENT_SECURITY
+            | A::INTERNAL_ERROR
+            | A::INAPPROPRIATE_FALLBACK
+            | A::UNSUPPORTED_EXTENSION
+            | A::NO_APPLICATION_PROTOCOL
+    )
 }
 
 /// What [`Connection::read_tls_in_place`] found.

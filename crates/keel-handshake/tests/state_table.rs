@@ -552,3 +552,46 @@ fn warnings_and_ignored_hello_requests_mid_handshake_are_still_in_a_row() {
         max + 1
     );
 }
+
+/// RFC 5246 §7.4: whether a message may come is judged from its header,
+/// before its body is decoded. In every state, a message of every type
+/// whose body parses as nothing (one byte, 0xff) is `unexpected_message`
+/// unless the state takes that type, and `decode_error` if it does.
+#[test]
+fn a_misplaced_message_is_unexpected_whatever_its_body() {
+    for state in states() {
+        let sealed = state.protected();
+        for t in HANDSHAKE_TYPES {
+            let mut pair = reach(&state);
+            let side = state.side;
+            let raw = vec![t.get(), 0, 0, 1, 0xff];
+            let err = pair
+                .inject(side, &Injection::RawHandshake(raw), sealed)
+                .unwrap_err();
+            let at = format!("{} <- {t} with a broken body", state.label());
+            let hello_request = t == HandshakeType::HELLO_REQUEST;
+            let takes = state.legal.contains(&hs(t))
+                || (side == Side::Client && hello_request)
+                || (side == Side::Server
+                    && state.established()
+                    && t == HandshakeType::CLIENT_HELLO);
+            if takes {
+                assert!(
+                    matches!(err, HandshakeError::Decode { .. }),
+                    "{at}: {err:?}"
+                );
+                assert_eq!(err.alert(), Some(AlertDescription::DECODE_ERROR), "{at}");
+            } else {
+                assert_eq!(
+                    err,
+                    HandshakeError::UnexpectedMessage {
+                        expected: state.name,
+                        got: MessageKind::Handshake(t),
+                    },
+                    "{at}"
+                );
+            }
+            pair.assert_failure_reaches_peer(side, &err);
+        }
+    }
+}

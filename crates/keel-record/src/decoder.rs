@@ -125,6 +125,10 @@ pub struct RecordDecoder {
     max_plaintext: usize,
     joiner: HandshakeJoiner,
     empty_run: usize,
+    /// Whether application data may come now; while it may not, even an
+    /// empty application-data record is handed out, for the caller to
+    /// refuse.
+    application_data_expected: bool,
     failed: Option<RecordError>,
 }
 
@@ -144,8 +148,19 @@ impl RecordDecoder {
             max_plaintext: MAX_PLAINTEXT,
             joiner: HandshakeJoiner::new(DEFAULT_MAX_HANDSHAKE_MESSAGE),
             empty_run: 0,
+            application_data_expected: true,
             failed: None,
         }
+    }
+
+    /// Whether application data may come now (by default it may). A
+    /// connection says no until its handshake is complete: then an empty
+    /// application-data record, which is otherwise counted and dropped
+    /// (RFC 5246 §6.2.1 allows them), is handed out like any other, so that
+    /// it is refused as out of place (between ChangeCipherSpec and
+    /// Finished, say) rather than silently swallowed.
+    pub fn set_application_data_expected(&mut self, expected: bool) {
+        self.application_data_expected = expected;
     }
 
     /// From now on, records must carry exactly `{03,03}`.
@@ -335,7 +350,7 @@ impl RecordDecoder {
                 if self.opener.is_none() {
                     return Err(RecordError::UnprotectedApplicationData);
                 }
-                if plaintext.is_empty() {
+                if plaintext.is_empty() && self.application_data_expected {
                     self.empty_run += 1;
                     if self.empty_run > MAX_CONSECUTIVE_EMPTY_RECORDS {
                         return Err(RecordError::TooManyEmptyRecords {

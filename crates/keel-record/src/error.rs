@@ -135,9 +135,10 @@ impl RecordError {
             | Self::UnprotectedApplicationData => AlertDescription::UNEXPECTED_MESSAGE,
             Self::BadVersion { .. } => AlertDescription::PROTOCOL_VERSION,
             Self::RecordOverflow { .. } => AlertDescription::RECORD_OVERFLOW,
-            Self::EmptyRecord { .. } | Self::AlertLength { .. } | Self::BadChangeCipherSpec => {
-                AlertDescription::DECODE_ERROR
-            }
+            Self::EmptyRecord { .. } | Self::AlertLength { .. } => AlertDescription::DECODE_ERROR,
+            // As OpenSSL answers it: a ChangeCipherSpec that is not the one
+            // message of its kind is not a message that may come.
+            Self::BadChangeCipherSpec => AlertDescription::UNEXPECTED_MESSAGE,
             Self::BadRecordMac => AlertDescription::BAD_RECORD_MAC,
             Self::HandshakeTooLarge { .. } => AlertDescription::ILLEGAL_PARAMETER,
             // Local conditions: the peer did nothing wrong, but the

@@ -297,12 +297,13 @@ fn alerts_must_be_exactly_two_bytes() {
 
 #[test]
 fn change_cipher_spec_must_be_the_single_byte_one() {
+    // As OpenSSL answers it: unexpected_message.
     for body in [&[2u8][..], &[1, 1]] {
         refused(
             RecordReader::new(),
             &record(20, [3, 3], body),
             &RecordError::BadChangeCipherSpec,
-            AlertDescription::DECODE_ERROR,
+            AlertDescription::UNEXPECTED_MESSAGE,
         );
     }
 }

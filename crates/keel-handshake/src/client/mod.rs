@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use keel_pki::ServerName;
 use keel_wire::HandshakeMessage;
+use keel_wire::registry::HandshakeType;
 
 use hello::ExpectServerHello;
 pub(crate) use hello::start;
@@ -86,6 +87,33 @@ impl ClientState {
             Self::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
             Self::ExpectFinished(_) => "Finished",
             Self::Established => "application data",
+        }
+    }
+
+    /// Whether a handshake message of type `t` may come now: asked of the
+    /// header, before the body is decoded, so that a message out of place
+    /// is unexpected_message whatever its body holds. Exactly the types
+    /// [`handle`](Self::handle) takes in this state, and HelloRequest,
+    /// which is ignored while negotiating (RFC 5246 §7.4.1.1).
+    pub(crate) fn accepts(&self, t: HandshakeType) -> bool {
+        use HandshakeType as T;
+        if t == T::HELLO_REQUEST {
+            return !matches!(self, Self::Established);
+        }
+        match self {
+            Self::ExpectServerHello(_) => t == T::SERVER_HELLO,
+            Self::ExpectCertificate(_) => t == T::CERTIFICATE,
+            Self::ExpectCertificateStatus(_) => {
+                t == T::CERTIFICATE_STATUS || t == T::SERVER_KEY_EXCHANGE
+            }
+            Self::ExpectServerKeyExchange(_) => t == T::SERVER_KEY_EXCHANGE,
+            Self::ExpectCertificateRequestOrDone(_) => {
+                t == T::CERTIFICATE_REQUEST || t == T::SERVER_HELLO_DONE
+            }
+            Self::ExpectServerHelloDone(_) => t == T::SERVER_HELLO_DONE,
+            Self::ExpectNewSessionTicket(_) => t == T::NEW_SESSION_TICKET,
+            Self::ExpectFinished(_) => t == T::FINISHED,
+            Self::ExpectChangeCipherSpec(_) | Self::Established => false,
         }
     }
 

@@ -89,6 +89,13 @@ pub enum HandshakeError {
         /// The SNI name.
         name: String,
     },
+    /// The client's SNI host_name is not a DNS host name: not ASCII, an IP
+    /// address, or breaking DNS name syntax (RFC 6066 §3).
+    #[snafu(display("the client's SNI {name:?} is not a DNS host name"))]
+    SniNotAHostName {
+        /// The name sent (bytes that are not UTF-8 replaced).
+        name: String,
+    },
 
     // --- The peer broke a rule ---------------------------------------------
     /// A ServerHello extension the client did not offer (RFC 5246 §7.4.1.4).
@@ -226,7 +233,7 @@ impl HandshakeError {
             | Self::NoSecureRenegotiation => A::HANDSHAKE_FAILURE,
             Self::NoNullCompression | Self::IllegalParameter { .. } => A::ILLEGAL_PARAMETER,
             Self::NoApplicationProtocol => A::NO_APPLICATION_PROTOCOL,
-            Self::UnrecognizedName { .. } => A::UNRECOGNIZED_NAME,
+            Self::UnrecognizedName { .. } | Self::SniNotAHostName { .. } => A::UNRECOGNIZED_NAME,
             Self::UnsolicitedExtension { .. } => A::UNSUPPORTED_EXTENSION,
             Self::BadFinished => A::DECRYPT_ERROR,
             Self::Signature { source } => source.alert(),

@@ -67,6 +67,11 @@ pub enum IllegalParameter {
         /// The value sent.
         value: u16,
     },
+    /// An alert whose level is neither warning nor fatal (RFC 5246 §7.2).
+    UnknownAlertLevel {
+        /// The level sent.
+        level: u8,
+    },
 }
 
 impl core::fmt::Display for IllegalParameter {
@@ -114,6 +119,9 @@ impl core::fmt::Display for IllegalParameter {
             Self::BadKeySharePoint => f.write_str("invalid ECDHE public key"),
             Self::RecordSizeLimitTooSmall { value } => {
                 write!(f, "record_size_limit {value} is below 64")
+            }
+            Self::UnknownAlertLevel { level } => {
+                write!(f, "alert level {level} is neither warning nor fatal")
             }
         }
     }

@@ -38,6 +38,9 @@ pub(crate) struct ExpectClientHello {
 /// What a ClientHello's extensions say, gathered once.
 #[derive(Debug, Default)]
 struct Offer<'a> {
+    /// The host_name, validated and normalised (lowercase, no trailing
+    /// dot): the form certificates are chosen by, sessions are kept under
+    /// and the session reports.
     sni: Option<String>,
     groups: Option<&'a [NamedGroup]>,
     point_formats: Option<&'a [EcPointFormat]>,
@@ -54,15 +57,12 @@ struct Offer<'a> {
 }
 
 impl<'a> Offer<'a> {
-    fn read(hello: &'a ClientHello) -> Self {
+    fn read(hello: &'a ClientHello) -> Result<Self, HandshakeError> {
         let mut offer = Self::default();
         for extension in hello.extensions.iter() {
             match extension {
                 ClientExtension::ServerName(list) => {
-                    offer.sni = list
-                        .host_name()
-                        .and_then(|n| std::str::from_utf8(n).ok())
-                        .map(str::to_owned);
+                    offer.sni = list.host_name().map(host_name).transpose()?;
                 }
                 ClientExtension::SupportedGroups(groups) => offer.groups = Some(groups.as_slice()),
                 ClientExtension::EcPointFormats(formats) => {
@@ -88,8 +88,22 @@ impl<'a> Offer<'a> {
                 _ => {}
             }
         }
-        offer
+        Ok(offer)
     }
+}
+
+/// RFC 6066 §3: a HostName is "the fully qualified DNS hostname of the
+/// server", ASCII, and "Literal IPv4 and IPv6 addresses are not permitted".
+/// A name that is not one is refused (with unrecognized_name, as OpenSSL
+/// and BoringSSL answer a malformed name), never ignored or passed on raw;
+/// a valid one is normalised (lowercase, one trailing dot removed).
+fn host_name(bytes: &[u8]) -> Result<String, HandshakeError> {
+    let refused = || HandshakeError::SniNotAHostName {
+        name: String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| refused())?;
+    let name = keel_pki::ServerName::parse(text).map_err(|_| refused())?;
+    name.sni().map(str::to_owned).ok_or_else(refused)
 }
 
 impl ExpectClientHello {
@@ -116,7 +130,7 @@ impl ExpectClientHello {
         if !hello.compression_methods.contains(&CompressionMethod::NULL) {
             return Err(HandshakeError::NoNullCompression);
         }
-        let offer = Offer::read(hello);
+        let offer = Offer::read(hello)?;
         // RFC 5746 §3.6: in an initial handshake, renegotiation_info must be
         // empty. (A client that sends neither it nor the SCSV is served: a
         // keel server never renegotiates, so it has nothing to protect.)

@@ -6,6 +6,7 @@ mod hello;
 use std::sync::Arc;
 
 use keel_wire::HandshakeMessage;
+use keel_wire::registry::HandshakeType;
 
 use client_flight::{
     ExpectCertificate, ExpectCertificateVerify, ExpectChangeCipherSpec, ExpectClientKeyExchange,
@@ -73,6 +74,22 @@ impl ServerState {
             Self::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
             Self::ExpectFinished(_) => "Finished",
             Self::Established => "application data",
+        }
+    }
+
+    /// Whether a handshake message of type `t` may come now: asked of the
+    /// header, before the body is decoded, so that a message out of place
+    /// is unexpected_message whatever its body holds. Exactly the types
+    /// [`handle`](Self::handle) takes in this state.
+    pub(crate) fn accepts(&self, t: HandshakeType) -> bool {
+        use HandshakeType as T;
+        match self {
+            Self::ExpectClientHello(_) => t == T::CLIENT_HELLO,
+            Self::ExpectCertificate(_) => t == T::CERTIFICATE,
+            Self::ExpectClientKeyExchange(_) => t == T::CLIENT_KEY_EXCHANGE,
+            Self::ExpectCertificateVerify(_) => t == T::CERTIFICATE_VERIFY,
+            Self::ExpectFinished(_) => t == T::FINISHED,
+            Self::ExpectChangeCipherSpec(_) | Self::Established => false,
         }
     }
 

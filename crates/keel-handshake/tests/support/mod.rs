@@ -383,6 +383,9 @@ pub(crate) enum Injection {
     ChangeCipherSpec,
     /// An application-data record with these bytes.
     ApplicationData(Vec<u8>),
+    /// A handshake record with these bytes, a message's header and body
+    /// as they are, whether or not they decode.
+    RawHandshake(Vec<u8>),
 }
 
 /// Re-seals the peer's real records after a test slipped in records of its
@@ -634,6 +637,7 @@ impl Pair {
                 Injection::ApplicationData(data) => {
                     plaintext_record(ContentType::APPLICATION_DATA, data)
                 }
+                Injection::RawHandshake(bytes) => plaintext_record(ContentType::HANDSHAKE, bytes),
             };
         }
         assert!(
@@ -667,12 +671,24 @@ impl Pair {
         }
         let writer = &mut self.reseal[to.index()].as_mut().unwrap().writer;
         let mut out = Vec::new();
+        if let Injection::ApplicationData(data) = injection
+            && data.is_empty()
+        {
+            // The writer writes no record for no data: seal one by hand.
+            let mut record = vec![0u8; 64];
+            let len = writer
+                .seal_from(ContentType::APPLICATION_DATA, &[], &mut record)
+                .unwrap();
+            record.truncate(len);
+            return record;
+        }
         match injection {
             Injection::Handshake(message) => {
                 writer.write_handshake(&message.encode().unwrap(), &mut out)
             }
             Injection::ChangeCipherSpec => writer.write_change_cipher_spec(&mut out),
             Injection::ApplicationData(data) => writer.write_application_data(data, &mut out),
+            Injection::RawHandshake(bytes) => writer.write_handshake(bytes, &mut out),
         }
         .unwrap();
         out
