@@ -11,90 +11,30 @@
 
 use std::sync::Arc;
 
-use keel_pki::{CertError, CertificateDer, CertifiedKey, ServerName, UnixTime};
+use keel_pki::ServerName;
 use keel_record::RecordError;
 use keel_wire::registry::CipherSuite;
 
 use super::Connection;
-use crate::config::{ClientHandshakeConfig, Limits, ServerCertificates, ServerHandshakeConfig};
 use crate::error::HandshakeError;
-use crate::random::{SystemClock, SystemRng};
-use crate::resumption_context::{ResumptionContext, Side};
-use crate::verifier::ServerCertificateVerifier;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 /// The record limit of an AES-GCM key in keel.
 const LIMIT: u64 = 1 << 24;
 
-#[derive(Debug)]
-struct AcceptsAnything;
-
-impl ServerCertificateVerifier for AcceptsAnything {
-    fn verify_server(
-        &self,
-        _: &[CertificateDer<'_>],
-        _: &ServerName,
-        _: Option<&[u8]>,
-        _: UnixTime,
-    ) -> Result<(), CertError> {
-        Ok(())
-    }
-}
-
+/// A client and server that completed a handshake over AES-128-GCM.
 fn established() -> (Connection, Connection) {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    let key =
-        CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap();
-    let suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
-    let client = ClientHandshakeConfig {
-        verifier: Arc::new(AcceptsAnything),
-        suites: suites.clone(),
-        groups: crate::GROUPS.to_vec(),
-        signature_schemes: crate::policy::SIGNATURE_SCHEMES.to_vec(),
-        alpn: vec![],
-        client_certificates: vec![],
-        request_ocsp: false,
-        rng: Arc::new(SystemRng),
-        clock: Arc::new(SystemClock),
-        key_log: None,
-        limits: Limits::default(),
-        session_store: None,
-        resumption_context: ResumptionContext::builder(Side::Client).build(),
-        peer_keys: Arc::default(),
-    };
-    let server = ServerHandshakeConfig {
-        certificates: ServerCertificates {
-            default: vec![Arc::new(key)],
-            by_name: vec![],
-        },
-        client_verifier: None,
-        suites,
-        groups: crate::GROUPS.to_vec(),
-        signature_schemes: crate::policy::SIGNATURE_SCHEMES.to_vec(),
-        alpn: vec![],
-        rng: Arc::new(SystemRng),
-        clock: Arc::new(SystemClock),
-        key_log: None,
-        limits: Limits::default(),
-        session_cache: None,
-        ticket_keys: None,
-        resumption_context: ResumptionContext::builder(Side::Server).build(),
-        peer_keys: Arc::default(),
-    };
-    let mut client =
-        Connection::client(Arc::new(client), ServerName::parse("localhost").unwrap()).unwrap();
-    let mut server = Connection::server(Arc::new(server));
-    for _ in 0..10 {
-        let mut bytes = Vec::new();
-        client.take_tls(&mut bytes);
-        server.read_tls(&bytes).unwrap();
-        let mut bytes = Vec::new();
-        server.take_tls(&mut bytes);
-        client.read_tls(&bytes).unwrap();
-    }
+    let mut client = support::client_config(false, None);
+    client.suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+    let mut client = Connection::client(
+        Arc::new(client),
+        ServerName::parse(support::SERVER_NAME).unwrap(),
+    )
+    .unwrap();
+    let mut server = Connection::server(Arc::new(support::server_config(false)));
+    support::pump(&mut client, &mut server).unwrap();
     assert!(client.session().is_some() && server.session().is_some());
     (client, server)
 }

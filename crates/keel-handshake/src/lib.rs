@@ -9,6 +9,11 @@
 
 #![forbid(unsafe_code)]
 
+// The shared test harness (tests/support), which unit tests use too, names
+// this crate by its name.
+#[cfg(test)]
+extern crate self as keel_handshake;
+
 mod client;
 mod config;
 mod connection;

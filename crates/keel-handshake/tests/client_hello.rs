@@ -21,37 +21,11 @@ use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache};
 use keel_handshake::{Connection, HandshakeError, ServerCertificates, ServerHandshakeConfig};
 use keel_pki::ServerName;
 use keel_wire::extensions::ServerNameList;
-use keel_wire::handshake::ClientHello;
-use keel_wire::registry::{AlertDescription, ContentType, ExtensionType};
-use keel_wire::{ClientExtension, Codec, DecodeErrorKind, Extensions, HandshakeMessage};
-use support::{SERVER_NAME, client_config, plaintext_record, pump, server_config, split_records};
-
-/// The ClientHello a keel client for `localhost` sends, changed by
-/// `change`, as a plaintext record.
-fn changed_hello(
-    client: &mut Connection,
-    change: impl FnOnce(&mut Vec<ClientExtension>),
-) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    client.take_tls(&mut bytes);
-    let record = &split_records(&bytes)[0];
-    let HandshakeMessage::ClientHello(mut hello) = HandshakeMessage::decode(&record[5..]).unwrap()
-    else {
-        panic!("not a ClientHello");
-    };
-    let ClientHello {
-        extensions: Extensions::Present(extensions),
-        ..
-    } = &mut hello
-    else {
-        panic!("no extensions");
-    };
-    change(extensions);
-    plaintext_record(
-        ContentType::HANDSHAKE,
-        &HandshakeMessage::ClientHello(hello).encode().unwrap(),
-    )
-}
+use keel_wire::registry::{AlertDescription, ExtensionType};
+use keel_wire::{ClientExtension, DecodeErrorKind};
+use support::{
+    SERVER_NAME, client_config, pump, rewrite_client_hello, server_config, split_records,
+};
 
 fn with_host_name(name: &[u8]) -> impl FnOnce(&mut Vec<ClientExtension>) + '_ {
     move |extensions| {
@@ -83,7 +57,7 @@ fn an_sni_that_is_not_a_dns_host_name_is_refused() {
     ] {
         let mut client = client(client_config(false, None));
         let mut server = Connection::server(Arc::new(server_config(false)));
-        let hello = changed_hello(&mut client, with_host_name(name));
+        let hello = rewrite_client_hello(&mut client, with_host_name(name));
         let err = server.read_tls(&hello).unwrap_err();
         assert_eq!(
             err,
@@ -121,7 +95,7 @@ fn a_valid_sni_is_normalised_for_certificates_reports_and_resumption() {
     config.session_store = Some(Arc::clone(&store));
     let mut client = client(config.clone());
     let mut server = Connection::server(Arc::new(named_server(&cache)));
-    let hello = changed_hello(&mut client, with_host_name(b"LocalHost."));
+    let hello = rewrite_client_hello(&mut client, with_host_name(b"LocalHost."));
     server.read_tls(&hello).unwrap();
     let mut flight = Vec::new();
     server.take_tls(&mut flight);
@@ -144,7 +118,7 @@ fn a_valid_sni_is_normalised_for_certificates_reports_and_resumption() {
     // ... and a ClientHello naming it in capitals resumes it.
     let mut client = self::client(config);
     let mut server = Connection::server(Arc::new(named_server(&cache)));
-    let hello = changed_hello(&mut client, with_host_name(b"LOCALHOST"));
+    let hello = rewrite_client_hello(&mut client, with_host_name(b"LOCALHOST"));
     server.read_tls(&hello).unwrap();
     let mut flight = Vec::new();
     server.take_tls(&mut flight);
@@ -158,7 +132,7 @@ fn two_extensions_of_one_unknown_type_are_refused() {
     let mut server = Connection::server(Arc::new(server_config(false)));
     // compress_certificate (RFC 8879), which a TLS 1.2 keel does not
     // model, twice.
-    let hello = changed_hello(&mut client, |extensions| {
+    let hello = rewrite_client_hello(&mut client, |extensions| {
         for _ in 0..2 {
             extensions.push(ClientExtension::Unknown {
                 ext_type: ExtensionType::new(27),

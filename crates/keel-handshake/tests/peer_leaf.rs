@@ -17,34 +17,16 @@ mod support;
 
 use std::sync::Arc;
 
-use keel_handshake::{
-    Connection, HandshakeError, IllegalParameter, ServerCertificateVerifier, ServerCertificates,
-};
+use keel_handshake::{Connection, HandshakeError, IllegalParameter, ServerCertificates};
 use keel_pki::{CertError, CertificateDer, CertifiedKey, ServerName, UnixTime};
-use keel_wire::handshake::ClientHello;
-use keel_wire::registry::{AlertDescription, ContentType, NamedGroup};
-use keel_wire::{ClientExtension, Codec, Extensions, HandshakeMessage};
+use keel_wire::ClientExtension;
+use keel_wire::registry::{AlertDescription, NamedGroup};
 use rcgen::{
     CertificateParams, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384,
 };
-use support::{SERVER_NAME, client_config, plaintext_record, pump, server_config, split_records};
-
-/// A verifier that accepts every chain: only the handshake's own checks
-/// stand between the client and a bad leaf.
-#[derive(Debug)]
-struct AcceptsAnything;
-
-impl ServerCertificateVerifier for AcceptsAnything {
-    fn verify_server(
-        &self,
-        _: &[CertificateDer<'_>],
-        _: &ServerName,
-        _: Option<&[u8]>,
-        _: UnixTime,
-    ) -> Result<(), CertError> {
-        Ok(())
-    }
-}
+use support::{
+    AcceptsAnything, SERVER_NAME, client_config, pump, rewrite_client_hello, server_config,
+};
 
 /// A self-signed leaf for the server name with `key_usages` (none: no
 /// keyUsage extension).
@@ -134,18 +116,14 @@ fn a_server_leaf_on_a_curve_the_client_did_not_offer_is_refused() {
     // The client offers X25519 and P-256; someone on the path adds P-384
     // to its ClientHello, so the server picks its P-384 certificate.
     let (mut client, mut server) = connections(leaf(&PKCS_ECDSA_P384_SHA384, vec![]));
-    let mut bytes = Vec::new();
-    client.take_tls(&mut bytes);
-    let record = &split_records(&bytes)[0];
-    let HandshakeMessage::ClientHello(mut hello) = HandshakeMessage::decode(&record[5..]).unwrap()
-    else {
-        panic!("not a ClientHello");
-    };
-    add_group(&mut hello, NamedGroup::SECP384R1);
-    let changed = HandshakeMessage::ClientHello(hello).encode().unwrap();
-    server
-        .read_tls(&plaintext_record(ContentType::HANDSHAKE, &changed))
-        .unwrap();
+    let hello = rewrite_client_hello(&mut client, |extensions| {
+        for extension in extensions {
+            if let ClientExtension::SupportedGroups(groups) = extension {
+                groups.0.push(NamedGroup::SECP384R1);
+            }
+        }
+    });
+    server.read_tls(&hello).unwrap();
     let _ = pump(&mut client, &mut server);
     assert_eq!(
         client.error(),
@@ -155,15 +133,4 @@ fn a_server_leaf_on_a_curve_the_client_did_not_offer_is_refused() {
             }
         })
     );
-}
-
-fn add_group(hello: &mut ClientHello, group: NamedGroup) {
-    let Extensions::Present(extensions) = &mut hello.extensions else {
-        panic!("a ClientHello without extensions");
-    };
-    for extension in extensions {
-        if let ClientExtension::SupportedGroups(groups) = extension {
-            groups.0.push(group);
-        }
-    }
 }

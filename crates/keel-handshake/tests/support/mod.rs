@@ -189,6 +189,47 @@ pub(crate) fn server_config(client_auth: bool) -> ServerHandshakeConfig {
     }
 }
 
+/// A server verifier that accepts every chain: only the handshake's own
+/// checks stand between a client and the server's leaf.
+#[derive(Debug)]
+pub(crate) struct AcceptsAnything;
+
+impl keel_handshake::ServerCertificateVerifier for AcceptsAnything {
+    fn verify_server(
+        &self,
+        _: &[CertificateDer<'_>],
+        _: &ServerName,
+        _: Option<&[u8]>,
+        _: keel_pki::UnixTime,
+    ) -> Result<(), keel_pki::CertError> {
+        Ok(())
+    }
+}
+
+/// The ClientHello `client` has queued, with its extensions changed by
+/// `change`, as a plaintext record (for a server to receive in its place).
+pub(crate) fn rewrite_client_hello(
+    client: &mut Connection,
+    change: impl FnOnce(&mut Vec<keel_wire::ClientExtension>),
+) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    let record = &split_records(&bytes)[0];
+    let HandshakeMessage::ClientHello(mut hello) =
+        HandshakeMessage::decode(&record[RecordHeader::LEN..]).unwrap()
+    else {
+        panic!("not a ClientHello");
+    };
+    let Extensions::Present(extensions) = &mut hello.extensions else {
+        panic!("a ClientHello without extensions");
+    };
+    change(extensions);
+    plaintext_record(
+        ContentType::HANDSHAKE,
+        &HandshakeMessage::ClientHello(hello).encode().unwrap(),
+    )
+}
+
 // --- Records --------------------------------------------------------------------
 
 /// Splits a stream of whole records into records (header included). keel
