@@ -112,12 +112,14 @@ pub(crate) fn client(
         key_log: None,
         limits: limits(s),
         session_store: Some(Arc::clone(&shared.client_store)),
-        // What this connection's verdict on the server depends on, as the
-        // facade would digest it.
+        // What this connection's verdict on the server depends on: its
+        // roots and whether it verifies at all. `-verify-fail` stands for
+        // BoringSSL's verify callback, which its session context does not
+        // cover (a session resumes without calling it again).
         resumption_context: ResumptionContext::builder(Side::Client)
             .field(
                 "verification",
-                format!("{:?}", (&s.trust_cert, s.verify_peer, s.verify_fail)).as_bytes(),
+                format!("{:?}", (&s.trust_cert, s.verify_peer)).as_bytes(),
             )
             .field(
                 "client certificate",
@@ -191,12 +193,12 @@ pub(crate) fn server(
         limits: limits(s),
         session_cache: Some(Arc::clone(&shared.server_cache)),
         ticket_keys,
-        // What this connection's verdict on a client depends on, as the
-        // facade would digest it.
+        // What this connection's verdict on a client depends on: the mode
+        // and the roots (`-verify-fail` is a callback, as above).
         resumption_context: ResumptionContext::builder(Side::Server)
             .field(
                 "client auth",
-                format!("{:?}", (mode, &s.trust_cert, s.verify_fail)).as_bytes(),
+                format!("{:?}", (mode, &s.trust_cert)).as_bytes(),
             )
             .build(),
         peer_keys: Arc::default(),
