@@ -131,10 +131,10 @@ pub mod provider {
 /// certificate and hostname validation entirely. Nothing outside this
 /// module can do that. Prefer [`ClientConfig`] and [`ServerConfig`].
 ///
-/// [`ConfigOverrides`] replaces a configuration's randomness and clock:
-/// **a predictable random source gives up forward secrecy and, with a
-/// shared ticket master, lets anyone forge tickets; a fixed clock accepts
-/// expired certificates.**
+/// [`ConfigOverrides`](hazmat::ConfigOverrides) replaces a configuration's
+/// randomness and clock: **a predictable random source gives up forward
+/// secrecy and, with a shared ticket master, lets anyone forge tickets; a
+/// fixed clock accepts expired certificates.**
 pub mod hazmat {
     pub use crate::config::ConfigOverrides;
     pub use keel_handshake as handshake;
