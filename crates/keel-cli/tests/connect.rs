@@ -797,8 +797,8 @@ fn help_lists_every_option() {
 }
 
 /// A server that answers the ClientHello with close_notify and half-closes,
-/// keeping its socket open: keel connect fails at once with one error line
-/// (it used to spin on reads that returned nothing).
+/// keeping its socket open: keel connect fails at once with one error line,
+/// rather than reading an ended stream forever.
 #[test]
 fn a_close_notify_instead_of_a_server_hello_is_one_error_line() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
