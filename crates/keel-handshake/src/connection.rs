@@ -536,7 +536,7 @@ impl Connection {
             source,
         })?;
         if self.session.is_some() {
-            return self.after_handshake(&message);
+            return self.after_handshake();
         }
         // A HelloRequest the client ignores mid-handshake (RFC 5246
         // §7.4.1.1) moves nothing forward: it counts towards the bound on
@@ -576,19 +576,8 @@ impl Connection {
     /// RFC 5246 §7.2.2 / §7.4.1.1: keel does not renegotiate. A HelloRequest
     /// (at a client) or ClientHello (at a server) after the handshake is
     /// answered with a warning no_renegotiation, and the connection goes
-    /// on; too many in a row end it.
-    fn after_handshake(&mut self, message: &HandshakeMessage) -> Result<(), HandshakeError> {
-        let renegotiation = matches!(
-            (&self.machine, message),
-            (Machine::Client(_), HandshakeMessage::HelloRequest(_))
-                | (Machine::Server(_), HandshakeMessage::ClientHello(_))
-        );
-        if !renegotiation {
-            return Err(HandshakeError::UnexpectedMessage {
-                expected: "application data",
-                got: MessageKind::Handshake(message.handshake_type()),
-            });
-        }
+    /// on; too many in a row end it. (`accepts` let nothing else through.)
+    fn after_handshake(&mut self) -> Result<(), HandshakeError> {
         self.count_in_a_row(Repeated::RenegotiationAttempts)?;
         // RFC 5246 §7.2.1: nothing is sent after our own close_notify.
         if !self.we_closed {
