@@ -212,6 +212,13 @@ impl RecordDecoder {
         self.joiner.has_partial()
     }
 
+    /// Whether any handshake bytes are buffered beyond the messages already
+    /// returned: a whole message not yet read, or part of one.
+    #[must_use]
+    pub fn has_buffered_handshake(&self) -> bool {
+        !self.joiner.is_empty()
+    }
+
     /// The next thing the peer sent, from the records at the start of `buf`.
     ///
     /// - A whole handshake message already waiting in the decoder (several

@@ -3,7 +3,7 @@
 use keel_wire::framing::RecordHeader;
 use keel_wire::registry::{ContentType, ProtocolVersion};
 
-use crate::error::RecordError;
+use crate::error::{HttpRequestKind, RecordError};
 use crate::limits::HEADER_LEN;
 
 /// Which record versions are acceptable.
@@ -71,6 +71,13 @@ pub(crate) fn judge_header(
             | ContentType::HANDSHAKE
             | ContentType::APPLICATION_DATA
     ) {
+        // Before any version is agreed this may be the connection's first
+        // record: a plaintext HTTP request is named as one.
+        if versions == VersionCheck::Unnegotiated
+            && let Some(request) = buf.get(..HEADER_LEN).and_then(HttpRequestKind::recognise)
+        {
+            return Err(RecordError::HttpRequest { request });
+        }
         // Heartbeat (RFC 6520) is never negotiated by keel, so it is as
         // unexpected as any unknown type.
         return Err(RecordError::UnexpectedContentType { content_type });

@@ -20,6 +20,15 @@ pub enum RecordError {
         /// The type found.
         content_type: ContentType,
     },
+    /// The first bytes of the connection are plaintext HTTP, not a TLS
+    /// record: a client speaking `http://` to a TLS port or asking a proxy
+    /// to CONNECT, or a plain-HTTP server answering a TLS client. Said plainly, because "unexpected record type
+    /// 0x47" leaves an operator guessing.
+    #[snafu(display("{request}: the peer speaks plain HTTP, not TLS"))]
+    HttpRequest {
+        /// What the bytes look like.
+        request: HttpRequestKind,
+    },
     /// A record version that is not acceptable at this point (RFC 5246
     /// Appendix E.1): any version with major byte 3 before the version is
     /// negotiated, exactly TLS 1.2 after.
@@ -124,12 +133,55 @@ pub enum RecordError {
     },
 }
 
+/// What kind of plaintext HTTP opened a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HttpRequestKind {
+    /// A request for a resource (GET, POST, HEAD, PUT): an `http://` URL
+    /// pointed at a TLS port.
+    Plain,
+    /// CONNECT: the client takes this port for an HTTP proxy.
+    ProxyConnect,
+    /// A response (`HTTP/`): a client dialled a plain-HTTP server.
+    Response,
+}
+
+impl core::fmt::Display for HttpRequestKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Plain => "an HTTP request",
+            Self::ProxyConnect => "an HTTP proxy CONNECT request",
+            Self::Response => "an HTTP response",
+        })
+    }
+}
+
+impl HttpRequestKind {
+    /// Recognises the first five bytes of a connection as the start of an
+    /// HTTP request or status line. None of them is a TLS content type, so a TLS peer can never
+    /// be taken for one.
+    #[must_use]
+    pub fn recognise(first: &[u8]) -> Option<Self> {
+        let starts = |method: &[u8]| first.starts_with(method);
+        if starts(b"GET ") || starts(b"POST ") || starts(b"HEAD ") || starts(b"PUT ") {
+            Some(Self::Plain)
+        } else if starts(b"CONNE") {
+            Some(Self::ProxyConnect)
+        } else if starts(b"HTTP/") {
+            Some(Self::Response)
+        } else {
+            None
+        }
+    }
+}
+
 impl RecordError {
     /// The fatal alert this error sends to the peer (RFC 5246 §7.2.2).
     #[must_use]
     pub fn alert(&self) -> AlertDescription {
         match self {
             Self::UnexpectedContentType { .. }
+            | Self::HttpRequest { .. }
             | Self::InterleavedHandshake { .. }
             | Self::TooManyEmptyRecords { .. }
             | Self::UnprotectedApplicationData => AlertDescription::UNEXPECTED_MESSAGE,

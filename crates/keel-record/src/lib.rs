@@ -47,11 +47,11 @@ mod writer;
 pub use aead::{AeadAlgorithm, RecordOpener, RecordSealer, TAG_LEN, TrafficKeys};
 pub use decoder::{Decoded, Received, RecordDecoder};
 pub use deframe::{VersionCheck, deframe};
-pub use error::RecordError;
+pub use error::{HttpRequestKind, RecordError};
 pub use joiner::HandshakeJoiner;
 pub use reader::{Incoming, RecordReader};
 pub use sink::RecordSink;
-pub use writer::{RECORD_VERSION, RecordWriter};
+pub use writer::{HELLO_RECORD_VERSION, RECORD_VERSION, RecordWriter};
 
 #[cfg(test)]
 mod kat_tests;

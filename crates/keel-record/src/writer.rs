@@ -10,10 +10,16 @@ use crate::error::RecordError;
 use crate::limits::{HEADER_LEN, MAX_PLAINTEXT, MIN_RECORD_SIZE_LIMIT};
 use crate::sink::RecordSink;
 
-/// The record version keel writes, on every record. RFC 5246 Appendix E.1
-/// lets a client use `{03,01}` on its first records for the sake of servers
-/// that choke on newer versions; keel speaks only to TLS 1.2 servers.
+/// The record version keel writes once the version is negotiated, and on
+/// every protected record.
 pub const RECORD_VERSION: ProtocolVersion = ProtocolVersion::TLS_V1_2;
+
+/// The record version of a client's records before the ServerHello. RFC
+/// 5246 Appendix E.1 lets a client send any `{03,XX}` there; `{03,01}` is
+/// what deployed clients send (RFC 8446 §5.1 names it for the initial
+/// ClientHello), because some servers and middleboxes refuse a first
+/// record with a newer version.
+pub const HELLO_RECORD_VERSION: ProtocolVersion = ProtocolVersion::TLS_V1_0;
 
 /// The send half of the record layer, buffered: frames handshake messages,
 /// ChangeCipherSpec, alerts and application data into records of at most
@@ -24,6 +30,8 @@ pub const RECORD_VERSION: ProtocolVersion = ProtocolVersion::TLS_V1_2;
 pub struct RecordWriter {
     sealer: Option<RecordSealer>,
     max_fragment: usize,
+    /// The version in the header of plaintext records.
+    plaintext_version: ProtocolVersion,
     failed: Option<RecordError>,
 }
 
@@ -40,8 +48,26 @@ impl RecordWriter {
         Self {
             sealer: None,
             max_fragment: MAX_PLAINTEXT,
+            plaintext_version: RECORD_VERSION,
             failed: None,
         }
+    }
+
+    /// A writer for a client's new connection: plaintext records carry
+    /// [`HELLO_RECORD_VERSION`] until [`version_negotiated`]
+    /// (Self::version_negotiated) is called.
+    #[must_use]
+    pub fn for_client_hello() -> Self {
+        Self {
+            plaintext_version: HELLO_RECORD_VERSION,
+            ..Self::new()
+        }
+    }
+
+    /// The version is agreed (the ServerHello arrived): every later record
+    /// carries [`RECORD_VERSION`].
+    pub fn version_negotiated(&mut self) {
+        self.plaintext_version = RECORD_VERSION;
     }
 
     /// Seal every later record with `sealer` (after sending ChangeCipherSpec).
@@ -279,7 +305,7 @@ impl RecordWriter {
                     })?;
                 let header = keel_wire::framing::RecordHeader {
                     content_type,
-                    version: RECORD_VERSION,
+                    version: self.plaintext_version,
                     length,
                 };
                 let (header_out, body) = record.split_at_mut(HEADER_LEN);

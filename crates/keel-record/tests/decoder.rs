@@ -501,3 +501,45 @@ fn the_writer_says_where_plaintext_goes_for_sealing_in_place() {
         }
     );
 }
+
+/// Plain HTTP on a TLS port is named as such, from the first five bytes,
+/// before the version is agreed; later, the same bytes are only an
+/// unknown record type. Either way the alert is unexpected_message.
+#[test]
+fn plain_http_at_the_start_of_a_connection_is_named() {
+    use keel_record::HttpRequestKind as K;
+    for (start, kind) in [
+        (&b"GET / HTTP/1.1\r\n"[..], K::Plain),
+        (b"POST /x HTTP/1.1\r\n", K::Plain),
+        (b"HEAD / HTTP/1.0\r\n", K::Plain),
+        (b"PUT /a HTTP/1.1\r\n", K::Plain),
+        (b"CONNECT example.com:443 HTTP/1.1\r\n", K::ProxyConnect),
+        (b"HTTP/1.1 400 Bad Request\r\n", K::Response),
+    ] {
+        let mut bytes = start.to_vec();
+        let err = RecordDecoder::new().decode(&mut bytes).unwrap_err();
+        assert_eq!(err, RecordError::HttpRequest { request: kind });
+        assert_eq!(
+            err.alert(),
+            keel_wire::registry::AlertDescription::UNEXPECTED_MESSAGE
+        );
+        assert!(err.to_string().contains("plain HTTP, not TLS"), "{err}");
+
+        let mut bytes = start.to_vec();
+        assert!(matches!(
+            decoder(Setup::Negotiated).decode(&mut bytes),
+            Err(RecordError::UnexpectedContentType { .. })
+        ));
+    }
+    // Five bytes are enough; other text is an unknown record type.
+    for other in [
+        &b"GET /"[..],
+        b"DELETE / HTTP/1.1\r\n",
+        b"SSH-2.0-OpenSSH\r\n",
+    ] {
+        let mut bytes = other.to_vec();
+        let err = RecordDecoder::new().decode(&mut bytes).unwrap_err();
+        let named = matches!(err, RecordError::HttpRequest { .. });
+        assert_eq!(named, other.starts_with(b"GET "), "{other:?}: {err}");
+    }
+}
