@@ -178,8 +178,10 @@ impl CertError {
             | Self::UnsupportedSignatureAlgorithm
             | Self::UnknownCriticalExtension { .. } => AlertDescription::UNSUPPORTED_CERTIFICATE,
             Self::Revoked { .. } => AlertDescription::CERTIFICATE_REVOKED,
-            Self::Malformed { .. }
-            | Self::NotYetValid { .. }
+            // Bytes that are not DER X.509 could not be decoded: the alert
+            // OpenSSL and BoringSSL send for them.
+            Self::Malformed { .. } => AlertDescription::DECODE_ERROR,
+            Self::NotYetValid { .. }
             | Self::HostnameMismatch { .. }
             | Self::CaUsedAsEndEntity
             | Self::EndEntityUsedAsCa
@@ -187,8 +189,12 @@ impl CertError {
             | Self::NameConstraintViolation
             | Self::WeakKey { .. }
             | Self::Invalid { .. }
-            | Self::RejectedByPolicy { .. }
             | Self::TooComplex => AlertDescription::BAD_CERTIFICATE,
+            // The application's own check said no: nothing is wrong with
+            // the certificate as such. OpenSSL and BoringSSL send
+            // handshake_failure for a refusal by the application's verify
+            // callback (X509_V_ERR_APPLICATION_VERIFICATION).
+            Self::RejectedByPolicy { .. } => AlertDescription::HANDSHAKE_FAILURE,
         }
     }
 }

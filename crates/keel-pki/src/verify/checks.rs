@@ -373,6 +373,11 @@ fn check_key(cert: &X509Certificate<'_>) -> Result<(), CertError> {
                     Ok(())
                 }
             }
+            // x509-parser reads no RSASSA-PSS parameters: such a key is
+            // not one keel can check, rather than a broken one.
+            _ if *algorithm == OID_RSA_PSS => {
+                weak("an RSASSA-PSS key, which keel does not accept".to_owned())
+            }
             _ => weak("malformed RSA key".to_owned()),
         };
     }
