@@ -77,6 +77,7 @@ impl Connection {
         let mut emits = Vec::new();
         let state = client::start(config, server_name, &mut emits)?;
         let mut connection = Self::new(Machine::Client(state), limits);
+        connection.writer = RecordWriter::for_client_hello();
         connection.apply(emits)?;
         Ok(connection)
     }
@@ -481,6 +482,13 @@ impl Connection {
         // worked out from them, so that no borrow of `buf` outlives one
         // turn of the loop.
         let base = buf.as_ptr() as usize;
+        // A client's first records say {03,01}; once the server has
+        // answered, everything the client sends says TLS 1.2, including
+        // an alert about an answer it refuses (the server has settled on
+        // TLS 1.2 by then and checks for it).
+        if matches!(self.machine, Machine::Client(_)) && !buf.is_empty() {
+            self.writer.version_negotiated();
+        }
         let mut total = 0;
         while !self.peer_closed {
             let rest = buf.get_mut(total..).unwrap_or_default();
@@ -557,6 +565,18 @@ impl Connection {
             Machine::Gone => return Err(HandshakeError::Closed),
         };
         self.machine = next;
+        // The peer's flight ended with this message: it is our turn, and
+        // the peer cannot have seen our reply yet, so nothing of its next
+        // flight may be here already. Handshake bytes still buffered (a
+        // whole message or the start of one) are refused, as BoringSSL
+        // refuses them: data that crosses a flight boundary is either a
+        // broken peer or an attempt to have messages processed under the
+        // wrong state.
+        if emits.iter().any(|e| matches!(e, Emit::Message(_)))
+            && self.decoder.has_buffered_handshake()
+        {
+            return Err(HandshakeError::ExcessHandshakeData);
+        }
         self.apply(emits)
     }
 
@@ -666,7 +686,10 @@ impl Connection {
                 Emit::RecordSizeLimit { send, receive } => {
                     self.record_size_limit = Some((send, receive))
                 }
-                Emit::VersionNegotiated => self.decoder.set_version_negotiated(),
+                Emit::VersionNegotiated => {
+                    self.decoder.set_version_negotiated();
+                    self.writer.version_negotiated();
+                }
                 Emit::SessionInUse(handle) => self.session_handle = Some(handle),
                 Emit::Established(session, secrets) => {
                     self.decoder.set_application_data_expected(true);

@@ -53,6 +53,8 @@ fn session(created: u64) -> StoredSession {
         created,
         ticket: Vec::new(),
         ticket_expires: 0,
+        client_signature_scheme: None,
+        ocsp_response: None,
     }
 }
 

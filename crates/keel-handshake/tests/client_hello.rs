@@ -147,3 +147,31 @@ fn two_extensions_of_one_unknown_type_are_refused() {
     assert_eq!(source.kind, DecodeErrorKind::Duplicate { value: 27 });
     assert_eq!(err.alert(), Some(AlertDescription::DECODE_ERROR));
 }
+
+/// RFC 8422 §5.3: an ECDSA certificate's key must be on a curve the
+/// client's supported_groups lists. A server whose only certificate is on
+/// another curve says so, rather than "no cipher suite in common".
+#[test]
+fn a_certificate_on_a_curve_the_client_leaves_out_is_named() {
+    let mut config = client_config(false, None);
+    config.groups = vec![
+        keel_wire::registry::NamedGroup::X25519,
+        keel_wire::registry::NamedGroup::SECP384R1,
+    ];
+    let mut client = client(config);
+    let mut server = Connection::server(Arc::new(server_config(false)));
+    let err = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(
+        server.error(),
+        Some(&HandshakeError::CertificateCurveNotShared {
+            curve: keel_wire::registry::NamedGroup::SECP256R1
+        }),
+        "{err:?}"
+    );
+    assert_eq!(
+        support::plaintext_alerts(server.pending_tls())
+            .last()
+            .map(|a| a.description),
+        Some(AlertDescription::HANDSHAKE_FAILURE)
+    );
+}

@@ -356,3 +356,39 @@ fn a_client_refuses_a_resumption_with_another_alpn_protocol() {
         Some(keel_wire::registry::AlertDescription::ILLEGAL_PARAMETER)
     );
 }
+
+/// A resumed session reports what the full handshake established: the
+/// client the server's stapled OCSP response (RFC 6066 §8), the server the
+/// scheme of the client's CertificateVerify. Neither is sent again in an
+/// abbreviated handshake.
+#[test]
+fn a_resumed_session_reports_the_staple_and_the_client_scheme_of_the_full_handshake() {
+    const RESPONSE: &[u8] = &[0x30, 0x03, 0x0a, 0x01, 0x00];
+    let stores = stores();
+    let configs = || {
+        let mut client = client_config(true, None);
+        client.session_store = Some(Arc::clone(&stores.client));
+        client.request_ocsp = true;
+        let mut server = server_config(true);
+        server.session_cache = Some(Arc::clone(&stores.server));
+        let key = keel_pki::CertifiedKey::clone(&support::pki().server)
+            .with_ocsp_response(RESPONSE.to_vec());
+        server.certificates.default = vec![Arc::new(key)];
+        (client, server)
+    };
+    let mut full_scheme = None;
+    for resumed in [false, true] {
+        let (c, s) = configs();
+        let (mut client, mut server) = connect(c, s);
+        pump(&mut client, &mut server).unwrap();
+        let (client, server) = (client.session().unwrap(), server.session().unwrap());
+        assert_eq!((client.resumed, server.resumed), (resumed, resumed));
+        assert_eq!(client.ocsp_response.as_deref(), Some(RESPONSE));
+        assert_eq!(server.ocsp_response, None);
+        assert!(server.client_signature_scheme.is_some());
+        if resumed {
+            assert_eq!(server.client_signature_scheme, full_scheme);
+        }
+        full_scheme = server.client_signature_scheme;
+    }
+}

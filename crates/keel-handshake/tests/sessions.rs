@@ -56,6 +56,8 @@ fn full(id: u8, created: u64) -> StoredSession {
         created,
         ticket: vec![0xEE; 40],
         ticket_expires: created + 7200,
+        client_signature_scheme: Some(SIGNATURE_SCHEMES[1]),
+        ocsp_response: Some(vec![0x30, 0x03, 0x0a, 0x01, 0x00]),
     }
 }
 
@@ -74,6 +76,8 @@ fn minimal() -> StoredSession {
         created: 0,
         ticket: Vec::new(),
         ticket_expires: 0,
+        client_signature_scheme: None,
+        ocsp_response: None,
     }
 }
 
@@ -89,6 +93,8 @@ fn assert_same(a: &StoredSession, b: &StoredSession) {
     assert_eq!(a.alpn, b.alpn);
     assert_eq!(a.peer_certificates, b.peer_certificates);
     assert_eq!(a.created, b.created);
+    assert_eq!(a.client_signature_scheme, b.client_signature_scheme);
+    assert_eq!(a.ocsp_response, b.ocsp_response);
     assert_eq!(a.to_bytes(), b.to_bytes());
 }
 
@@ -293,6 +299,27 @@ fn bad_flags_and_utf8_are_refused() {
     );
 }
 
+#[test]
+fn the_kept_client_scheme_and_staple_are_checked_like_the_rest() {
+    let refused = |change: fn(&mut StoredSession)| {
+        StoredSession::from_bytes(&with(change).to_bytes()).unwrap_err()
+    };
+    // A scheme keel never accepts (RSA PKCS#1 with SHA-1).
+    assert_eq!(
+        refused(|s| s.client_signature_scheme = Some(SignatureScheme::new(0x0201))),
+        invalid("client_signature_scheme")
+    );
+    // RFC 6066 §8: OCSPResponse<1..2^24-1>, never empty.
+    assert_eq!(
+        refused(|s| s.ocsp_response = Some(Vec::new())),
+        invalid("ocsp_response")
+    );
+    round_trip(&with(|s| {
+        s.client_signature_scheme = Some(SIGNATURE_SCHEMES[3]);
+        s.ocsp_response = Some(vec![7; 300]);
+    }));
+}
+
 /// Every accepted input re-encodes to the same bytes.
 fn decode_without_panic(bytes: &[u8]) {
     if let Ok(session) = StoredSession::from_bytes(bytes) {
@@ -333,7 +360,7 @@ impl TestRng {
 #[test]
 fn random_bytes_never_panic() {
     let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
-    let header = b"KEELSES\x03";
+    let header = b"KEELSES\x04";
     for _ in 0..20_000 {
         let len = (rng.next() % 200) as usize;
         let random = rng.bytes(len);

@@ -412,6 +412,16 @@ fn check_class(
         // the receiver, or, for an optional message (CertificateRequest),
         // the receiver's answer is wrong at the sender.
         Mutation::Drop if plaintext_handshake(record) => someone_failed(is_unexpected),
+        // The ClientHello record again: it says {03,01}, and by then the
+        // server has settled on TLS 1.2, so the record layer refuses it.
+        Mutation::Duplicate if record.index == 0 => receiver_failed(|err| {
+            matches!(
+                err,
+                HandshakeError::Record {
+                    source: RecordError::BadVersion { .. }
+                }
+            )
+        }),
         // A plaintext handshake message again: it is not expected now.
         Mutation::Duplicate if plaintext_handshake(record) => receiver_failed(is_unexpected),
         // A ChangeCipherSpec or protected record again: the second one is

@@ -207,3 +207,60 @@ fn a_promised_ticket_that_never_comes_is_unexpected_message() {
     assert_eq!(client.error(), Some(&err));
     assert!(fleet.store.is_empty());
 }
+
+/// RFC 5077 §3.4: a client presenting a ticket MAY send a session ID. One
+/// that sends none (as some clients do) is still resumed; it learns so from
+/// the messages after the ServerHello, not from an echo.
+#[test]
+fn a_ticket_offered_with_an_empty_session_id_is_resumed() {
+    let fleet = new_fleet();
+    assert_eq!(handshake(&fleet, T0, T0), (false, false));
+    let (c, s) = configs(&fleet, T0 + 60, T0 + 60);
+    let mut client =
+        Connection::client(Arc::new(c), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
+    let mut server = Connection::server(Arc::new(s));
+    let hello = support::rewrite_whole_client_hello(&mut client, |hello| {
+        hello.session_id.0.clear();
+    });
+    server.read_tls(&hello).unwrap();
+    let mut flight = Vec::new();
+    server.take_tls(&mut flight);
+    let types: Vec<ContentType> = support::split_records(&flight)
+        .iter()
+        .map(|r| support::content_type(r))
+        .collect();
+    // ServerHello and NewSessionTicket, then ChangeCipherSpec and the
+    // protected Finished: the abbreviated handshake.
+    assert_eq!(
+        types,
+        [
+            ContentType::HANDSHAKE,
+            ContentType::HANDSHAKE,
+            ContentType::CHANGE_CIPHER_SPEC,
+            ContentType::HANDSHAKE
+        ]
+    );
+}
+
+/// A session sealed into a ticket is not also kept in the server's cache:
+/// the client carries it. A client without tickets is still cached.
+#[test]
+fn a_server_that_issues_a_ticket_does_not_also_cache_the_session() {
+    let cached = |tickets: bool| {
+        let fleet = new_fleet();
+        let (c, mut s) = configs(&fleet, T0, T0);
+        let cache = Arc::new(keel_handshake::sessions::ServerSessionCache::new(16, HOUR));
+        s.session_cache = Some(Arc::clone(&cache));
+        if !tickets {
+            s.ticket_keys = None;
+        }
+        let mut client =
+            Connection::client(Arc::new(c), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
+        let mut server = Connection::server(Arc::new(s));
+        pump(&mut client, &mut server).unwrap();
+        assert!(server.session().is_some());
+        cache.len()
+    };
+    assert_eq!(cached(true), 0);
+    assert_eq!(cached(false), 1);
+}

@@ -7,7 +7,9 @@ use keel_wire::extensions::{
     CertificateStatusRequest, ProtocolName, ServerName as SniName, ServerNameList,
 };
 use keel_wire::handshake::{ClientHello, ServerHello};
-use keel_wire::registry::{CompressionMethod, EcPointFormat, ProtocolVersion, ServerNameType};
+use keel_wire::registry::{
+    CompressionMethod, EcPointFormat, ExtensionType, ProtocolVersion, ServerNameType,
+};
 use keel_wire::vec::{List, Opaque};
 use keel_wire::{ClientExtension, Extensions, HandshakeMessage, ServerExtension};
 
@@ -230,6 +232,12 @@ impl ExpectServerHello {
                     }
                     secure_renegotiation = true;
                 }
+                // The client did send supported_groups, so an echo is not
+                // unsolicited (RFC 5246 §7.4.1.4); RFC 8422 gives it no
+                // meaning in a ServerHello, and some servers send it
+                // anyway (as BoringSSL's tests model). Ignored.
+                ServerExtension::Unknown { ext_type, .. }
+                    if *ext_type == ExtensionType::SUPPORTED_GROUPS => {}
                 other => {
                     return Err(HandshakeError::UnsolicitedExtension {
                         extension: keel_wire::extensions::ExtensionCodec::extension_type(other),
@@ -268,6 +276,7 @@ impl ExpectServerHello {
             alpn,
             status_acknowledged,
             ticket_expected,
+            ocsp_response: None,
         };
         if let Some((stored, seq)) = resumed {
             if stored.cipher_suite != suite {

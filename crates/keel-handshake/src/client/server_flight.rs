@@ -42,6 +42,8 @@ pub(crate) struct Negotiated {
     pub(crate) status_acknowledged: bool,
     /// The server's ServerHello promised a NewSessionTicket (RFC 5077 §3.2).
     pub(crate) ticket_expected: bool,
+    /// The response the server stapled, once its CertificateStatus came.
+    pub(crate) ocsp_response: Option<Vec<u8>>,
 }
 
 /// Waiting for the server's Certificate.
@@ -216,6 +218,7 @@ impl ExpectCertificateStatus {
             Some(status.response.as_slice()),
         )?;
         self.transcript.add(raw)?;
+        self.negotiated.ocsp_response = Some(status.response.to_vec());
         Ok(ClientState::ExpectServerKeyExchange(Box::new(
             ExpectServerKeyExchange {
                 negotiated: self.negotiated,
@@ -448,6 +451,7 @@ impl ExpectCertificateRequestOrDone {
             client_signature_scheme,
             alpn: negotiated.alpn.clone(),
             server_name: negotiated.context.server_name.sni().map(str::to_owned),
+            ocsp_response: negotiated.ocsp_response.clone(),
             peer_certificates: self.server_chain,
             extended_master_secret: true,
             resumed: false,
@@ -684,6 +688,8 @@ fn stored_session(finish: &mut Finishing, session_id: Vec<u8>) -> StoredSession 
         created: finish.created,
         ticket,
         ticket_expires,
+        client_signature_scheme: None,
+        ocsp_response: finish.session.ocsp_response.clone(),
     }
 }
 
@@ -716,6 +722,7 @@ pub(crate) fn resume(
         client_signature_scheme: None,
         alpn: negotiated.alpn.clone(),
         server_name: negotiated.context.server_name.sni().map(str::to_owned),
+        ocsp_response: stored.ocsp_response.clone(),
         peer_certificates: stored.peer_certificates.clone(),
         extended_master_secret: true,
         resumed: true,

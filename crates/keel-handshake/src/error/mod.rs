@@ -13,7 +13,7 @@ use keel_pki::{CertError, SignError};
 use keel_record::RecordError;
 use keel_wire::DecodeError;
 use keel_wire::registry::{
-    AlertDescription, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+    AlertDescription, ContentType, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
 };
 use snafu::Snafu;
 
@@ -53,11 +53,27 @@ pub enum HandshakeError {
         got: MessageKind,
     },
 
+    /// The peer sent handshake data after the last message of its flight,
+    /// before it could have seen the reply (RFC 5246 §7.3: each side waits
+    /// for the other's flight).
+    #[snafu(display("handshake data after the end of the peer's flight"))]
+    ExcessHandshakeData,
+
     // --- The peer cannot meet keel's policy --------------------------------
     /// The peer offers only versions below TLS 1.2, or chose one.
     #[snafu(display("peer does not support TLS 1.2 (offered {version})"))]
     ProtocolVersion {
         /// The version offered or chosen.
+        version: ProtocolVersion,
+    },
+    /// The client signalled a fallback (TLS_FALLBACK_SCSV) to a version
+    /// below TLS 1.2, which the server supports (RFC 7507 §3): a downgrade,
+    /// or a client that retried after a spurious failure.
+    #[snafu(display(
+        "inappropriate fallback: the client offered {version} with TLS_FALLBACK_SCSV"
+    ))]
+    InappropriateFallback {
+        /// The highest version the client offered.
         version: ProtocolVersion,
     },
     /// No cipher suite both sides accept (keel: ECDHE with AES-GCM or
@@ -67,6 +83,14 @@ pub enum HandshakeError {
     /// No elliptic-curve group both sides accept.
     #[snafu(display("no key-exchange group in common"))]
     NoSharedGroup,
+    /// The server's only certificates for the client's suites are ECDSA
+    /// keys on a curve the client's supported_groups leaves out (RFC 8422
+    /// §5.3: the key "MUST use a curve ... supported by the client").
+    #[snafu(display("the certificate's key is on {curve}, which the client does not offer"))]
+    CertificateCurveNotShared {
+        /// The certificate key's curve.
+        curve: NamedGroup,
+    },
     /// No signature scheme both sides accept for the certificate's key.
     #[snafu(display("no signature scheme in common"))]
     NoSharedSignatureScheme,
@@ -224,10 +248,12 @@ impl HandshakeError {
         Some(match self {
             Self::Decode { .. } => A::DECODE_ERROR,
             Self::Record { source } => source.alert(),
-            Self::UnexpectedMessage { .. } => A::UNEXPECTED_MESSAGE,
+            Self::UnexpectedMessage { .. } | Self::ExcessHandshakeData => A::UNEXPECTED_MESSAGE,
             Self::ProtocolVersion { .. } => A::PROTOCOL_VERSION,
+            Self::InappropriateFallback { .. } => A::INAPPROPRIATE_FALLBACK,
             Self::NoSharedCipherSuite
             | Self::NoSharedGroup
+            | Self::CertificateCurveNotShared { .. }
             | Self::NoSharedSignatureScheme
             | Self::NoExtendedMasterSecret
             | Self::NoSecureRenegotiation => A::HANDSHAKE_FAILURE,

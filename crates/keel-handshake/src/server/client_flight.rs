@@ -203,11 +203,15 @@ impl ExpectClientKeyExchange {
             client_keys: Some(client_keys),
             server_keys: Some(server_keys),
             prf: context.prf,
+            // A session sealed into a ticket is not also cached (RFC 5077
+            // §3.4 resumption is stateless): the cache keeps the sessions of
+            // clients without tickets, and holds no copy of a secret the
+            // client already carries.
             store: context
                 .config
                 .session_cache
                 .clone()
-                .filter(|_| !context.session_id.is_empty())
+                .filter(|_| !context.session_id.is_empty() && context.ticket_keys.is_none())
                 .map(|cache| (cache, context.session_id.clone())),
             ticket_keys: context
                 .ticket_keys
@@ -224,6 +228,7 @@ impl ExpectClientKeyExchange {
                 client_signature_scheme: None,
                 alpn: context.alpn,
                 server_name: context.sni,
+                ocsp_response: None,
                 peer_certificates: self.client_chain,
                 extended_master_secret: true,
                 resumed: false,
@@ -385,6 +390,8 @@ fn stored_session(keyed: &Keyed) -> StoredSession {
         created: keyed.created,
         ticket: Vec::new(),
         ticket_expires: 0,
+        client_signature_scheme: keyed.session.client_signature_scheme,
+        ocsp_response: None,
     }
 }
 
@@ -443,9 +450,10 @@ pub(crate) fn resumed(
             cipher_suite: stored.cipher_suite,
             group: stored.group,
             signature_scheme: stored.signature_scheme,
-            client_signature_scheme: None,
+            client_signature_scheme: stored.client_signature_scheme,
             alpn: hello.alpn,
             server_name: hello.sni,
+            ocsp_response: None,
             peer_certificates: stored.peer_certificates.clone(),
             extended_master_secret: true,
             resumed: true,

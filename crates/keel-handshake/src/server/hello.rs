@@ -54,6 +54,8 @@ struct Offer<'a> {
     /// session_ticket (RFC 5077 §3.2): empty asks for a ticket, non-empty
     /// offers one.
     ticket: Option<&'a [u8]>,
+    /// supported_versions (RFC 8446 §4.2.1), sent by TLS 1.3 clients.
+    versions: Option<&'a [ProtocolVersion]>,
 }
 
 impl<'a> Offer<'a> {
@@ -75,6 +77,9 @@ impl<'a> Offer<'a> {
                 ClientExtension::ExtendedMasterSecret => offer.ems = true,
                 ClientExtension::RecordSizeLimit(value) => offer.record_size_limit = Some(*value),
                 ClientExtension::SessionTicket(ticket) => offer.ticket = Some(ticket.as_slice()),
+                ClientExtension::SupportedVersions(versions) => {
+                    offer.versions = Some(versions.as_slice())
+                }
                 ClientExtension::RenegotiationInfo(info) => {
                     offer.renegotiation_info = Some(info.as_slice())
                 }
@@ -118,19 +123,12 @@ impl ExpectClientHello {
         out: &mut Vec<Emit>,
     ) -> Result<ServerState, HandshakeError> {
         let config = self.config;
-        // RFC 5246 Appendix E.1: client_version is the highest the client
-        // supports. A TLS 1.3 client says 1.2 here (and 1.3 only in
-        // supported_versions), so it is answered with 1.2.
-        if hello.client_version < ProtocolVersion::TLS_V1_2 {
-            return Err(HandshakeError::ProtocolVersion {
-                version: hello.client_version,
-            });
-        }
         // RFC 5246 §7.4.1.2: the list "MUST contain" null.
         if !hello.compression_methods.contains(&CompressionMethod::NULL) {
             return Err(HandshakeError::NoNullCompression);
         }
         let offer = Offer::read(hello)?;
+        check_version(hello, &offer)?;
         // RFC 5746 §3.6: in an initial handshake, renegotiation_info must be
         // empty. (A client that sends neither it nor the SCSV is served: a
         // keel server never renegotiates, so it has nothing to protect.)
@@ -358,6 +356,43 @@ impl ExpectClientHello {
     }
 }
 
+/// Whether the client can speak TLS 1.2, the one version keel serves.
+///
+/// RFC 8446 §4.2.1: when supported_versions is present it alone says what
+/// the client speaks ("servers MUST NOT use the ClientHello.legacy_version
+/// value for version negotiation"); without it, RFC 5246 Appendix E.1:
+/// client_version is the highest the client supports, and a TLS 1.3 client
+/// says 1.2 there. RFC 7507 §3: a client that falls back (signalled by
+/// TLS_FALLBACK_SCSV) to a version below the server's highest is refused
+/// with inappropriate_fallback, before the version itself is judged.
+fn check_version(hello: &ClientHello, offer: &Offer<'_>) -> Result<(), HandshakeError> {
+    let highest = match offer.versions {
+        Some(versions) => versions
+            .iter()
+            .copied()
+            .filter(|v| v.major() == 3)
+            .max()
+            .unwrap_or(hello.client_version),
+        None => hello.client_version,
+    };
+    if highest < ProtocolVersion::TLS_V1_2
+        && hello
+            .cipher_suites
+            .contains(&CipherSuite::TLS_FALLBACK_SCSV)
+    {
+        return Err(HandshakeError::InappropriateFallback { version: highest });
+    }
+    let speaks_1_2 = match offer.versions {
+        Some(versions) => versions.contains(&ProtocolVersion::TLS_V1_2),
+        None => hello.client_version >= ProtocolVersion::TLS_V1_2,
+    };
+    if speaks_1_2 {
+        Ok(())
+    } else {
+        Err(HandshakeError::ProtocolVersion { version: highest })
+    }
+}
+
 /// The roots' Names for certificate_authorities, unless they would not fit
 /// its 16-bit length; then an empty list, which RFC 5246 §7.4.4 reads as
 /// "any".
@@ -403,24 +438,31 @@ fn choose_suite<'k>(
     // which the server has a key, but no scheme the client accepts, is the
     // one case that is about signature schemes.
     let mut key_without_scheme = false;
+    let mut key_on_other_curve = None;
     for suite in preference.iter().copied().filter(|s| offered.contains(s)) {
         let Some(auth) = policy::suite_auth(suite) else {
             continue;
         };
         for key in candidates
             .iter()
-            .filter(|k| policy::key_auth(k.key()) == auth && curve_ok(k))
+            .filter(|k| policy::key_auth(k.key()) == auth)
         {
+            if !curve_ok(key) {
+                key_on_other_curve = key.key().ecdsa_group();
+                continue;
+            }
             match key.key().choose_scheme(schemes) {
                 Some(scheme) => return Ok((suite, key, scheme)),
                 None => key_without_scheme = true,
             }
         }
     }
-    Err(if key_without_scheme {
-        HandshakeError::NoSharedSignatureScheme
-    } else {
-        HandshakeError::NoSharedCipherSuite
+    // The most specific reason: a key that could sign nothing the client
+    // accepts, else a certificate on a curve the client does not offer.
+    Err(match (key_without_scheme, key_on_other_curve) {
+        (true, _) => HandshakeError::NoSharedSignatureScheme,
+        (false, Some(curve)) => HandshakeError::CertificateCurveNotShared { curve },
+        (false, None) => HandshakeError::NoSharedCipherSuite,
     })
 }
 
@@ -474,12 +516,11 @@ fn find_resumable(
     offer: &Offer<'_>,
     now: u64,
 ) -> Result<Option<Resumable>, HandshakeError> {
-    // A client that resumes by ticket sends a session ID of its own, which
-    // the server echoes to say it resumed (RFC 5077 §3.4). Without one, a
-    // keel server does not resume: a full handshake is always allowed.
-    if hello.session_id.is_empty() {
-        return Ok(None);
-    }
+    // RFC 5077 §3.4: a client presenting a ticket MAY send a session ID,
+    // which the server echoes when it resumes. Without one the server can
+    // still resume (the client tells by the NewSessionTicket or
+    // ChangeCipherSpec that follows the ServerHello), as OpenSSL and
+    // BoringSSL do; a cache lookup needs an ID.
     let from_ticket = match (&config.ticket_keys, offer.ticket) {
         (Some(keys), Some(ticket)) if !ticket.is_empty() => {
             keys.open(ticket, now).map(|s| (s, Arc::clone(keys)))
@@ -489,7 +530,11 @@ fn find_resumable(
     let (stored, ticket_keys, cache_entry) = match from_ticket {
         Some((stored, keys)) => (stored, Some(keys), None),
         None => {
-            let Some(cache) = &config.session_cache else {
+            let Some(cache) = config
+                .session_cache
+                .as_ref()
+                .filter(|_| !hello.session_id.is_empty())
+            else {
                 return Ok(None);
             };
             let Some((stored, seq)) = cache.get_entry(&hello.session_id, now) else {

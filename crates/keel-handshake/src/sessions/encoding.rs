@@ -6,7 +6,7 @@ use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 use zeroize::Zeroizing;
 
 use super::{
-    MAGIC, MASTER_SECRET_LEN, MAX_ALPN_LEN, MAX_CERTIFICATE_LEN, MAX_CERTIFICATES,
+    MAGIC, MASTER_SECRET_LEN, MAX_ALPN_LEN, MAX_CERTIFICATE_LEN, MAX_CERTIFICATES, MAX_OCSP_LEN,
     MAX_SERVER_NAME_LEN, MAX_SESSION_ID_LEN, MAX_TICKET_LEN, SessionDecodeError, StoredSession,
     VERSION,
 };
@@ -22,7 +22,7 @@ impl StoredSession {
     /// All integers are big-endian:
     ///
     /// ```text
-    /// "KEELSES" 0x03                       magic and version
+    /// "KEELSES" 0x04                       magic and version
     /// [32] context                         the resumption context
     /// u32 length, session_id               1..=32 bytes
     /// u16 cipher_suite                     one of policy::SUITES
@@ -36,6 +36,8 @@ impl StoredSession {
     /// u32 count, count × (u32 length, certificate)    <= 10 of 1..=65536 bytes
     /// u32 length, ticket                   0..=65535 bytes
     /// u64 ticket_expires
+    /// u16 client_signature_scheme          0: none; else one of SIGNATURE_SCHEMES
+    /// u8 present (0 or 1) [u32 length, ocsp_response] 1..=2^24-1 bytes
     /// ```
     ///
     /// The session ID may be empty only when there is a ticket (a server
@@ -66,6 +68,9 @@ impl StoredSession {
         }
         put_bytes(&mut out, &self.ticket);
         out.extend_from_slice(&self.ticket_expires.to_be_bytes());
+        let client_scheme = self.client_signature_scheme.map_or(0, SignatureScheme::get);
+        out.extend_from_slice(&client_scheme.to_be_bytes());
+        put_optional(&mut out, self.ocsp_response.as_deref());
         out
     }
 
@@ -137,6 +142,21 @@ impl StoredSession {
             });
         }
         let ticket_expires = r.u64("ticket_expires")?;
+        let client_signature_scheme = match r.u16("client_signature_scheme")? {
+            0 => None,
+            scheme => {
+                let scheme = SignatureScheme::new(scheme);
+                if !SIGNATURE_SCHEMES.contains(&scheme) {
+                    return Err(SessionDecodeError::Invalid {
+                        field: "client_signature_scheme",
+                    });
+                }
+                Some(scheme)
+            }
+        };
+        let ocsp_response = r
+            .optional("ocsp_response", MAX_OCSP_LEN)?
+            .map(<[u8]>::to_vec);
         if !r.rest.is_empty() {
             return Err(SessionDecodeError::TrailingBytes);
         }
@@ -154,6 +174,8 @@ impl StoredSession {
             created,
             ticket,
             ticket_expires,
+            client_signature_scheme,
+            ocsp_response,
         })
     }
 }

@@ -35,8 +35,10 @@ use crate::resumption_context::ResumptionContext;
 const MAGIC: &[u8; 7] = b"KEELSES";
 /// The one format version this code reads and writes (the eighth byte).
 /// Version 3 added the resumption context; earlier sessions cannot say
-/// which policy admitted their peer and are refused.
-const VERSION: u8 = 3;
+/// which policy admitted their peer and are refused. Version 4 added the
+/// client's signature scheme and the stapled OCSP response, so that a
+/// resumed session reports what the full handshake saw.
+const VERSION: u8 = 4;
 /// The length of a TLS 1.2 master secret.
 const MASTER_SECRET_LEN: usize = 48;
 /// A session ID is 1..=32 bytes (RFC 5246 §7.4.1.2; an empty one means
@@ -52,6 +54,8 @@ const MAX_CERTIFICATE_LEN: usize = 64 * 1024;
 const MAX_SERVER_NAME_LEN: usize = 255;
 /// An ALPN protocol name is 1..=255 bytes (RFC 7301 §3.1).
 const MAX_ALPN_LEN: usize = 255;
+/// An OCSP response is `opaque OCSPResponse<1..2^24-1>` (RFC 6066 §8).
+const MAX_OCSP_LEN: usize = 0xff_ffff;
 
 /// Everything needed to resume a TLS 1.2 session by ID (RFC 5246 §7.3;
 /// the extended master secret per RFC 7627).
@@ -92,6 +96,13 @@ pub struct StoredSession {
     /// Unix epoch: its arrival plus the server's lifetime hint (RFC 5077
     /// §3.3); 0: the server gave no hint.
     pub ticket_expires: u64,
+    /// The scheme of the client's CertificateVerify in the full handshake,
+    /// when the client authenticated (kept by servers), one of
+    /// [`SIGNATURE_SCHEMES`].
+    pub client_signature_scheme: Option<SignatureScheme>,
+    /// The OCSP response the server stapled in the full handshake (kept by
+    /// clients; RFC 6066 §8).
+    pub ocsp_response: Option<Vec<u8>>,
 }
 
 /// Why serialised session bytes were refused.
@@ -145,6 +156,13 @@ impl StoredSession {
                 .peer_certificates
                 .iter()
                 .all(|c| in_range(c.len(), MAX_CERTIFICATE_LEN))
+            && self
+                .client_signature_scheme
+                .is_none_or(|s| SIGNATURE_SCHEMES.contains(&s))
+            && self
+                .ocsp_response
+                .as_ref()
+                .is_none_or(|r| in_range(r.len(), MAX_OCSP_LEN))
     }
 
     /// Whether the session is outside its lifetime at `now`: more than
@@ -178,6 +196,8 @@ impl StoredSession {
             + 4
             + self.ticket.len()
             + 8
+            + 2
+            + optional(self.ocsp_response.as_ref().map(Vec::len))
     }
 }
 
@@ -199,6 +219,8 @@ impl Clone for StoredSession {
             created: self.created,
             ticket: self.ticket.clone(),
             ticket_expires: self.ticket_expires,
+            client_signature_scheme: self.client_signature_scheme,
+            ocsp_response: self.ocsp_response.clone(),
         }
     }
 }
@@ -224,6 +246,11 @@ impl core::fmt::Debug for StoredSession {
             .field("created", &self.created)
             .field("ticket_len", &self.ticket.len())
             .field("ticket_expires", &self.ticket_expires)
+            .field("client_signature_scheme", &self.client_signature_scheme)
+            .field(
+                "ocsp_response_len",
+                &self.ocsp_response.as_ref().map(Vec::len),
+            )
             .finish_non_exhaustive()
     }
 }

@@ -212,6 +212,20 @@ pub(crate) fn rewrite_client_hello(
     client: &mut Connection,
     change: impl FnOnce(&mut Vec<keel_wire::ClientExtension>),
 ) -> Vec<u8> {
+    rewrite_whole_client_hello(client, |hello| {
+        let Extensions::Present(extensions) = &mut hello.extensions else {
+            panic!("a ClientHello without extensions");
+        };
+        change(extensions);
+    })
+}
+
+/// The ClientHello `client` has queued, changed by `change`, as a
+/// plaintext record.
+pub(crate) fn rewrite_whole_client_hello(
+    client: &mut Connection,
+    change: impl FnOnce(&mut keel_wire::handshake::ClientHello),
+) -> Vec<u8> {
     let mut bytes = Vec::new();
     client.take_tls(&mut bytes);
     let record = &split_records(&bytes)[0];
@@ -220,10 +234,7 @@ pub(crate) fn rewrite_client_hello(
     else {
         panic!("not a ClientHello");
     };
-    let Extensions::Present(extensions) = &mut hello.extensions else {
-        panic!("a ClientHello without extensions");
-    };
-    change(extensions);
+    change(&mut hello);
     plaintext_record(
         ContentType::HANDSHAKE,
         &HandshakeMessage::ClientHello(hello).encode().unwrap(),
