@@ -611,6 +611,24 @@ fn with_client_ca_only_a_client_with_a_certificate_gets_through() {
     );
 }
 
+/// A client speaking plain HTTP to the proxy's TLS port: the connection
+/// line says so, instead of an opaque record-type error.
+#[test]
+fn plain_http_to_the_proxy_is_named_in_the_log() {
+    let pki = Pki::new("plain-http");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &[]);
+    let mut plain = std::net::TcpStream::connect(proxy.addr).unwrap();
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    plain.set_read_timeout(Some(DEADLINE)).unwrap();
+    let mut rest = Vec::new();
+    let _ = plain.read_to_end(&mut rest);
+    let log = proxy.connection_lines(1).join("\n");
+    assert!(log.contains("plain HTTP, not TLS"), "{log}");
+}
+
 // ---------------------------------------------------------------------
 // Startup
 // ---------------------------------------------------------------------

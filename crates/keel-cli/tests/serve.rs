@@ -315,6 +315,25 @@ fn a_bad_client_does_not_affect_another_and_a_silent_one_times_out() {
     assert!(log.contains("request timed out"), "{log}");
 }
 
+/// An `http://` URL pointed at the TLS port: the log says it was plain
+/// HTTP, not an opaque record-type error.
+#[test]
+fn plain_http_on_the_tls_port_is_named_in_the_log() {
+    let dir = TempDir::new("plain-http");
+    let server = Server::start(&dir, &[]);
+    let mut plain = TcpStream::connect(server.addr).unwrap();
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = plain.read_to_end(&mut rest);
+    let log = server.log();
+    assert!(log.contains("plain HTTP, not TLS"), "{log}");
+}
+
 fn serve_fails(dir: &TempDir, args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_keel"))
         .arg("serve")
