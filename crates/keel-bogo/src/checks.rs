@@ -13,8 +13,6 @@ pub(crate) struct Context<'a> {
     pub(crate) server: bool,
     /// 0 for the first connection, then 1, 2, ... for resumptions.
     pub(crate) index: usize,
-    /// The stapled OCSP response the client's verifier saw.
-    pub(crate) ocsp_seen: Option<Vec<u8>>,
     /// Whether this connection left a new resumable session behind: a new
     /// entry in the server's cache (server), a changed entry in the
     /// client's store (client).
@@ -67,7 +65,7 @@ pub(crate) fn after_handshake(session: &SessionInfo, cx: &Context<'_>) -> Result
         }
     }
     if let Some(expected) = &s.expect_ocsp_response
-        && cx.ocsp_seen.as_ref() != Some(expected)
+        && session.ocsp_response.as_ref() != Some(expected)
     {
         return Err("the stapled OCSP response is not the expected one".to_owned());
     }

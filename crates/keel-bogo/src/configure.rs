@@ -19,7 +19,7 @@ use keel::hazmat::pki::{
 use keel::hazmat::wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
 use crate::flags::Settings;
-use crate::verify::{ClientVerifier, Seen, ServerVerifier};
+use crate::verify::{ClientVerifier, ServerVerifier};
 
 /// TLS 1.2 as a decimal wire value, the way the runner writes versions.
 pub(crate) const TLS12: u16 = 0x0303;
@@ -73,18 +73,18 @@ impl Clock for ShimClock {
     }
 }
 
-/// A client configuration for one connection, and what its verifier saw.
+/// A client configuration for one connection.
 pub(crate) fn client(
     s: &Settings,
     shared: &Shared,
-) -> Result<(ClientHandshakeConfig, Arc<Seen>), Unimplemented> {
+) -> Result<ClientHandshakeConfig, Unimplemented> {
     versions(s)?;
+    ocsp_callback(s)?;
     if s.no_ticket {
         return Err(Unimplemented(
             "keel clients that keep sessions always offer tickets".to_owned(),
         ));
     }
-    let seen = Arc::new(Seen::default());
     let strict = match (&s.trust_cert, s.verify_peer) {
         (Some(path), true) => Some((ServerCertVerifier::new(roots(path)?), s.host_name.is_some())),
         _ => None,
@@ -93,12 +93,8 @@ pub(crate) fn client(
         strict,
         fail: s.verify_fail,
         fatal: s.verify_peer,
-        seen: Arc::clone(&seen),
     };
-    let client_certificates = match (&s.cert_file, &s.key_file) {
-        (Some(cert), Some(key)) => vec![Arc::new(signing(certified_key(cert, key, None)?, s)?)],
-        _ => Vec::new(),
-    };
+    let client_certificates = credentials(s, false)?;
     let config = ClientHandshakeConfig {
         verifier: Arc::new(verifier),
         suites: suites(s)?,
@@ -123,12 +119,12 @@ pub(crate) fn client(
             )
             .field(
                 "client certificate",
-                format!("{:?}", (&s.cert_file, &s.key_file)).as_bytes(),
+                format!("{:?}", (&s.cert_file, &s.key_file, &s.credentials)).as_bytes(),
             )
             .build(),
         peer_keys: Arc::default(),
     };
-    Ok((config, seen))
+    Ok(config)
 }
 
 /// A server configuration for one connection.
@@ -137,12 +133,13 @@ pub(crate) fn server(
     shared: &Shared,
 ) -> Result<ServerHandshakeConfig, Unimplemented> {
     versions(s)?;
-    let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) else {
+    ocsp_callback(s)?;
+    let keys = credentials(s, true)?;
+    if keys.is_empty() {
         return Err(Unimplemented(
             "a server needs -cert-file and -key-file".to_owned(),
         ));
-    };
-    let key = signing(certified_key(cert, key, s.ocsp_response.clone())?, s)?;
+    }
     let mode = if s.require_any_client_certificate {
         Some(ClientAuth::Required)
     } else if s.verify_peer {
@@ -179,7 +176,7 @@ pub(crate) fn server(
     };
     Ok(ServerHandshakeConfig {
         certificates: ServerCertificates {
-            default: vec![Arc::new(key)],
+            default: keys,
             by_name: Vec::new(),
         },
         client_verifier,
@@ -203,6 +200,20 @@ pub(crate) fn server(
             .build(),
         peer_keys: Arc::default(),
     })
+}
+
+/// A failing OCSP callback answers with bad_certificate_status_response
+/// (client) or internal_error (server); a keel check that refuses sends
+/// handshake_failure, and a server has no callback to fail. A callback that
+/// passes (client) or sets the configured response (server) is what keel
+/// does anyway.
+fn ocsp_callback(s: &Settings) -> Result<(), Unimplemented> {
+    if s.ocsp_callback && s.fail_ocsp_callback {
+        return Err(Unimplemented(
+            "-fail-ocsp-callback: keel has no OCSP callback with its own alert".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// keel speaks TLS 1.2 only: a test that needs another version is
@@ -243,12 +254,39 @@ fn schemes(flag: &str, ids: &[u16]) -> Result<Vec<SignatureScheme>, Unimplemente
         .collect()
 }
 
+/// The certificates to offer, in BoringSSL's order: each
+/// `-new-x509-credential`, then the default (`-cert-file`, `-key-file`).
+/// Only a server staples (`-ocsp-response`), and not when its OCSP
+/// callback declines.
+fn credentials(s: &Settings, server: bool) -> Result<Vec<Arc<CertifiedKey>>, Unimplemented> {
+    let staple = |response: &Option<Vec<u8>>| {
+        response
+            .clone()
+            .filter(|_| server && !s.decline_ocsp_callback)
+    };
+    let mut keys = Vec::new();
+    for credential in &s.credentials {
+        let (Some(cert), Some(key)) = (&credential.cert_file, &credential.key_file) else {
+            return Err(Unimplemented(
+                "-new-x509-credential without -cert-file and -key-file".to_owned(),
+            ));
+        };
+        let key = certified_key(cert, key, staple(&credential.ocsp_response))?;
+        keys.push(Arc::new(signing(key, &credential.signing_prefs)?));
+    }
+    if let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) {
+        let key = certified_key(cert, key, staple(&s.ocsp_response))?;
+        keys.push(Arc::new(signing(key, &s.signing_prefs)?));
+    }
+    Ok(keys)
+}
+
 /// `-signing-prefs`: the schemes the credential signs with, in order.
-fn signing(key: CertifiedKey, s: &Settings) -> Result<CertifiedKey, Unimplemented> {
-    if s.signing_prefs.is_empty() {
+fn signing(key: CertifiedKey, prefs: &[u16]) -> Result<CertifiedKey, Unimplemented> {
+    if prefs.is_empty() {
         return Ok(key);
     }
-    let preference = schemes("-signing-prefs", &s.signing_prefs)?;
+    let preference = schemes("-signing-prefs", prefs)?;
     key.with_signature_schemes(&preference).ok_or_else(|| {
         Unimplemented("-signing-prefs: the key can sign with none of them".to_owned())
     })
@@ -277,29 +315,41 @@ fn certified_key(
 }
 
 /// `-cipher`, in BoringSSL's cipher-list syntax, restricted to the simple
-/// forms: names separated by `:`, and `[a|b]` groups (flattened, in
-/// order). Names of suites keel lacks are dropped, as they could never be
-/// negotiated; operators and keywords (`!`, `ALL`, `DEFAULT`, ...) are
-/// unimplemented, as is a list with none of keel's suites.
+/// forms: names separated by `:`, and `[a|b]` equal-preference groups.
+/// Names of suites keel lacks are dropped, as they could never be
+/// negotiated. Unimplemented: operators and keywords (`!`, `ALL`,
+/// `DEFAULT`, ...), a list with none of keel's suites, and a group holding
+/// two or more of them (a keel server always follows its own order; it has
+/// no equal preference that defers to the client's).
 fn suites(s: &Settings) -> Result<Vec<CipherSuite>, Unimplemented> {
     let Some(list) = &s.cipher else {
         return Ok(SUITES.to_vec());
     };
     let mut out = Vec::new();
-    for token in list.split([':', '[', ']', '|']).filter(|t| !t.is_empty()) {
-        if token.starts_with(['!', '-', '+', '@'])
-            || token
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        {
-            return Err(Unimplemented(format!(
-                "-cipher {list:?}: keel reads suite names only"
-            )));
+    for entry in list.split(':').filter(|t| !t.is_empty()) {
+        let group = entry.strip_prefix('[').and_then(|e| e.strip_suffix(']'));
+        let mut in_entry = 0;
+        for token in group.unwrap_or(entry).split('|') {
+            if token.starts_with(['!', '-', '+', '@', '['])
+                || token
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            {
+                return Err(Unimplemented(format!(
+                    "-cipher {list:?}: keel reads suite names only"
+                )));
+            }
+            if let Some(suite) = suite_by_name(token)
+                && !out.contains(&suite)
+            {
+                out.push(suite);
+                in_entry += 1;
+            }
         }
-        if let Some(suite) = suite_by_name(token)
-            && !out.contains(&suite)
-        {
-            out.push(suite);
+        if in_entry > 1 {
+            return Err(Unimplemented(format!(
+                "-cipher {list:?}: keel has no equal-preference groups"
+            )));
         }
     }
     if out.is_empty() {
@@ -411,13 +461,20 @@ mod tests {
             with("ECDHE-RSA-AES128-GCM-SHA256").unwrap(),
             [CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]
         );
+        // A group with one keel suite is that suite.
         assert_eq!(
-            with("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA:[TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384|TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256]")
+            with("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:[TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384|TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA]")
                 .unwrap(),
             [
-                CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-                CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+                CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+                CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
             ]
+        );
+        // Equal preference between two of keel's suites is not a keel
+        // setting.
+        assert!(
+            with("[TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384|TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256]")
+                .is_err()
         );
         assert!(with("3DES").is_err());
         assert!(with("DEFAULT:!AES").is_err());

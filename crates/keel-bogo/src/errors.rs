@@ -6,12 +6,12 @@
 //! name stands for.
 
 use keel::hazmat::handshake::{HandshakeError, IllegalParameter, MessageKind, Repeated};
-use keel::hazmat::pki::{CertError, SignError};
-use keel::hazmat::record::RecordError;
+use keel::hazmat::pki::{CertError, PeerKeyProblem, SignError};
+use keel::hazmat::record::{HttpRequestKind, RecordError};
 use keel::hazmat::wire::registry::{AlertDescription, ContentType};
 
-/// The BoringSSL name for a keel failure.
-pub(crate) fn name(error: &HandshakeError) -> String {
+/// The BoringSSL name for a keel failure, on the server side or not.
+pub(crate) fn name(error: &HandshakeError, server: bool) -> String {
     use HandshakeError as E;
     let name = match error {
         E::Decode { .. } => "DECODE_ERROR",
@@ -22,11 +22,14 @@ pub(crate) fn name(error: &HandshakeError) -> String {
             | MessageKind::ApplicationData
             | MessageKind::Record(_) => "UNEXPECTED_RECORD",
         },
+        E::ExcessHandshakeData => "EXCESS_HANDSHAKE_DATA",
         E::ProtocolVersion { .. } => "UNSUPPORTED_PROTOCOL",
+        E::InappropriateFallback { .. } => "INAPPROPRIATE_FALLBACK",
         // A TLS 1.2 server without a common group has no ECDHE suite
         // left: BoringSSL reports that as no shared cipher.
         E::NoSharedCipherSuite | E::NoSharedGroup => "NO_SHARED_CIPHER",
         E::NoSharedSignatureScheme => "NO_COMMON_SIGNATURE_ALGORITHMS",
+        E::CertificateCurveNotShared { .. } => "WRONG_CURVE",
         // keel requires what BoringSSL only offers: no BoringSSL name.
         E::NoExtendedMasterSecret => "KEEL_NO_EXTENDED_MASTER_SECRET",
         E::NoSecureRenegotiation => "KEEL_NO_SECURE_RENEGOTIATION",
@@ -38,7 +41,7 @@ pub(crate) fn name(error: &HandshakeError) -> String {
         E::IllegalParameter { reason } => illegal_parameter(*reason),
         E::BadFinished => "DIGEST_CHECK_FAILED",
         E::Signature { source } => signature(source),
-        E::Certificate { source } => certificate(source),
+        E::Certificate { source } => certificate(source, server),
         E::CertificateMayNotSign => "KEY_USAGE_BIT_INCORRECT",
         E::TooMany { what } => match what {
             Repeated::WarningAlerts => "TOO_MANY_WARNING_ALERTS",
@@ -66,7 +69,13 @@ fn record(error: &RecordError) -> &'static str {
     use RecordError as R;
     match error {
         R::UnexpectedContentType { .. } | R::InterleavedHandshake { .. } => "UNEXPECTED_RECORD",
-        R::UnprotectedApplicationData => "APPLICATION_DATA_INSTEAD_OF_HANDSHAKE",
+        R::HttpRequest { request } => match request {
+            HttpRequestKind::ProxyConnect => "HTTPS_PROXY_REQUEST",
+            _ => "HTTP_REQUEST",
+        },
+        // Plaintext application data: before any keys, BoringSSL's record
+        // layer refuses it as a record of the wrong type.
+        R::UnprotectedApplicationData => "UNEXPECTED_RECORD",
         R::BadVersion { .. } => "WRONG_VERSION_NUMBER",
         // Above 2^14 the limit is the plaintext's; BoringSSL names the two
         // checks apart.
@@ -112,6 +121,11 @@ fn illegal_parameter(reason: IllegalParameter) -> &'static str {
 
 fn signature(error: &SignError) -> &'static str {
     match error {
+        // A key of a kind keel does not verify with (an RSASSA-PSS key,
+        // say) is BoringSSL's unsupported algorithm.
+        SignError::BadPeerKey {
+            reason: PeerKeyProblem::Unsupported { .. },
+        } => "UNSUPPORTED_ALGORITHM",
         SignError::BadSignature { .. } | SignError::BadPeerKey { .. } => "BAD_SIGNATURE",
         SignError::UnsupportedSignatureScheme { .. } | SignError::SchemeDoesNotFitKey { .. } => {
             "WRONG_SIGNATURE_TYPE"
@@ -120,9 +134,20 @@ fn signature(error: &SignError) -> &'static str {
     }
 }
 
-fn certificate(error: &CertError) -> &'static str {
+fn certificate(error: &CertError, server: bool) -> &'static str {
     match error {
+        // BoringSSL's TLS 1.2 client refuses an empty server Certificate
+        // while decoding it; keel decodes it and then finds no certificate.
+        CertError::NoCertificate if !server => "DECODE_ERROR",
         CertError::NoCertificate => "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+        // keel-pki reports keyUsage and extendedKeyUsage refusals as one
+        // kind; BoringSSL names the keyUsage one apart.
+        CertError::WrongUsage { detail, .. } if detail.contains("keyUsage") => {
+            "KEY_USAGE_BIT_INCORRECT"
+        }
+        CertError::WeakKey { detail, .. } if detail.contains("RSASSA-PSS") => {
+            "UNSUPPORTED_ALGORITHM"
+        }
         CertError::Malformed { .. } => "CANNOT_PARSE_LEAF_CERT",
         _ => "CERTIFICATE_VERIFY_FAILED",
     }
@@ -168,7 +193,7 @@ mod tests {
             let error = HandshakeError::AlertReceived {
                 description: AlertDescription::new(number),
             };
-            assert_eq!(name(&error), expected);
+            assert_eq!(name(&error, false), expected);
         }
     }
 
@@ -210,11 +235,14 @@ mod tests {
                 limit,
             },
         };
-        assert_eq!(name(&overflow(16384 + 2048)), "ENCRYPTED_LENGTH_TOO_LONG");
-        assert_eq!(name(&overflow(16384)), "DATA_LENGTH_TOO_LONG");
+        assert_eq!(
+            name(&overflow(16384 + 2048), true),
+            "ENCRYPTED_LENGTH_TOO_LONG"
+        );
+        assert_eq!(name(&overflow(16384), true), "DATA_LENGTH_TOO_LONG");
         let mac = HandshakeError::Record {
             source: RecordError::BadRecordMac,
         };
-        assert_eq!(name(&mac), "DECRYPTION_FAILED_OR_BAD_RECORD_MAC");
+        assert_eq!(name(&mac, false), "DECRYPTION_FAILED_OR_BAD_RECORD_MAC");
     }
 }

@@ -49,6 +49,16 @@ pub(crate) struct Options {
     pub(crate) resume: Settings,
 }
 
+/// One `-new-x509-credential`: a certificate chain and key, with the flags
+/// that followed it until the next credential.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Credential {
+    pub(crate) cert_file: Option<String>,
+    pub(crate) key_file: Option<String>,
+    pub(crate) signing_prefs: Vec<u16>,
+    pub(crate) ocsp_response: Option<Vec<u8>>,
+}
+
 /// What one connection does and checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Settings {
@@ -99,6 +109,16 @@ pub(crate) struct Settings {
     pub(crate) read_size: usize,
     pub(crate) max_cert_list: Option<usize>,
     pub(crate) resumption_delay: u64,
+    /// `-use-ocsp-callback`: BoringSSL's OCSP callback, which a client
+    /// uses as another verify callback and a server to pick its staple.
+    pub(crate) ocsp_callback: bool,
+    /// `-new-x509-credential`s in order: tried before the default
+    /// certificate (`-cert-file`), as BoringSSL tries them.
+    pub(crate) credentials: Vec<Credential>,
+    /// `-decline-ocsp-callback`: the server's callback staples nothing.
+    pub(crate) decline_ocsp_callback: bool,
+    /// `-fail-ocsp-callback`: the callback fails.
+    pub(crate) fail_ocsp_callback: bool,
 }
 
 impl Default for Settings {
@@ -152,6 +172,10 @@ impl Default for Settings {
             read_size: 512,
             max_cert_list: None,
             resumption_delay: 0,
+            ocsp_callback: false,
+            credentials: Vec::new(),
+            decline_ocsp_callback: false,
+            fail_ocsp_callback: false,
         }
     }
 }
@@ -173,10 +197,23 @@ const NO_OPS: &[&str] = &[
     // keel answers a HelloRequest with a warning no_renegotiation and goes
     // on: the connection survives, which is what this flag asks for.
     "-renegotiate-ignore",
+    // The workaround keeps a server from negotiating TLS 1.3 with JDK 11
+    // clients; keel never negotiates TLS 1.3.
+    "-jdk11-workaround",
+    // BoringSSL's custom verify callback and its legacy X.509 callback
+    // differ in API, not protocol: the shim's emulated callback
+    // (verify.rs) stands for either.
+    "-use-custom-verify-callback",
 ];
 
 /// Flags that take one argument keel ignores.
-const NO_OP_VALUES: &[&str] = &["-write-settings"];
+const NO_OP_VALUES: &[&str] = &[
+    "-write-settings",
+    // The index of the credential BoringSSL chose. The runner checks the
+    // certificate it received, which is what the index stands for; keel
+    // reports no index of its own.
+    "-expect-selected-credential",
+];
 
 /// Known flags asking for what keel refuses or lacks, with the reason
 /// printed on exit 89.
@@ -270,6 +307,11 @@ fn takes_value(name: &str) -> Option<bool> {
         "-check-close-notify",
         "-implicit-handshake",
         "-write-different-record-sizes",
+        "-use-ocsp-callback",
+        "-set-ocsp-in-callback",
+        "-decline-ocsp-callback",
+        "-fail-ocsp-callback",
+        "-new-x509-credential",
     ];
     if VALUES.contains(&name) || NO_OP_VALUES.contains(&name) {
         Some(true)
@@ -370,9 +412,32 @@ fn apply_global(
 
 /// Applies a per-connection flag.
 fn apply(s: &mut Settings, name: &str, value: Option<&[u8]>) -> Result<(), FlagError> {
+    let string = || String::from_utf8_lossy(value.unwrap_or_default()).into_owned();
+    // After a -new-x509-credential, the credential's own flags describe
+    // it rather than the default certificate (test_config.cc,
+    // CredentialFlagWithDefault).
+    if let Some(credential) = s.credentials.last_mut() {
+        match name {
+            "-cert-file" => credential.cert_file = Some(string()),
+            "-key-file" => credential.key_file = Some(string()),
+            "-signing-prefs" => credential.signing_prefs.push(int(name, value)?),
+            "-ocsp-response" => credential.ocsp_response = Some(b64(name, value)?),
+            _ => return apply_to_connection(s, name, value),
+        }
+        return Ok(());
+    }
+    apply_to_connection(s, name, value)
+}
+
+fn apply_to_connection(
+    s: &mut Settings,
+    name: &str,
+    value: Option<&[u8]>,
+) -> Result<(), FlagError> {
     let bytes = || value.map(<[u8]>::to_vec).unwrap_or_default();
     let string = || String::from_utf8_lossy(value.unwrap_or_default()).into_owned();
     match name {
+        "-new-x509-credential" => s.credentials.push(Credential::default()),
         "-cert-file" => s.cert_file = Some(string()),
         "-key-file" => s.key_file = Some(string()),
         "-trust-cert" => s.trust_cert = Some(string()),
@@ -419,6 +484,11 @@ fn apply(s: &mut Settings, name: &str, value: Option<&[u8]>) -> Result<(), FlagE
         "-check-close-notify" => s.check_close_notify = true,
         "-implicit-handshake" => s.implicit_handshake = true,
         "-write-different-record-sizes" => s.write_different_record_sizes = true,
+        "-use-ocsp-callback" => s.ocsp_callback = true,
+        // The response the callback sets is the configured one.
+        "-set-ocsp-in-callback" => {}
+        "-decline-ocsp-callback" => s.decline_ocsp_callback = true,
+        "-fail-ocsp-callback" => s.fail_ocsp_callback = true,
         "-read-size" => s.read_size = int::<usize>(name, value)?.max(1),
         "-max-cert-list" => s.max_cert_list = Some(int(name, value)?),
         "-resumption-delay" => s.resumption_delay = int(name, value)?,
@@ -545,6 +615,45 @@ mod tests {
             run(&[b"-ocsp-response", b"!!"]),
             Err(FlagError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn credential_flags_describe_the_credential_they_follow() {
+        let o = run(&[
+            b"-cert-file",
+            b"default.pem",
+            b"-key-file",
+            b"default.key",
+            b"-new-x509-credential",
+            b"-cert-file",
+            b"a.pem",
+            b"-key-file",
+            b"a.key",
+            b"-signing-prefs",
+            b"1027",
+            b"-expect-version",
+            b"771",
+            b"-on-resume-new-x509-credential",
+            b"-on-resume-cert-file",
+            b"b.pem",
+        ])
+        .unwrap();
+        assert_eq!(o.initial.cert_file.as_deref(), Some("default.pem"));
+        assert!(o.initial.signing_prefs.is_empty());
+        let a = Credential {
+            cert_file: Some("a.pem".to_owned()),
+            key_file: Some("a.key".to_owned()),
+            signing_prefs: vec![1027],
+            ocsp_response: None,
+        };
+        assert_eq!(o.initial.credentials, [a.clone()]);
+        // A flag that is not a credential's still applies to the connection.
+        assert_eq!(o.initial.expect_version, Some(771));
+        let b = Credential {
+            cert_file: Some("b.pem".to_owned()),
+            ..Credential::default()
+        };
+        assert_eq!(o.resume.credentials, [a, b]);
     }
 
     #[test]

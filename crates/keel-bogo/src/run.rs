@@ -58,7 +58,9 @@ pub(crate) fn run(options: &Options) -> Outcome {
         if let Err(failure) = connection(options, settings, index, &shared) {
             return match failure {
                 Ending::Unimplemented(why) => Outcome::Unimplemented(why),
-                Ending::Failed(failure) => Outcome::Failed(describe(&failure, index)),
+                Ending::Failed(failure) => {
+                    Outcome::Failed(describe(&failure, index, options.server))
+                }
             };
         }
     }
@@ -96,17 +98,13 @@ fn connection(
     index: usize,
     shared: &Shared,
 ) -> Result<(), Ending> {
-    let (conn, seen) = if options.server {
-        (
-            Connection::server(Arc::new(configure::server(s, shared)?)),
-            None,
-        )
+    let conn = if options.server {
+        Connection::server(Arc::new(configure::server(s, shared)?))
     } else {
-        let (config, seen) = configure::client(s, shared)?;
+        let config = configure::client(s, shared)?;
         let name = ServerName::parse(s.host_name.as_deref().unwrap_or(NO_NAME))
             .map_err(|e| Unimplemented(format!("-host-name: {e}")))?;
-        let conn = Connection::client(Arc::new(config), name).map_err(Failure::Tls)?;
-        (conn, Some(seen))
+        Connection::client(Arc::new(config), name).map_err(Failure::Tls)?
     };
     let ip: SocketAddr = if options.ipv6 {
         (Ipv6Addr::LOCALHOST, options.port).into()
@@ -118,7 +116,7 @@ fn connection(
     sock.write_all(&options.shim_id.to_le_bytes())
         .map_err(Failure::Io)?;
     let mut tls = Tls::new(conn, sock);
-    let result = drive(&mut tls, s, index, options.server, shared, seen.as_deref());
+    let result = drive(&mut tls, s, index, options.server, shared);
     tls.finish();
     result.map_err(Ending::Failed)
 }
@@ -130,7 +128,6 @@ fn drive(
     index: usize,
     server: bool,
     shared: &Shared,
-    seen: Option<&crate::verify::Seen>,
 ) -> Result<(), Failure> {
     let store_before = shared.client_store.export();
     let cache_before = shared.server_cache.len();
@@ -146,12 +143,10 @@ fn drive(
         } else {
             shared.client_store.export() != store_before
         };
-        let ocsp_seen = seen.and_then(|seen| seen.ocsp.lock().ok().and_then(|o| o.clone()));
         let cx = Context {
             settings: s,
             server,
             index,
-            ocsp_seen,
             new_session,
         };
         checks::after_handshake(session, &cx).map_err(Failure::Check)?;
@@ -231,9 +226,9 @@ fn shutdown(tls: &mut Tls, s: &Settings) -> Result<(), Failure> {
 
 /// The stderr text for a failure: the BoringSSL error name between colons
 /// first, so that the runner's expected error matches.
-fn describe(failure: &Failure, index: usize) -> String {
+fn describe(failure: &Failure, index: usize, server: bool) -> String {
     let what = match failure {
-        Failure::Tls(error) => format!(":{}: {error}", crate::errors::name(error)),
+        Failure::Tls(error) => format!(":{}: {error}", crate::errors::name(error, server)),
         Failure::Io(error) => format!(":KEEL_IO_ERROR: {error}"),
         Failure::Check(message) => message.clone(),
     };

@@ -10,26 +10,16 @@
 //! - where the runner asks for verification (`-verify-peer`) and names the
 //!   roots (`-trust-cert`), keel-pki validates the chain against them (and
 //!   the name, when `-host-name` gives one);
-//! - otherwise the chain is accepted as BoringSSL's shim would, and only
-//!   recorded (the OCSP response, for `-expect-ocsp-response`).
+//! - otherwise the chain is accepted as BoringSSL's shim would.
 //!
 //! Signatures in the handshake are still checked with the leaf's key
 //! either way: that is the state machine's job, not the verifier's.
-
-use std::sync::{Arc, Mutex};
 
 use keel::hazmat::handshake::{ClientCertificateVerifier, ServerCertificateVerifier};
 use keel::hazmat::pki::{
     CertError, CertificateDer, ClientAuth, ClientCertVerifier, ServerCertVerifier, ServerName,
     TrustStore, UnixTime,
 };
-
-/// What the client's verifier saw, for the post-handshake checks.
-#[derive(Debug, Default)]
-pub(crate) struct Seen {
-    /// The stapled OCSP response, if any.
-    pub(crate) ocsp: Mutex<Option<Vec<u8>>>,
-}
 
 /// The client's verifier.
 #[derive(Debug)]
@@ -41,7 +31,6 @@ pub(crate) struct ServerVerifier {
     pub(crate) fail: bool,
     /// Whether a refusal ends the handshake (`-verify-peer`).
     pub(crate) fatal: bool,
-    pub(crate) seen: Arc<Seen>,
 }
 
 impl ServerCertificateVerifier for ServerVerifier {
@@ -52,9 +41,6 @@ impl ServerCertificateVerifier for ServerVerifier {
         ocsp_response: Option<&[u8]>,
         now: UnixTime,
     ) -> Result<(), CertError> {
-        if let Ok(mut seen) = self.seen.ocsp.lock() {
-            *seen = ocsp_response.map(<[u8]>::to_vec);
-        }
         if chain.is_empty() {
             return Err(CertError::NoCertificate);
         }
