@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::path::PathBuf;
 use std::process::ExitStatus;
 
 use crate::layering::Violation;
@@ -37,6 +38,19 @@ pub(crate) enum Error {
     /// A step of `cargo xtask test` failed; the suite has already printed
     /// the details and the command that reproduces it.
     StepFailed { step: &'static str },
+    /// `cargo xtask bogo` has no runner: none was named, or the named one
+    /// is not there.
+    NoBogoRunner { missing: Option<PathBuf> },
+    /// The BoGo runner left no results the xtask can read.
+    BogoResults {
+        path: PathBuf,
+        problem: String,
+        log: PathBuf,
+        /// The end of the runner's output, which often says why.
+        last_line: Option<String>,
+    },
+    /// BoGo tests failed, or the run was cut short.
+    BogoFailed { failed: usize, interrupted: bool },
 }
 
 impl Error {
@@ -51,14 +65,37 @@ impl Error {
             | Self::ToolMissing { .. }
             | Self::Metadata { .. }
             | Self::Io { .. }
-            | Self::StepFailed { .. } => None,
+            | Self::StepFailed { .. }
+            | Self::NoBogoRunner { .. }
+            | Self::BogoResults { .. }
+            | Self::BogoFailed { .. } => None,
             Self::FuzzFailed { targets } => Some(format!("cargo xtask fuzz {}", targets.join(" "))),
         }
     }
 
-    /// Whether the failure was printed where it happened.
+    /// Whether the failure was printed where it happened. A BoGo run that
+    /// completed has printed its counts and every failed test; one that
+    /// was interrupted has not said so yet.
     pub(crate) fn is_already_reported(&self) -> bool {
-        matches!(self, Self::StepFailed { .. })
+        matches!(
+            self,
+            Self::StepFailed { .. }
+                | Self::BogoFailed {
+                    interrupted: false,
+                    ..
+                }
+        )
+    }
+
+    /// The process's exit status for this failure. A missing BoGo runner
+    /// gets its own, 3, so that a script can tell "could not run the suite"
+    /// from "ran it and tests failed" (1); 2, a command line not
+    /// understood, is decided in `main`.
+    pub(crate) fn exit_status(&self) -> u8 {
+        match self {
+            Self::NoBogoRunner { .. } => 3,
+            _ => 1,
+        }
     }
 }
 
@@ -96,6 +133,42 @@ impl fmt::Display for Error {
                 targets.join(", ")
             ),
             Self::StepFailed { step } => write!(f, "step `{step}` failed"),
+            Self::NoBogoRunner { missing } => {
+                match missing {
+                    None => write!(
+                        f,
+                        "no BoGo runner: pass --runner PATH or set {}",
+                        crate::bogo::RUNNER_ENV
+                    )?,
+                    Some(path) => write!(f, "no BoGo runner at {}", path.display())?,
+                }
+                write!(f, "\n\n{}", crate::bogo::how_to_build_a_runner())
+            }
+            Self::BogoResults {
+                path,
+                problem,
+                log,
+                last_line,
+            } => {
+                write!(
+                    f,
+                    "no BoGo results in {}: {problem}; the runner's output is in {}",
+                    path.display(),
+                    log.display()
+                )?;
+                match last_line {
+                    Some(line) => write!(f, ", ending: {line}"),
+                    None => Ok(()),
+                }
+            }
+            Self::BogoFailed {
+                failed,
+                interrupted: true,
+            } => write!(
+                f,
+                "the BoGo runner was interrupted, so its counts are partial ({failed} failed)"
+            ),
+            Self::BogoFailed { failed, .. } => write!(f, "{failed} BoGo tests failed"),
         }
     }
 }

@@ -3,8 +3,14 @@
 //!
 //! `cargo xtask test` is everything CI gates on (`.ci/run` calls it);
 //! `cargo xtask layering` checks the crate dependency rule on its own;
-//! `cargo xtask fuzz` runs the cargo-fuzz targets.
+//! `cargo xtask fuzz` runs the cargo-fuzz targets;
+//! `cargo xtask bogo` runs BoringSSL's BoGo runner against the shim. It is
+//! not a step of `test`, because CI cannot fetch the runner.
+//!
+//! Exit status: 0 on success, 1 on failure, 2 when the command line is not
+//! understood, 3 when `bogo` has no runner to run.
 
+mod bogo;
 mod error;
 mod fuzz;
 mod layering;
@@ -34,7 +40,7 @@ fn main() -> ExitCode {
             if !error.is_already_reported() {
                 eprintln!("xtask: error: {error}");
             }
-            ExitCode::FAILURE
+            ExitCode::from(error.exit_status())
         }
     }
 }
@@ -50,6 +56,8 @@ enum Command {
     Limbo,
     /// Build and run the fuzz targets.
     Fuzz(fuzz::Options),
+    /// Run BoGo against the shim.
+    Bogo(bogo::Options),
     /// Print the usage text.
     Help,
 }
@@ -66,6 +74,7 @@ impl Command {
             "layering" => Self::Layering,
             "limbo" => Self::Limbo,
             "fuzz" => return Ok(Self::Fuzz(fuzz::Options::parse(args)?)),
+            "bogo" => return Ok(Self::Bogo(bogo::Options::parse(args)?)),
             "help" | "-h" | "--help" => Self::Help,
             other => {
                 return Err(Error::Usage {
@@ -91,6 +100,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Test => test_suite::run(&Workspace::locate()?),
         Command::Limbo => test_suite::limbo(&Workspace::locate()?),
         Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
+        Command::Bogo(options) => bogo::run(&Workspace::locate()?, &options),
         Command::Layering => {
             let checked = layering::check_workspace(&Workspace::locate()?)?;
             println!("xtask layering: ok ({checked} workspace crates follow the dependency rule)");
@@ -110,7 +120,11 @@ fn help_text() -> String {
            layering   Check that workspace crates depend on each other only as DESIGN.md allows\n  \
            limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \
            fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
+           bogo       Run BoringSSL's BoGo runner against keel-bogo: [--runner PATH] [-- RUNNER FLAGS...]\n             \
+                      PATH is runner.test (default: $KEEL_BOGO_RUNNER); not part of `test`, as CI cannot fetch it\n  \
            help       Print this text (also -h, --help)\n\
+         \n\
+         Exit status: 0 success, 1 failure, 2 command line not understood, 3 `bogo` without a runner\n\
          \n\
          Steps of `cargo xtask test`:\n",
     );
@@ -137,6 +151,17 @@ mod tests {
             parse(&["fuzz", "--smoke"]).unwrap(),
             Command::Fuzz(_)
         ));
+        assert_eq!(
+            parse(&["bogo", "--", "-test", "A*"]).unwrap(),
+            Command::Bogo(bogo::Options {
+                runner: None,
+                runner_args: vec!["-test".to_owned(), "A*".to_owned()],
+            })
+        );
+        assert!(matches!(
+            parse(&["bogo", "--runner"]),
+            Err(Error::Usage { .. })
+        ));
         assert_eq!(parse(&["--help"]).unwrap(), Command::Help);
         assert_eq!(parse(&["-h"]).unwrap(), Command::Help);
     }
@@ -156,7 +181,7 @@ mod tests {
     #[test]
     fn help_lists_every_subcommand_and_step() {
         let help = help_text();
-        for word in ["test", "layering", "limbo", "fuzz", "help"] {
+        for word in ["test", "layering", "limbo", "fuzz", "bogo", "help"] {
             assert!(help.contains(word), "help misses {word}");
         }
         for step in test_suite::STEPS {
