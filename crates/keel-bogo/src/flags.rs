@@ -646,7 +646,7 @@ mod tests {
             signing_prefs: vec![1027],
             ocsp_response: None,
         };
-        assert_eq!(o.initial.credentials, [a.clone()]);
+        assert_eq!(o.initial.credentials, std::slice::from_ref(&a));
         // A flag that is not a credential's still applies to the connection.
         assert_eq!(o.initial.expect_version, Some(771));
         let b = Credential {
