@@ -1,6 +1,9 @@
 //! The server's certificate: loaded from files, or a throwaway one made at
 //! start (a root CA and an ECDSA P-256 leaf for localhost, 127.0.0.1 and
-//! ::1) whose CA is written out for the client to trust.
+//! ::1) whose CA is written out for the client to trust. Both are valid
+//! from an hour before the start (for clocks a little behind) for
+//! [`THROWAWAY_DAYS`] days: a throwaway certificate should not outlive
+//! the server that made it by decades.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +12,9 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
 };
+
+/// How long the throwaway CA and leaf are valid, in days.
+pub(crate) const THROWAWAY_DAYS: i64 = 30;
 
 /// Why the server's certificate could not be set up, in words.
 #[derive(Debug)]
@@ -42,7 +48,12 @@ pub(crate) fn load(chain: &Path, key: &Path) -> Result<CertifiedKey, CertSetupEr
 /// written to `ca_out` for clients to trust.
 pub(crate) fn generate(ca_out: &Path) -> Result<(CertifiedKey, PathBuf), CertSetupError> {
     let fail = |what: &str, e: rcgen::Error| CertSetupError(format!("generating the {what}: {e}"));
+    let now = time::OffsetDateTime::now_utc();
+    let not_before = now - time::Duration::hours(1);
+    let not_after = now + time::Duration::days(THROWAWAY_DAYS);
     let mut ca = CertificateParams::default();
+    ca.not_before = not_before;
+    ca.not_after = not_after;
     ca.distinguished_name
         .push(DnType::CommonName, "keel serve throwaway CA");
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
@@ -53,6 +64,8 @@ pub(crate) fn generate(ca_out: &Path) -> Result<(CertifiedKey, PathBuf), CertSet
         .map_err(|e| fail("CA certificate", e))?;
 
     let mut leaf = CertificateParams::default();
+    leaf.not_before = not_before;
+    leaf.not_after = not_after;
     leaf.distinguished_name
         .push(DnType::CommonName, "localhost");
     leaf.subject_alt_names = vec![
@@ -78,4 +91,35 @@ pub(crate) fn generate(ca_out: &Path) -> Result<(CertifiedKey, PathBuf), CertSet
         ))
     })?;
     Ok((certified, ca_out.to_path_buf()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throwaway_certificates_are_valid_for_a_stated_short_period() {
+        let dir = std::env::temp_dir().join(format!("keel-serve-certs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (key, ca_path) = generate(&dir.join("ca.pem")).unwrap();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let ca_pem = std::fs::read(&ca_path).unwrap();
+        let (_, ca_pem) = x509_parser::pem::parse_x509_pem(&ca_pem).unwrap();
+        let ders = [key.chain()[0].as_ref().to_vec(), ca_pem.contents];
+        for der in &ders {
+            let (_, cert) = x509_parser::parse_x509_certificate(der).unwrap();
+            let from = cert.validity().not_before.timestamp();
+            let until = cert.validity().not_after.timestamp();
+            assert!(
+                from <= now && now - from <= 3600 + 60,
+                "not before {from}, now {now}"
+            );
+            let days = (until - now) / 86_400;
+            assert!(
+                (THROWAWAY_DAYS - 1..=THROWAWAY_DAYS).contains(&days),
+                "{days} days"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -70,7 +70,7 @@ pub(crate) async fn serve_one(
 async fn read_request<S: AsyncReadExt + Unpin>(tls: &mut S) -> std::io::Result<Vec<u8>> {
     let mut request = Vec::new();
     let mut buf = [0u8; 2048];
-    while request.len() < MAX_REQUEST && !request.windows(4).any(|w| w == b"\r\n\r\n") {
+    while request.len() < MAX_REQUEST && !ends_headers(&request) {
         let n = tls.read(&mut buf).await?;
         if n == 0 {
             break;
@@ -78,6 +78,13 @@ async fn read_request<S: AsyncReadExt + Unpin>(tls: &mut S) -> std::io::Result<V
         request.extend_from_slice(buf.get(..n).unwrap_or_default());
     }
     Ok(request)
+}
+
+/// Whether `request` holds the empty line that ends the headers. RFC 9112
+/// §2.2 lets a recipient take a bare LF as a line end, so `\n\n` (what
+/// `printf 'GET / HTTP/1.0\n\n'` sends) ends them as `\r\n\r\n` does.
+fn ends_headers(request: &[u8]) -> bool {
+    request.windows(2).any(|w| w == b"\n\n") || request.windows(3).any(|w| w == b"\n\r\n")
 }
 
 /// An error for the log: keel's own error by name when there is one.
@@ -92,5 +99,29 @@ fn describe(e: &std::io::Error) -> String {
         },
         Some(other) => chain(other),
         None => chain(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ends_headers;
+
+    #[test]
+    fn headers_end_at_an_empty_line_with_crlf_or_bare_lf() {
+        for done in [
+            &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            b"GET / HTTP/1.0\n\n",
+            b"GET / HTTP/1.0\r\n\n",
+            b"GET / HTTP/1.0\nHost: x\n\r\n",
+        ] {
+            assert!(ends_headers(done), "{done:?}");
+        }
+        for partial in [
+            &b"GET / HTTP/1.1\r\nHost: x\r\n"[..],
+            b"GET / HTTP/1.0\n",
+            b"",
+        ] {
+            assert!(!ends_headers(partial), "{partial:?}");
+        }
     }
 }

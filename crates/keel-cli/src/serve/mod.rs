@@ -54,7 +54,15 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_enum, default_value = "required", requires = "client_ca")]
     client_auth: ClientAuthArg,
     /// ALPN protocols to accept, comma-separated, in order of preference.
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    /// The page is HTTP/1.1, which is what is selected by default; a
+    /// client that offers only other protocols is refused with
+    /// no_application_protocol (RFC 7301 §3.2).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "http/1.1"
+    )]
     alpn: Vec<String>,
     /// Most connections served at once; more wait to be accepted.
     #[arg(long, default_value_t = 1000, value_name = "N")]
