@@ -54,8 +54,8 @@ impl RecordWriter {
     }
 
     /// A writer for a client's new connection: plaintext records carry
-    /// [`HELLO_RECORD_VERSION`] until [`version_negotiated`]
-    /// (Self::version_negotiated) is called.
+    /// [`HELLO_RECORD_VERSION`] until
+    /// [`version_negotiated`](Self::version_negotiated) is called.
     #[must_use]
     pub fn for_client_hello() -> Self {
         Self {
