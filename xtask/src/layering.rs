@@ -1,4 +1,4 @@
-//! The one-way dependency rule of DESIGN.md, checked on `cargo metadata`.
+//! The one-way dependency rule of docs/DESIGN.md, checked on `cargo metadata`.
 //!
 //! Dependencies point one way: `wire <- record <- handshake <- keel <-
 //! keel-cli`, and `pki` depends on `wire` at most and is used by `handshake`.

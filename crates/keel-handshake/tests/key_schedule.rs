@@ -35,15 +35,15 @@ fn counting(start: u8, len: usize) -> Vec<u8> {
     (0..len).map(|i| start.wrapping_add(i as u8)).collect()
 }
 
-/// The four vectors of `shared/testdata/tls12-prf-vectors.json` (posted to
+/// The four vectors of `testdata/tls12-prf-vectors.json` (posted to
 /// the IETF TLS list). keel's PRF is checked with SHA-256 and SHA-384, the
 /// two hashes of its suites. SHA-512 has no keel suite, so its vector checks
 /// aws-lc-rs's P_SHA512 directly. aws-lc-rs offers no P_SHA224, so the
 /// SHA-224 vector cannot be run and is the one skipped.
 #[test]
 fn published_prf_vectors() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata/tls12-prf-vectors.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tls12-prf-vectors.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut checked = BTreeSet::new();

@@ -1,5 +1,5 @@
 //! The x509-limbo harness: keel-pki over every case of
-//! `../shared/testdata/x509-limbo/limbo.json` (x509-limbo, Apache-2.0),
+//! `testdata/x509-limbo/limbo.json` (x509-limbo, Apache-2.0),
 //! compared with each case's expected result.
 //!
 //! Prints `limbo: N passed, M failed, K skipped, U unexpected`. A verdict
@@ -28,7 +28,7 @@ use keel_pki::{
 use serde_json::Value;
 
 fn limbo_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/x509-limbo/limbo.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/x509-limbo/limbo.json")
 }
 
 /// Features keel deliberately does not implement, with the reason printed

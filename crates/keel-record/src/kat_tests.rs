@@ -385,8 +385,8 @@ fn openssl_gcm_explicit_nonces_are_not_the_sequence_number() {
 
 #[test]
 fn aws_lc_tls_prf_matches_the_published_vectors() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata/tls12-prf-vectors.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tls12-prf-vectors.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut checked = Vec::new();

@@ -1,5 +1,5 @@
-//! The differential check of issue 8: every input in the wire target's
-//! corpus that is a whole handshake message, an alert or a
+//! The differential check of keel-wire against rustls: every input in the
+//! wire target's corpus that is a whole handshake message, an alert or a
 //! ChangeCipherSpec is given to keel-wire and to rustls's own parser
 //! (through its hidden `internal` module, TLS 1.2 rules), and every
 //! disagreement on accept/reject is counted by kind, with one example.
