@@ -26,7 +26,7 @@ pub(crate) enum Error {
     },
     /// `cargo metadata` printed something the xtask cannot read.
     Metadata { problem: String },
-    /// Workspace crates break the dependency rule of DESIGN.md.
+    /// Workspace crates break the dependency rule of docs/DESIGN.md.
     Layering { violations: Vec<Violation> },
     /// A file or directory could not be read or written.
     Io {
@@ -51,6 +51,8 @@ pub(crate) enum Error {
     },
     /// BoGo tests failed, or the run was cut short.
     BogoFailed { failed: usize, interrupted: bool },
+    /// The library manifests are not ready to publish.
+    Package { problems: Vec<String> },
 }
 
 impl Error {
@@ -59,6 +61,7 @@ impl Error {
         match self {
             Self::CommandFailed { command, .. } => Some(command.clone()),
             Self::Layering { .. } => Some("cargo xtask layering".to_owned()),
+            Self::Package { .. } => Some("cargo xtask package".to_owned()),
             Self::Usage { .. }
             | Self::NoWorkspaceRoot
             | Self::Spawn { .. }
@@ -127,6 +130,13 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::Package { problems } => {
+                write!(f, "the library crates are not ready to publish:")?;
+                for problem in problems {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
             Self::FuzzFailed { targets } => write!(
                 f,
                 "fuzz targets failed: {} (inputs in fuzz/artifacts/, output in fuzz/logs/)",

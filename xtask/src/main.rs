@@ -14,6 +14,7 @@ mod bogo;
 mod error;
 mod fuzz;
 mod layering;
+mod package;
 mod process;
 mod test_suite;
 mod workspace;
@@ -58,6 +59,8 @@ enum Command {
     Fuzz(fuzz::Options),
     /// Run BoGo against the shim.
     Bogo(bogo::Options),
+    /// Check that the library crates are ready to publish.
+    Package,
     /// Print the usage text.
     Help,
 }
@@ -73,6 +76,7 @@ impl Command {
             "test" => Self::Test,
             "layering" => Self::Layering,
             "limbo" => Self::Limbo,
+            "package" => Self::Package,
             "fuzz" => return Ok(Self::Fuzz(fuzz::Options::parse(args)?)),
             "bogo" => return Ok(Self::Bogo(bogo::Options::parse(args)?)),
             "help" | "-h" | "--help" => Self::Help,
@@ -99,6 +103,7 @@ fn run(command: Command) -> Result<(), Error> {
         }
         Command::Test => test_suite::run(&Workspace::locate()?),
         Command::Limbo => test_suite::limbo(&Workspace::locate()?),
+        Command::Package => package::run(&Workspace::locate()?),
         Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
         Command::Bogo(options) => bogo::run(&Workspace::locate()?, &options),
         Command::Layering => {
@@ -117,8 +122,9 @@ fn help_text() -> String {
          \n\
          Commands:\n  \
            test       Run everything CI gates on, in order, stopping at the first failure\n  \
-           layering   Check that workspace crates depend on each other only as DESIGN.md allows\n  \
+           layering   Check that workspace crates depend on each other only as docs/DESIGN.md allows\n  \
            limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \
+           package    Check, offline, that the library crates are ready to publish\n  \
            fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
            bogo       Run BoringSSL's BoGo runner against keel-bogo: [--runner PATH] [-- RUNNER FLAGS...]\n             \
                       PATH is runner.test (default: $KEEL_BOGO_RUNNER); not part of `test`, as CI cannot fetch it\n  \

@@ -30,7 +30,7 @@ pub(crate) const STEPS: &[Step] = &[
     },
     Step {
         name: "layering",
-        about: "crates depend on each other only as DESIGN.md allows",
+        about: "crates depend on each other only as docs/DESIGN.md allows",
         run: layering,
     },
     Step {
@@ -57,6 +57,11 @@ pub(crate) const STEPS: &[Step] = &[
         name: "docs",
         about: "cargo doc --workspace --no-deps, with rustdoc warnings denied",
         run: docs,
+    },
+    Step {
+        name: "package",
+        about: "the library crates' manifests are ready for crates.io (offline)",
+        run: crate::package::run,
     },
     Step {
         name: "deny",
