@@ -1,10 +1,12 @@
 //! RFC 5705 keying material exporter against OpenSSL's `-keymatexport`:
-//! the keel client exports the same bytes `openssl s_server` prints.
+//! a keel client exports the same bytes `openssl s_server` prints, and a
+//! keel server the same bytes `openssl s_client` prints.
 
 use crate::harness::{
     ECDHE_ECDSA_AES128_GCM, HOST, TempDir, client_config, deadline, keel_close, keel_connect, pki,
 };
-use crate::openssl::s_server;
+use crate::harness::{EXPORT_LABEL, EXPORT_LEN, KeelServer, server_config};
+use crate::openssl::{s_client, s_server};
 
 #[test]
 fn keel_exports_what_openssl_exports() {
@@ -39,5 +41,38 @@ fn keel_exports_what_openssl_exports() {
     let hex: String = exported.iter().map(|b| format!("{b:02X}")).collect();
     keel_close(stream);
     let out = server.peer.finish(deadline);
+    out.assert_printed(&format!("Keying material: {hex}"));
+}
+
+#[test]
+fn a_keel_server_exports_what_openssl_s_client_exports() {
+    let deadline = deadline();
+    let dir = TempDir::new("exporter-server");
+    let server = KeelServer::start(server_config().build().unwrap(), deadline);
+    let roots = dir.write("roots.pem", &pki().server_roots_pem);
+    let len = EXPORT_LEN.to_string();
+    let args = [
+        "-tls1_2",
+        "-CAfile",
+        roots.to_str().unwrap(),
+        "-verify_return_error",
+        "-servername",
+        HOST,
+        "-keymatexport",
+        EXPORT_LABEL,
+        "-keymatexportlen",
+        &len,
+    ];
+    let mut client = s_client(&dir, server.addr, &args, None);
+    client.send(b"exporter\n");
+    let outcome = server
+        .outcome(deadline)
+        .unwrap_or_else(|e| panic!("keel server failed: {e}\n{}", client.finish(deadline)));
+    let out = client.finish(deadline);
+    let hex: String = outcome
+        .exported
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
     out.assert_printed(&format!("Keying material: {hex}"));
 }

@@ -630,7 +630,15 @@ pub(crate) struct ServerOutcome {
     pub(crate) session: SessionInfo,
     /// The line the client sent (and that was echoed back with a prefix).
     pub(crate) received: Vec<u8>,
+    /// [`EXPORT_LEN`] bytes of RFC 5705 keying material for
+    /// [`EXPORT_LABEL`], no context, exported once the handshake is done.
+    pub(crate) exported: Vec<u8>,
 }
+
+/// The label of the keying material every [`KeelServer`] exports.
+pub(crate) const EXPORT_LABEL: &str = "EXPERIMENTAL-keel-interop";
+/// How many bytes of it.
+pub(crate) const EXPORT_LEN: usize = 32;
 
 /// The prefix the keel server puts before the line it echoes.
 pub(crate) const ECHO_PREFIX: &str = "keel echo: ";
@@ -684,12 +692,21 @@ fn serve_one(
     let result = (|| {
         stream.handshake()?;
         let session = stream.connection().session().cloned().unwrap();
+        let mut exported = vec![0u8; EXPORT_LEN];
+        stream
+            .connection()
+            .export_keying_material(&mut exported, EXPORT_LABEL.as_bytes(), None)
+            .map_err(|e| io::Error::other(e.to_string()))?;
         let received = read_line(&mut stream)?;
         let mut reply = ECHO_PREFIX.as_bytes().to_vec();
         reply.extend_from_slice(&received);
         stream.write_all(&reply)?;
         stream.close()?;
-        Ok(ServerOutcome { session, received })
+        Ok(ServerOutcome {
+            session,
+            received,
+            exported,
+        })
     })();
     linger(stream.transport());
     result
