@@ -72,6 +72,15 @@ impl<'a> Cargo<'a> {
         }
     }
 
+    /// Runs the command with its output captured, success or not: for a
+    /// step that must tell one kind of failure from another.
+    pub(crate) fn captured(&self) -> Result<std::process::Output, Error> {
+        self.command()
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| self.spawn_error(source))
+    }
+
     /// Whether the command runs and exits successfully, printing nothing:
     /// the way to ask whether an optional tool is installed.
     pub(crate) fn succeeds_quietly(&self) -> bool {

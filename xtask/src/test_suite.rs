@@ -65,7 +65,7 @@ pub(crate) const STEPS: &[Step] = &[
     },
     Step {
         name: "deny",
-        about: "cargo deny check bans licenses sources (advisories need a network)",
+        about: "cargo deny: bans, licenses, sources (workspace and fuzz crate); advisories when the database can be fetched",
         run: deny,
     },
     Step {
@@ -197,11 +197,81 @@ fn deny(workspace: &Workspace) -> Result<(), Error> {
             install: "cargo install --locked cargo-deny",
         });
     }
-    // The advisories check is configured in deny.toml but needs the advisory
-    // database from the network, which CI machines cannot reach.
     workspace
         .cargo(&["deny", "check", "bans", "licenses", "sources"])
-        .run()
+        .run()?;
+    // The fuzz crate is outside the workspace, on a lock file of its own:
+    // the same rules apply to what it pulls in.
+    workspace
+        .cargo(&[
+            "deny",
+            "--manifest-path",
+            "fuzz/Cargo.toml",
+            "--config",
+            "deny.toml",
+            "check",
+            "bans",
+            "licenses",
+            "sources",
+        ])
+        .run()?;
+    advisories(workspace)
+}
+
+/// The RustSec advisories, when the database can be fetched (it comes from
+/// GitHub, which CI machines may not reach): a known vulnerability fails
+/// the step; an unreachable database is said, not hidden.
+fn advisories(workspace: &Workspace) -> Result<(), Error> {
+    let command = workspace.cargo(&["deny", "check", "advisories"]);
+    let output = command.captured()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    match advisories_verdict(output.status.success(), &stderr) {
+        Advisories::Checked => {
+            println!("xtask: advisories ok (RustSec database fetched)");
+            Ok(())
+        }
+        Advisories::Unreachable(why) => {
+            println!(
+                "xtask: advisories NOT checked: the RustSec database cannot be fetched ({why})"
+            );
+            Ok(())
+        }
+        Advisories::Found => {
+            eprint!("{stderr}");
+            Err(Error::CommandFailed {
+                command: command.to_string(),
+                status: output.status,
+            })
+        }
+    }
+}
+
+/// What `cargo deny check advisories` said.
+#[derive(Debug, PartialEq, Eq)]
+enum Advisories {
+    Checked,
+    /// The database could not be fetched; the first error line says why.
+    Unreachable(String),
+    Found,
+}
+
+fn advisories_verdict(success: bool, stderr: &str) -> Advisories {
+    if success {
+        return Advisories::Checked;
+    }
+    match stderr
+        .lines()
+        .find(|line| line.contains("failed to fetch advisory database"))
+    {
+        Some(line) => {
+            let why = stderr
+                .lines()
+                .find(|l| l.starts_with("fatal:"))
+                .unwrap_or(line);
+            Advisories::Unreachable(why.trim().to_owned())
+        }
+        None => Advisories::Found,
+    }
 }
 
 /// Whether any workspace target would take part in `cargo test --doc`.
@@ -231,6 +301,25 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn advisories_are_unchecked_only_when_the_database_is_unreachable() {
+        assert_eq!(advisories_verdict(true, ""), Advisories::Checked);
+        let offline = "2026-12-04 [ERROR] failed to fetch advisory database \
+                       https://github.com/RustSec/advisory-db with cli: failed to clone\n\
+                       fatal: unable to access 'https://github.com/RustSec/advisory-db/': \
+                       Could not resolve host: github.com\n";
+        assert_eq!(
+            advisories_verdict(false, offline),
+            Advisories::Unreachable(
+                "fatal: unable to access 'https://github.com/RustSec/advisory-db/': \
+                 Could not resolve host: github.com"
+                    .to_owned()
+            )
+        );
+        let found = "error[vulnerability]: Use-after-free in foo\nadvisories FAILED\n";
+        assert_eq!(advisories_verdict(false, found), Advisories::Found);
+    }
 
     #[test]
     fn step_names_are_unique() {
