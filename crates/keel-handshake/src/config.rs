@@ -14,6 +14,7 @@ use crate::verifier::{ClientCertificateVerifier, ServerCertificateVerifier};
 
 /// Limits that bound what a peer can make this endpoint hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest handshake message body accepted (before reassembly ends).
     pub max_handshake_message: usize,

@@ -736,6 +736,7 @@ fn is_always_fatal(description: AlertDescription) -> bool {
 
 /// What [`Connection::read_tls_in_place`] found.
 #[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReadInPlace<'b> {
     /// Bytes at the front of the caller's buffer that are used up.
     pub consumed: usize,

@@ -5,6 +5,7 @@ use keel_wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureSch
 
 /// The negotiated session.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SessionInfo {
     /// Always TLS 1.2.
     pub version: ProtocolVersion,

@@ -124,16 +124,10 @@ fn matrix_case(suite: CipherSuite, key: KeyType, group: NamedGroup, client_auth:
         .unwrap_or_default();
     assert_eq!(server_session.peer_certificates, expected_client_chain);
     // Both sides agree on everything else.
-    assert_eq!(
-        keel::SessionInfo {
-            peer_certificates: Vec::new(),
-            ..server_session
-        },
-        keel::SessionInfo {
-            peer_certificates: Vec::new(),
-            ..client_session
-        }
-    );
+    let (mut server_rest, mut client_rest) = (server_session.clone(), client_session.clone());
+    server_rest.peer_certificates.clear();
+    client_rest.peer_certificates.clear();
+    assert_eq!(server_rest, client_rest);
 
     pair.exchange(20_000).close(true);
 }
@@ -920,10 +914,8 @@ fn stream_handshake_failure_reaches_both_sides() {
 #[test]
 fn an_invalid_record_size_limit_does_not_build() {
     for value in [0u16, 63, 16385] {
-        let limits = keel::Limits {
-            record_size_limit: value,
-            ..keel::Limits::default()
-        };
+        let mut limits = keel::Limits::default();
+        limits.record_size_limit = value;
         assert_eq!(
             client_builder().with_limits(limits).build().unwrap_err(),
             keel::ConfigError::InvalidRecordSizeLimit { value }

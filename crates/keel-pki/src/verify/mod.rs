@@ -20,6 +20,7 @@ use crate::error::{CertError, ExpectedUsage};
 /// A chain that passed every built-in check, as handed to
 /// [`CertificateCheck`] hooks and returned to the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifiedChain {
     /// The chain as the peer sent it, leaf first.
     pub presented: Vec<CertificateDer<'static>>,
