@@ -82,6 +82,25 @@ pub use error::{ConfigError, Error};
 pub use keel_handshake::{HandshakeError, Limits, ReadInPlace, ResumptionContext, SessionInfo};
 pub use stream::Stream;
 
+/// Every type a [`HandshakeError`] or a [`ConfigError`] can hold, so that
+/// an error can be matched and explained without reaching into
+/// [`hazmat`].
+pub mod errors {
+    pub use keel_handshake::{IllegalParameter, Internal, MessageKind, Repeated};
+    pub use keel_pki::{
+        CertError, CertificateParseError, ExpectedUsage, InvalidServerName, KeyRejection,
+        LoadError, PeerKeyProblem, SignError, TrustAnchorError, UnsupportedKey,
+    };
+    pub use keel_record::{HttpRequestKind, RecordError};
+    pub use keel_wire::{DecodeError, DecodeErrorKind};
+}
+
+/// The largest record on the wire (header and 2^14 + 2048 bytes of
+/// ciphertext, RFC 5246 §6.2.3): a buffer of this size holds any one
+/// record, for callers of the zero-copy API
+/// ([`Connection::read_tls_in_place`]).
+pub const MAX_RECORD_LEN: usize = keel_record::limits::MAX_RECORD_LEN;
+
 /// Async TLS over tokio: a connector, an acceptor and an `AsyncRead +
 /// AsyncWrite` stream (feature `tokio`).
 #[cfg(feature = "tokio")]
@@ -91,9 +110,10 @@ pub mod tokio;
 /// add.
 pub mod pki {
     pub use keel_pki::{
-        CertError, CertificateCheck, CertificateDer, CertifiedKey, ClientAuth, LoadError,
-        PolicyRejection, PrivateKeyDer, TrustStore, VerifiedChain, load_certificates,
-        load_certificates_file, load_private_key, load_private_key_file,
+        CertError, CertificateCheck, CertificateDer, CertifiedKey, ClientAuth, ExpectedUsage,
+        InvalidServerName, LoadError, PolicyRejection, PrivateKeyDer, ServerName, TrustStore,
+        VerifiedChain, load_certificates, load_certificates_file, load_private_key,
+        load_private_key_file,
     };
 }
 
@@ -117,7 +137,7 @@ pub mod registry {
 /// uses the system's randomness and clock; replacing them is
 /// [`hazmat::ConfigOverrides`]'s business.
 pub mod provider {
-    pub use keel_handshake::keylog::{KeyLog, NoKeyLog};
+    pub use keel_handshake::keylog::{KeyLog, NoKeyLog, nss_line};
     pub use keel_handshake::{Clock, Rng, RngFailed, SystemClock, SystemRng};
     /// What a [`Clock`] returns.
     pub use keel_pki::UnixTime;

@@ -103,3 +103,41 @@ fn rcgen_pem() -> (String, String) {
         .unwrap();
     (cert.pem(), key.serialize_pem())
 }
+
+/// The types an error holds are reachable outside `keel::hazmat`: a user
+/// matching on a `HandshakeError` names them from `keel::errors`.
+#[test]
+fn the_types_inside_errors_are_reachable_outside_hazmat() {
+    use keel::errors::{CertError, DecodeError, ExpectedUsage, RecordError, SignError};
+    fn explain(error: &keel::HandshakeError) -> &'static str {
+        match error {
+            keel::HandshakeError::Decode { source, .. } => {
+                let _: &DecodeError = source;
+                "decode"
+            }
+            keel::HandshakeError::Record { source } => match source {
+                RecordError::BadRecordMac => "bad record mac",
+                _ => "record",
+            },
+            keel::HandshakeError::Certificate {
+                source: CertError::WrongUsage { usage, .. },
+            } => match usage {
+                ExpectedUsage::ServerAuth => "server usage",
+                _ => "usage",
+            },
+            keel::HandshakeError::Signature { source } => {
+                let _: &SignError = source;
+                "signature"
+            }
+            _ => "other",
+        }
+    }
+    let mac = keel::HandshakeError::Record {
+        source: RecordError::BadRecordMac,
+    };
+    assert_eq!(explain(&mac), "bad record mac");
+    // A buffer of this size holds any one record (RFC 5246 §6.2.3).
+    assert_eq!(keel::MAX_RECORD_LEN, 5 + (1 << 14) + 2048);
+    let line = keel::provider::nss_line("CLIENT_RANDOM", &[0; 32], &[1; 48]);
+    assert!(line.starts_with("CLIENT_RANDOM 0000"), "{line}");
+}
