@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::IntoServerName;
 use keel_handshake::{ReadInPlace, SessionInfo};
-use keel_pki::ServerName;
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::Error;
@@ -159,11 +159,13 @@ pub struct ClientConnection {
 }
 
 impl ClientConnection {
-    /// Starts a handshake with `server_name` (a DNS name or an IP address;
-    /// the certificate is checked against it). The ClientHello is ready in
-    /// [`pending_tls`](Connection::pending_tls) at once.
-    pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
-        let name = ServerName::parse(server_name)?;
+    /// Starts a handshake with `server_name` (a DNS name or an IP address,
+    /// as a string, a [`crate::pki::ServerName`] or rustls-pki-types'
+    /// `ServerName`; the certificate is checked against it). The
+    /// ClientHello is ready in [`pending_tls`](Connection::pending_tls) at
+    /// once.
+    pub fn new(config: Arc<ClientConfig>, server_name: impl IntoServerName) -> Result<Self, Error> {
+        let name = server_name.into_server_name()?;
         let inner = keel_handshake::Connection::client(Arc::clone(&config.inner), name)?;
         Ok(Self {
             connection: Connection { inner },

@@ -74,12 +74,14 @@
 mod config;
 mod connection;
 mod error;
+mod server_name;
 mod stream;
 
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
 pub use connection::{ClientConnection, Connection, ServerConnection};
 pub use error::{ConfigError, Error};
 pub use keel_handshake::{HandshakeError, Limits, ReadInPlace, ResumptionContext, SessionInfo};
+pub use server_name::IntoServerName;
 pub use stream::Stream;
 
 /// Every type a [`HandshakeError`] or a [`ConfigError`] can hold, so that

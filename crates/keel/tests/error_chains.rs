@@ -141,3 +141,25 @@ fn the_types_inside_errors_are_reachable_outside_hazmat() {
     let line = keel::provider::nss_line("CLIENT_RANDOM", &[0; 32], &[1; 48]);
     assert!(line.starts_with("CLIENT_RANDOM 0000"), "{line}");
 }
+
+/// A client names its server as rustls and tokio-rustls users do, with
+/// rustls-pki-types' `ServerName`, or as a string; a name that is neither
+/// a DNS name nor an IP address is refused before anything is sent.
+#[test]
+fn a_client_takes_the_ecosystems_server_name_or_a_string() {
+    let config = keel::ClientConfig::builder().build().unwrap();
+    let names: [rustls_pki_types::ServerName<'static>; 2] = [
+        rustls_pki_types::ServerName::try_from("example.com").unwrap(),
+        rustls_pki_types::ServerName::try_from("192.0.2.1").unwrap(),
+    ];
+    for name in names {
+        let client = keel::ClientConnection::new(config.clone(), name.clone()).unwrap();
+        assert!(!client.pending_tls().is_empty(), "{name:?}: a ClientHello is queued");
+    }
+    assert!(keel::ClientConnection::new(config.clone(), "example.com").is_ok());
+    assert!(keel::ClientConnection::new(config.clone(), String::from("example.com")).is_ok());
+    assert!(matches!(
+        keel::ClientConnection::new(config, "not a name!"),
+        Err(keel::Error::ServerName { .. })
+    ));
+}

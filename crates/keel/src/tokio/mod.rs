@@ -137,7 +137,7 @@ impl TlsConnector {
     /// future completes once the handshake has, and the client's last
     /// flight is written and flushed; it fails with an `io::Error` carrying
     /// the [`crate::Error`] (see the [module documentation](self)).
-    pub fn connect<IO>(&self, server_name: &str, io: IO) -> Connect<IO>
+    pub fn connect<IO>(&self, server_name: impl crate::IntoServerName, io: IO) -> Connect<IO>
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
