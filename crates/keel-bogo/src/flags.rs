@@ -10,7 +10,8 @@
 //! one asking for something keel refuses, is [`FlagError::Unimplemented`]:
 //! the shim exits 89 and the runner counts the test as skipped.
 
-use crate::base64;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -507,9 +508,13 @@ fn int<T: core::str::FromStr>(name: &str, value: Option<&[u8]>) -> Result<T, Fla
         .map_err(|_| FlagError::Invalid(format!("{name}: not a number: {text:?}")))
 }
 
+/// A base64 value (`-ocsp-response`, `-ticket-key`, ...), as the runner
+/// writes them with Go's `base64.StdEncoding`: the standard alphabet
+/// (RFC 4648 §4), padded.
 fn b64(name: &str, value: Option<&[u8]>) -> Result<Vec<u8>, FlagError> {
-    base64::decode(value.unwrap_or_default())
-        .ok_or_else(|| FlagError::Invalid(format!("{name}: not base64")))
+    STANDARD
+        .decode(value.unwrap_or_default())
+        .map_err(|_| FlagError::Invalid(format!("{name}: not base64")))
 }
 
 #[cfg(test)]
@@ -615,6 +620,47 @@ mod tests {
             run(&[b"-ocsp-response", b"!!"]),
             Err(FlagError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn base64_values_are_standard_and_padded() {
+        // RFC 4648 §10.
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(
+                b64("-ticket-key", Some(encoded.as_bytes())).unwrap(),
+                plain.as_bytes(),
+                "{encoded}"
+            );
+        }
+        // The standard alphabet's last two digits, not the URL-safe ones.
+        assert_eq!(b64("-ticket-key", Some(b"+/8=")).unwrap(), [0xfb, 0xff]);
+        assert_eq!(b64("-ticket-key", None).unwrap(), b"");
+    }
+
+    #[test]
+    fn text_that_is_not_padded_standard_base64_is_invalid() {
+        // Short or excess padding, padding inside, a byte outside the
+        // alphabet, a line break, the URL-safe alphabet, unpadded text, and
+        // non-zero bits after the last byte (which no encoder writes).
+        for bad in [
+            "Zg=", "Z===", "Zg==Zg==", "Zm9*", "Zm9v\n", "-_8=", "Zg", "Zh==",
+        ] {
+            assert!(
+                matches!(
+                    b64("-ocsp-response", Some(bad.as_bytes())),
+                    Err(FlagError::Invalid(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

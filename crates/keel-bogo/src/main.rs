@@ -7,7 +7,6 @@
 //! test asks for something keel does not do. docs/INTEROP.md says how to
 //! run the shim under BoGo.
 
-mod base64;
 mod checks;
 mod configure;
 mod errors;

@@ -10,6 +10,8 @@
 
 use core::fmt::Debug;
 
+use data_encoding::HEXLOWER;
+
 /// The NSS key log label for a TLS 1.2 (or earlier) master secret.
 pub const CLIENT_RANDOM: &str = "CLIENT_RANDOM";
 
@@ -41,9 +43,9 @@ pub fn nss_line(label: &str, client_random: &[u8; 32], secret: &[u8]) -> String 
         String::with_capacity(label.len() + 2 + 2 * client_random.len() + 2 * secret.len());
     line.push_str(label);
     line.push(' ');
-    push_hex(&mut line, client_random);
+    HEXLOWER.encode_append(client_random, &mut line);
     line.push(' ');
-    push_hex(&mut line, secret);
+    HEXLOWER.encode_append(secret, &mut line);
     line
 }
 
@@ -56,14 +58,5 @@ impl KeyLog for NoKeyLog {
 
     fn will_log(&self, _label: &str) -> bool {
         false
-    }
-}
-
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    for byte in bytes {
-        for nibble in [byte >> 4, byte & 0x0f] {
-            // A nibble is always a valid base-16 digit.
-            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
     }
 }

@@ -23,11 +23,9 @@ use keel_handshake::key_schedule::{
 use keel_record::AeadAlgorithm;
 
 fn hex(text: &str) -> Vec<u8> {
-    assert_eq!(text.len() % 2, 0, "odd-length hex");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(text.as_bytes())
+        .unwrap()
 }
 
 /// Distinct, recognisable bytes: `start`, `start + 1`, ...

@@ -76,10 +76,9 @@ fn data_dir() -> PathBuf {
 }
 
 fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(text.as_bytes())
+        .unwrap()
 }
 
 /// One direction of a session, read as a connection reads it.

@@ -412,10 +412,20 @@ pub(crate) struct Hex<'a>(pub(crate) &'a [u8]);
 
 impl core::fmt::Debug for Hex<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("0x")?;
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        write!(f, "0x{}", data_encoding::HEXLOWER.encode_display(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Hex;
+
+    #[test]
+    fn hex_is_0x_and_lowercase_digits() {
+        assert_eq!(
+            format!("{:?}", Hex(&[0x00, 0x0a, 0xbc, 0xff])),
+            "0x000abcff"
+        );
+        assert_eq!(format!("{:?}", Hex(&[])), "0x");
     }
 }

@@ -90,11 +90,7 @@ fn main() {
         compared - agree_accept - agree_reject
     );
     for (kind, (count, example, path)) in &kinds {
-        let hex: String = example
-            .iter()
-            .take(40)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = data_encoding::HEXLOWER.encode(&example[..example.len().min(40)]);
         println!(
             "{count:>6}  {kind}\n        e.g. {hex}{} ({path})",
             if example.len() > 40 { "..." } else { "" }

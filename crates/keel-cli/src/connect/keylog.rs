@@ -2,12 +2,12 @@
 //! format, so that Wireshark can decrypt a capture. The library only hands
 //! secrets to a [`KeyLog`]; opening the file is the CLI's business.
 
-use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use data_encoding::HEXLOWER;
 use keel::provider::KeyLog;
 
 /// A key log file, opened for appending.
@@ -59,18 +59,11 @@ fn nss_line(label: &str, client_random: &[u8], secret: &[u8]) -> String {
         String::with_capacity(label.len() + 3 + 2 * (client_random.len() + secret.len()));
     line.push_str(label);
     line.push(' ');
-    push_hex(&mut line, client_random);
+    HEXLOWER.encode_append(client_random, &mut line);
     line.push(' ');
-    push_hex(&mut line, secret);
+    HEXLOWER.encode_append(secret, &mut line);
     line.push('\n');
     line
-}
-
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    for byte in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{byte:02x}");
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 
 use keel::SessionInfo;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
@@ -121,39 +123,14 @@ fn ip_text(bytes: &[u8]) -> String {
     format!("(invalid, {} bytes)", bytes.len())
 }
 
-/// Seconds since the Unix epoch as an RFC 3339 UTC timestamp.
+/// Seconds since the Unix epoch as an RFC 3339 UTC timestamp. A time
+/// RFC 3339 cannot write (outside the years 0000 to 9999) is given as its
+/// number of seconds instead.
 fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// The Gregorian date `days` after 1970-01-01. Years are counted from
-/// March, so that February's leap day falls at the end of a year; 400
-/// Gregorian years are exactly 146,097 days.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    // Days from 0000-03-01 to 1970-01-01.
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153; // 0 = March
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|time| time.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("Unix time {secs}"))
 }
 
 #[cfg(test)]
@@ -167,5 +144,12 @@ mod tests {
         assert_eq!(rfc3339(1_709_251_199), "2024-02-29T23:59:59Z");
         assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn times_rfc3339_cannot_write_are_seconds() {
+        assert_eq!(rfc3339(253_402_300_800), "Unix time 253402300800");
+        assert_eq!(rfc3339(-62_167_219_201), "Unix time -62167219201");
+        assert_eq!(rfc3339(i64::MIN), "Unix time -9223372036854775808");
     }
 }

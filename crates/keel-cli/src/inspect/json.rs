@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+use data_encoding::HEXLOWER;
 use serde_json::{Map, Value as Json, json};
 
 use super::fields::{Code, Field, Value};
@@ -65,10 +66,10 @@ fn value_json(value: &Value<'_>) -> Json {
     match value {
         Value::Code(c) => code(*c),
         Value::Uint(number) => json!(number),
-        Value::Bytes(bytes) => Json::String(hex(bytes)),
+        Value::Bytes(bytes) => Json::String(HEXLOWER.encode(bytes)),
         Value::Text(bytes) => {
             let mut text = Map::new();
-            text.insert("hex".to_owned(), Json::String(hex(bytes)));
+            text.insert("hex".to_owned(), Json::String(HEXLOWER.encode(bytes)));
             if bytes.iter().all(|byte| (0x20..0x7f).contains(byte)) {
                 text.insert(
                     "text".to_owned(),
@@ -101,8 +102,4 @@ fn code(code: Code) -> Json {
 /// The one rule for registry values: the name, or the number.
 fn name_or_number(name: Option<&str>, value: u16) -> Json {
     name.map_or_else(|| json!(value), |name| json!(name))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -14,6 +14,8 @@
 
 use std::io::{self, Write};
 
+use data_encoding::HEXLOWER;
+
 use super::fields::{Code, Field, Value};
 use super::walk::{MessageEvent, RecordEvent, Sink};
 
@@ -100,12 +102,12 @@ impl<W: Write> TextSink<W> {
             return writeln!(self.out, "{label}: (empty)");
         }
         if bytes.len() <= HEX_LINE {
-            return writeln!(self.out, "{label}: {}", hex(bytes));
+            return writeln!(self.out, "{label}: {}", HEXLOWER.encode_display(bytes));
         }
         writeln!(self.out, "{label} ({} bytes):", bytes.len())?;
         let pad = indent(depth + 1);
         for line in bytes.chunks(HEX_LINE) {
-            writeln!(self.out, "{pad}{}", hex(line))?;
+            writeln!(self.out, "{pad}{}", HEXLOWER.encode_display(line))?;
         }
         Ok(())
     }
@@ -155,7 +157,7 @@ fn format_scalar(value: &Value<'_>) -> String {
         Value::Code(code) => format_code(*code),
         Value::Uint(number) => number.to_string(),
         Value::Text(bytes) => format!("\"{}\"", String::from_utf8_lossy(bytes)),
-        Value::Bytes(bytes) => hex(bytes),
+        Value::Bytes(bytes) => HEXLOWER.encode(bytes),
         Value::Absent => "(absent)".to_owned(),
         Value::Other(debug) => debug.clone(),
         Value::Struct(_) | Value::List(_) | Value::Extension(..) => String::new(),
@@ -181,10 +183,6 @@ fn name_or_number(name: Option<&str>, value: u16, width: usize) -> String {
 
 fn hex_number(value: u16, width: usize) -> String {
     format!("{value:#0digits$x}", digits = 2 + 2 * width)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Whether the bytes can be shown as they are: printable ASCII, no quotes

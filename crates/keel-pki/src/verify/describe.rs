@@ -2,6 +2,8 @@
 //! with x509-parser, which is used to explain and never to decide.
 
 use rustls_pki_types::UnixTime;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
@@ -55,7 +57,6 @@ fn ip_text(bytes: &[u8]) -> Option<String> {
         .map(|v6| std::net::Ipv6Addr::from(v6).to_string())
 }
 
-/// Seconds since the Unix epoch as an RFC 3339 UTC timestamp.
 /// Seconds since the epoch as a `UnixTime`; a time before 1970 becomes
 /// 1970 (`UnixTime` cannot say earlier).
 pub(crate) fn unix_time(secs: i64) -> UnixTime {
@@ -64,43 +65,15 @@ pub(crate) fn unix_time(secs: i64) -> UnixTime {
     ))
 }
 
+/// Seconds since the Unix epoch as an RFC 3339 UTC timestamp, such as
+/// `2026-11-27T00:00:00Z`. A time RFC 3339 cannot write (outside the
+/// years 0000 to 9999; only a clock, never a certificate, says one) is
+/// given as its number of seconds instead.
 pub(crate) fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_date(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count from 1970-01-01: count
-/// whole 400-year eras (146,097 days each) from 0000-03-01, then years
-/// within the era, with March as the first month so that the leap day
-/// falls last.
-fn civil_date(days_since_epoch: i64) -> (i64, u32, u32) {
-    const DAYS_0000_03_01_TO_EPOCH: i64 = 719_468;
-    let z = days_since_epoch + DAYS_0000_03_01_TO_EPOCH;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        u32::try_from(month).unwrap_or(0),
-        u32::try_from(day).unwrap_or(0),
-    )
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|time| time.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("Unix time {secs}"))
 }
 
 #[cfg(test)]
@@ -114,5 +87,15 @@ mod tests {
         assert_eq!(rfc3339(1_704_067_199), "2023-12-31T23:59:59Z");
         assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339(-62_167_219_200), "0000-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn times_rfc3339_cannot_write_are_seconds() {
+        // Year 10000, a year before 0, and the ends of the range.
+        assert_eq!(rfc3339(253_402_300_800), "Unix time 253402300800");
+        assert_eq!(rfc3339(-62_167_219_201), "Unix time -62167219201");
+        assert_eq!(rfc3339(i64::MAX), "Unix time 9223372036854775807");
+        assert_eq!(rfc3339(i64::MIN), "Unix time -9223372036854775808");
     }
 }
