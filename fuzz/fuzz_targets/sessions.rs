@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1 => {
-            let cache = ServerSessionCache::new(4, 3600);
+            let cache = ServerSessionCache::new(4, std::time::Duration::from_secs(3600));
             let accepted = cache.import(bytes).is_ok();
             assert_eq!(accepted, StoredSession::from_bytes(bytes).is_ok());
             if accepted {
@@ -34,13 +34,18 @@ fuzz_target!(|data: &[u8]| {
                     "an imported session exports differently"
                 );
             }
-            let store = ClientSessionStore::new(4, 3600);
+            let store = ClientSessionStore::new(4, std::time::Duration::from_secs(3600));
             assert_eq!(store.import("localhost", bytes).is_ok(), accepted);
         }
         _ => {
             // The seeds hold real tickets sealed under this master, so
             // they open; under another master nothing may.
-            let keys = TicketKeys::new(&[0x42; 32], 7200, 3600).unwrap();
+            let keys = TicketKeys::new(
+                &[0x42; 32],
+                std::time::Duration::from_secs(7200),
+                std::time::Duration::from_secs(3600),
+            )
+            .unwrap();
             if let Some(session) = keys.open(bytes, NOW_SECS) {
                 let encoded = session.to_bytes();
                 assert_eq!(
@@ -48,7 +53,12 @@ fuzz_target!(|data: &[u8]| {
                     encoded
                 );
             }
-            let other = TicketKeys::new(&[0x43; 32], 7200, 3600).unwrap();
+            let other = TicketKeys::new(
+                &[0x43; 32],
+                std::time::Duration::from_secs(7200),
+                std::time::Duration::from_secs(3600),
+            )
+            .unwrap();
             assert!(
                 other.open(bytes, NOW_SECS).is_none(),
                 "a ticket opened under the wrong keys"

@@ -106,9 +106,22 @@ impl Stores {
     /// Empty stores; ticket keys from a fixed master.
     pub fn new() -> Self {
         Self {
-            client: Arc::new(ClientSessionStore::new(8, 3600)),
-            cache: Arc::new(ServerSessionCache::new(8, 3600)),
-            tickets: Arc::new(TicketKeys::new(&[0x42; 32], 7200, 3600).unwrap()),
+            client: Arc::new(ClientSessionStore::new(
+                8,
+                std::time::Duration::from_secs(3600),
+            )),
+            cache: Arc::new(ServerSessionCache::new(
+                8,
+                std::time::Duration::from_secs(3600),
+            )),
+            tickets: Arc::new(
+                TicketKeys::new(
+                    &[0x42; 32],
+                    std::time::Duration::from_secs(7200),
+                    std::time::Duration::from_secs(3600),
+                )
+                .unwrap(),
+            ),
         }
     }
 }

@@ -57,12 +57,26 @@ pub fn configs(kind: KeyKind, aead: Aead, resumption: Option<Resumption>) -> Con
     match resumption {
         None => {}
         Some(Resumption::SessionId) => {
-            client = client.with_session_resumption(Arc::new(ClientSessionStore::new(16, 3600)));
-            server = server.with_session_cache(Arc::new(ServerSessionCache::new(16, 3600)));
+            client = client.with_session_resumption(Arc::new(ClientSessionStore::new(
+                16,
+                std::time::Duration::from_secs(3600),
+            )));
+            server = server.with_session_cache(Arc::new(ServerSessionCache::new(
+                16,
+                std::time::Duration::from_secs(3600),
+            )));
         }
         Some(Resumption::Ticket) => {
-            client = client.with_session_resumption(Arc::new(ClientSessionStore::new(16, 3600)));
-            let keys = TicketKeys::new(&[0x42; 32], 3600, 3600).unwrap_or_else(|e| panic!("{e}"));
+            client = client.with_session_resumption(Arc::new(ClientSessionStore::new(
+                16,
+                std::time::Duration::from_secs(3600),
+            )));
+            let keys = TicketKeys::new(
+                &[0x42; 32],
+                std::time::Duration::from_secs(3600),
+                std::time::Duration::from_secs(3600),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
             server = server.with_session_tickets(Arc::new(keys));
         }
     }

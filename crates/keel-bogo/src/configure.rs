@@ -44,8 +44,14 @@ impl Shared {
             .fill(&mut master)
             .map_err(|_| Unimplemented("no randomness for ticket keys".to_owned()))?;
         Ok(Self {
-            client_store: Arc::new(ClientSessionStore::new(16, 7200)),
-            server_cache: Arc::new(ServerSessionCache::new(16, 7200)),
+            client_store: Arc::new(ClientSessionStore::new(
+                16,
+                std::time::Duration::from_secs(7200),
+            )),
+            server_cache: Arc::new(ServerSessionCache::new(
+                16,
+                std::time::Duration::from_secs(7200),
+            )),
             ticket_master: master,
             clock: Arc::new(ShimClock::default()),
         })
@@ -166,8 +172,12 @@ pub(crate) fn server(
         None
     } else {
         let master = s.ticket_key.as_deref().unwrap_or(&shared.ticket_master);
-        let keys = TicketKeys::new(master, 86_400, 7200)
-            .map_err(|e| Unimplemented(format!("-ticket-key: {e}")))?;
+        let keys = TicketKeys::new(
+            master,
+            std::time::Duration::from_secs(86_400),
+            std::time::Duration::from_secs(7200),
+        )
+        .map_err(|e| Unimplemented(format!("-ticket-key: {e}")))?;
         Some(Arc::new(keys))
     };
     let alpn = match &s.select_alpn {

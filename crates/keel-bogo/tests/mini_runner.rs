@@ -32,7 +32,10 @@ fn words(text: &[&str]) -> Vec<String> {
 /// The runner's keel server. Like BoringSSL's runner it keeps sessions,
 /// so a full handshake leaves the shim's client something to resume.
 fn keel_server(alpn: &[&str]) -> Arc<ServerConfig> {
-    let cache = Arc::new(ServerSessionCache::new(4, 3600));
+    let cache = Arc::new(ServerSessionCache::new(
+        4,
+        std::time::Duration::from_secs(3600),
+    ));
     let mut builder = ServerConfig::builder()
         .with_certificate(pki().certified_key())
         .with_session_cache(cache);
@@ -128,7 +131,10 @@ fn resumption_across_connections() {
             args.push("-expect-session-miss".to_owned());
         }
         let mut shim = runner.start(&files, &args);
-        let store = Arc::new(ClientSessionStore::new(4, 3600));
+        let store = Arc::new(ClientSessionStore::new(
+            4,
+            std::time::Duration::from_secs(3600),
+        ));
         for index in 0..3 {
             let sock = runner.accept(&mut shim);
             // The runner offers its session again only when it resumes.

@@ -31,8 +31,12 @@ mod tests {
     #[test]
     fn each_cause_is_said_once() {
         let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let err = keel::sessions::TicketKeys::from_file("/nonexistent/ticket.key", 3600, 3600)
-            .unwrap_err();
+        let err = keel::sessions::TicketKeys::from_file(
+            "/nonexistent/ticket.key",
+            std::time::Duration::from_secs(3600),
+            std::time::Duration::from_secs(3600),
+        )
+        .unwrap_err();
         assert_eq!(
             chain(&err),
             "cannot read the ticket master secret /nonexistent/ticket.key: \

@@ -29,6 +29,7 @@
 //! and opens when a ClientHello offers a ticket (`server/hello.rs`).
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
@@ -64,16 +65,19 @@ pub enum TicketKeyError {
         /// The length given.
         len: usize,
     },
-    /// The rotation period is zero, or the lifetime is zero or longer than
-    /// one period (a ticket must still open after one rotation).
+    /// The rotation period is under a second, or the lifetime is under a
+    /// second or longer than one period (a ticket must still open after
+    /// one rotation).
     #[snafu(display(
-        "ticket lifetime ({lifetime_secs} s) must be 1..= the rotation period ({rotation_secs} s)"
+        "ticket lifetime ({} s) must be 1 s ..= the rotation period ({} s)",
+        lifetime.as_secs(),
+        rotation.as_secs()
     ))]
     Periods {
         /// The rotation period.
-        rotation_secs: u64,
+        rotation: Duration,
         /// The ticket lifetime.
-        lifetime_secs: u64,
+        lifetime: Duration,
     },
     /// The master secret's file could not be read.
     #[snafu(display("cannot read the ticket master secret {}", path.display()))]
@@ -131,22 +135,19 @@ impl KeyType for OutputLen {
 impl TicketKeys {
     /// Keys from `master` (32..=1024 secret bytes, the same on every
     /// server that should open the others' tickets), rotated every
-    /// `rotation_secs`, sealing sessions that stay valid for
-    /// `lifetime_secs` (at most one period).
+    /// `rotation`, sealing sessions that stay valid for `lifetime` (at most
+    /// one period). Both count in whole seconds, as tickets are stamped.
     pub fn new(
         master: &[u8],
-        rotation_secs: u64,
-        lifetime_secs: u64,
+        rotation: Duration,
+        lifetime: Duration,
     ) -> Result<Self, TicketKeyError> {
         if !(MIN_MASTER_LEN..=MAX_MASTER_LEN).contains(&master.len()) {
             return MasterLengthSnafu { len: master.len() }.fail();
         }
+        let (rotation_secs, lifetime_secs) = (rotation.as_secs(), lifetime.as_secs());
         if rotation_secs == 0 || lifetime_secs == 0 || lifetime_secs > rotation_secs {
-            return PeriodsSnafu {
-                rotation_secs,
-                lifetime_secs,
-            }
-            .fail();
+            return PeriodsSnafu { rotation, lifetime }.fail();
         }
         Ok(Self {
             master: Zeroizing::new(master.to_vec()),
@@ -163,8 +164,8 @@ impl TicketKeys {
     /// can.
     pub fn from_file(
         path: impl AsRef<std::path::Path>,
-        rotation_secs: u64,
-        lifetime_secs: u64,
+        rotation: Duration,
+        lifetime: Duration,
     ) -> Result<Self, TicketKeyError> {
         let path = path.as_ref();
         let master =
@@ -172,13 +173,14 @@ impl TicketKeys {
                 path: path.to_owned(),
                 source,
             })?);
-        Self::new(&master, rotation_secs, lifetime_secs)
+        Self::new(&master, rotation, lifetime)
     }
 
-    /// The lifetime hint to send in NewSessionTicket (RFC 5077 §3.3).
+    /// How long a ticket stays valid: the lifetime hint sent in
+    /// NewSessionTicket (RFC 5077 §3.3).
     #[must_use]
-    pub fn lifetime_secs(&self) -> u64 {
-        self.lifetime_secs
+    pub fn lifetime(&self) -> Duration {
+        Duration::from_secs(self.lifetime_secs)
     }
 
     /// Seals `session` at time `now` (seconds since the Unix epoch) under

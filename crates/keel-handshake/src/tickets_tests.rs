@@ -59,7 +59,12 @@ fn session(created: u64) -> StoredSession {
 }
 
 fn keys(master: &[u8]) -> TicketKeys {
-    TicketKeys::new(master, HOUR, HOUR).unwrap()
+    TicketKeys::new(
+        master,
+        std::time::Duration::from_secs(HOUR),
+        std::time::Duration::from_secs(HOUR),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -104,7 +109,12 @@ fn a_different_master_cannot_open_a_ticket() {
 
 #[test]
 fn an_expired_or_future_session_does_not_open() {
-    let keys = TicketKeys::new(&MASTER, HOUR, 600).unwrap();
+    let keys = TicketKeys::new(
+        &MASTER,
+        std::time::Duration::from_secs(HOUR),
+        std::time::Duration::from_secs(600),
+    )
+    .unwrap();
     let rng = CountingRng::default();
     let ticket = keys.seal(&session(T0), T0, &rng).unwrap();
     assert!(keys.open(&ticket, T0 + 599).is_some());
@@ -153,15 +163,32 @@ fn a_failing_random_source_issues_no_ticket() {
 #[test]
 fn bad_parameters_are_refused() {
     assert!(matches!(
-        TicketKeys::new(&[1; 31], HOUR, HOUR).unwrap_err(),
+        TicketKeys::new(
+            &[1; 31],
+            std::time::Duration::from_secs(HOUR),
+            std::time::Duration::from_secs(HOUR)
+        )
+        .unwrap_err(),
         TicketKeyError::MasterLength { len: 31 }
     ));
-    assert!(TicketKeys::new(&[1; 1025], HOUR, HOUR).is_err());
+    assert!(
+        TicketKeys::new(
+            &[1; 1025],
+            std::time::Duration::from_secs(HOUR),
+            std::time::Duration::from_secs(HOUR)
+        )
+        .is_err()
+    );
     for (rotation, lifetime) in [(0, 0), (HOUR, 0), (HOUR, HOUR + 1)] {
-        let err = TicketKeys::new(&MASTER, rotation, lifetime).unwrap_err();
+        let err = TicketKeys::new(
+            &MASTER,
+            std::time::Duration::from_secs(rotation),
+            std::time::Duration::from_secs(lifetime),
+        )
+        .unwrap_err();
         assert!(
-            matches!(err, TicketKeyError::Periods { rotation_secs, lifetime_secs }
-                if rotation_secs == rotation && lifetime_secs == lifetime),
+            matches!(err, TicketKeyError::Periods { rotation: r, lifetime: l }
+                if r.as_secs() == rotation && l.as_secs() == lifetime),
             "{err:?}"
         );
     }
@@ -179,18 +206,33 @@ fn keys_load_from_a_file_and_match_keys_from_the_same_bytes() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ticket.key");
     std::fs::write(&path, MASTER).unwrap();
-    let from_file = TicketKeys::from_file(&path, HOUR, HOUR).unwrap();
+    let from_file = TicketKeys::from_file(
+        &path,
+        std::time::Duration::from_secs(HOUR),
+        std::time::Duration::from_secs(HOUR),
+    )
+    .unwrap();
     let ticket = keys(&MASTER)
         .seal(&session(T0), T0, &CountingRng::default())
         .unwrap();
     assert!(from_file.open(&ticket, T0).is_some());
     std::fs::write(&path, [1u8; 8]).unwrap();
     assert!(matches!(
-        TicketKeys::from_file(&path, HOUR, HOUR).unwrap_err(),
+        TicketKeys::from_file(
+            &path,
+            std::time::Duration::from_secs(HOUR),
+            std::time::Duration::from_secs(HOUR)
+        )
+        .unwrap_err(),
         TicketKeyError::MasterLength { len: 8 }
     ));
     let missing = dir.join("missing.key");
-    let err = TicketKeys::from_file(&missing, HOUR, HOUR).unwrap_err();
+    let err = TicketKeys::from_file(
+        &missing,
+        std::time::Duration::from_secs(HOUR),
+        std::time::Duration::from_secs(HOUR),
+    )
+    .unwrap_err();
     // The system's own error is kept, as the source, and not repeated.
     assert!(matches!(err, TicketKeyError::Read { ref path, ref source }
         if *path == missing && source.kind() == std::io::ErrorKind::NotFound));

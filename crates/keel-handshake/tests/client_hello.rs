@@ -89,8 +89,14 @@ fn named_server(cache: &Arc<ServerSessionCache>) -> ServerHandshakeConfig {
 
 #[test]
 fn a_valid_sni_is_normalised_for_certificates_reports_and_resumption() {
-    let cache = Arc::new(ServerSessionCache::new(8, 3600));
-    let store = Arc::new(ClientSessionStore::new(8, 3600));
+    let cache = Arc::new(ServerSessionCache::new(
+        8,
+        std::time::Duration::from_secs(3600),
+    ));
+    let store = Arc::new(ClientSessionStore::new(
+        8,
+        std::time::Duration::from_secs(3600),
+    ));
     let mut config = client_config(false, None);
     config.session_store = Some(Arc::clone(&store));
     let mut client = client(config.clone());

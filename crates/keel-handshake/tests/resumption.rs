@@ -28,8 +28,14 @@ struct Stores {
 
 fn stores() -> Stores {
     Stores {
-        client: Arc::new(ClientSessionStore::new(16, 3600)),
-        server: Arc::new(ServerSessionCache::new(16, 3600)),
+        client: Arc::new(ClientSessionStore::new(
+            16,
+            std::time::Duration::from_secs(3600),
+        )),
+        server: Arc::new(ServerSessionCache::new(
+            16,
+            std::time::Duration::from_secs(3600),
+        )),
     }
 }
 
@@ -191,8 +197,14 @@ fn a_session_without_extended_master_secret_is_not_resumed() {
 #[test]
 fn an_expired_session_falls_back_to_a_full_handshake() {
     let stores = Stores {
-        client: Arc::new(ClientSessionStore::new(16, 3600)),
-        server: Arc::new(ServerSessionCache::new(16, 0)),
+        client: Arc::new(ClientSessionStore::new(
+            16,
+            std::time::Duration::from_secs(3600),
+        )),
+        server: Arc::new(ServerSessionCache::new(
+            16,
+            std::time::Duration::from_secs(0),
+        )),
     };
     let (c, s) = configs(&stores);
     let (mut client, mut server) = connect(c, s);
@@ -309,7 +321,10 @@ fn a_failing_connection_forgets_only_the_session_it_used() {
     // does not know the old one makes a full handshake.
     let fresh = Stores {
         client: Arc::clone(&stores.client),
-        server: Arc::new(ServerSessionCache::new(16, 3600)),
+        server: Arc::new(ServerSessionCache::new(
+            16,
+            std::time::Duration::from_secs(3600),
+        )),
     };
     let (c, s) = configs(&fresh);
     let (mut client, mut server) = connect(c, s);

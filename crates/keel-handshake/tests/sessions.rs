@@ -251,10 +251,10 @@ fn out_of_range_fields_are_refused() {
             "{session:?}"
         );
         // Neither store keeps what it could not export.
-        let cache = ServerSessionCache::new(4, 100);
+        let cache = ServerSessionCache::new(4, std::time::Duration::from_secs(100));
         cache.insert(session.clone());
         assert!(cache.is_empty(), "{session:?}");
-        let store = ClientSessionStore::new(4, 100);
+        let store = ClientSessionStore::new(4, std::time::Duration::from_secs(100));
         store.insert("example.com", session);
         assert!(store.is_empty());
     }
@@ -380,7 +380,7 @@ fn random_bytes_never_panic() {
 
 #[test]
 fn server_cache_evicts_the_oldest_when_full() {
-    let cache = ServerSessionCache::new(3, 1_000);
+    let cache = ServerSessionCache::new(3, std::time::Duration::from_secs(1_000));
     assert!(cache.is_empty());
     for i in 0..4u8 {
         cache.insert(full(i, 100 + u64::from(i)));
@@ -408,10 +408,10 @@ fn server_cache_evicts_the_oldest_when_full() {
 
 #[test]
 fn a_zero_sized_store_keeps_nothing() {
-    let cache = ServerSessionCache::new(0, 1_000);
+    let cache = ServerSessionCache::new(0, std::time::Duration::from_secs(1_000));
     cache.insert(full(1, 1));
     assert!(cache.is_empty());
-    let store = ClientSessionStore::new(0, 1_000);
+    let store = ClientSessionStore::new(0, std::time::Duration::from_secs(1_000));
     store.insert("a.example", full(1, 1));
     assert!(store.is_empty());
 }
@@ -419,7 +419,7 @@ fn a_zero_sized_store_keeps_nothing() {
 #[test]
 fn server_cache_expires_entries() {
     let lifetime = 3_600;
-    let cache = ServerSessionCache::new(8, lifetime);
+    let cache = ServerSessionCache::new(8, std::time::Duration::from_secs(lifetime));
     cache.insert(full(1, 1_000));
     assert!(cache.get(&[1; 32], 1_000 + lifetime).is_some());
     assert_eq!(cache.len(), 1);
@@ -434,7 +434,7 @@ fn server_cache_expires_entries() {
 
 #[test]
 fn client_store_keeps_one_session_per_name() {
-    let store = ClientSessionStore::new(2, 1_000);
+    let store = ClientSessionStore::new(2, std::time::Duration::from_secs(1_000));
     store.insert("a.example", full(1, 10));
     store.insert("a.example", full(2, 11));
     assert_eq!(store.len(), 1);
@@ -456,7 +456,7 @@ fn client_store_keeps_one_session_per_name() {
 
 #[test]
 fn export_and_import_restore_a_cache() {
-    let cache = ServerSessionCache::new(8, 1_000);
+    let cache = ServerSessionCache::new(8, std::time::Duration::from_secs(1_000));
     for i in 0..5u8 {
         cache.insert(full(i, 50 - u64::from(i)));
     }
@@ -466,7 +466,7 @@ fn export_and_import_restore_a_cache() {
     // Oldest first.
     assert_eq!(StoredSession::from_bytes(&exported[0]).unwrap().created, 0);
 
-    let restored = ServerSessionCache::new(8, 1_000);
+    let restored = ServerSessionCache::new(8, std::time::Duration::from_secs(1_000));
     for entry in &exported {
         restored.import(entry).unwrap();
     }
@@ -489,13 +489,13 @@ fn export_and_import_restore_a_cache() {
 
 #[test]
 fn export_and_import_restore_a_client_store() {
-    let store = ClientSessionStore::new(8, 1_000);
+    let store = ClientSessionStore::new(8, std::time::Duration::from_secs(1_000));
     store.insert("a.example", full(1, 10));
     store.insert("b.example", minimal());
     let exported = store.export();
     assert_eq!(exported.len(), 2);
 
-    let restored = ClientSessionStore::new(8, 1_000);
+    let restored = ClientSessionStore::new(8, std::time::Duration::from_secs(1_000));
     for (name, entry) in &exported {
         restored.import(name, entry).unwrap();
     }
@@ -515,9 +515,9 @@ fn export_and_import_restore_a_client_store() {
 #[test]
 fn debug_never_shows_the_master_secret() {
     let session = full(1, 1_700_000_000);
-    let cache = ServerSessionCache::new(4, 100);
+    let cache = ServerSessionCache::new(4, std::time::Duration::from_secs(100));
     cache.insert(session.clone());
-    let store = ClientSessionStore::new(4, 100);
+    let store = ClientSessionStore::new(4, std::time::Duration::from_secs(100));
     store.insert("example.com", session.clone());
     for text in [
         format!("{session:?}"),
@@ -538,7 +538,10 @@ fn stores_are_shareable_between_threads() {
     shareable::<ServerSessionCache>();
     shareable::<ClientSessionStore>();
 
-    let cache = std::sync::Arc::new(ServerSessionCache::new(64, 1_000));
+    let cache = std::sync::Arc::new(ServerSessionCache::new(
+        64,
+        std::time::Duration::from_secs(1_000),
+    ));
     let threads: Vec<_> = (0..4u8)
         .map(|t| {
             let cache = std::sync::Arc::clone(&cache);
@@ -558,7 +561,7 @@ fn stores_are_shareable_between_threads() {
 
 #[test]
 fn a_client_store_keeps_each_policys_session_apart() {
-    let store = ClientSessionStore::new(8, 1_000);
+    let store = ClientSessionStore::new(8, std::time::Duration::from_secs(1_000));
     store.insert("a.example", full(1, 10));
     let mut other = full(2, 11);
     other.context = other_context();
@@ -581,7 +584,7 @@ fn a_client_store_keeps_each_policys_session_apart() {
         "a configuration with another policy is offered nothing"
     );
     // Exported and imported, each keeps its context.
-    let restored = ClientSessionStore::new(8, 1_000);
+    let restored = ClientSessionStore::new(8, std::time::Duration::from_secs(1_000));
     for (name, entry) in store.export() {
         restored.import(&name, &entry).unwrap();
     }
@@ -602,7 +605,8 @@ fn stores_are_bounded_in_bytes_too() {
         s
     };
     let one = big(1, 1).to_bytes().len();
-    let cache = ServerSessionCache::new(100, 1_000).with_max_bytes(2 * one + 100);
+    let cache = ServerSessionCache::new(100, std::time::Duration::from_secs(1_000))
+        .with_max_bytes(2 * one + 100);
     for i in 0..3u8 {
         cache.insert(big(i, u64::from(i)));
     }
@@ -615,12 +619,13 @@ fn stores_are_bounded_in_bytes_too() {
     assert!(cache.get(&[7; 32], 10).is_some());
 
     // A session larger than the whole budget is never kept.
-    let tight = ClientSessionStore::new(100, 1_000).with_max_bytes(one - 1);
+    let tight =
+        ClientSessionStore::new(100, std::time::Duration::from_secs(1_000)).with_max_bytes(one - 1);
     tight.insert("a.example", big(1, 1));
     assert!(tight.is_empty());
 
     // By default, 8 KiB per entry: 16 entries hold at most 128 KiB.
-    let default = ServerSessionCache::new(16, 1_000);
+    let default = ServerSessionCache::new(16, std::time::Duration::from_secs(1_000));
     default.insert(big(1, 1));
     assert!(default.len() <= 1);
     for i in 2..20u8 {

@@ -48,8 +48,18 @@ struct Fleet {
 
 fn new_fleet() -> Fleet {
     Fleet {
-        store: Arc::new(ClientSessionStore::new(16, 24 * HOUR)),
-        keys: Arc::new(TicketKeys::new(&[0x33; 32], HOUR, 600).unwrap()),
+        store: Arc::new(ClientSessionStore::new(
+            16,
+            std::time::Duration::from_secs(24 * HOUR),
+        )),
+        keys: Arc::new(
+            TicketKeys::new(
+                &[0x33; 32],
+                std::time::Duration::from_secs(HOUR),
+                std::time::Duration::from_secs(600),
+            )
+            .unwrap(),
+        ),
     }
 }
 
@@ -249,7 +259,10 @@ fn a_server_that_issues_a_ticket_does_not_also_cache_the_session() {
     let cached = |tickets: bool| {
         let fleet = new_fleet();
         let (c, mut s) = configs(&fleet, T0, T0);
-        let cache = Arc::new(keel_handshake::sessions::ServerSessionCache::new(16, HOUR));
+        let cache = Arc::new(keel_handshake::sessions::ServerSessionCache::new(
+            16,
+            std::time::Duration::from_secs(HOUR),
+        ));
         s.session_cache = Some(Arc::clone(&cache));
         if !tickets {
             s.ticket_keys = None;

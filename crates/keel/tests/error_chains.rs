@@ -42,7 +42,12 @@ fn a_file_that_cannot_be_read_keeps_the_system_error_as_its_cause() {
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert!(texts[1].contains("No such file"), "{texts:?}");
 
-    let err = TicketKeys::from_file("/nonexistent/ticket.key", 3600, 3600).unwrap_err();
+    let err = TicketKeys::from_file(
+        "/nonexistent/ticket.key",
+        std::time::Duration::from_secs(3600),
+        std::time::Duration::from_secs(3600),
+    )
+    .unwrap_err();
     let texts = said_once(&err);
     assert_eq!(texts.len(), 2, "{texts:?}");
 }
@@ -154,7 +159,10 @@ fn a_client_takes_the_ecosystems_server_name_or_a_string() {
     ];
     for name in names {
         let client = keel::ClientConnection::new(config.clone(), name.clone()).unwrap();
-        assert!(!client.pending_tls().is_empty(), "{name:?}: a ClientHello is queued");
+        assert!(
+            !client.pending_tls().is_empty(),
+            "{name:?}: a ClientHello is queued"
+        );
     }
     assert!(keel::ClientConnection::new(config.clone(), "example.com").is_ok());
     assert!(keel::ClientConnection::new(config.clone(), String::from("example.com")).is_ok());

@@ -42,8 +42,20 @@ impl Shared {
     /// A shared session cache, and a shared ticket master if `tickets`.
     fn new(tickets: bool) -> Self {
         Self {
-            cache: Arc::new(ServerSessionCache::new(16, 3600)),
-            tickets: tickets.then(|| Arc::new(TicketKeys::new(&MASTER, 3600, 3600).unwrap())),
+            cache: Arc::new(ServerSessionCache::new(
+                16,
+                std::time::Duration::from_secs(3600),
+            )),
+            tickets: tickets.then(|| {
+                Arc::new(
+                    TicketKeys::new(
+                        &MASTER,
+                        std::time::Duration::from_secs(3600),
+                        std::time::Duration::from_secs(3600),
+                    )
+                    .unwrap(),
+                )
+            }),
         }
     }
 
@@ -116,7 +128,10 @@ fn a_session_admitted_without_a_client_certificate_is_not_resumed_where_one_is_r
             .with_client_auth(ca().trust_store(), ClientAuth::Required)
             .build()
             .unwrap();
-        let store = Arc::new(ClientSessionStore::new(8, 3600));
+        let store = Arc::new(ClientSessionStore::new(
+            8,
+            std::time::Duration::from_secs(3600),
+        ));
         let anonymous = client_builder(&store).build().unwrap();
         let pair = connect(&anonymous, &open).established();
         assert_eq!(resumed(&pair), (false, false));
@@ -129,7 +144,10 @@ fn a_session_admitted_without_a_client_certificate_is_not_resumed_where_one_is_r
         });
 
         // A client with a certificate gets a full handshake, and is seen.
-        let store = Arc::new(ClientSessionStore::new(8, 3600));
+        let store = Arc::new(ClientSessionStore::new(
+            8,
+            std::time::Duration::from_secs(3600),
+        ));
         let holder = client_builder(&store)
             .with_client_certificate(client_certificate(ca()))
             .build()
@@ -160,7 +178,10 @@ fn a_root_removed_by_a_reload_does_not_resume_the_sessions_it_admitted() {
             .build()
             .unwrap();
         assert_ne!(before.resumption_context(), after.resumption_context());
-        let store = Arc::new(ClientSessionStore::new(8, 3600));
+        let store = Arc::new(ClientSessionStore::new(
+            8,
+            std::time::Duration::from_secs(3600),
+        ));
         let client = client_builder(&store)
             .with_client_certificate(client_certificate(other_ca()))
             .build()
@@ -183,7 +204,10 @@ fn a_root_removed_by_a_reload_does_not_resume_the_sessions_it_admitted() {
 fn a_stricter_client_configuration_does_not_resume_a_permissive_ones_session() {
     let shared = Shared::new(true);
     let server = shared.server().build().unwrap();
-    let store = Arc::new(ClientSessionStore::new(8, 3600));
+    let store = Arc::new(ClientSessionStore::new(
+        8,
+        std::time::Duration::from_secs(3600),
+    ));
     let permissive = client_builder(&store).build().unwrap();
     let pinned = client_builder(&store)
         .with_certificate_check(Arc::new(RefuseAll))
@@ -211,7 +235,10 @@ fn a_client_configuration_resumes_only_sessions_of_its_own_client_certificate() 
         .with_client_auth(ca().trust_store(), ClientAuth::Optional)
         .build()
         .unwrap();
-    let store = Arc::new(ClientSessionStore::new(8, 3600));
+    let store = Arc::new(ClientSessionStore::new(
+        8,
+        std::time::Duration::from_secs(3600),
+    ));
     let alice = client_builder(&store)
         .with_client_certificate(client_certificate(ca()))
         .build()
@@ -232,12 +259,22 @@ fn identical_configurations_share_sessions_as_a_fleet_does() {
     let machine = || {
         ServerConfig::builder()
             .with_certificate(ca().leaf(KeyType::EcdsaP256, &["localhost"], Usage::Server))
-            .with_session_tickets(Arc::new(TicketKeys::new(&MASTER, 3600, 3600).unwrap()))
+            .with_session_tickets(Arc::new(
+                TicketKeys::new(
+                    &MASTER,
+                    std::time::Duration::from_secs(3600),
+                    std::time::Duration::from_secs(3600),
+                )
+                .unwrap(),
+            ))
             .with_client_auth(ca().trust_store(), ClientAuth::Optional)
     };
     let (one, two) = (machine().build().unwrap(), machine().build().unwrap());
     assert_eq!(one.resumption_context(), two.resumption_context());
-    let store = Arc::new(ClientSessionStore::new(8, 3600));
+    let store = Arc::new(ClientSessionStore::new(
+        8,
+        std::time::Duration::from_secs(3600),
+    ));
     let client = client_builder(&store)
         .with_client_certificate(client_certificate(ca()))
         .build()
@@ -279,7 +316,10 @@ fn a_session_is_not_resumed_with_another_alpn_protocol() {
         .with_alpn(["h2", "http/1.1"])
         .build()
         .unwrap();
-    let store = Arc::new(ClientSessionStore::new(8, 3600));
+    let store = Arc::new(ClientSessionStore::new(
+        8,
+        std::time::Duration::from_secs(3600),
+    ));
     let h2 = client_builder(&store).with_alpn(["h2"]).build().unwrap();
     let http1 = client_builder(&store)
         .with_alpn(["http/1.1"])
@@ -308,7 +348,10 @@ fn client_certificate_checks_apply_whatever_the_order_of_the_builder_calls() {
         .with_client_auth(ca().trust_store(), ClientAuth::Required)
         .build()
         .unwrap();
-    let store = Arc::new(ClientSessionStore::new(8, 3600));
+    let store = Arc::new(ClientSessionStore::new(
+        8,
+        std::time::Duration::from_secs(3600),
+    ));
     let client = client_builder(&store)
         .with_client_certificate(client_certificate(ca()))
         .build()

@@ -53,8 +53,10 @@ pub(super) fn client_config(
     }
     if args.reconnect > 0 {
         // One target, one server name: one session to keep.
-        builder = builder
-            .with_session_resumption(Arc::new(ClientSessionStore::new(1, SESSION_LIFETIME_SECS)));
+        builder = builder.with_session_resumption(Arc::new(ClientSessionStore::new(
+            1,
+            std::time::Duration::from_secs(SESSION_LIFETIME_SECS),
+        )));
     }
     builder.build().context(ConfigSnafu)
 }

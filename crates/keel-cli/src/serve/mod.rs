@@ -140,14 +140,20 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
     };
     // Clients may resume their sessions by ID for an hour; the cache holds
     // at most 10,000 of them.
-    let cache = Arc::new(keel::sessions::ServerSessionCache::new(10_000, 3600));
+    let cache = Arc::new(keel::sessions::ServerSessionCache::new(
+        10_000,
+        std::time::Duration::from_secs(3600),
+    ));
     let mut builder: ServerConfigBuilder = ServerConfig::builder()
         .with_certificate(key)
         .with_session_cache(cache);
     if let Some(path) = &args.ticket_key {
-        let keys =
-            keel::sessions::TicketKeys::from_file(path, TICKET_PERIOD_SECS, TICKET_PERIOD_SECS)
-                .map_err(|e| format!("--ticket-key {}: {}", path.display(), chain(&e)))?;
+        let keys = keel::sessions::TicketKeys::from_file(
+            path,
+            std::time::Duration::from_secs(TICKET_PERIOD_SECS),
+            std::time::Duration::from_secs(TICKET_PERIOD_SECS),
+        )
+        .map_err(|e| format!("--ticket-key {}: {}", path.display(), chain(&e)))?;
         builder = builder.with_session_tickets(Arc::new(keys));
     }
     if let Some(path) = &args.ocsp {

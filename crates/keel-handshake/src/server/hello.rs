@@ -696,7 +696,8 @@ pub(super) fn new_session_ticket(
         .filter(|t| t.len() <= 0xffff)
         .unwrap_or_default();
     let remaining = keys
-        .lifetime_secs()
+        .lifetime()
+        .as_secs()
         .saturating_sub(now.saturating_sub(session.created));
     NewSessionTicket {
         ticket_lifetime_hint: if ticket.is_empty() {

@@ -201,13 +201,14 @@ macro_rules! bounded_store {
     ($store:ident, $noun:literal) => {
         impl $store {
             #[doc = concat!("A ", $noun, " of at most `max_entries` sessions (none at all if 0),")]
-            /// each usable for `lifetime_secs` seconds after it was made,
-            /// together at most `max_entries` ×
+            /// each usable for `lifetime` after it was made (in whole
+            /// seconds: sessions are stamped with seconds since the Unix
+            /// epoch), together at most `max_entries` ×
             /// [`DEFAULT_BYTES_PER_ENTRY`] bytes.
             #[must_use]
-            pub fn new(max_entries: usize, lifetime_secs: u64) -> Self {
+            pub fn new(max_entries: usize, lifetime: core::time::Duration) -> Self {
                 Self {
-                    inner: Bounded::new(max_entries, lifetime_secs),
+                    inner: Bounded::new(max_entries, lifetime.as_secs()),
                 }
             }
 

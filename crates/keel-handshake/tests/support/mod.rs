@@ -494,10 +494,16 @@ pub(crate) fn connections_with(
     let mut server = server_config(client_auth);
     if tickets {
         client.session_store = Some(Arc::new(keel_handshake::sessions::ClientSessionStore::new(
-            4, 3600,
+            4,
+            std::time::Duration::from_secs(3600),
         )));
         server.ticket_keys = Some(Arc::new(
-            keel_handshake::tickets::TicketKeys::new(&[0x77; 32], 3600, 3600).unwrap(),
+            keel_handshake::tickets::TicketKeys::new(
+                &[0x77; 32],
+                std::time::Duration::from_secs(3600),
+                std::time::Duration::from_secs(3600),
+            )
+            .unwrap(),
         ));
     }
     let client =

@@ -72,7 +72,10 @@ fn keel_client_resumes(test: &str, tickets: bool) {
     }
     let mut server = s_server(&dir, &args, None, deadline);
 
-    let store = Arc::new(ClientSessionStore::new(8, 3600));
+    let store = Arc::new(ClientSessionStore::new(
+        8,
+        std::time::Duration::from_secs(3600),
+    ));
     let config = client_config()
         .with_session_resumption(Arc::clone(&store))
         .build()

@@ -31,7 +31,14 @@ impl Clock for FixedClock {
 
 /// One keel server with its own ticket keys from `master`, at `now`.
 fn ticket_server(master: &[u8], now: u64) -> KeelServer {
-    let keys = Arc::new(TicketKeys::new(master, HOUR, HOUR).unwrap());
+    let keys = Arc::new(
+        TicketKeys::new(
+            master,
+            std::time::Duration::from_secs(HOUR),
+            std::time::Duration::from_secs(HOUR),
+        )
+        .unwrap(),
+    );
     let config = server_config()
         .with_session_tickets(keys)
         .with_clock(Arc::new(FixedClock(now)))
