@@ -89,3 +89,27 @@ pub enum ConfigError {
     #[snafu(display("the random source failed"))]
     Random,
 }
+
+/// The `io::Error` a keel error becomes in the blocking [`crate::Stream`]
+/// and the tokio adapter alike, carrying the keel error as its inner error:
+///
+/// - `UnexpectedEof`: the transport ended without close_notify (a
+///   truncation), or the peer closed before the handshake completed;
+/// - `BrokenPipe`: the connection is closed and was used again;
+/// - `InvalidInput`: a server name or configuration the caller gave;
+/// - `InvalidData`: every other TLS failure (the alert has been sent).
+impl From<Error> for std::io::Error {
+    fn from(err: Error) -> Self {
+        use keel_handshake::HandshakeError as H;
+        use std::io::ErrorKind as K;
+        let kind = match &err {
+            Error::Tls {
+                source: H::Truncated | H::ClosedDuringHandshake,
+            } => K::UnexpectedEof,
+            Error::Tls { source: H::Closed } => K::BrokenPipe,
+            Error::ServerName { .. } | Error::Config { .. } => K::InvalidInput,
+            _ => K::InvalidData,
+        };
+        Self::new(kind, err)
+    }
+}

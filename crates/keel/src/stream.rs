@@ -7,9 +7,12 @@ use crate::connection::Connection;
 use crate::error::Error;
 
 /// A TLS stream over a blocking transport (a `TcpStream`, say). Reading and
-/// writing drive the handshake as needed. A TLS failure is an
-/// `io::ErrorKind::InvalidData` error whose inner error is a [`crate::Error`];
-/// the alert that reports it to the peer is sent first.
+/// writing drive the handshake as needed. A TLS failure is an `io::Error`
+/// whose inner error is a [`crate::Error`], of the same kind the tokio
+/// adapter gives (`UnexpectedEof` for a truncation, `BrokenPipe` after
+/// close, `InvalidInput` for the caller's mistakes, `InvalidData`
+/// otherwise; see `impl From<Error> for io::Error`); the alert that reports
+/// it to the peer is sent first.
 #[derive(Debug)]
 pub struct Stream<C, T> {
     connection: C,
@@ -112,7 +115,7 @@ impl<C: DerefMut<Target = Connection>, T: Read + Write> Stream<C, T> {
 }
 
 fn to_io(err: Error) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, err)
+    io::Error::from(err)
 }
 
 impl<C: DerefMut<Target = Connection>, T: Read + Write> Read for Stream<C, T> {

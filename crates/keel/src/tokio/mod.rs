@@ -103,7 +103,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use ::tokio::io::{AsyncRead, AsyncWrite};
-use keel_handshake::HandshakeError;
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::connection::{ClientConnection, ServerConnection};
@@ -273,17 +272,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Handshake<IO> {
 }
 
 /// A keel error as an `io::Error` carrying it, of the kind the module
-/// documentation lists.
+/// documentation lists (the blocking [`crate::Stream`] uses the same).
 fn to_io(err: Error) -> io::Error {
-    let kind = match &err {
-        Error::Tls {
-            source: HandshakeError::Truncated | HandshakeError::ClosedDuringHandshake,
-        } => io::ErrorKind::UnexpectedEof,
-        Error::Tls {
-            source: HandshakeError::Closed,
-        } => io::ErrorKind::BrokenPipe,
-        Error::ServerName { .. } | Error::Config { .. } => io::ErrorKind::InvalidInput,
-        _ => io::ErrorKind::InvalidData,
-    };
-    io::Error::new(kind, err)
+    io::Error::from(err)
 }
