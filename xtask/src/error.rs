@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitStatus;
 
 use crate::layering::Violation;
+use crate::prereq::{Remedy, Requirement};
 
 /// Why an xtask command failed.
 #[derive(Debug)]
@@ -23,6 +24,12 @@ pub(crate) enum Error {
     ToolMissing {
         tool: &'static str,
         install: &'static str,
+    },
+    /// What the test suite needs from the system is missing, and the
+    /// xtask may not (or could not) install it.
+    Prerequisites {
+        missing: Vec<&'static Requirement>,
+        remedy: Remedy,
     },
     /// `cargo metadata` printed something the xtask cannot read.
     Metadata { problem: String },
@@ -62,6 +69,7 @@ impl Error {
             Self::CommandFailed { command, .. } => Some(command.clone()),
             Self::Layering { .. } => Some("cargo xtask layering".to_owned()),
             Self::Package { .. } => Some("cargo xtask package".to_owned()),
+            Self::Prerequisites { .. } => Some("cargo xtask prereq".to_owned()),
             Self::Usage { .. }
             | Self::NoWorkspaceRoot
             | Self::Spawn { .. }
@@ -118,6 +126,26 @@ impl fmt::Display for Error {
             }
             Self::ToolMissing { tool, install } => {
                 write!(f, "{tool} is not installed; install it with `{install}`")
+            }
+            Self::Prerequisites { missing, remedy } => {
+                write!(f, "the test suite needs what this machine lacks:")?;
+                for requirement in missing {
+                    write!(f, "\n  - {requirement}")?;
+                }
+                let packages = crate::prereq::packages(missing).join(" ");
+                match remedy {
+                    Remedy::Sudo => write!(f, "\nrun `sudo apt-get install -y {packages}`"),
+                    Remedy::NoApt => write!(
+                        f,
+                        "\nthere is no apt-get on PATH: install the equivalent of the \
+                         Debian packages {packages} with this system's package manager"
+                    ),
+                    Remedy::StillMissing => write!(
+                        f,
+                        "\n`apt-get install -y {packages}` ran, yet this is still not \
+                         found: is the directory it went to on PATH?"
+                    ),
+                }
             }
             Self::Metadata { problem } => {
                 write!(f, "cannot read `cargo metadata` output: {problem}")
@@ -212,6 +240,25 @@ mod tests {
             error.reproduce().as_deref(),
             Some("cargo fmt --all --check")
         );
+    }
+
+    #[test]
+    fn missing_prerequisites_name_one_command_and_reproduce_alone() {
+        let missing: Vec<_> = crate::prereq::REQUIREMENTS
+            .iter()
+            .filter(|r| r.package == "gnutls-bin" || r.package == "curl")
+            .collect();
+        let error = Error::Prerequisites {
+            missing,
+            remedy: Remedy::Sudo,
+        };
+        let message = error.to_string();
+        assert_eq!(message.matches("apt-get").count(), 1, "{message}");
+        assert!(
+            message.ends_with("\nrun `sudo apt-get install -y gnutls-bin curl`"),
+            "{message}"
+        );
+        assert_eq!(error.reproduce().as_deref(), Some("cargo xtask prereq"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! that it runs wherever cargo does, with nothing else to install.
 //!
 //! `cargo xtask test` is everything CI gates on (`.ci/run` calls it);
+//! `cargo xtask prereq`, its first step, checks and installs what it needs;
 //! `cargo xtask layering` checks the crate dependency rule on its own;
 //! `cargo xtask fuzz` runs the cargo-fuzz targets;
 //! `cargo xtask bogo` runs BoringSSL's BoGo runner against the shim. It is
@@ -15,6 +16,7 @@ mod error;
 mod fuzz;
 mod layering;
 mod package;
+mod prereq;
 mod process;
 mod test_suite;
 mod workspace;
@@ -51,6 +53,8 @@ fn main() -> ExitCode {
 enum Command {
     /// Everything CI gates on, in the order of [`test_suite::STEPS`].
     Test,
+    /// The prerequisite check alone: the programs the suite runs.
+    Prereq,
     /// The crate layering check alone.
     Layering,
     /// The x509-limbo harness alone.
@@ -74,6 +78,7 @@ impl Command {
         };
         let command = match first.as_str() {
             "test" => Self::Test,
+            "prereq" => Self::Prereq,
             "layering" => Self::Layering,
             "limbo" => Self::Limbo,
             "package" => Self::Package,
@@ -102,6 +107,11 @@ fn run(command: Command) -> Result<(), Error> {
             Ok(())
         }
         Command::Test => test_suite::run(&Workspace::locate()?),
+        Command::Prereq => {
+            prereq::run(&Workspace::locate()?)?;
+            println!("xtask prereq: ok (everything `cargo xtask test` runs is installed)");
+            Ok(())
+        }
         Command::Limbo => test_suite::limbo(&Workspace::locate()?),
         Command::Package => package::run(&Workspace::locate()?),
         Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
@@ -122,6 +132,8 @@ fn help_text() -> String {
          \n\
          Commands:\n  \
            test       Run everything CI gates on, in order, stopping at the first failure\n  \
+           prereq     Check that the programs the tests run are installed; install cargo tools,\n             \
+                      and Debian packages as root with apt-get, else name the command to run\n  \
            layering   Check that workspace crates depend on each other only as docs/DESIGN.md allows\n  \
            limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \
            package    Check, offline, that the library crates are ready to publish\n  \
@@ -151,6 +163,7 @@ mod tests {
     #[test]
     fn subcommands_parse() {
         assert_eq!(parse(&["test"]).unwrap(), Command::Test);
+        assert_eq!(parse(&["prereq"]).unwrap(), Command::Prereq);
         assert_eq!(parse(&["layering"]).unwrap(), Command::Layering);
         assert_eq!(parse(&["limbo"]).unwrap(), Command::Limbo);
         assert!(matches!(
@@ -187,7 +200,9 @@ mod tests {
     #[test]
     fn help_lists_every_subcommand_and_step() {
         let help = help_text();
-        for word in ["test", "layering", "limbo", "fuzz", "bogo", "help"] {
+        for word in [
+            "test", "prereq", "layering", "limbo", "fuzz", "bogo", "help",
+        ] {
             assert!(help.contains(word), "help misses {word}");
         }
         for step in test_suite::STEPS {

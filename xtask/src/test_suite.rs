@@ -20,9 +20,16 @@ pub(crate) struct Step {
 }
 
 /// Everything `cargo xtask test` runs, in this order. Cheap checks come
-/// first so that a formatting slip fails in seconds, not after the tests.
-/// A new suite is one more line here.
+/// first so that a formatting slip fails in seconds, not after the tests;
+/// before them all, the prerequisites, so that a fresh machine is told
+/// what to install before anything is built. A new suite is one more line
+/// here.
 pub(crate) const STEPS: &[Step] = &[
+    Step {
+        name: "prereq",
+        about: "the programs the tests run are installed (cargo xtask prereq; installs what it may)",
+        run: crate::prereq::run,
+    },
     Step {
         name: "fmt",
         about: "cargo fmt --all --check",
@@ -319,6 +326,11 @@ mod tests {
         );
         let found = "error[vulnerability]: Use-after-free in foo\nadvisories FAILED\n";
         assert_eq!(advisories_verdict(false, found), Advisories::Found);
+    }
+
+    #[test]
+    fn prerequisites_are_checked_before_anything_is_built() {
+        assert_eq!(STEPS.first().map(|step| step.name), Some("prereq"));
     }
 
     #[test]
