@@ -58,6 +58,12 @@ pub(crate) const RULES: &[Rule] = &[
         krate: "keel-bogo",
         may_depend_on: LIBRARIES,
     },
+    // The cross-crate test suites: only dev-dependencies (exempt), so
+    // nothing at all in normal dependencies.
+    Rule {
+        krate: "keel-tests",
+        may_depend_on: &[],
+    },
     // The xtask only runs cargo; linking a keel crate would make every
     // `cargo xtask` wait for that crate to build, and break with it.
     Rule {

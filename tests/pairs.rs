@@ -22,6 +22,8 @@
 )]
 
 mod pair_support;
+// The certificates keel's own tests use, shared rather than copied.
+#[path = "../crates/keel/tests/pki_support/mod.rs"]
 mod pki_support;
 
 use std::io::{Read, Write};

@@ -1,0 +1,17 @@
+//! keel's cross-crate test suites, in one test-only crate (`keel-tests`,
+//! never published). Each crate keeps its own unit, property and
+//! state-machine tests; what lives here exercises keel as a whole, through
+//! its public API, against real peers:
+//!
+//! - `interop.rs` (with `interop/`): keel against `openssl s_server` /
+//!   `s_client` and `gnutls-serv` / `gnutls-cli` on 127.0.0.1, both sides,
+//!   every suite, client authentication, resumption, tickets, the exporter
+//!   and the refusals;
+//! - `ocsp_interop.rs`: stapled OCSP responses with OpenSSL on either side;
+//! - `pairs.rs` (with `pair_support/`): a keel client against a keel server
+//!   over every suite, key type, group and client-authentication mode, and
+//!   the facade's behaviour around them;
+//! - `resumption_policy.rs`: what a session may be resumed under.
+//!
+//! The command-line tool's end-to-end tests stay in `crates/keel-cli/tests`,
+//! where cargo hands them the `keel` binary it built.
