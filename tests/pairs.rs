@@ -28,7 +28,6 @@ mod pki_support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::thread;
 
 use keel::pki::{CertError, CertifiedKey, ClientAuth};
@@ -234,7 +233,7 @@ fn a_server_with_both_key_types_picks_by_the_clients_suites() {
             .with_cipher_suites(&[suite])
             .build()
             .unwrap();
-        let pair = Pair::new(client, Arc::clone(&server), "localhost")
+        let pair = Pair::new(client, server.clone(), "localhost")
             .handshake()
             .established();
         let session = pair.client.session().unwrap();
@@ -412,7 +411,7 @@ fn the_server_picks_the_certificate_by_sni() {
         .unwrap();
     let client = client_builder().build().unwrap();
     for (name, expected) in [("a.example", &a), ("b.example", &b)] {
-        let pair = Pair::new(Arc::clone(&client), Arc::clone(&server), name)
+        let pair = Pair::new(client.clone(), server.clone(), name)
             .handshake()
             .established();
         let server_session = pair.server.session().unwrap();
@@ -752,7 +751,7 @@ fn an_invalid_server_name_is_refused() {
     for name in ["", "not a name", "[127.0.0.1]"] {
         assert!(
             matches!(
-                ClientConnection::new(Arc::clone(&config), name),
+                ClientConnection::new(&config, name),
                 Err(Error::ServerName { .. })
             ),
             "{name:?}"
@@ -771,7 +770,7 @@ fn tcp_pair() -> (TcpStream, TcpStream) {
     (client, server)
 }
 
-fn stream_configs() -> (Arc<ClientConfig>, Arc<ServerConfig>) {
+fn stream_configs() -> (ClientConfig, ServerConfig) {
     (
         client_builder().with_alpn(["echo"]).build().unwrap(),
         server_with(KeyType::EcdsaP256)

@@ -89,8 +89,8 @@ fn both_roots() -> TrustStore {
     roots
 }
 
-fn connect(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>) -> Pair {
-    Pair::new(Arc::clone(client), Arc::clone(server), "localhost").handshake()
+fn connect(client: &ClientConfig, server: &ServerConfig) -> Pair {
+    Pair::new(client.clone(), server.clone(), "localhost").handshake()
 }
 
 fn resumed(pair: &Pair) -> (bool, bool) {

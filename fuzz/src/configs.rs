@@ -133,7 +133,7 @@ impl Default for Stores {
 }
 
 /// A client configuration for `variant`, with a fresh seeded generator.
-pub fn client_config(variant: Variant, stores: &Stores) -> Arc<ClientConfig> {
+pub fn client_config(variant: Variant, stores: &Stores) -> ClientConfig {
     let pki = pki();
     let mut builder = ClientConfig::builder()
         .with_root_certificates(pki.roots.clone())
@@ -155,7 +155,7 @@ pub fn client_config(variant: Variant, stores: &Stores) -> Arc<ClientConfig> {
 }
 
 /// A server configuration for `variant`, with a fresh seeded generator.
-pub fn server_config(variant: Variant, stores: &Stores) -> Arc<ServerConfig> {
+pub fn server_config(variant: Variant, stores: &Stores) -> ServerConfig {
     let pki = pki();
     let mut key = pki.server.clone();
     if variant.ocsp {

@@ -585,7 +585,7 @@ pub(crate) fn client_config() -> keel::ClientConfigBuilder {
 /// alert keel sent has been flushed, and the socket is drained before the
 /// error is returned.
 pub(crate) fn keel_connect(
-    config: Arc<ClientConfig>,
+    config: ClientConfig,
     addr: SocketAddr,
     server_name: &str,
 ) -> io::Result<ClientStream> {
@@ -652,7 +652,7 @@ pub(crate) struct KeelServer {
 }
 
 impl KeelServer {
-    pub(crate) fn start(config: Arc<ServerConfig>, deadline: Instant) -> Self {
+    pub(crate) fn start(config: ServerConfig, deadline: Instant) -> Self {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let addr = listener.local_addr().unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -674,7 +674,7 @@ impl KeelServer {
 
 fn serve_one(
     listener: &TcpListener,
-    config: Arc<ServerConfig>,
+    config: ServerConfig,
     deadline: Instant,
 ) -> io::Result<ServerOutcome> {
     let tcp = loop {

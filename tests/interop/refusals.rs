@@ -7,7 +7,6 @@
 //! peer's alert and keel sends none.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use keel::pki::{CertError, ClientAuth, TrustStore};
@@ -34,7 +33,7 @@ fn keel_client_fails(
     key: KeyType,
     args: &[&str],
     openssl_conf: Option<&Path>,
-    config: Arc<ClientConfig>,
+    config: ClientConfig,
     name: &str,
 ) -> (HandshakeError, PeerOutput) {
     let deadline = deadline();
@@ -58,7 +57,7 @@ fn keel_client_fails(
     }
 }
 
-fn default_client() -> Arc<ClientConfig> {
+fn default_client() -> ClientConfig {
     client_config().build().unwrap()
 }
 

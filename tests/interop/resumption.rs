@@ -81,7 +81,7 @@ fn keel_client_resumes(test: &str, tickets: bool) {
         .build()
         .unwrap();
 
-    let mut first = keel_connect(Arc::clone(&config), server.addr, HOST)
+    let mut first = keel_connect(config.clone(), server.addr, HOST)
         .unwrap_or_else(|e| panic!("first handshake: {e}\n{}", server.peer.finish(deadline)));
     let full = first.connection().session().unwrap().clone();
     assert!(!full.resumed, "the first connection has nothing to resume");

@@ -4,8 +4,6 @@
 //! Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use keel::{
     ClientConfig, ClientConnection, Connection, Error, HandshakeError, ServerConfig,
     ServerConnection,
@@ -58,7 +56,7 @@ pub(crate) struct Pair {
 }
 
 impl Pair {
-    pub(crate) fn new(client: Arc<ClientConfig>, server: Arc<ServerConfig>, name: &str) -> Self {
+    pub(crate) fn new(client: ClientConfig, server: ServerConfig, name: &str) -> Self {
         Self {
             client: ClientConnection::new(client, name).unwrap(),
             server: ServerConnection::new(server),

@@ -13,7 +13,7 @@ use crate::pki::{KeyKind, SERVER_NAME, pki};
 use crate::scenario::{Aead, Api, READ_SIZE, Resumption};
 use crate::timing::{Split, timed};
 
-type Configs = (Arc<ClientConfig>, Arc<ServerConfig>);
+type Configs = (ClientConfig, ServerConfig);
 
 fn suite(kind: KeyKind, aead: Aead) -> CipherSuite {
     match (kind, aead) {
@@ -95,12 +95,9 @@ pub fn configs(kind: KeyKind, aead: Aead, resumption: Option<Resumption>) -> Con
 pub fn handshake((client_config, server_config): &Configs, resumed: bool) -> Split {
     let mut split = Split::default();
     let mut client = timed(&mut split.client, || {
-        ClientConnection::new(Arc::clone(client_config), SERVER_NAME)
-            .unwrap_or_else(|e| panic!("{e}"))
+        ClientConnection::new(client_config, SERVER_NAME).unwrap_or_else(|e| panic!("{e}"))
     });
-    let mut server = timed(&mut split.server, || {
-        ServerConnection::new(Arc::clone(server_config))
-    });
+    let mut server = timed(&mut split.server, || ServerConnection::new(server_config));
     let mut wire = Vec::with_capacity(8192);
     for _ in 0..10 {
         timed(&mut split.client, || client.write_tls(&mut wire));
@@ -132,9 +129,9 @@ pub fn handshake((client_config, server_config): &Configs, resumed: bool) -> Spl
 pub fn established(
     (client_config, server_config): &Configs,
 ) -> (ClientConnection, ServerConnection) {
-    let mut client = ClientConnection::new(Arc::clone(client_config), SERVER_NAME)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut server = ServerConnection::new(Arc::clone(server_config));
+    let mut client =
+        ClientConnection::new(client_config, SERVER_NAME).unwrap_or_else(|e| panic!("{e}"));
+    let mut server = ServerConnection::new(server_config);
     let mut wire = Vec::new();
     for _ in 0..10 {
         client.write_tls(&mut wire);

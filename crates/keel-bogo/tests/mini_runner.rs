@@ -31,7 +31,7 @@ fn words(text: &[&str]) -> Vec<String> {
 
 /// The runner's keel server. Like BoringSSL's runner it keeps sessions,
 /// so a full handshake leaves the shim's client something to resume.
-fn keel_server(alpn: &[&str]) -> Arc<ServerConfig> {
+fn keel_server(alpn: &[&str]) -> ServerConfig {
     let cache = Arc::new(ServerSessionCache::new(
         4,
         std::time::Duration::from_secs(3600),
@@ -45,7 +45,7 @@ fn keel_server(alpn: &[&str]) -> Arc<ServerConfig> {
     builder.build().unwrap()
 }
 
-fn keel_client(alpn: &[&str], store: Option<Arc<ClientSessionStore>>) -> Arc<ClientConfig> {
+fn keel_client(alpn: &[&str], store: Option<Arc<ClientSessionStore>>) -> ClientConfig {
     let mut builder = ClientConfig::builder().with_root_certificates(pki().roots());
     if !alpn.is_empty() {
         builder = builder.with_alpn(alpn.iter().copied());

@@ -17,7 +17,9 @@ use crate::error::ConfigError;
 
 /// A client's configuration. Certificate and hostname validation always
 /// run, against [`TrustStore::webpki_roots`] unless other roots are given;
-/// nothing here can turn them off.
+/// nothing here can turn them off. A cheap handle: clones share one
+/// configuration (and its session store), so one is built per program and
+/// cloned into every connection.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     pub(crate) inner: Arc<ClientHandshakeConfig>,
@@ -124,7 +126,7 @@ impl ClientConfigBuilder {
     }
 
     /// Builds the configuration.
-    pub fn build(self) -> Result<Arc<ClientConfig>, ConfigError> {
+    pub fn build(self) -> Result<ClientConfig, ConfigError> {
         self.common.check()?;
         let roots = self.roots.unwrap_or_else(TrustStore::webpki_roots);
         let mut context = ResumptionContext::builder(Side::Client).field("roots", &roots.digest());
@@ -136,7 +138,7 @@ impl ClientConfigBuilder {
             ServerCertVerifier::new(roots),
             ServerCertVerifier::with_check,
         );
-        Ok(Arc::new(ClientConfig {
+        Ok(ClientConfig {
             inner: Arc::new(ClientHandshakeConfig {
                 verifier: Arc::new(verifier),
                 suites: self.common.suites,
@@ -153,11 +155,12 @@ impl ClientConfigBuilder {
                 resumption_context,
                 peer_keys: Arc::default(),
             }),
-        }))
+        })
     }
 }
 
 /// A server's configuration: at least one certificate, by construction.
+/// A cheap handle, as [`ClientConfig`] is.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub(crate) inner: Arc<ServerHandshakeConfig>,
@@ -348,7 +351,7 @@ impl ServerConfigBuilder {
     }
 
     /// Builds the configuration; refuses one without a certificate.
-    pub fn build(self) -> Result<Arc<ServerConfig>, ConfigError> {
+    pub fn build(self) -> Result<ServerConfig, ConfigError> {
         if self.certificates.default.is_empty() && self.certificates.by_name.is_empty() {
             return Err(ConfigError::NoCertificate);
         }
@@ -396,7 +399,7 @@ impl ServerConfigBuilder {
             );
             Arc::new(verifier) as Arc<dyn keel_handshake::ClientCertificateVerifier>
         });
-        Ok(Arc::new(ServerConfig {
+        Ok(ServerConfig {
             inner: Arc::new(ServerHandshakeConfig {
                 certificates: self.certificates,
                 client_verifier,
@@ -413,7 +416,7 @@ impl ServerConfigBuilder {
                 resumption_context,
                 peer_keys: Arc::default(),
             }),
-        }))
+        })
     }
 }
 
@@ -645,4 +648,18 @@ fn check_lists(
         return Err(ConfigError::InvalidAlpn);
     }
     Ok(())
+}
+
+// A connection takes its configuration as `impl AsRef<...>`: the config
+// itself, a reference to it, or an `Arc` holding one.
+impl AsRef<ClientConfig> for ClientConfig {
+    fn as_ref(&self) -> &ClientConfig {
+        self
+    }
+}
+
+impl AsRef<ServerConfig> for ServerConfig {
+    fn as_ref(&self) -> &ServerConfig {
+        self
+    }
 }

@@ -163,10 +163,14 @@ impl ClientConnection {
     /// as a string, a [`crate::pki::ServerName`] or rustls-pki-types'
     /// `ServerName`; the certificate is checked against it). The
     /// ClientHello is ready in [`pending_tls`](Connection::pending_tls) at
-    /// once.
-    pub fn new(config: Arc<ClientConfig>, server_name: impl IntoServerName) -> Result<Self, Error> {
+    /// once. `config` is the configuration, a reference to it, or an `Arc`
+    /// holding one.
+    pub fn new(
+        config: impl AsRef<ClientConfig>,
+        server_name: impl IntoServerName,
+    ) -> Result<Self, Error> {
         let name = server_name.into_server_name()?;
-        let inner = keel_handshake::Connection::client(Arc::clone(&config.inner), name)?;
+        let inner = keel_handshake::Connection::client(Arc::clone(&config.as_ref().inner), name)?;
         Ok(Self {
             connection: Connection { inner },
         })
@@ -180,10 +184,11 @@ pub struct ServerConnection {
 }
 
 impl ServerConnection {
-    /// A connection waiting for a client's ClientHello.
+    /// A connection waiting for a client's ClientHello. `config` is the
+    /// configuration, a reference to it, or an `Arc` holding one.
     #[must_use]
-    pub fn new(config: Arc<ServerConfig>) -> Self {
-        let inner = keel_handshake::Connection::server(Arc::clone(&config.inner));
+    pub fn new(config: impl AsRef<ServerConfig>) -> Self {
+        let inner = keel_handshake::Connection::server(Arc::clone(&config.as_ref().inner));
         Self {
             connection: Connection { inner },
         }

@@ -16,7 +16,6 @@ mod pki_support;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -35,7 +34,7 @@ fn closed_during_handshake() -> Error {
     }
 }
 
-fn client_config() -> Arc<ClientConfig> {
+fn client_config() -> ClientConfig {
     ClientConfig::builder()
         .with_root_certificates(ca().trust_store())
         .build()

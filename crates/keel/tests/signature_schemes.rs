@@ -12,8 +12,6 @@
 
 mod pki_support;
 
-use std::sync::Arc;
-
 use keel::pki::ClientAuth;
 use keel::registry::SignatureScheme as S;
 use keel::{
@@ -44,10 +42,7 @@ fn handshake(client: &mut Connection, server: &mut Connection) {
     panic!("still talking after 100 rounds");
 }
 
-fn pair(
-    client: Arc<ClientConfig>,
-    server: Arc<ServerConfig>,
-) -> (ClientConnection, ServerConnection) {
+fn pair(client: ClientConfig, server: ServerConfig) -> (ClientConnection, ServerConnection) {
     let mut c = ClientConnection::new(client, "localhost").unwrap();
     let mut s = ServerConnection::new(server);
     handshake(&mut c, &mut s);

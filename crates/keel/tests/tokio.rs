@@ -19,7 +19,6 @@ mod pki_support;
 
 use std::future::Future;
 use std::io::ErrorKind;
-use std::sync::Arc;
 use std::time::Duration;
 
 use keel::pki::CertError;
@@ -40,7 +39,7 @@ async fn bounded<F: Future>(seconds: u64, future: F) -> F::Output {
         .expect("timed out")
 }
 
-fn client_config_trusting(ca: &pki_support::Ca) -> Arc<ClientConfig> {
+fn client_config_trusting(ca: &pki_support::Ca) -> ClientConfig {
     ClientConfig::builder()
         .with_root_certificates(ca.trust_store())
         .with_alpn(["echo"])

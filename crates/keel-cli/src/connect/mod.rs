@@ -23,7 +23,6 @@ use std::io::{self, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -187,13 +186,12 @@ fn connect(args: &ConnectArgs) -> Result<(), ConnectError> {
 
 /// Connects, runs the handshake and prints the chain and the session.
 fn open(
-    config: &Arc<ClientConfig>,
+    config: &ClientConfig,
     server_name: &str,
     target: &target::Target,
     key_log: Option<&Path>,
 ) -> Result<Stream<ClientConnection, TcpStream>, ConnectError> {
-    let connection =
-        ClientConnection::new(Arc::clone(config), server_name).context(ConnectionSnafu)?;
+    let connection = ClientConnection::new(config, server_name).context(ConnectionSnafu)?;
     let (tcp, peer) = target.connect(CONNECT_TIMEOUT)?;
     tcp.set_nodelay(true).context(SocketSnafu)?;
     tcp.set_read_timeout(Some(HANDSHAKE_TIMEOUT))

@@ -36,7 +36,7 @@ pub(super) fn key_log_from_env() -> Result<Option<Arc<FileKeyLog>>, ConnectError
 pub(super) fn client_config(
     args: &ConnectArgs,
     key_log: Option<Arc<FileKeyLog>>,
-) -> Result<Arc<ClientConfig>, ConnectError> {
+) -> Result<ClientConfig, ConnectError> {
     let client_key = client_certificate(args)?;
     let mut builder = ClientConfig::builder();
     if let Some(roots) = trust_store(args.ca.as_deref())? {

@@ -135,7 +135,7 @@ pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
 }
 
 /// The server configuration the arguments ask for.
-fn config(args: &ProxyArgs) -> Result<Arc<ServerConfig>, String> {
+fn config(args: &ProxyArgs) -> Result<ServerConfig, String> {
     let key = certs::load(&args.cert, &args.key).map_err(|e| e.0)?;
     let mut builder: ServerConfigBuilder = ServerConfig::builder().with_certificate(key);
     if let Some(ca) = &args.client_ca {

@@ -130,7 +130,7 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
 const TICKET_PERIOD_SECS: u64 = 3600;
 
 /// The configuration, and the path of the throwaway CA if one was made.
-fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), String> {
+fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), String> {
     let (key, ca) = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => (certs::load(cert, key).map_err(|e| e.0)?, None),
         _ => {
@@ -179,7 +179,7 @@ fn config(args: &ServeArgs) -> Result<(Arc<ServerConfig>, Option<PathBuf>), Stri
 
 async fn serve(
     listen: SocketAddr,
-    config: Arc<ServerConfig>,
+    config: ServerConfig,
     ca: Option<PathBuf>,
     max_connections: usize,
     timeouts: Timeouts,

@@ -115,19 +115,22 @@ pub use stream::TlsStream;
 /// Cheap to clone; one connector serves any number of connections.
 #[derive(Debug, Clone)]
 pub struct TlsConnector {
-    config: Arc<ClientConfig>,
+    config: ClientConfig,
 }
 
 impl TlsConnector {
-    /// A connector with this configuration.
+    /// A connector with this configuration (the config, a reference to it
+    /// or an `Arc` holding one).
     #[must_use]
-    pub fn new(config: Arc<ClientConfig>) -> Self {
-        Self { config }
+    pub fn new(config: impl AsRef<ClientConfig>) -> Self {
+        Self {
+            config: config.as_ref().clone(),
+        }
     }
 
     /// The configuration.
     #[must_use]
-    pub fn config(&self) -> &Arc<ClientConfig> {
+    pub fn config(&self) -> &ClientConfig {
         &self.config
     }
 
@@ -140,7 +143,7 @@ impl TlsConnector {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let handshake = match ClientConnection::new(Arc::clone(&self.config), server_name) {
+        let handshake = match ClientConnection::new(&self.config, server_name) {
             Ok(connection) => Handshake::new(Side::Client(connection), io),
             Err(err) => Handshake::failed(to_io(err)),
         };
@@ -154,24 +157,33 @@ impl From<Arc<ClientConfig>> for TlsConnector {
     }
 }
 
+impl From<ClientConfig> for TlsConnector {
+    fn from(config: ClientConfig) -> Self {
+        Self { config }
+    }
+}
+
 /// Accepts server connections: runs the server's handshake over a
 /// transport. Cheap to clone; one acceptor serves any number of
 /// connections.
 #[derive(Debug, Clone)]
 pub struct TlsAcceptor {
-    config: Arc<ServerConfig>,
+    config: ServerConfig,
 }
 
 impl TlsAcceptor {
-    /// An acceptor with this configuration.
+    /// An acceptor with this configuration (the config, a reference to it
+    /// or an `Arc` holding one).
     #[must_use]
-    pub fn new(config: Arc<ServerConfig>) -> Self {
-        Self { config }
+    pub fn new(config: impl AsRef<ServerConfig>) -> Self {
+        Self {
+            config: config.as_ref().clone(),
+        }
     }
 
     /// The configuration.
     #[must_use]
-    pub fn config(&self) -> &Arc<ServerConfig> {
+    pub fn config(&self) -> &ServerConfig {
         &self.config
     }
 
@@ -183,7 +195,7 @@ impl TlsAcceptor {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let connection = ServerConnection::new(Arc::clone(&self.config));
+        let connection = ServerConnection::new(&self.config);
         Accept {
             handshake: Handshake::new(Side::Server(connection), io),
         }
@@ -193,6 +205,12 @@ impl TlsAcceptor {
 impl From<Arc<ServerConfig>> for TlsAcceptor {
     fn from(config: Arc<ServerConfig>) -> Self {
         Self::new(config)
+    }
+}
+
+impl From<ServerConfig> for TlsAcceptor {
+    fn from(config: ServerConfig) -> Self {
+        Self { config }
     }
 }
 
