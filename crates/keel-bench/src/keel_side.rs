@@ -242,10 +242,11 @@ impl Bulk {
                 let n = server.read_tls(rest).unwrap_or_else(|e| panic!("{e}"));
                 rest = rest.get(n..).unwrap_or_default();
                 loop {
-                    let got = server.read(buf).unwrap_or_else(|e| panic!("{e}"));
-                    if got == 0 {
-                        break;
-                    }
+                    let got = match server.read(buf) {
+                        Ok(0) | Err(keel::Error::WouldBlock) => break,
+                        Ok(got) => got,
+                        Err(e) => panic!("{e}"),
+                    };
                     black_box(buf.get(..got));
                     received += got;
                 }

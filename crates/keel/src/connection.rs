@@ -91,9 +91,23 @@ impl Connection {
         self.inner.wants_read()
     }
 
-    /// Reads decrypted application data; `Ok(0)` when none is waiting.
+    /// Reads decrypted application data, with the meanings of
+    /// `std::io::Read` (and of rustls's reader): `Ok(n)`, `n > 0`: data;
+    /// `Ok(0)`: the end of the peer's data (it sent close_notify, and
+    /// everything before it has been read), or an empty `buf`;
+    /// `Err(`[`Error::WouldBlock`]`)`: nothing yet, give the connection more
+    /// of the peer's bytes ([`read_tls`](Self::read_tls)). A transport that
+    /// ended without close_notify is an error (truncation), never `Ok(0)`.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        Ok(self.inner.read(buf)?)
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n > 0 || self.inner.peer_closed() {
+            Ok(n)
+        } else {
+            Err(Error::WouldBlock)
+        }
     }
 
     /// Writes application data. Before the handshake completes it is held

@@ -29,6 +29,12 @@ pub enum Error {
         /// Why.
         source: InvalidServerName,
     },
+    /// [`Connection::read`](crate::Connection::read) has no application
+    /// data yet: give the connection more of the peer's bytes first. Not a
+    /// failure; `Ok(0)` is kept for the end of the peer's data, as in
+    /// `std::io::Read` and rustls.
+    #[snafu(display("no application data yet: the connection needs more of the peer's bytes"))]
+    WouldBlock,
 }
 
 /// Why a config builder refused to build.
@@ -97,6 +103,7 @@ pub enum ConfigError {
 ///   truncation), or the peer closed before the handshake completed;
 /// - `BrokenPipe`: the connection is closed and was used again;
 /// - `InvalidInput`: a server name or configuration the caller gave;
+/// - `WouldBlock`: [`Error::WouldBlock`], no data yet;
 /// - `InvalidData`: every other TLS failure (the alert has been sent).
 impl From<Error> for std::io::Error {
     fn from(err: Error) -> Self {
@@ -108,6 +115,7 @@ impl From<Error> for std::io::Error {
             } => K::UnexpectedEof,
             Error::Tls { source: H::Closed } => K::BrokenPipe,
             Error::ServerName { .. } | Error::Config { .. } => K::InvalidInput,
+            Error::WouldBlock => K::WouldBlock,
             _ => K::InvalidData,
         };
         Self::new(kind, err)

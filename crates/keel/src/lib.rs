@@ -16,6 +16,17 @@
 //!   into the send buffer in one pass). A blocking
 //!   [`Stream`] adapter is included.
 //!
+//! Coming from rustls: the names mean what they mean there. `read_tls`
+//! takes the peer's bytes in and `write_tls` hands the bytes to send out
+//! (keel takes a slice and fills a `Vec` instead of `io::Read` and
+//! `io::Write`: the caller moves the bytes). [`Connection::read`] follows
+//! `std::io::Read` as rustls's reader does: `Ok(0)` only at the end of the
+//! peer's data (close_notify), and [`Error::WouldBlock`] while nothing has
+//! arrived yet. [`Connection::write`] buffers plaintext, sent once the
+//! handshake completes. A configuration is a cheap handle (clone it into
+//! each connection); a server name may be a string or rustls-pki-types'
+//! `ServerName`.
+//!
 //! A client and a server talking in memory:
 //!
 //! ```

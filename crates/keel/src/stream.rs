@@ -126,13 +126,16 @@ impl<C: DerefMut<Target = Connection>, T: Read + Write> Read for Stream<C, T> {
             return Ok(0);
         }
         loop {
-            let n = self.connection.read(buf).map_err(to_io)?;
-            if n > 0 {
-                return Ok(n);
-            }
-            if self.connection.peer_closed() {
-                self.flush_tls()?;
-                return Ok(0);
+            match self.connection.read(buf) {
+                Ok(0) => {
+                    // The end of the peer's data; our close_notify
+                    // answering it goes out.
+                    self.flush_tls()?;
+                    return Ok(0);
+                }
+                Ok(n) => return Ok(n),
+                Err(Error::WouldBlock) => {}
+                Err(err) => return Err(to_io(err)),
             }
             self.flush_tls()?;
             self.read_some_tls()?;

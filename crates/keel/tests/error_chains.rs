@@ -171,3 +171,66 @@ fn a_client_takes_the_ecosystems_server_name_or_a_string() {
         Err(keel::Error::ServerName { .. })
     ));
 }
+
+/// `Connection::read` means what `std::io::Read` (and rustls's reader)
+/// mean: data, or `Ok(0)` at the end of the peer's data only; "nothing yet"
+/// is `Error::WouldBlock`, never an `Ok(0)` a caller could take for the end.
+#[test]
+fn read_says_end_of_data_only_after_close_notify() {
+    use keel::pki::{CertifiedKey, TrustStore};
+    let ca = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::default();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let ca_cert = ca_params.self_signed(&ca).unwrap();
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    leaf.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &rcgen::Issuer::from_params(&ca_params, &ca))
+        .unwrap();
+    let client_config = keel::ClientConfig::builder()
+        .with_root_certificates(TrustStore::from_pem(ca_cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let server_config = keel::ServerConfig::builder()
+        .with_certificate(
+            CertifiedKey::from_pem(
+                leaf_cert.pem().as_bytes(),
+                leaf_key.serialize_pem().as_bytes(),
+            )
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let mut client = keel::ClientConnection::new(&client_config, "localhost").unwrap();
+    let mut server = keel::ServerConnection::new(&server_config);
+    let mut pump = |client: &mut keel::ClientConnection, server: &mut keel::ServerConnection| {
+        let mut wire = Vec::new();
+        while client.wants_write() || server.wants_write() {
+            client.write_tls(&mut wire);
+            server.read_tls(&wire).unwrap();
+            wire.clear();
+            server.write_tls(&mut wire);
+            client.read_tls(&wire).unwrap();
+            wire.clear();
+        }
+    };
+    let mut buf = [0u8; 16];
+    // Before the handshake, and after it with nothing sent: not the end.
+    assert_eq!(server.read(&mut buf), Err(keel::Error::WouldBlock));
+    pump(&mut client, &mut server);
+    assert_eq!(server.read(&mut buf), Err(keel::Error::WouldBlock));
+    client.write(b"hello").unwrap();
+    pump(&mut client, &mut server);
+    assert_eq!(server.read(&mut buf), Ok(5));
+    assert_eq!(server.read(&mut buf), Err(keel::Error::WouldBlock));
+    // close_notify: now, and only now, the end.
+    client.close();
+    pump(&mut client, &mut server);
+    assert_eq!(server.read(&mut buf), Ok(0));
+    // An empty buffer reads nothing, whatever the state.
+    assert_eq!(client.read(&mut []), Ok(0));
+    let io: std::io::Error = keel::Error::WouldBlock.into();
+    assert_eq!(io.kind(), std::io::ErrorKind::WouldBlock);
+}

@@ -323,18 +323,18 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
         }
         loop {
             match this.side.get_mut().read(buf.initialize_unfilled()) {
-                Ok(0) => {}
+                Ok(0) => {
+                    // The end of the peer's data; our close_notify
+                    // answering it is on its way.
+                    this.send_best_effort(cx);
+                    return Poll::Ready(Ok(()));
+                }
                 Ok(read) => {
                     buf.advance(read);
                     return Poll::Ready(Ok(()));
                 }
+                Err(crate::Error::WouldBlock) => {}
                 Err(err) => return Poll::Ready(Err(this.fail(cx, err))),
-            }
-            if this.side.get().peer_closed() {
-                // The end of the peer's data; our close_notify answering
-                // it is on its way.
-                this.send_best_effort(cx);
-                return Poll::Ready(Ok(()));
             }
             if this.received_start >= this.received_end {
                 // About to wait for the peer: first send what it may be
