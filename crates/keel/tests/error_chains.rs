@@ -205,7 +205,7 @@ fn read_says_end_of_data_only_after_close_notify() {
         .unwrap();
     let mut client = keel::ClientConnection::new(&client_config, "localhost").unwrap();
     let mut server = keel::ServerConnection::new(&server_config);
-    let mut pump = |client: &mut keel::ClientConnection, server: &mut keel::ServerConnection| {
+    let pump = |client: &mut keel::ClientConnection, server: &mut keel::ServerConnection| {
         let mut wire = Vec::new();
         while client.wants_write() || server.wants_write() {
             client.write_tls(&mut wire);
