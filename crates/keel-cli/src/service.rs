@@ -14,9 +14,8 @@ pub(crate) fn init_logging(level: tracing::Level) {
 }
 
 /// A multi-threaded runtime with IO and timers.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))
 }

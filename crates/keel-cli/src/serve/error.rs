@@ -1,0 +1,93 @@
+//! Why `keel serve` did not start or stopped. Each error is printed as one
+//! line, `error: ` followed by its Display, in words a person can act on:
+//! what failed, the file or address it failed on, and why, with any keel
+//! error in it expanded with its causes ([`chain`]).
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::chain::chain;
+use crate::serve::certs::CertSetupError;
+use keel::ConfigError;
+use keel::pki::LoadError;
+use keel::sessions::TicketKeyError;
+use snafu::Snafu;
+
+/// Everything that ends `keel serve` with exit status 1.
+#[derive(Debug, Snafu)]
+#[snafu(visibility(pub(super)))]
+pub(crate) enum ServeError {
+    /// The certificate (`--cert`, `--key`) could not be loaded, or the
+    /// throwaway one could not be made.
+    #[snafu(display("{source}"))]
+    Certificate {
+        /// Why.
+        source: CertSetupError,
+    },
+    /// `--ticket-key` could not be read or is not a usable secret.
+    #[snafu(display("--ticket-key {}: {}", path.display(), chain(source)))]
+    TicketKey {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: TicketKeyError,
+    },
+    /// The `--ocsp` response could not be read.
+    #[snafu(display("cannot read {}: {source}", path.display()))]
+    Ocsp {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The `--client-ca` file could not be read.
+    #[snafu(display("cannot read {}: {source}", path.display()))]
+    ReadClientCa {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The `--client-ca` file holds no usable roots.
+    #[snafu(display("{}: {}", path.display(), chain(source)))]
+    ClientCa {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: LoadError,
+    },
+    /// The configuration was refused.
+    #[snafu(display("invalid configuration: {}", chain(source)))]
+    Config {
+        /// Why.
+        source: ConfigError,
+    },
+    /// The tokio runtime could not be started.
+    #[snafu(display("cannot start the runtime: {source}"))]
+    Runtime {
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The `--listen` address could not be bound.
+    #[snafu(display("cannot listen on {address}: {source}"))]
+    Listen {
+        /// The address.
+        address: SocketAddr,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The bound socket's address could not be read.
+    #[snafu(display("cannot read the address listened on: {source}"))]
+    LocalAddress {
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The limit on connections at once stopped handing out slots (it is
+    /// never closed, so this is a bug).
+    #[snafu(display("the connection limit failed: {source}"))]
+    Slots {
+        /// What tokio said.
+        source: tokio::sync::AcquireError,
+    },
+}
