@@ -1,7 +1,11 @@
-//! Why `keel serve` did not start or stopped. Each error is printed as one
-//! line, `error: ` followed by its Display, in words a person can act on:
-//! what failed, the file or address it failed on, and why, with any keel
-//! error in it expanded with its causes ([`chain`]).
+//! Why `keel serve` did not start or stopped, and why one connection was
+//! not served to the end.
+//!
+//! A [`ServeError`] is printed as one line, `error: ` followed by its
+//! Display, in words a person can act on: what failed, the file or address
+//! it failed on, and why, with any keel error in it expanded with its
+//! causes ([`chain`]). A [`ConnError`] is the `error` of the connection's
+//! log line.
 
 use std::io;
 use std::net::SocketAddr;
@@ -9,6 +13,7 @@ use std::path::PathBuf;
 
 use crate::chain::chain;
 use crate::serve::certs::CertSetupError;
+use crate::service::describe;
 use keel::ConfigError;
 use keel::pki::LoadError;
 use keel::sessions::TicketKeyError;
@@ -89,5 +94,33 @@ pub(crate) enum ServeError {
     Slots {
         /// What tokio said.
         source: tokio::sync::AcquireError,
+    },
+}
+
+/// Why one connection was not served to the end; logged on its line, and
+/// the server goes on.
+#[derive(Debug, Snafu)]
+#[snafu(visibility(pub(super)))]
+pub(crate) enum ConnError {
+    /// The client sent no complete request within `--request-timeout`.
+    #[snafu(display("request timed out"))]
+    RequestTimeout,
+    /// Reading the request failed.
+    #[snafu(display("{}", describe(source)))]
+    Request {
+        /// keel's or the system's error.
+        source: io::Error,
+    },
+    /// Writing the page failed.
+    #[snafu(display("{}", describe(source)))]
+    Respond {
+        /// keel's or the system's error.
+        source: io::Error,
+    },
+    /// Sending close_notify or closing failed.
+    #[snafu(display("{}", describe(source)))]
+    Close {
+        /// keel's or the system's error.
+        source: io::Error,
     },
 }
