@@ -8,6 +8,7 @@
 #![allow(clippy::panic)]
 
 pub mod caps;
+pub mod cli;
 pub mod keel_side;
 pub mod pki;
 pub mod rustls_side;

@@ -14,11 +14,16 @@
 //! library and nothing else, for `perf record` or callgrind; SCENARIO is
 //! `full_handshake/ecdsa_p256`, `full_handshake/rsa2048`,
 //! `resumed/session_id` or `resumed/ticket`.
+//!
+//! The command line is parsed by clap ([`keel_bench::cli`]); a usage error
+//! exits with status 2.
 
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
+use clap::Parser;
 use keel_bench::caps::{self, Caps};
+use keel_bench::cli::{BenchCli, BenchCommand, Lib, ProfileScenario};
 use keel_bench::pki::KeyKind;
 use keel_bench::scenario::{Aead, Api, Resumption, WRITE_SIZE, key_name};
 use keel_bench::timing::{Split, median, repeat};
@@ -45,17 +50,10 @@ struct Line {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("profile") {
-        return profile(args.get(1..).unwrap_or_default());
-    }
-    let quick = args.iter().any(|a| a == "--quick");
-    if args.first().map(String::as_str) != Some("compare")
-        || args.iter().skip(1).any(|a| a != "--quick")
-    {
-        eprintln!("usage: keel-bench compare [--quick]");
-        return ExitCode::from(2);
-    }
+    let quick = match BenchCli::parse().command {
+        BenchCommand::Compare { quick } => quick,
+        BenchCommand::Profile { lib, scenario, n } => return profile(lib, scenario, n),
+    };
     let plan = if quick {
         Plan {
             rounds: 3,
@@ -95,25 +93,11 @@ fn settle_allocator() {
     drop(block);
 }
 
-fn profile(args: &[String]) -> ExitCode {
-    let [lib, scenario, n] = args else {
-        eprintln!("usage: keel-bench profile keel|rustls SCENARIO N");
-        return ExitCode::from(2);
-    };
-    let n: u64 = n.parse().unwrap_or(1000);
-    let (kind, resumption) = match scenario.as_str() {
-        "full_handshake/ecdsa_p256" => (KeyKind::EcdsaP256, None),
-        "full_handshake/rsa2048" => (KeyKind::Rsa2048, None),
-        "resumed/session_id" => (KeyKind::EcdsaP256, Some(Resumption::SessionId)),
-        "resumed/ticket" => (KeyKind::EcdsaP256, Some(Resumption::Ticket)),
-        other => {
-            eprintln!("unknown scenario {other}");
-            return ExitCode::from(2);
-        }
-    };
+fn profile(lib: Lib, scenario: ProfileScenario, n: u64) -> ExitCode {
+    let (kind, resumption) = scenario.setup();
     let mut total = Split::default();
-    match lib.as_str() {
-        "keel" => {
+    match lib {
+        Lib::Keel => {
             let configs = keel_side::configs(kind, Aead::Aes128Gcm, resumption);
             if resumption.is_some() {
                 keel_side::handshake(&configs, false);
@@ -122,7 +106,7 @@ fn profile(args: &[String]) -> ExitCode {
                 total.add(keel_side::handshake(&configs, resumption.is_some()));
             }
         }
-        "rustls" => {
+        Lib::Rustls => {
             let configs = rustls_side::configs(kind, Aead::Aes128Gcm, resumption);
             if resumption.is_some() {
                 rustls_side::handshake(&configs, false);
@@ -131,12 +115,9 @@ fn profile(args: &[String]) -> ExitCode {
                 total.add(rustls_side::handshake(&configs, resumption.is_some()));
             }
         }
-        other => {
-            eprintln!("unknown library {other}");
-            return ExitCode::from(2);
-        }
     }
     let (client, server) = rates(total, n);
+    let (lib, scenario) = (lib.name(), scenario.name());
     println!("{lib} {scenario}: client {client:.0}/s, server {server:.0}/s over {n}");
     ExitCode::SUCCESS
 }

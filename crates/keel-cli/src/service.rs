@@ -1,5 +1,8 @@
 //! What the two long-running subcommands (`keel serve`, `keel proxy`) set
-//! up the same way: the log and the tokio runtime.
+//! up the same way: the log and the tokio runtime; and how they name an
+//! IO error of keel's tokio adapter in a connection's log line.
+
+use crate::chain::chain;
 
 /// Logs to stderr at `level`, one line per event, without module paths;
 /// colours only for a person at a terminal, never in a log file or pipe.
@@ -14,9 +17,24 @@ pub(crate) fn init_logging(level: tracing::Level) {
 }
 
 /// A multi-threaded runtime with IO and timers.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+/// An IO error of a keel stream, for a log line: keel's own error by name
+/// when there is one, with the alert keel sent, and its causes.
+pub(crate) fn describe(e: &std::io::Error) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<keel::Error>())
+    {
+        Some(keel::Error::Tls { source }) => match source.alert() {
+            Some(alert) => format!("{} (sent alert {alert})", chain(source)),
+            None => chain(source),
+        },
+        Some(other) => chain(other),
+        None => chain(e),
+    }
 }

@@ -1,13 +1,16 @@
-//! `keel-bench-memory LIB N`: the heap each side of an established
-//! connection holds, for LIB `keel` or `rustls`, measured with dhat's heap
-//! statistics over N connection pairs: the bytes live after N handshakes
-//! complete, then after the servers are dropped (what the clients hold),
-//! divided by N. Prints `client=BYTES server=BYTES`. A binary of its own
-//! because dhat must be the global allocator, which would slow the timed
-//! scenarios of `keel-bench compare` down.
+//! `keel-bench-memory [LIB] [N]`: the heap each side of an established
+//! connection holds, for LIB `keel` (the default) or `rustls`, measured
+//! with dhat's heap statistics over N connection pairs (100 by default):
+//! the bytes live after N handshakes complete, then after the servers are
+//! dropped (what the clients hold), divided by N. Prints `client=BYTES
+//! server=BYTES`. A binary of its own because dhat must be the global
+//! allocator, which would slow the timed scenarios of `keel-bench compare`
+//! down.
 
-#![allow(clippy::panic, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
+use clap::Parser;
+use keel_bench::cli::{Lib, MemoryCli};
 use keel_bench::pki::KeyKind;
 use keel_bench::scenario::Aead;
 use keel_bench::{keel_side, rustls_side};
@@ -20,22 +23,19 @@ fn live() -> u64 {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let lib = args.next().unwrap_or_else(|| "keel".to_owned());
-    let n: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100);
+    let MemoryCli { lib, n } = MemoryCli::parse();
     let _profiler = dhat::Profiler::builder().testing().build();
-    let (client, server) = match lib.as_str() {
-        "keel" => measure(
+    let (client, server) = match lib {
+        Lib::Keel => measure(
             n,
             keel_side::configs(KeyKind::EcdsaP256, Aead::Aes128Gcm, None),
             keel_side::established,
         ),
-        "rustls" => measure(
+        Lib::Rustls => measure(
             n,
             rustls_side::configs(KeyKind::EcdsaP256, Aead::Aes128Gcm, None),
             rustls_side::established,
         ),
-        other => panic!("unknown library {other}"),
     };
     println!("client={client} server={server}");
 }

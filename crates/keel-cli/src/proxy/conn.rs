@@ -12,7 +12,8 @@ use tokio::time::timeout;
 
 use super::Settings;
 use super::copy::{self, End, Totals};
-use crate::chain::chain;
+use super::error::ConnError;
+use crate::service::describe;
 
 /// How long sending close_notify to the client may take (a client that
 /// reads nothing would hold it forever).
@@ -62,21 +63,21 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
     .await;
     let mut upstream = match connect {
         Ok(Ok(upstream)) => upstream,
-        Ok(Err(e)) => {
-            let error = format!("cannot connect to {}: {e}", settings.upstream);
+        Ok(Err(source)) => {
             // The client is told cleanly that there is nothing more.
             let _ = close_client(tls).await;
-            line.log(Err(("upstream unreachable", error)));
+            line.log(Err(ConnError::UpstreamConnect {
+                upstream: settings.upstream.clone(),
+                source,
+            }));
             return;
         }
         Err(_) => {
-            let error = format!(
-                "connecting to {} timed out after {} s",
-                settings.upstream,
-                settings.timeouts.handshake.as_secs()
-            );
             let _ = close_client(tls).await;
-            line.log(Err(("upstream unreachable", error)));
+            line.log(Err(ConnError::UpstreamTimeout {
+                upstream: settings.upstream.clone(),
+                after: settings.timeouts.handshake,
+            }));
             return;
         }
     };
@@ -99,44 +100,35 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
             drop(upstream);
             match timeout(CLOSE_TIMEOUT, tls.shutdown()).await {
                 Ok(Ok(())) => Ok("client close_notify"),
-                Ok(Err(e)) => Err((
-                    "failed",
-                    format!("answering close_notify: {}", describe(&e)),
-                )),
-                Err(_) => Err(("failed", "answering close_notify timed out".to_owned())),
+                Ok(Err(source)) => Err(ConnError::AnswerClose { source }),
+                Err(_) => Err(ConnError::AnswerCloseTimeout),
             }
         }
         End::UpstreamClosed => {
             // Everything the upstream sent is written and flushed.
             drop(upstream);
-            close_client(tls)
-                .await
-                .map(|()| "upstream closed")
-                .map_err(|error| ("failed", error))
+            close_client(tls).await.map(|()| "upstream closed")
         }
         End::Idle => {
             drop(upstream);
             let _ = close_client(tls).await;
-            Err((
-                "idle timeout",
-                format!("no bytes either way for {} s", idle.as_secs()),
-            ))
+            Err(ConnError::Idle { after: idle })
         }
         // Without close_notify: the client must not take a cut-short
         // stream for a complete one.
-        End::Client(e) => Err(("client failed", describe(&e))),
-        End::Upstream(e) => Err(("upstream failed", format!("upstream: {e}"))),
+        End::Client(source) => Err(ConnError::Client { source }),
+        End::Upstream(source) => Err(ConnError::Upstream { source }),
     };
     line.log(result);
 }
 
 /// Sends close_notify and closes, then reads and drops what the client
 /// still sends until it closes too, or for [`LINGER`] at most.
-async fn close_client(mut tls: TlsStream<TcpStream>) -> Result<(), String> {
+async fn close_client(mut tls: TlsStream<TcpStream>) -> Result<(), ConnError> {
     match timeout(CLOSE_TIMEOUT, tls.shutdown()).await {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(format!("sending close_notify: {}", describe(&e))),
-        Err(_) => return Err("sending close_notify timed out".to_owned()),
+        Ok(Err(source)) => return Err(ConnError::SendClose { source }),
+        Err(_) => return Err(ConnError::SendCloseTimeout),
     }
     // Nothing more is taken from the client: its bytes are only drained so
     // that closing does not reset the connection.
@@ -165,7 +157,7 @@ struct Line {
 
 impl Line {
     /// Logs the line: how the connection ended, or its outcome and error.
-    fn log(&self, result: Result<&'static str, (&'static str, String)>) {
+    fn log(&self, result: Result<&'static str, ConnError>) {
         let Self {
             peer,
             sni,
@@ -180,24 +172,12 @@ impl Line {
             Ok(end) => tracing::info!(
                 %peer, sni, suite, upstream, to_upstream, to_client, ms, outcome = "ok", end
             ),
-            Err((outcome, error)) => tracing::warn!(
-                %peer, sni, suite, upstream, to_upstream, to_client, ms, outcome, error
-            ),
+            Err(e) => {
+                let (outcome, error) = (e.outcome(), e.to_string());
+                tracing::warn!(
+                    %peer, sni, suite, upstream, to_upstream, to_client, ms, outcome, error
+                );
+            }
         }
-    }
-}
-
-/// An error for the log: keel's own error by name when there is one.
-fn describe(e: &std::io::Error) -> String {
-    match e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<keel::Error>())
-    {
-        Some(keel::Error::Tls { source }) => match source.alert() {
-            Some(alert) => format!("{} (sent alert {alert})", chain(source)),
-            None => chain(source),
-        },
-        Some(other) => chain(other),
-        None => chain(e),
     }
 }

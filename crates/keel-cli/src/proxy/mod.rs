@@ -5,6 +5,8 @@
 //! - `conn`: one connection, from the handshake to its log line.
 //! - `copy`: the copy loop, both directions in one task with fixed-size
 //!   buffers, and the idle timeout.
+//! - `error`: the error that stops the proxy, printed as the single
+//!   `error:` line.
 //!
 //! TLS 1.2 has no half-close (RFC 5246 §7.2.1), so one side's end is the
 //! end of the whole connection: the client's close_notify is answered and
@@ -13,7 +15,9 @@
 
 mod conn;
 mod copy;
+mod error;
 
+use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,8 +26,12 @@ use std::time::Duration;
 
 use keel::pki::{ClientAuth, TrustStore};
 use keel::{ServerConfig, ServerConfigBuilder};
+use snafu::{OptionExt, ResultExt, ensure};
 
-use crate::chain::chain;
+use self::error::{
+    CertificateSnafu, ClientCaSnafu, ConfigSnafu, HostSnafu, ListenSnafu, LocalAddressSnafu,
+    NoPortSnafu, PortSnafu, ProxyError, ReadClientCaSnafu, RuntimeSnafu, SlotsSnafu, UpstreamError,
+};
 use crate::serve::certs;
 
 /// Arguments of `keel proxy`.
@@ -103,20 +111,19 @@ pub(crate) struct Settings {
 
 pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
     crate::service::init_logging(args.log_level);
-    let config = match config(args) {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
+    match start(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(io::stderr().lock(), "error: {err}");
+            ExitCode::FAILURE
         }
-    };
-    let runtime = match crate::service::runtime() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
+    }
+}
+
+/// Sets up and proxies until an error stops the proxy.
+fn start(args: &ProxyArgs) -> Result<(), ProxyError> {
+    let config = config(args)?;
+    let runtime = crate::service::runtime().context(RuntimeSnafu)?;
     let settings = Arc::new(Settings {
         acceptor: keel::tokio::TlsAcceptor::from(config),
         upstream: args.upstream.clone(),
@@ -125,48 +132,35 @@ pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
             idle: Duration::from_secs(args.idle_timeout),
         },
     });
-    match runtime.block_on(proxy(args.listen, settings, args.max_connections)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    runtime.block_on(proxy(args.listen, settings, args.max_connections))
 }
 
 /// The server configuration the arguments ask for.
-fn config(args: &ProxyArgs) -> Result<ServerConfig, String> {
-    let key = certs::load(&args.cert, &args.key).map_err(|e| e.0)?;
+fn config(args: &ProxyArgs) -> Result<ServerConfig, ProxyError> {
+    let key = certs::load(&args.cert, &args.key).context(CertificateSnafu)?;
     let mut builder: ServerConfigBuilder = ServerConfig::builder().with_certificate(key);
-    if let Some(ca) = &args.client_ca {
-        let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
-        let roots =
-            TrustStore::from_pem(&pem).map_err(|e| format!("{}: {}", ca.display(), chain(&e)))?;
+    if let Some(path) = &args.client_ca {
+        let pem = std::fs::read(path).context(ReadClientCaSnafu { path })?;
+        let roots = TrustStore::from_pem(&pem).context(ClientCaSnafu { path })?;
         builder = builder.with_client_auth(roots, ClientAuth::Required);
     }
-    builder.build().map_err(|e| chain(&e))
+    builder.build().context(ConfigSnafu)
 }
 
 /// Checks that `--upstream` is HOST:PORT (the name is resolved later, for
 /// each connection, so that a name whose address changes keeps working).
-fn parse_upstream(value: &str) -> Result<String, String> {
-    let (host, port) = value
-        .rsplit_once(':')
-        .ok_or_else(|| format!("{value:?} is not HOST:PORT"))?;
+fn parse_upstream(value: &str) -> Result<String, UpstreamError> {
+    let (host, port) = value.rsplit_once(':').context(NoPortSnafu { value })?;
     let host_ok = match host.strip_prefix('[') {
         Some(bracketed) => bracketed
             .strip_suffix(']')
             .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok()),
         None => !host.is_empty() && !host.contains(':'),
     };
-    if !host_ok {
-        return Err(format!(
-            "{value:?} is not HOST:PORT (an IPv6 address goes in brackets: [::1]:8080)"
-        ));
-    }
+    ensure!(host_ok, HostSnafu { value });
     match port.parse::<u16>() {
         Ok(port) if port != 0 => Ok(value.to_owned()),
-        _ => Err(format!("{value:?}: {port:?} is not a port (1 to 65535)")),
+        _ => PortSnafu { value, port }.fail(),
     }
 }
 
@@ -174,11 +168,11 @@ async fn proxy(
     listen: SocketAddr,
     settings: Arc<Settings>,
     max_connections: u32,
-) -> Result<(), String> {
+) -> Result<(), ProxyError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+        .context(ListenSnafu { address: listen })?;
+    let local = listener.local_addr().context(LocalAddressSnafu)?;
     // A line scripts and tests can wait for.
     println!("keel proxy: listening on {local}");
     tracing::info!(listen = %local, upstream = %settings.upstream, "proxying");
@@ -188,7 +182,7 @@ async fn proxy(
         let permit = Arc::clone(&slots)
             .acquire_owned()
             .await
-            .map_err(|e| e.to_string())?;
+            .context(SlotsSnafu)?;
         let (tcp, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {

@@ -5,49 +5,81 @@
 //! [`THROWAWAY_DAYS`] days: a throwaway certificate should not outlive
 //! the server that made it by decades.
 
+use std::io;
 use std::path::{Path, PathBuf};
 
-use keel::pki::CertifiedKey;
+use keel::pki::{CertifiedKey, LoadError};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
 };
+use snafu::{ResultExt, Snafu};
+
+use crate::chain::chain;
 
 /// How long the throwaway CA and leaf are valid, in days.
 pub(crate) const THROWAWAY_DAYS: i64 = 30;
 
-/// Why the server's certificate could not be set up, in words.
-#[derive(Debug)]
-pub(crate) struct CertSetupError(pub(crate) String);
+/// Why the server's certificate could not be set up (for `keel serve` and
+/// `keel proxy`). Each Display is a whole line, any keel error in it
+/// expanded with its causes ([`chain`]).
+#[derive(Debug, Snafu)]
+pub(crate) enum CertSetupError {
+    /// The certificate chain or key file could not be read.
+    #[snafu(display("cannot read {}: {}", path.display(), chain(source)))]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The chain and the key did not load together: either does not
+    /// parse, or the key does not match the leaf.
+    #[snafu(display("{} and {}: {}", cert.display(), key.display(), chain(source)))]
+    Load {
+        /// The certificate chain file.
+        cert: PathBuf,
+        /// The key file.
+        key: PathBuf,
+        /// Why.
+        source: LoadError,
+    },
+    /// rcgen could not make part of the throwaway certificate.
+    #[snafu(display("generating the {what}: {source}"))]
+    Generate {
+        /// Which part (`CA key`, `leaf certificate`, ...).
+        what: &'static str,
+        /// What rcgen said.
+        source: rcgen::Error,
+    },
+    /// The throwaway CA could not be written out for clients.
+    #[snafu(display("cannot write the CA to {}: {source}", path.display()))]
+    WriteCa {
+        /// Where it was to go (`--ca-out`).
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The throwaway chain and key did not load back (a bug).
+    #[snafu(display("the generated certificate does not load: {}", chain(source)))]
+    LoadGenerated {
+        /// Why.
+        source: LoadError,
+    },
+}
 
 /// Loads a chain and its key (RSA, ECDSA or Ed25519; PKCS#8, SEC1 or
 /// PKCS#1 PEM) and checks that they belong together.
-pub(crate) fn load(chain: &Path, key: &Path) -> Result<CertifiedKey, CertSetupError> {
-    let read = |path: &Path| {
-        std::fs::read(path).map_err(|e| {
-            CertSetupError(format!(
-                "cannot read {}: {}",
-                path.display(),
-                crate::chain::chain(&e)
-            ))
-        })
-    };
-    let (chain_pem, key_pem) = (read(chain)?, read(key)?);
-    CertifiedKey::from_pem(&chain_pem, &key_pem).map_err(|e| {
-        CertSetupError(format!(
-            "{} and {}: {}",
-            chain.display(),
-            key.display(),
-            crate::chain::chain(&e)
-        ))
-    })
+pub(crate) fn load(cert: &Path, key: &Path) -> Result<CertifiedKey, CertSetupError> {
+    let read = |path: &Path| std::fs::read(path).context(ReadSnafu { path });
+    let (chain_pem, key_pem) = (read(cert)?, read(key)?);
+    CertifiedKey::from_pem(&chain_pem, &key_pem).context(LoadSnafu { cert, key })
 }
 
 /// A throwaway CA and a leaf it issued for localhost, 127.0.0.1 and ::1.
 /// Returns the leaf (with its key) and the CA certificate in PEM, which is
 /// written to `ca_out` for clients to trust.
 pub(crate) fn generate(ca_out: &Path) -> Result<(CertifiedKey, PathBuf), CertSetupError> {
-    let fail = |what: &str, e: rcgen::Error| CertSetupError(format!("generating the {what}: {e}"));
     let now = time::OffsetDateTime::now_utc();
     let not_before = now - time::Duration::hours(1);
     let not_after = now + time::Duration::days(THROWAWAY_DAYS);
@@ -58,10 +90,10 @@ pub(crate) fn generate(ca_out: &Path) -> Result<(CertifiedKey, PathBuf), CertSet
         .push(DnType::CommonName, "keel serve throwaway CA");
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca_key = KeyPair::generate().map_err(|e| fail("CA key", e))?;
-    let ca_cert = ca
-        .self_signed(&ca_key)
-        .map_err(|e| fail("CA certificate", e))?;
+    let ca_key = KeyPair::generate().context(GenerateSnafu { what: "CA key" })?;
+    let ca_cert = ca.self_signed(&ca_key).context(GenerateSnafu {
+        what: "CA certificate",
+    })?;
 
     let mut leaf = CertificateParams::default();
     leaf.not_before = not_before;
@@ -69,27 +101,27 @@ pub(crate) fn generate(ca_out: &Path) -> Result<(CertifiedKey, PathBuf), CertSet
     leaf.distinguished_name
         .push(DnType::CommonName, "localhost");
     leaf.subject_alt_names = vec![
-        SanType::DnsName("localhost".try_into().map_err(|e| fail("leaf name", e))?),
+        SanType::DnsName(
+            "localhost"
+                .try_into()
+                .context(GenerateSnafu { what: "leaf name" })?,
+        ),
         SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()),
         SanType::IpAddress(std::net::Ipv6Addr::LOCALHOST.into()),
     ];
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    let leaf_key = KeyPair::generate().map_err(|e| fail("leaf key", e))?;
+    let leaf_key = KeyPair::generate().context(GenerateSnafu { what: "leaf key" })?;
     let leaf_cert = leaf
         .signed_by(&leaf_key, &Issuer::from_params(&ca, &ca_key))
-        .map_err(|e| fail("leaf certificate", e))?;
+        .context(GenerateSnafu {
+            what: "leaf certificate",
+        })?;
 
-    std::fs::write(ca_out, ca_cert.pem())
-        .map_err(|e| CertSetupError(format!("cannot write the CA to {}: {e}", ca_out.display())))?;
+    std::fs::write(ca_out, ca_cert.pem()).context(WriteCaSnafu { path: ca_out })?;
     let chain = format!("{}{}", leaf_cert.pem(), ca_cert.pem());
     let certified = CertifiedKey::from_pem(chain.as_bytes(), leaf_key.serialize_pem().as_bytes())
-        .map_err(|e| {
-        CertSetupError(format!(
-            "the generated certificate does not load: {}",
-            crate::chain::chain(&e)
-        ))
-    })?;
+        .context(LoadGeneratedSnafu)?;
     Ok((certified, ca_out.to_path_buf()))
 }
 

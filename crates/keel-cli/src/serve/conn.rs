@@ -2,14 +2,18 @@
 //! close_notify. Its failures stay its own.
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use keel::SessionInfo;
+use keel::tokio::TlsStream;
+use snafu::ResultExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+use super::error::{CloseSnafu, ConnError, RequestSnafu, RequestTimeoutSnafu, RespondSnafu};
 use super::{Timeouts, page};
-use crate::chain::chain;
+use crate::service::describe;
 
 /// The most request bytes read: the headers of any sane request.
 const MAX_REQUEST: usize = 16 * 1024;
@@ -45,24 +49,32 @@ pub(crate) async fn serve_one(
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .unwrap_or_default();
 
-    let request = timeout(timeouts.request, read_request(&mut tls)).await;
-    let outcome = match request {
-        Err(_) => Err("request timed out".to_owned()),
-        Ok(Err(e)) => Err(describe(&e)),
-        Ok(Ok(_)) => {
-            let response = page::response(&page::describe(&session));
-            match tls.write_all(&response).await {
-                // shutdown sends close_notify, then closes the socket.
-                Ok(()) => tls.shutdown().await.map_err(|e| describe(&e)),
-                Err(e) => Err(describe(&e)),
-            }
-        }
-    };
+    let outcome = respond(&mut tls, &session, timeouts.request).await;
     let ms = started.elapsed().as_millis();
     match outcome {
         Ok(()) => tracing::info!(%peer, sni, suite, alpn, ms, outcome = "ok"),
-        Err(error) => tracing::warn!(%peer, sni, suite, alpn, ms, outcome = "failed", error),
+        Err(e) => {
+            let error = e.to_string();
+            tracing::warn!(%peer, sni, suite, alpn, ms, outcome = "failed", error);
+        }
     }
+}
+
+/// Reads the request, answers with the page, sends close_notify and
+/// closes.
+async fn respond(
+    tls: &mut TlsStream<TcpStream>,
+    session: &SessionInfo,
+    request_timeout: Duration,
+) -> Result<(), ConnError> {
+    let Ok(read) = timeout(request_timeout, read_request(tls)).await else {
+        return RequestTimeoutSnafu.fail();
+    };
+    read.context(RequestSnafu)?;
+    let response = page::response(&page::describe(session));
+    tls.write_all(&response).await.context(RespondSnafu)?;
+    // shutdown sends close_notify, then closes the socket.
+    tls.shutdown().await.context(CloseSnafu)
 }
 
 /// Reads up to the blank line that ends the request's headers, at most
@@ -85,21 +97,6 @@ async fn read_request<S: AsyncReadExt + Unpin>(tls: &mut S) -> std::io::Result<V
 /// `printf 'GET / HTTP/1.0\n\n'` sends) ends them as `\r\n\r\n` does.
 fn ends_headers(request: &[u8]) -> bool {
     request.windows(2).any(|w| w == b"\n\n") || request.windows(3).any(|w| w == b"\n\r\n")
-}
-
-/// An error for the log: keel's own error by name when there is one.
-fn describe(e: &std::io::Error) -> String {
-    match e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<keel::Error>())
-    {
-        Some(keel::Error::Tls { source }) => match source.alert() {
-            Some(alert) => format!("{} (sent alert {alert})", chain(source)),
-            None => chain(source),
-        },
-        Some(other) => chain(other),
-        None => chain(e),
-    }
 }
 
 #[cfg(test)]

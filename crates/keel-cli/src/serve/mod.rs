@@ -2,20 +2,33 @@
 //! tokio adapter. Each connection completes the handshake, reads one HTTP
 //! request, answers with a page describing the session, sends close_notify
 //! and closes.
+//!
+//! - `certs`: the certificate, loaded or a throwaway one (shared with
+//!   `keel proxy`).
+//! - `conn`: one connection, from the handshake to its log line.
+//! - `error`: the error that stops the server, printed as the single
+//!   `error:` line.
 
 pub(crate) mod certs;
 mod conn;
+mod error;
 mod page;
 
+use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::chain::chain;
 use keel::pki::{ClientAuth, TrustStore};
 use keel::{ServerConfig, ServerConfigBuilder};
+use snafu::ResultExt;
+
+use self::error::{
+    CertificateSnafu, ClientCaSnafu, ConfigSnafu, ListenSnafu, LocalAddressSnafu, OcspSnafu,
+    ReadClientCaSnafu, RuntimeSnafu, ServeError, SlotsSnafu, TicketKeySnafu,
+};
 
 /// Arguments of `keel serve`.
 #[derive(Debug, clap::Args)]
@@ -93,48 +106,41 @@ pub(crate) struct Timeouts {
 
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     crate::service::init_logging(args.log_level);
-    let (config, ca) = match config(args) {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
+    match start(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(io::stderr().lock(), "error: {err}");
+            ExitCode::FAILURE
         }
-    };
-    let runtime = match crate::service::runtime() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
+    }
+}
+
+/// Sets up and serves until an error stops the server.
+fn start(args: &ServeArgs) -> Result<(), ServeError> {
+    let (config, ca) = config(args)?;
+    let runtime = crate::service::runtime().context(RuntimeSnafu)?;
     let timeouts = Timeouts {
         handshake: Duration::from_secs(args.handshake_timeout),
         request: Duration::from_secs(args.request_timeout),
     };
-    match runtime.block_on(serve(
+    runtime.block_on(serve(
         args.listen,
         config,
         ca,
         args.max_connections.max(1),
         timeouts,
-    )) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    ))
 }
 
 /// How often ticket keys rotate, and how long a ticket lasts.
 const TICKET_PERIOD_SECS: u64 = 3600;
 
 /// The configuration, and the path of the throwaway CA if one was made.
-fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), String> {
+fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), ServeError> {
     let (key, ca) = match (&args.cert, &args.key) {
-        (Some(cert), Some(key)) => (certs::load(cert, key).map_err(|e| e.0)?, None),
+        (Some(cert), Some(key)) => (certs::load(cert, key).context(CertificateSnafu)?, None),
         _ => {
-            let (key, ca) = certs::generate(&args.ca_out).map_err(|e| e.0)?;
+            let (key, ca) = certs::generate(&args.ca_out).context(CertificateSnafu)?;
             (key, Some(ca))
         }
     };
@@ -153,18 +159,16 @@ fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), String> {
             std::time::Duration::from_secs(TICKET_PERIOD_SECS),
             std::time::Duration::from_secs(TICKET_PERIOD_SECS),
         )
-        .map_err(|e| format!("--ticket-key {}: {}", path.display(), chain(&e)))?;
+        .context(TicketKeySnafu { path })?;
         builder = builder.with_session_tickets(Arc::new(keys));
     }
     if let Some(path) = &args.ocsp {
-        let der =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let der = std::fs::read(path).context(OcspSnafu { path })?;
         builder = builder.with_ocsp_response(der);
     }
-    if let Some(ca) = &args.client_ca {
-        let pem = std::fs::read(ca).map_err(|e| format!("cannot read {}: {e}", ca.display()))?;
-        let roots =
-            TrustStore::from_pem(&pem).map_err(|e| format!("{}: {}", ca.display(), chain(&e)))?;
+    if let Some(path) = &args.client_ca {
+        let pem = std::fs::read(path).context(ReadClientCaSnafu { path })?;
+        let roots = TrustStore::from_pem(&pem).context(ClientCaSnafu { path })?;
         let mode = match args.client_auth {
             ClientAuthArg::Optional => ClientAuth::Optional,
             ClientAuthArg::Required => ClientAuth::Required,
@@ -174,7 +178,7 @@ fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), String> {
     if !args.alpn.is_empty() {
         builder = builder.with_alpn(args.alpn.iter().map(String::as_bytes));
     }
-    Ok((builder.build().map_err(|e| chain(&e))?, ca))
+    Ok((builder.build().context(ConfigSnafu)?, ca))
 }
 
 async fn serve(
@@ -183,11 +187,11 @@ async fn serve(
     ca: Option<PathBuf>,
     max_connections: usize,
     timeouts: Timeouts,
-) -> Result<(), String> {
+) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+        .context(ListenSnafu { address: listen })?;
+    let local = listener.local_addr().context(LocalAddressSnafu)?;
     if let Some(ca) = ca {
         println!(
             "keel serve: a throwaway CA for this run is in {}",
@@ -207,7 +211,7 @@ async fn serve(
         let permit = Arc::clone(&slots)
             .acquire_owned()
             .await
-            .map_err(|e| e.to_string())?;
+            .context(SlotsSnafu)?;
         let (tcp, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {

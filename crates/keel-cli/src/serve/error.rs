@@ -1,0 +1,126 @@
+//! Why `keel serve` did not start or stopped, and why one connection was
+//! not served to the end.
+//!
+//! A [`ServeError`] is printed as one line, `error: ` followed by its
+//! Display, in words a person can act on: what failed, the file or address
+//! it failed on, and why, with any keel error in it expanded with its
+//! causes ([`chain`]). A [`ConnError`] is the `error` of the connection's
+//! log line.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::chain::chain;
+use crate::serve::certs::CertSetupError;
+use crate::service::describe;
+use keel::ConfigError;
+use keel::pki::LoadError;
+use keel::sessions::TicketKeyError;
+use snafu::Snafu;
+
+/// Everything that ends `keel serve` with exit status 1.
+#[derive(Debug, Snafu)]
+#[snafu(visibility(pub(super)))]
+pub(crate) enum ServeError {
+    /// The certificate (`--cert`, `--key`) could not be loaded, or the
+    /// throwaway one could not be made.
+    #[snafu(display("{source}"))]
+    Certificate {
+        /// Why.
+        source: CertSetupError,
+    },
+    /// `--ticket-key` could not be read or is not a usable secret.
+    #[snafu(display("--ticket-key {}: {}", path.display(), chain(source)))]
+    TicketKey {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: TicketKeyError,
+    },
+    /// The `--ocsp` response could not be read.
+    #[snafu(display("cannot read {}: {source}", path.display()))]
+    Ocsp {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The `--client-ca` file could not be read.
+    #[snafu(display("cannot read {}: {source}", path.display()))]
+    ReadClientCa {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The `--client-ca` file holds no usable roots.
+    #[snafu(display("{}: {}", path.display(), chain(source)))]
+    ClientCa {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: LoadError,
+    },
+    /// The configuration was refused.
+    #[snafu(display("invalid configuration: {}", chain(source)))]
+    Config {
+        /// Why.
+        source: ConfigError,
+    },
+    /// The tokio runtime could not be started.
+    #[snafu(display("cannot start the runtime: {source}"))]
+    Runtime {
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The `--listen` address could not be bound.
+    #[snafu(display("cannot listen on {address}: {source}"))]
+    Listen {
+        /// The address.
+        address: SocketAddr,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The bound socket's address could not be read.
+    #[snafu(display("cannot read the address listened on: {source}"))]
+    LocalAddress {
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The limit on connections at once stopped handing out slots (it is
+    /// never closed, so this is a bug).
+    #[snafu(display("the connection limit failed: {source}"))]
+    Slots {
+        /// What tokio said.
+        source: tokio::sync::AcquireError,
+    },
+}
+
+/// Why one connection was not served to the end; logged on its line, and
+/// the server goes on.
+#[derive(Debug, Snafu)]
+#[snafu(visibility(pub(super)))]
+pub(crate) enum ConnError {
+    /// The client sent no complete request within `--request-timeout`.
+    #[snafu(display("request timed out"))]
+    RequestTimeout,
+    /// Reading the request failed.
+    #[snafu(display("{}", describe(source)))]
+    Request {
+        /// keel's or the system's error.
+        source: io::Error,
+    },
+    /// Writing the page failed.
+    #[snafu(display("{}", describe(source)))]
+    Respond {
+        /// keel's or the system's error.
+        source: io::Error,
+    },
+    /// Sending close_notify or closing failed.
+    #[snafu(display("{}", describe(source)))]
+    Close {
+        /// keel's or the system's error.
+        source: io::Error,
+    },
+}
