@@ -27,6 +27,7 @@ mod peer_keys;
 mod recent;
 mod signature;
 mod signing;
+mod system_roots;
 mod trust_store;
 mod verify;
 
@@ -37,7 +38,8 @@ pub use load::{
 };
 pub use load_error::{LoadError, SignError};
 pub use load_reasons::{
-    CertificateParseError, KeyRejection, PeerKeyProblem, TrustAnchorError, UnsupportedKey,
+    CertificateParseError, KeyRejection, PeerKeyProblem, SystemStoreProblem, TrustAnchorError,
+    UnsupportedKey,
 };
 pub use peer_keys::{LeafKeyUse, PeerKeys};
 pub use signature::{supported_verify_schemes, verify_signature};

@@ -328,6 +328,6 @@ pub fn load_private_key_file(path: impl AsRef<Path>) -> Result<PrivateKeyDer<'st
 }
 
 /// Reads a whole file; IO, for the conveniences only.
-pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     std::fs::read(path).context(IoSnafu { path })
 }
