@@ -20,6 +20,7 @@
 
 mod certified_key;
 mod error;
+mod key_der;
 mod load;
 mod load_error;
 mod load_reasons;

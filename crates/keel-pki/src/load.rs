@@ -13,12 +13,13 @@ use snafu::ResultExt;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::nom;
 
+use crate::key_der;
 use crate::load_error::{
     EncryptedPrivateKeySnafu, InvalidPemSnafu, IoSnafu, LoadError, MultiplePrivateKeysSnafu,
     NoCertificatesSnafu, NoPrivateKeySnafu, NotAPrivateKeySnafu, UnsupportedKeyTypeSnafu,
 };
 use crate::load_reasons::{CertificateParseError, UnsupportedKey};
-use crate::signing::{PrivateKeyShape, SigningKey, sniff_private_key};
+use crate::signing::SigningKey;
 
 /// Loads certificates from PEM (every `CERTIFICATE` block, in order; other
 /// blocks, such as a private key in the same file, are skipped) or from a
@@ -277,15 +278,13 @@ fn private_key_from_pem(input: &[u8]) -> Result<PrivateKeyDer<'static>, LoadErro
     }
 }
 
-/// Routes DER by its outer structure (PKCS#8, SEC1 or PKCS#1); aws-lc-rs
-/// then parses it for real in [`SigningKey::from_der`].
+/// Tells PKCS#8, SEC1 and PKCS#1 DER apart with rustls-pki-types;
+/// aws-lc-rs then parses the key for real in [`SigningKey::from_der`].
 fn private_key_from_der(der: &[u8]) -> Result<PrivateKeyDer<'static>, LoadError> {
-    match sniff_private_key(der) {
-        Some(PrivateKeyShape::Pkcs8 { .. }) => Ok(PrivateKeyDer::Pkcs8(der.to_vec().into())),
-        Some(PrivateKeyShape::Sec1 { .. }) => Ok(PrivateKeyDer::Sec1(der.to_vec().into())),
-        Some(PrivateKeyShape::Pkcs1) => Ok(PrivateKeyDer::Pkcs1(der.to_vec().into())),
-        Some(PrivateKeyShape::EncryptedPkcs8) => EncryptedPrivateKeySnafu.fail(),
-        None => NotAPrivateKeySnafu.fail(),
+    match PrivateKeyDer::try_from(der) {
+        Ok(key) if key_der::is_complete_sequence(der) => Ok(key.clone_key()),
+        _ if key_der::is_encrypted_pkcs8(der) => EncryptedPrivateKeySnafu.fail(),
+        _ => NotAPrivateKeySnafu.fail(),
     }
 }
 
