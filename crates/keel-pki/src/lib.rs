@@ -25,6 +25,7 @@ mod load;
 mod load_error;
 mod load_reasons;
 mod peer_keys;
+mod pem_frame;
 mod recent;
 mod signature;
 mod signing;

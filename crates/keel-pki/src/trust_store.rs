@@ -5,8 +5,9 @@ use core::fmt;
 use aws_lc_rs::digest;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 
-use crate::load::{load_certificates, looks_like_pem, parse_certificate, pem_blocks};
+use crate::load::{load_certificates, parse_certificate};
 use crate::load_error::{EmptyTrustStoreSnafu, LoadError, PrivateKeyInTrustStoreSnafu};
+use crate::pem_frame::{looks_like_pem, pem_blocks};
 use crate::verify::checks::{AnchorCert, AnchorFacts};
 
 /// A set of trust anchors (root CAs) for validating a peer's certificate
