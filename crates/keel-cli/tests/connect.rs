@@ -772,6 +772,26 @@ fn bad_arguments_and_files_are_one_error_line() {
 }
 
 #[test]
+fn ca_system_reads_ssl_cert_file_and_names_what_failed() {
+    let dir = TempDir::new();
+    let missing = dir.path("missing.pem");
+    let empty = dir.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let run = keel_with(
+        &["connect", "127.0.0.1:1", "--ca", "system"],
+        b"",
+        &[("SSL_CERT_FILE", &missing), ("SSL_CERT_DIR", &empty)],
+        false,
+    );
+    let line = run.error_line();
+    assert!(
+        line.starts_with("error: --ca system: no CA certificate could be loaded"),
+        "{line}"
+    );
+    assert!(line.contains(missing.to_str().unwrap()), "{line}");
+}
+
+#[test]
 fn help_lists_every_option() {
     let run = keel(&["connect", "--help"], b"");
     run.assert_success();
@@ -779,6 +799,8 @@ fn help_lists_every_option() {
         "HOST:PORT",
         "--servername <NAME>",
         "--ca <CA.pem|system>",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
         "--alpn <LIST>",
         "--cert <CHAIN.pem>",
         "--key <KEY.pem>",

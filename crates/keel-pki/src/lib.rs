@@ -20,13 +20,16 @@
 
 mod certified_key;
 mod error;
+mod key_der;
 mod load;
 mod load_error;
 mod load_reasons;
 mod peer_keys;
+mod pem_frame;
 mod recent;
 mod signature;
 mod signing;
+mod system_roots;
 mod trust_store;
 mod verify;
 
@@ -37,7 +40,8 @@ pub use load::{
 };
 pub use load_error::{LoadError, SignError};
 pub use load_reasons::{
-    CertificateParseError, KeyRejection, PeerKeyProblem, TrustAnchorError, UnsupportedKey,
+    CertificateParseError, KeyRejection, PeerKeyProblem, SystemStoreProblem, TrustAnchorError,
+    UnsupportedKey,
 };
 pub use peer_keys::{LeafKeyUse, PeerKeys};
 pub use signature::{supported_verify_schemes, verify_signature};

@@ -11,7 +11,8 @@ use keel_wire::registry::{AlertDescription, SignatureScheme};
 use snafu::Snafu;
 
 use crate::load_reasons::{
-    CertificateParseError, KeyRejection, PeerKeyProblem, TrustAnchorError, UnsupportedKey,
+    CertificateParseError, KeyRejection, PeerKeyProblem, SystemStoreProblem, TrustAnchorError,
+    UnsupportedKey,
 };
 
 /// Certificates, a private key or a trust store that keel refuses to load.
@@ -132,15 +133,29 @@ pub enum LoadError {
         /// What rustls-webpki found.
         source: TrustAnchorError,
     },
-    /// None of the operating system's usual CA bundle files exists.
+    /// The system's store (or SSL_CERT_FILE / SSL_CERT_DIR, which replace
+    /// it when set) holds no CA certificate, and nothing failed while it
+    /// was read: no bundle is installed, or the files named hold no
+    /// `CERTIFICATE` block.
     #[snafu(display(
-        "no system CA bundle found (looked for {}); install the ca-certificates package \
-         or load a trust store from a file",
-        list_paths(tried)
+        "no CA certificate found in the system's store (SSL_CERT_FILE and SSL_CERT_DIR \
+         replace it when set): install the ca-certificates package, point SSL_CERT_FILE \
+         at a PEM bundle, or load a trust store from a file"
     ))]
-    SystemTrustStoreNotFound {
-        /// The paths that were tried, in order.
-        tried: Vec<PathBuf>,
+    SystemTrustStoreNotFound,
+    /// No CA certificate could be loaded from the system's store (or from
+    /// SSL_CERT_FILE / SSL_CERT_DIR, which replace it when set), and
+    /// reading it failed.
+    #[snafu(display(
+        "no CA certificate could be loaded from the system's store (SSL_CERT_FILE and \
+         SSL_CERT_DIR replace it when set): {}",
+        list_problems(problems)
+    ))]
+    SystemTrustStoreUnreadable {
+        /// Each thing that failed, in the order it happened (at least one).
+        /// The message shows each with its cause, since there is no single
+        /// `source()` for several.
+        problems: Vec<SystemStoreProblem>,
     },
     /// A file could not be read.
     #[snafu(display("cannot read {}", path.display()))]
@@ -227,7 +242,20 @@ impl SignError {
     }
 }
 
-fn list_paths(paths: &[PathBuf]) -> String {
-    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    shown.join(", ")
+/// Each problem with its causes ("what: cause: cause"), joined by "; ".
+fn list_problems(problems: &[SystemStoreProblem]) -> String {
+    let shown: Vec<String> = problems
+        .iter()
+        .map(|problem| {
+            let mut text = problem.to_string();
+            let mut cause = std::error::Error::source(problem);
+            while let Some(next) = cause {
+                text.push_str(": ");
+                text.push_str(&next.to_string());
+                cause = next.source();
+            }
+            text
+        })
+        .collect();
+    shown.join("; ")
 }

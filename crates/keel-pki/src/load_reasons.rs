@@ -232,3 +232,51 @@ impl fmt::Display for PeerKeyProblem {
         }
     }
 }
+
+/// One thing that went wrong reading the system's CA certificates through
+/// rustls-native-certs: a file or directory that could not be read, a PEM
+/// block that did not decode, or the platform store's own error. The
+/// cause (an I/O error, a PEM error, the platform's error) is the
+/// `source()`.
+#[derive(Debug)]
+pub struct SystemStoreProblem(pub(crate) rustls_native_certs::Error);
+
+impl SystemStoreProblem {
+    /// The file or directory concerned, when the problem is about one
+    /// (rustls-native-certs names no file for a PEM block that does not
+    /// decode).
+    #[must_use]
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match &self.0.kind {
+            rustls_native_certs::ErrorKind::Io { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The I/O error, when reading a file or directory failed.
+    #[must_use]
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match &self.0.kind {
+            rustls_native_certs::ErrorKind::Io { inner, .. } => Some(inner),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SystemStoreProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // rustls-native-certs' own words for what it was doing; the cause
+        // is left to source().
+        f.write_str(self.0.context)?;
+        match self.path() {
+            Some(path) => write!(f, " {}", path.display()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for SystemStoreProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.0)
+    }
+}

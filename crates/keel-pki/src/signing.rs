@@ -14,9 +14,9 @@ use aws_lc_rs::signature::{
 };
 use keel_wire::registry::SignatureScheme;
 use rustls_pki_types::PrivateKeyDer;
-use x509_parser::asn1_rs::{Any, Class, FromDer, Tag};
 use x509_parser::x509::SubjectPublicKeyInfo;
 
+use crate::key_der;
 use crate::load_error::{
     EncryptedPrivateKeySnafu, KeyRejectedSnafu, LoadError, NotAPrivateKeySnafu, SignError,
     UnsupportedKeyTypeSnafu, UnsupportedSchemeSnafu,
@@ -234,10 +234,11 @@ impl KeyKind {
     }
 
     fn from_pkcs8(der: &[u8]) -> Result<Self, LoadError> {
-        let (algorithm, curve) = match sniff_private_key(der) {
-            Some(PrivateKeyShape::Pkcs8 { algorithm, curve }) => (algorithm, curve),
-            Some(PrivateKeyShape::EncryptedPkcs8) => return EncryptedPrivateKeySnafu.fail(),
-            _ => return NotAPrivateKeySnafu.fail(),
+        if key_der::is_encrypted_pkcs8(der) {
+            return EncryptedPrivateKeySnafu.fail();
+        }
+        let Some((algorithm, curve)) = key_der::pkcs8_algorithm(der) else {
+            return NotAPrivateKeySnafu.fail();
         };
         match PublicKeyType::classify(&algorithm, curve.as_deref()) {
             Ok(PublicKeyType::Rsa) => Ok(Self::Rsa(RsaKeyPair::from_pkcs8(der).map_err(rejected)?)),
@@ -263,9 +264,8 @@ impl KeyKind {
     /// `parameters` field; when it is absent, P-256 and then P-384 are
     /// tried.
     fn from_sec1(der: &[u8]) -> Result<Self, LoadError> {
-        let curve = match sniff_private_key(der) {
-            Some(PrivateKeyShape::Sec1 { curve }) => curve,
-            _ => return NotAPrivateKeySnafu.fail(),
+        let Some(curve) = key_der::sec1_curve(der) else {
+            return NotAPrivateKeySnafu.fail();
         };
         let p256 =
             || ecdsa_from_sec1(&lc::ECDSA_P256_SHA256_ASN1_SIGNING, der).map(Self::EcdsaP256);
@@ -405,97 +405,4 @@ impl PublicKeyType {
             Self::Ed25519 => "Ed25519",
         }
     }
-}
-
-/// What the outer structure of a DER private key says it is. A first look
-/// only, to route the bytes to the right aws-lc-rs parser and to name
-/// refusals; aws-lc-rs does the real parsing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum PrivateKeyShape {
-    /// RFC 5958 `OneAsymmetricKey` (PKCS#8): the algorithm's OID, and the
-    /// named curve when the parameters are an OID.
-    Pkcs8 {
-        algorithm: String,
-        curve: Option<String>,
-    },
-    /// RFC 5958 §3 `EncryptedPrivateKeyInfo`.
-    EncryptedPkcs8,
-    /// RFC 5915 `ECPrivateKey`, with its named curve if present.
-    Sec1 { curve: Option<String> },
-    /// RFC 8017 Appendix A.1.2 `RSAPrivateKey`.
-    Pkcs1,
-}
-
-/// Looks at the outer structure of a DER private key:
-///
-/// ```text
-/// OneAsymmetricKey       ::= SEQUENCE { INTEGER, AlgorithmIdentifier, OCTET STRING, ... }
-/// EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }
-/// ECPrivateKey           ::= SEQUENCE { INTEGER, OCTET STRING, [0] OID OPTIONAL, ... }
-/// RSAPrivateKey          ::= SEQUENCE { INTEGER, INTEGER, INTEGER, ... }
-/// ```
-pub(crate) fn sniff_private_key(der: &[u8]) -> Option<PrivateKeyShape> {
-    let elements = sequence_elements(der)?;
-    let mut iter = elements.iter();
-    let first = iter.next()?;
-    let second = iter.next()?;
-    if is_universal(first, Tag::Sequence) {
-        return is_universal(second, Tag::OctetString).then_some(PrivateKeyShape::EncryptedPkcs8);
-    }
-    if !is_universal(first, Tag::Integer) {
-        return None;
-    }
-    if is_universal(second, Tag::Sequence) {
-        let (algorithm, curve) = algorithm_identifier(second.data)?;
-        return Some(PrivateKeyShape::Pkcs8 { algorithm, curve });
-    }
-    if is_universal(second, Tag::OctetString) {
-        let curve = iter
-            .find(|any| any.class() == Class::ContextSpecific && any.tag() == Tag(0))
-            .and_then(|parameters| single_oid(parameters.data));
-        return Some(PrivateKeyShape::Sec1 { curve });
-    }
-    is_universal(second, Tag::Integer).then_some(PrivateKeyShape::Pkcs1)
-}
-
-/// Parses the content of an `AlgorithmIdentifier` (RFC 5280 §4.1.1.2):
-/// the algorithm's OID, and the parameters when they are a single OID (the
-/// named curve of an EC key).
-pub(crate) fn algorithm_identifier(content: &[u8]) -> Option<(String, Option<String>)> {
-    let elements = der_elements(content)?;
-    let mut iter = elements.iter();
-    let algorithm = iter.next()?.as_oid().ok()?.to_id_string();
-    let parameters = iter
-        .next()
-        .and_then(|any| any.as_oid().ok())
-        .map(|oid| oid.to_id_string());
-    Some((algorithm, parameters))
-}
-
-fn single_oid(der: &[u8]) -> Option<String> {
-    let (rest, any) = Any::from_der(der).ok()?;
-    if !rest.is_empty() {
-        return None;
-    }
-    any.as_oid().ok().map(|oid| oid.to_id_string())
-}
-
-fn sequence_elements(der: &[u8]) -> Option<Vec<Any<'_>>> {
-    let (rest, outer) = Any::from_der(der).ok()?;
-    (rest.is_empty() && is_universal(&outer, Tag::Sequence)).then_some(())?;
-    der_elements(outer.data)
-}
-
-fn der_elements(mut content: &[u8]) -> Option<Vec<Any<'_>>> {
-    let mut elements = Vec::new();
-    while !content.is_empty() {
-        let (rest, any) = Any::from_der(content).ok()?;
-        elements.push(any);
-        content = rest;
-    }
-    Some(elements)
-}
-
-fn is_universal(any: &Any<'_>, tag: Tag) -> bool {
-    any.class() == Class::Universal && any.tag() == tag
 }

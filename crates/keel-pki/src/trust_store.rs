@@ -1,15 +1,13 @@
 //! The roots a side trusts to issue its peer's certificate.
 
 use core::fmt;
-use std::path::{Path, PathBuf};
 
 use aws_lc_rs::digest;
 use rustls_pki_types::{CertificateDer, TrustAnchor};
 
-use crate::load::{load_certificates, looks_like_pem, parse_certificate, pem_blocks, read_file};
-use crate::load_error::{
-    EmptyTrustStoreSnafu, LoadError, PrivateKeyInTrustStoreSnafu, SystemTrustStoreNotFoundSnafu,
-};
+use crate::load::{load_certificates, parse_certificate};
+use crate::load_error::{EmptyTrustStoreSnafu, LoadError, PrivateKeyInTrustStoreSnafu};
+use crate::pem_frame::{looks_like_pem, pem_blocks};
 use crate::verify::checks::{AnchorCert, AnchorFacts};
 
 /// A set of trust anchors (root CAs) for validating a peer's certificate
@@ -18,7 +16,7 @@ use crate::verify::checks::{AnchorCert, AnchorFacts};
 /// Build one from the Mozilla roots shipped with keel
 /// ([`TrustStore::webpki_roots`]), from your own roots in PEM or DER
 /// ([`TrustStore::from_pem`], [`TrustStore::from_der_certificates`]), or
-/// from the operating system's CA bundle ([`TrustStore::from_system`]).
+/// from the operating system's CA certificates ([`TrustStore::from_system`]).
 /// Loading only checks that each root parses; whether a root is a valid CA
 /// for a chain is decided when a chain is validated.
 ///
@@ -88,26 +86,34 @@ impl TrustStore {
         Ok(store)
     }
 
-    /// Trust store from the operating system's CA bundle: the first of the
-    /// usual bundle files that exists, such as
-    /// `/etc/ssl/certs/ca-certificates.crt` on Debian and Ubuntu,
-    /// `/etc/pki/tls/certs/ca-bundle.crt` on Fedora and RHEL,
-    /// `/etc/ssl/ca-bundle.pem` on openSUSE or `/etc/ssl/cert.pem` on
-    /// Alpine and the BSDs.
+    /// Trust store from the operating system's CA certificates, found
+    /// and read by rustls-native-certs: when `SSL_CERT_FILE` (a PEM
+    /// bundle) or `SSL_CERT_DIR` (directories of PEM files, separated by
+    /// `:` on Unix) is set, those replace the platform's store; otherwise
+    /// the platform's store is read (on Unix the bundle file and directory
+    /// that openssl-probe finds, such as `/etc/ssl/certs/ca-certificates.crt`
+    /// on Debian and Ubuntu; the keychain on macOS; the system store on
+    /// Windows).
     ///
-    /// This reads a file, which is IO: it is a convenience for programs
-    /// that want the system's roots, and nothing else in keel calls it. It
-    /// reads no environment variable; a program that honours
-    /// `SSL_CERT_FILE` reads that file itself and calls
-    /// [`TrustStore::from_pem`].
+    /// A certificate that does not parse or cannot be a trust anchor is
+    /// skipped, as are files that cannot be read, as long as some root
+    /// loads: the store is the administrator's, and skipping only trusts
+    /// less.
+    ///
+    /// This is IO and reads those two environment variables: it is a
+    /// convenience for programs that want the system's roots, and nothing
+    /// else in keel calls it.
     ///
     /// # Errors
     ///
-    /// [`LoadError::SystemTrustStoreNotFound`] when no bundle exists,
-    /// [`LoadError::Io`] when the bundle exists but cannot be read, and the
-    /// errors of [`TrustStore::from_pem`].
+    /// [`LoadError::SystemTrustStoreUnreadable`] when no root loaded and
+    /// reading failed (a missing `SSL_CERT_FILE`, say), naming each
+    /// problem; [`LoadError::SystemTrustStoreNotFound`] when no root loaded
+    /// and nothing failed (no bundle installed, or files without
+    /// certificates); the error of the first certificate when every one was
+    /// skipped.
     pub fn from_system() -> Result<Self, LoadError> {
-        Self::from_first_bundle(SYSTEM_CA_BUNDLES)
+        crate::system_roots::load()
     }
 
     /// Adds every certificate of a PEM input (or one DER certificate) and
@@ -228,7 +234,7 @@ impl TrustStore {
         self.certificates.iter().flatten()
     }
 
-    fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Self {
             anchors: Vec::new(),
             certificates: Vec::new(),
@@ -238,7 +244,11 @@ impl TrustStore {
 
     /// Adds an anchor unless an equal one is present. The only place the
     /// two vectors grow, which keeps them the same length.
-    fn push(&mut self, anchor: TrustAnchor<'static>, certificate: Option<CertificateDer<'static>>) {
+    pub(crate) fn push(
+        &mut self,
+        anchor: TrustAnchor<'static>,
+        certificate: Option<CertificateDer<'static>>,
+    ) {
         if !self.anchors.contains(&anchor) {
             self.anchors.push(anchor);
             self.facts
@@ -263,24 +273,11 @@ impl TrustStore {
             Some((_, None)) | None => AnchorCert::Absent,
         }
     }
-
-    fn from_first_bundle(paths: &[&str]) -> Result<Self, LoadError> {
-        for path in paths {
-            let path = Path::new(path);
-            if path.is_file() {
-                return Self::from_pem(&read_file(path)?);
-            }
-        }
-        SystemTrustStoreNotFoundSnafu {
-            tried: paths.iter().map(PathBuf::from).collect::<Vec<_>>(),
-        }
-        .fail()
-    }
 }
 
 /// Checks that `certificate` parses and makes a rustls-webpki anchor of it,
 /// keeping the certificate beside it.
-fn make_anchor(
+pub(crate) fn make_anchor(
     index: usize,
     certificate: &CertificateDer<'_>,
 ) -> Result<(TrustAnchor<'static>, CertificateDer<'static>), LoadError> {
@@ -302,23 +299,6 @@ impl fmt::Debug for TrustStore {
             .finish()
     }
 }
-
-/// The CA bundle files `TrustStore::from_system` looks for, in order: the
-/// locations the common Unix-like systems keep their PEM bundle in.
-const SYSTEM_CA_BUNDLES: &[&str] = &[
-    // Debian, Ubuntu, Arch, Gentoo, and others using update-ca-certificates.
-    "/etc/ssl/certs/ca-certificates.crt",
-    // Fedora, RHEL and CentOS 7 and later (update-ca-trust).
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-    // Fedora and RHEL (the compatibility link).
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    // openSUSE and SLES.
-    "/etc/ssl/ca-bundle.pem",
-    // Alpine, OpenBSD, macOS's OpenSSL-compatible bundle.
-    "/etc/ssl/cert.pem",
-    // FreeBSD.
-    "/usr/local/share/certs/ca-root-nss.crt",
-];
 
 /// Wraps the contents of a Name (webpki keeps anchors' subjects without
 /// their outer SEQUENCE) back into a DER SEQUENCE.

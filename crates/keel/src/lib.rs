@@ -102,7 +102,7 @@ pub mod errors {
     pub use keel_handshake::{IllegalParameter, Internal, MessageKind, Repeated};
     pub use keel_pki::{
         CertError, CertificateParseError, ExpectedUsage, InvalidServerName, KeyRejection,
-        LoadError, PeerKeyProblem, SignError, TrustAnchorError, UnsupportedKey,
+        LoadError, PeerKeyProblem, SignError, SystemStoreProblem, TrustAnchorError, UnsupportedKey,
     };
     pub use keel_record::{HttpRequestKind, RecordError};
     pub use keel_wire::{DecodeError, DecodeErrorKind};

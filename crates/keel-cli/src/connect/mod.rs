@@ -54,8 +54,10 @@ pub(crate) struct ConnectArgs {
     servername: Option<String>,
 
     /// Trust the CA certificates in this PEM (or DER) file instead of
-    /// Mozilla's roots; `system` trusts the operating system's CA bundle
-    /// (write `./system` for a file of that name).
+    /// Mozilla's roots; `system` trusts the operating system's CA
+    /// certificates, or, when SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR
+    /// (directories of PEM files) is set, those instead (write `./system`
+    /// for a file of that name).
     #[arg(long, value_name = "CA.pem|system")]
     ca: Option<PathBuf>,
 
