@@ -184,13 +184,14 @@ impl TicketKeys {
     }
 
     /// Seals `session` at time `now` (seconds since the Unix epoch) under
-    /// the current period's key. `None` only when the random source or the
-    /// cipher fails; the server then simply issues no ticket.
+    /// the current period's key. `None` when the session cannot be serialised
+    /// (a field outside [`StoredSession::to_bytes`]'s limits) or the random
+    /// source or the cipher fails; the server then simply issues no ticket.
     pub fn seal(&self, session: &StoredSession, now: u64, rng: &dyn Rng) -> Option<Vec<u8>> {
         let period = self.period_key(now / self.rotation_secs)?;
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill(&mut nonce).ok()?;
-        let plain = Zeroizing::new(session.to_bytes());
+        let plain = Zeroizing::new(session.to_bytes().ok()?);
         let mut ticket = Vec::with_capacity(KEY_NAME_LEN + NONCE_LEN + plain.len() + TAG_LEN);
         ticket.extend_from_slice(&period.name);
         ticket.extend_from_slice(&nonce);

@@ -9,6 +9,8 @@
 //! - [`framing`]: record and handshake headers, hand-written for speed.
 //! - [`Alert`], [`ChangeCipherSpec`], [`handshake`] messages and typed
 //!   [`extensions`]; every one implements [`Codec`].
+//! - [`session`]: keel's own serialised session, the plaintext of its
+//!   session tickets, under the same strict codec.
 //!
 //! Decoding is strict: a length that disagrees with its content, trailing
 //! bytes, a vector outside its bounds, an odd length for 2-byte items, a
@@ -53,6 +55,7 @@ mod error;
 pub mod extensions;
 pub mod framing;
 pub mod handshake;
+pub mod session;
 
 pub use alert::{Alert, ChangeCipherSpec};
 pub use codec::Codec;

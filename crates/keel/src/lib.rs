@@ -134,7 +134,8 @@ pub mod pki {
 /// keep sessions in, their serialised form, and the keys that seal tickets.
 pub mod sessions {
     pub use keel_handshake::sessions::{
-        ClientSessionStore, ServerSessionCache, SessionDecodeError, StoredSession,
+        ClientSessionStore, ServerSessionCache, SessionDecodeError, SessionEncodeError,
+        StoredSession,
     };
     pub use keel_handshake::tickets::{TicketKeyError, TicketKeys};
 }

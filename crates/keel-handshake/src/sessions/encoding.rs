@@ -1,282 +1,200 @@
-//! The serialised form of a [`StoredSession`]: versioned, strict, and
-//! exact (every accepted input re-encodes to the same bytes).
+//! The serialised form of a [`StoredSession`]: keel-wire's
+//! [`SessionState`], the same strict codec every TLS message goes through,
+//! plus keel's own limits (which suites, groups and schemes, how many
+//! certificates). Every accepted input re-encodes to the same bytes.
 
 use keel_pki::CertificateDer;
-use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
-use zeroize::Zeroizing;
+use keel_wire::session::{MasterSecret, SessionCertificate, SessionState};
+use keel_wire::vec::Opaque;
+use keel_wire::{Codec, DecodeError, DecodeErrorKind};
 
 use super::{
-    MAGIC, MASTER_SECRET_LEN, MAX_ALPN_LEN, MAX_CERTIFICATE_LEN, MAX_CERTIFICATES, MAX_OCSP_LEN,
-    MAX_SERVER_NAME_LEN, MAX_SESSION_ID_LEN, MAX_TICKET_LEN, SessionDecodeError, StoredSession,
-    VERSION,
+    MAX_ALPN_LEN, MAX_CERTIFICATE_LEN, MAX_CERTIFICATES, MAX_OCSP_LEN, MAX_SERVER_NAME_LEN,
+    MAX_SESSION_ID_LEN, MAX_TICKET_LEN, SessionDecodeError, SessionEncodeError, StoredSession,
 };
 use crate::kx::GROUPS;
 use crate::policy::{SIGNATURE_SCHEMES, SUITES};
 use crate::resumption_context::ResumptionContext;
 
 impl StoredSession {
-    /// The session serialised in keel's versioned binary format, for a
-    /// session store outside this process. It holds the master secret in
-    /// clear; the caller is responsible for the copy it gets.
+    /// The session serialised in keel's versioned binary format (laid out
+    /// in [`keel_wire::session`]), for a session store outside this
+    /// process. It holds the master secret in clear; the caller is
+    /// responsible for the copy it gets.
     ///
-    /// All integers are big-endian:
+    /// # Errors
     ///
-    /// ```text
-    /// "KEELSES" 0x04                       magic and version
-    /// [32] context                         the resumption context
-    /// u32 length, session_id               1..=32 bytes
-    /// u16 cipher_suite                     one of policy::SUITES
-    /// u16 group                            one of GROUPS
-    /// u16 signature_scheme                 one of policy::SIGNATURE_SCHEMES
-    /// [48] master_secret
-    /// u8 extended_master_secret            0 or 1
-    /// u64 created
-    /// u8 present (0 or 1) [u32 length, server_name]   1..=255 bytes UTF-8
-    /// u8 present (0 or 1) [u32 length, alpn]          1..=255 bytes
-    /// u32 count, count × (u32 length, certificate)    <= 10 of 1..=65536 bytes
-    /// u32 length, ticket                   0..=65535 bytes
-    /// u64 ticket_expires
-    /// u16 client_signature_scheme          0: none; else one of SIGNATURE_SCHEMES
-    /// u8 present (0 or 1) [u32 length, ocsp_response] 1..=2^24-1 bytes
-    /// ```
-    ///
-    /// The session ID may be empty only when there is a ticket (a server
-    /// that issues tickets need not cache the session).
-    ///
-    /// A session outside these limits still encodes, but
-    /// [`from_bytes`](Self::from_bytes) refuses the result.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// [`SessionEncodeError`] naming the first field outside the limits
+    /// [`from_bytes`](Self::from_bytes) enforces: keel never writes what it
+    /// would refuse to read back.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SessionEncodeError> {
+        self.check().map_err(|field| SessionEncodeError { field })?;
+        let state = self.to_state();
         // Sized up front so that the vector never reallocates and leaves a
         // stray copy of the master secret in freed memory.
-        let mut out = Vec::with_capacity(self.encoded_len());
-        out.extend_from_slice(MAGIC);
-        out.push(VERSION);
-        out.extend_from_slice(self.context.as_bytes());
-        put_bytes(&mut out, &self.session_id);
-        out.extend_from_slice(&self.cipher_suite.get().to_be_bytes());
-        out.extend_from_slice(&self.group.get().to_be_bytes());
-        out.extend_from_slice(&self.signature_scheme.get().to_be_bytes());
-        out.extend_from_slice(&self.master_secret);
-        out.push(u8::from(self.extended_master_secret));
-        out.extend_from_slice(&self.created.to_be_bytes());
-        put_optional(&mut out, self.server_name.as_deref().map(str::as_bytes));
-        put_optional(&mut out, self.alpn.as_deref());
-        put_len(&mut out, self.peer_certificates.len());
-        for cert in &self.peer_certificates {
-            put_bytes(&mut out, cert.as_ref());
-        }
-        put_bytes(&mut out, &self.ticket);
-        out.extend_from_slice(&self.ticket_expires.to_be_bytes());
-        let client_scheme = self.client_signature_scheme.map_or(0, SignatureScheme::get);
-        out.extend_from_slice(&client_scheme.to_be_bytes());
-        put_optional(&mut out, self.ocsp_response.as_deref());
-        out
+        let mut out = Vec::with_capacity(state.encoded_len());
+        state
+            .encode_into(&mut out)
+            .map_err(|error| SessionEncodeError {
+                field: field_name(error.field),
+            })?;
+        Ok(out)
     }
 
     /// A session from the bytes [`to_bytes`](Self::to_bytes) made, checked
-    /// strictly: the magic and version, every length against its limit
-    /// before it is used, the suite against [`SUITES`], the server name as
-    /// UTF-8, and no bytes after the end. Every accepted input re-encodes to
-    /// the same bytes.
+    /// strictly: the codec checks the magic and version, every length
+    /// against its bounds before it is used and that nothing follows the
+    /// end; then the suite, group and schemes against the ones keel
+    /// negotiates, the certificates against keel's limits and the server
+    /// name as UTF-8.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SessionDecodeError> {
-        let mut r = Reader { rest: bytes };
-        if r.take(MAGIC.len(), "magic")? != MAGIC {
-            return Err(SessionDecodeError::BadMagic);
+        let state = SessionState::decode(bytes).map_err(decode_error)?;
+        let session = Self::from_state(state)?;
+        session
+            .check()
+            .map_err(|field| SessionDecodeError::Invalid { field })?;
+        Ok(session)
+    }
+
+    /// The first field outside keel's limits, if any: the ones
+    /// [`from_bytes`](Self::from_bytes) enforces, which include every bound
+    /// of the wire format.
+    pub(crate) fn check(&self) -> Result<(), &'static str> {
+        let in_range = |len: usize, max: usize| (1..=max).contains(&len);
+        let fail = |ok: bool, field: &'static str| if ok { Ok(()) } else { Err(field) };
+        fail(self.session_id.len() <= MAX_SESSION_ID_LEN, "session_id")?;
+        fail(SUITES.contains(&self.cipher_suite), "cipher_suite")?;
+        fail(GROUPS.contains(&self.group), "group")?;
+        fail(
+            SIGNATURE_SCHEMES.contains(&self.signature_scheme),
+            "signature_scheme",
+        )?;
+        fail(
+            self.server_name
+                .as_ref()
+                .is_none_or(|n| in_range(n.len(), MAX_SERVER_NAME_LEN)),
+            "server_name",
+        )?;
+        fail(
+            self.alpn
+                .as_ref()
+                .is_none_or(|a| in_range(a.len(), MAX_ALPN_LEN)),
+            "alpn",
+        )?;
+        fail(
+            self.peer_certificates.len() <= MAX_CERTIFICATES
+                && self
+                    .peer_certificates
+                    .iter()
+                    .all(|c| in_range(c.len(), MAX_CERTIFICATE_LEN)),
+            "certificates",
+        )?;
+        fail(self.ticket.len() <= MAX_TICKET_LEN, "ticket")?;
+        // A server that issues tickets need not cache the session, so the
+        // ID may be empty, but not both.
+        fail(
+            !(self.session_id.is_empty() && self.ticket.is_empty()),
+            "session_id",
+        )?;
+        fail(
+            self.client_signature_scheme
+                .is_none_or(|s| SIGNATURE_SCHEMES.contains(&s)),
+            "client_signature_scheme",
+        )?;
+        fail(
+            self.ocsp_response
+                .as_ref()
+                .is_none_or(|r| in_range(r.len(), MAX_OCSP_LEN)),
+            "ocsp_response",
+        )
+    }
+
+    /// The wire form's length, for the stores' byte budgets.
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.to_state().encoded_len()
+    }
+
+    fn to_state(&self) -> SessionState {
+        SessionState {
+            context: *self.context.as_bytes(),
+            session_id: Opaque(self.session_id.clone()),
+            cipher_suite: self.cipher_suite,
+            group: self.group,
+            signature_scheme: self.signature_scheme,
+            master_secret: MasterSecret(self.master_secret),
+            extended_master_secret: self.extended_master_secret,
+            created: self.created,
+            server_name: self
+                .server_name
+                .as_ref()
+                .map(|name| Opaque(name.as_bytes().to_vec())),
+            alpn: self.alpn.clone().map(Opaque),
+            certificates: self
+                .peer_certificates
+                .iter()
+                .map(|der| SessionCertificate(der.to_vec()))
+                .collect(),
+            ticket: Opaque(self.ticket.clone()),
+            ticket_expires: self.ticket_expires,
+            client_signature_scheme: self.client_signature_scheme,
+            ocsp_response: self.ocsp_response.clone().map(Opaque),
         }
-        if r.u8("version")? != VERSION {
-            return Err(SessionDecodeError::UnsupportedVersion);
-        }
-        let context = ResumptionContext::from_bytes(r.array("context")?);
-        let session_id = r.up_to("session_id", MAX_SESSION_ID_LEN)?.to_vec();
-        let cipher_suite = CipherSuite::new(r.u16("cipher_suite")?);
-        if !SUITES.contains(&cipher_suite) {
-            return Err(SessionDecodeError::Invalid {
-                field: "cipher_suite",
-            });
-        }
-        let group = NamedGroup::new(r.u16("group")?);
-        if !GROUPS.contains(&group) {
-            return Err(SessionDecodeError::Invalid { field: "group" });
-        }
-        let signature_scheme = SignatureScheme::new(r.u16("signature_scheme")?);
-        if !SIGNATURE_SCHEMES.contains(&signature_scheme) {
-            return Err(SessionDecodeError::Invalid {
-                field: "signature_scheme",
-            });
-        }
-        let mut master_secret = Zeroizing::new([0u8; MASTER_SECRET_LEN]);
-        for (dst, src) in master_secret
-            .iter_mut()
-            .zip(r.take(MASTER_SECRET_LEN, "master_secret")?)
-        {
-            *dst = *src;
-        }
-        let extended_master_secret = r.flag("extended_master_secret")?;
-        let created = r.u64("created")?;
-        let server_name =
-            match r.optional("server_name", MAX_SERVER_NAME_LEN)? {
-                None => None,
-                Some(name) => Some(String::from_utf8(name.to_vec()).map_err(|_| {
-                    SessionDecodeError::Invalid {
+    }
+
+    fn from_state(state: SessionState) -> Result<Self, SessionDecodeError> {
+        let server_name = match state.server_name {
+            None => None,
+            Some(Opaque(name)) => {
+                Some(
+                    String::from_utf8(name).map_err(|_| SessionDecodeError::Invalid {
                         field: "server_name",
-                    }
-                })?),
-            };
-        let alpn = r.optional("alpn", MAX_ALPN_LEN)?.map(<[u8]>::to_vec);
-        let count = r.len("certificates")?;
-        if count > MAX_CERTIFICATES {
-            return Err(SessionDecodeError::Invalid {
-                field: "certificates",
-            });
-        }
-        let mut peer_certificates = Vec::with_capacity(count);
-        for _ in 0..count {
-            let der = r.bounded("certificate", MAX_CERTIFICATE_LEN)?;
-            peer_certificates.push(CertificateDer::from(der.to_vec()));
-        }
-        let ticket = r.up_to("ticket", MAX_TICKET_LEN)?.to_vec();
-        if session_id.is_empty() && ticket.is_empty() {
-            return Err(SessionDecodeError::Invalid {
-                field: "session_id",
-            });
-        }
-        let ticket_expires = r.u64("ticket_expires")?;
-        let client_signature_scheme = match r.u16("client_signature_scheme")? {
-            0 => None,
-            scheme => {
-                let scheme = SignatureScheme::new(scheme);
-                if !SIGNATURE_SCHEMES.contains(&scheme) {
-                    return Err(SessionDecodeError::Invalid {
-                        field: "client_signature_scheme",
-                    });
-                }
-                Some(scheme)
+                    })?,
+                )
             }
         };
-        let ocsp_response = r
-            .optional("ocsp_response", MAX_OCSP_LEN)?
-            .map(<[u8]>::to_vec);
-        if !r.rest.is_empty() {
-            return Err(SessionDecodeError::TrailingBytes);
-        }
         Ok(Self {
-            context,
-            session_id,
-            cipher_suite,
-            group,
-            signature_scheme,
-            master_secret: *master_secret,
-            extended_master_secret,
+            context: ResumptionContext::from_bytes(state.context),
+            session_id: state.session_id.0,
+            cipher_suite: state.cipher_suite,
+            group: state.group,
+            signature_scheme: state.signature_scheme,
+            // `MasterSecret` zeroizes its own copy when `state` drops.
+            master_secret: state.master_secret.0,
+            extended_master_secret: state.extended_master_secret,
             server_name,
-            alpn,
-            peer_certificates,
-            created,
-            ticket,
-            ticket_expires,
-            client_signature_scheme,
-            ocsp_response,
+            alpn: state.alpn.map(|alpn| alpn.0),
+            peer_certificates: state
+                .certificates
+                .into_iter()
+                .map(|der| CertificateDer::from(der.0))
+                .collect(),
+            created: state.created,
+            ticket: state.ticket.0,
+            ticket_expires: state.ticket_expires,
+            client_signature_scheme: state.client_signature_scheme,
+            ocsp_response: state.ocsp_response.map(|staple| staple.0),
         })
     }
 }
 
-fn put_len(out: &mut Vec<u8>, len: usize) {
-    // A length past u32 cannot occur for a storable session; saturating
-    // makes it one `from_bytes` refuses rather than a wrapped one.
-    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
-}
-
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    put_len(out, bytes.len());
-    out.extend_from_slice(bytes);
-}
-
-fn put_optional(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
-    match bytes {
-        None => out.push(0),
-        Some(bytes) => {
-            out.push(1);
-            put_bytes(out, bytes);
+/// keel-wire's error in this API's terms: the magic and the version are
+/// their own variants, input that ends early is `Truncated`, and every
+/// other refusal names its field without the `Session.` prefix.
+fn decode_error(error: DecodeError) -> SessionDecodeError {
+    let field = field_name(error.field);
+    match (error.kind, field) {
+        // Input cut short is truncated wherever the cut falls, the magic
+        // and the version included.
+        (DecodeErrorKind::Truncated | DecodeErrorKind::LengthMismatch { .. }, _) => {
+            SessionDecodeError::Truncated { field }
         }
+        (_, "magic") => SessionDecodeError::BadMagic,
+        (_, "version") => SessionDecodeError::UnsupportedVersion,
+        (DecodeErrorKind::TrailingBytes { .. }, _) => SessionDecodeError::TrailingBytes,
+        _ => SessionDecodeError::Invalid { field },
     }
 }
 
-/// A cursor over serialised session bytes; every read is bounds-checked.
-struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], SessionDecodeError> {
-        let (head, tail) = self
-            .rest
-            .split_at_checked(n)
-            .ok_or(SessionDecodeError::Truncated { field })?;
-        self.rest = tail;
-        Ok(head)
-    }
-
-    fn array<const N: usize>(
-        &mut self,
-        field: &'static str,
-    ) -> Result<[u8; N], SessionDecodeError> {
-        <[u8; N]>::try_from(self.take(N, field)?)
-            .map_err(|_| SessionDecodeError::Truncated { field })
-    }
-
-    fn u8(&mut self, field: &'static str) -> Result<u8, SessionDecodeError> {
-        Ok(u8::from_be_bytes(self.array(field)?))
-    }
-
-    fn u16(&mut self, field: &'static str) -> Result<u16, SessionDecodeError> {
-        Ok(u16::from_be_bytes(self.array(field)?))
-    }
-
-    fn u64(&mut self, field: &'static str) -> Result<u64, SessionDecodeError> {
-        Ok(u64::from_be_bytes(self.array(field)?))
-    }
-
-    fn len(&mut self, field: &'static str) -> Result<usize, SessionDecodeError> {
-        let len = u32::from_be_bytes(self.array(field)?);
-        usize::try_from(len).map_err(|_| SessionDecodeError::Invalid { field })
-    }
-
-    fn flag(&mut self, field: &'static str) -> Result<bool, SessionDecodeError> {
-        match self.u8(field)? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(SessionDecodeError::Invalid { field }),
-        }
-    }
-
-    /// A u32-length-prefixed field of 1..=`max` bytes.
-    fn bounded(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], SessionDecodeError> {
-        let len = self.len(field)?;
-        if !(1..=max).contains(&len) {
-            return Err(SessionDecodeError::Invalid { field });
-        }
-        self.take(len, field)
-    }
-
-    /// A u32-length-prefixed field of 0..=`max` bytes.
-    fn up_to(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], SessionDecodeError> {
-        let len = self.len(field)?;
-        if len > max {
-            return Err(SessionDecodeError::Invalid { field });
-        }
-        self.take(len, field)
-    }
-
-    /// A presence flag, then a bounded field if present.
-    fn optional(
-        &mut self,
-        field: &'static str,
-        max: usize,
-    ) -> Result<Option<&'a [u8]>, SessionDecodeError> {
-        if self.flag(field)? {
-            self.bounded(field, max).map(Some)
-        } else {
-            Ok(None)
-        }
-    }
+fn field_name(field: &'static str) -> &'static str {
+    field.strip_prefix("Session.").unwrap_or(field)
 }

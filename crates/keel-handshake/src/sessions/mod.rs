@@ -27,18 +27,15 @@ use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 use snafu::Snafu;
 use zeroize::Zeroize;
 
-use crate::kx::GROUPS;
-use crate::policy::{SIGNATURE_SCHEMES, SUITES};
 use crate::resumption_context::ResumptionContext;
 
-/// The first seven bytes of every serialised session.
-const MAGIC: &[u8; 7] = b"KEELSES";
-/// The one format version this code reads and writes (the eighth byte).
-/// Version 3 added the resumption context; earlier sessions cannot say
-/// which policy admitted their peer and are refused. Version 4 added the
-/// client's signature scheme and the stapled OCSP response, so that a
-/// resumed session reports what the full handshake saw.
-const VERSION: u8 = 4;
+// The serialised form's magic and version are keel-wire's
+// (`keel_wire::session`). Version 3 added the resumption context; earlier
+// sessions cannot say which policy admitted their peer and are refused.
+// Version 4 added the client's signature scheme and the stapled OCSP
+// response, so that a resumed session reports what the full handshake saw.
+// Version 5 moved the format onto keel-wire's codec, with TLS-style length
+// prefixes.
 /// The length of a TLS 1.2 master secret.
 const MASTER_SECRET_LEN: usize = 48;
 /// A session ID is 1..=32 bytes (RFC 5246 §7.4.1.2; an empty one means
@@ -69,12 +66,12 @@ pub struct StoredSession {
     pub context: ResumptionContext,
     /// The session ID, 1..=32 bytes.
     pub session_id: Vec<u8>,
-    /// The negotiated cipher suite, one of [`SUITES`].
+    /// The negotiated cipher suite, one of [`SUITES`](crate::policy::SUITES).
     pub cipher_suite: CipherSuite,
-    /// The ECDHE group of the full handshake, one of [`GROUPS`].
+    /// The ECDHE group of the full handshake, one of [`GROUPS`](crate::kx::GROUPS).
     pub group: NamedGroup,
     /// The scheme of the server's key-exchange signature in the full
-    /// handshake, one of [`SIGNATURE_SCHEMES`].
+    /// handshake, one of [`SIGNATURE_SCHEMES`](crate::policy::SIGNATURE_SCHEMES).
     pub signature_scheme: SignatureScheme,
     /// The session's master secret.
     pub master_secret: [u8; MASTER_SECRET_LEN],
@@ -98,7 +95,7 @@ pub struct StoredSession {
     pub ticket_expires: u64,
     /// The scheme of the client's CertificateVerify in the full handshake,
     /// when the client authenticated (kept by servers), one of
-    /// [`SIGNATURE_SCHEMES`].
+    /// [`SIGNATURE_SCHEMES`](crate::policy::SIGNATURE_SCHEMES).
     pub client_signature_scheme: Option<SignatureScheme>,
     /// The OCSP response the server stapled in the full handshake (kept by
     /// clients; RFC 6066 §8).
@@ -132,72 +129,21 @@ pub enum SessionDecodeError {
     },
 }
 
-impl StoredSession {
-    /// Whether [`from_bytes`](Self::from_bytes) would accept this session's
-    /// encoding: the stores keep only sessions they can export.
-    pub(crate) fn is_storable(&self) -> bool {
-        let in_range = |len: usize, max: usize| (1..=max).contains(&len);
-        self.session_id.len() <= MAX_SESSION_ID_LEN
-            && self.ticket.len() <= MAX_TICKET_LEN
-            && !(self.session_id.is_empty() && self.ticket.is_empty())
-            && SUITES.contains(&self.cipher_suite)
-            && GROUPS.contains(&self.group)
-            && SIGNATURE_SCHEMES.contains(&self.signature_scheme)
-            && self
-                .server_name
-                .as_ref()
-                .is_none_or(|n| in_range(n.len(), MAX_SERVER_NAME_LEN))
-            && self
-                .alpn
-                .as_ref()
-                .is_none_or(|a| in_range(a.len(), MAX_ALPN_LEN))
-            && self.peer_certificates.len() <= MAX_CERTIFICATES
-            && self
-                .peer_certificates
-                .iter()
-                .all(|c| in_range(c.len(), MAX_CERTIFICATE_LEN))
-            && self
-                .client_signature_scheme
-                .is_none_or(|s| SIGNATURE_SCHEMES.contains(&s))
-            && self
-                .ocsp_response
-                .as_ref()
-                .is_none_or(|r| in_range(r.len(), MAX_OCSP_LEN))
-    }
+/// Why a session could not be serialised: a field outside the limits
+/// [`StoredSession::from_bytes`] enforces.
+#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[snafu(display("{field} is outside what a serialised session may hold"))]
+pub struct SessionEncodeError {
+    /// The first field found outside its limits.
+    pub field: &'static str,
+}
 
+impl StoredSession {
     /// Whether the session is outside its lifetime at `now`: more than
     /// `lifetime` seconds old, or stamped more than `lifetime` seconds in
     /// the future (a clock that cannot be trusted).
     pub(crate) fn is_expired(&self, now: u64, lifetime: u64) -> bool {
         now.abs_diff(self.created) > lifetime
-    }
-
-    pub(crate) fn encoded_len(&self) -> usize {
-        let optional = |len: Option<usize>| 1 + len.map_or(0, |l| 4 + l);
-        MAGIC.len()
-            + 1
-            + ResumptionContext::LEN
-            + 4
-            + self.session_id.len()
-            + 2
-            + 2
-            + 2
-            + MASTER_SECRET_LEN
-            + 1
-            + 8
-            + optional(self.server_name.as_ref().map(String::len))
-            + optional(self.alpn.as_ref().map(Vec::len))
-            + 4
-            + self
-                .peer_certificates
-                .iter()
-                .map(|c| 4 + c.len())
-                .sum::<usize>()
-            + 4
-            + self.ticket.len()
-            + 8
-            + 2
-            + optional(self.ocsp_response.as_ref().map(Vec::len))
     }
 }
 

@@ -92,7 +92,7 @@ impl<K: Ord + Clone> Bounded<K> {
     /// that would not export, or one larger than the whole budget).
     fn insert(&self, key: K, session: StoredSession) -> Option<u64> {
         let bytes = session.encoded_len();
-        if self.max_entries == 0 || bytes > self.max_bytes || !session.is_storable() {
+        if self.max_entries == 0 || bytes > self.max_bytes || session.check().is_err() {
             return None;
         }
         let mut store = self.lock();
@@ -175,7 +175,9 @@ impl<K: Ord + Clone> Bounded<K> {
             .values()
             .filter_map(|key| {
                 let entry = store.entries.get(key)?;
-                Some((key.clone(), entry.session.to_bytes()))
+                // Every kept session passed `check` on the way in.
+                let bytes = entry.session.to_bytes().ok()?;
+                Some((key.clone(), bytes))
             })
             .collect()
     }
