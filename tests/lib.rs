@@ -13,5 +13,7 @@
 //!   the facade's behaviour around them;
 //! - `resumption_policy.rs`: what a session may be resumed under.
 //!
-//! The command-line tool's end-to-end tests stay in `crates/keel-cli/tests`,
-//! where cargo hands them the `keel` binary it built.
+//! - `cli/`: the `keel` command's end-to-end tests (serve, connect, proxy,
+//!   inspect) against curl, Python `ssl`, OpenSSL and keel itself. They are
+//!   built as keel-cli's tests (its manifest points here), because cargo
+//!   hands the path of the `keel` binary only to its own package's tests.
