@@ -60,6 +60,8 @@ pub(crate) enum Error {
     BogoFailed { failed: usize, interrupted: bool },
     /// The library manifests are not ready to publish.
     Package { problems: Vec<String> },
+    /// The RFC requirement files do not match the code and tests.
+    Rfc { problems: Vec<String> },
 }
 
 impl Error {
@@ -69,6 +71,7 @@ impl Error {
             Self::CommandFailed { command, .. } => Some(command.clone()),
             Self::Layering { .. } => Some("cargo xtask layering".to_owned()),
             Self::Package { .. } => Some("cargo xtask package".to_owned()),
+            Self::Rfc { .. } => Some("cargo xtask rfc".to_owned()),
             Self::Prerequisites { .. } => Some("cargo xtask prereq".to_owned()),
             Self::Usage { .. }
             | Self::NoWorkspaceRoot
@@ -160,6 +163,17 @@ impl fmt::Display for Error {
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Package { problems } => {
                 write!(f, "the library crates are not ready to publish:")?;
+                for problem in problems {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
+            Self::Rfc { problems } => {
+                write!(
+                    f,
+                    "{} problems in the RFC requirement files (docs/rfc/README.md says the rules):",
+                    problems.len()
+                )?;
                 for problem in problems {
                     write!(f, "\n  - {problem}")?;
                 }

@@ -4,6 +4,7 @@
 //! `cargo xtask test` is everything CI gates on (`.ci/run` calls it);
 //! `cargo xtask prereq`, its first step, checks and installs what it needs;
 //! `cargo xtask layering` checks the crate dependency rule on its own;
+//! `cargo xtask rfc` checks the RFC requirement files against the code;
 //! `cargo xtask fuzz` runs the cargo-fuzz targets;
 //! `cargo xtask bogo` runs BoringSSL's BoGo runner against the shim. It is
 //! not a step of `test`, because CI cannot fetch the runner.
@@ -18,6 +19,7 @@ mod layering;
 mod package;
 mod prereq;
 mod process;
+mod rfc;
 mod test_suite;
 mod workspace;
 
@@ -65,6 +67,8 @@ enum Command {
     Bogo(bogo::Options),
     /// Check that the library crates are ready to publish.
     Package,
+    /// Check the RFC requirement files against the code and tests.
+    Rfc,
     /// Print the usage text.
     Help,
 }
@@ -82,6 +86,7 @@ impl Command {
             "layering" => Self::Layering,
             "limbo" => Self::Limbo,
             "package" => Self::Package,
+            "rfc" => Self::Rfc,
             "fuzz" => return Ok(Self::Fuzz(fuzz::Options::parse(args)?)),
             "bogo" => return Ok(Self::Bogo(bogo::Options::parse(args)?)),
             "help" | "-h" | "--help" => Self::Help,
@@ -114,6 +119,7 @@ fn run(command: Command) -> Result<(), Error> {
         }
         Command::Limbo => test_suite::limbo(&Workspace::locate()?),
         Command::Package => package::run(&Workspace::locate()?),
+        Command::Rfc => rfc::run(&Workspace::locate()?),
         Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
         Command::Bogo(options) => bogo::run(&Workspace::locate()?, &options),
         Command::Layering => {
@@ -137,6 +143,7 @@ fn help_text() -> String {
            layering   Check that workspace crates depend on each other only as docs/DESIGN.md allows\n  \
            limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \
            package    Check, offline, that the library crates are ready to publish\n  \
+           rfc        Check docs/rfc/ against the code and tests; count statements per RFC\n  \
            fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
            bogo       Run BoringSSL's BoGo runner against keel-bogo: [--runner PATH] [-- RUNNER FLAGS...]\n             \
                       PATH is runner.test (default: $KEEL_BOGO_RUNNER); not part of `test`, as CI cannot fetch it\n  \
@@ -166,6 +173,7 @@ mod tests {
         assert_eq!(parse(&["prereq"]).unwrap(), Command::Prereq);
         assert_eq!(parse(&["layering"]).unwrap(), Command::Layering);
         assert_eq!(parse(&["limbo"]).unwrap(), Command::Limbo);
+        assert_eq!(parse(&["rfc"]).unwrap(), Command::Rfc);
         assert!(matches!(
             parse(&["fuzz", "--smoke"]).unwrap(),
             Command::Fuzz(_)

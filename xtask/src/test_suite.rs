@@ -41,6 +41,11 @@ pub(crate) const STEPS: &[Step] = &[
         run: layering,
     },
     Step {
+        name: "rfc",
+        about: "docs/rfc/: every normative statement has a status; code and tests it cites exist (cargo xtask rfc)",
+        run: crate::rfc::run,
+    },
+    Step {
         name: "clippy",
         about: "cargo clippy --workspace --all-targets -- -D warnings",
         run: clippy,
