@@ -123,6 +123,17 @@ fn check_spec(spec: &Spec, files: &mut Files, security: &str, problems: &mut Vec
         problems.push(format!("{file}: no statements"));
     }
     let number = spec.number;
+    for cited in &spec.cited {
+        let at = format!("{file}:{} (cited §{})", cited.line, cited.section);
+        match files.read(&cited.file) {
+            None => problems.push(format!("{at}: `{}` does not exist", cited.file)),
+            Some(text) if !code::cites(&text, number, &cited.section) => problems.push(format!(
+                "{at}: `{}` does not cite RFC {number} §{}",
+                cited.file, cited.section
+            )),
+            Some(_) => {}
+        }
+    }
     for statement in &spec.statements {
         let at = format!("{file}:{} (§{})", statement.line, statement.section);
         let mut problem = |what: String| problems.push(format!("{at}: {what}"));
@@ -236,11 +247,16 @@ fn check_citations(
             if !spec.covers(&citation.section) {
                 continue;
             }
-            let traced = spec.statements.iter().any(|statement| {
-                (is_within(&statement.section, &citation.section)
-                    || is_within(&citation.section, &statement.section))
-                    && statement.code.contains(&relative)
-            });
+            let related = |section: &str| {
+                is_within(section, &citation.section) || is_within(&citation.section, section)
+            };
+            let traced =
+                spec.statements.iter().any(|statement| {
+                    related(&statement.section) && statement.code.contains(&relative)
+                }) || spec
+                    .cited
+                    .iter()
+                    .any(|cited| cited.section == citation.section && cited.file == relative);
             if !traced {
                 problems.push(format!(
                     "{relative}:{}: cites RFC {} §{}, but no statement of {} for that section names this file",

@@ -66,6 +66,20 @@ pub(crate) struct Spec {
     /// The sections the file covers (each with everything under it).
     pub(crate) scope: Vec<String>,
     pub(crate) statements: Vec<Statement>,
+    /// Citations in the code that define or describe rather than
+    /// implement a statement: `(section, file, what)`.
+    pub(crate) cited: Vec<Cited>,
+}
+
+/// A `- cited: SECTION | FILE | WHAT` line: `FILE` cites `SECTION` for a
+/// definition or a description, which no statement would honestly list as
+/// its code (a section with no normative text, a type's layout).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Cited {
+    pub(crate) section: String,
+    pub(crate) file: String,
+    /// The line in the requirement file, for problems.
+    pub(crate) line: usize,
 }
 
 impl Spec {
@@ -128,6 +142,19 @@ pub(crate) fn parse(number: u32, file: &str, text: &str, problems: &mut Vec<Stri
         {
             let value = value.trim().to_owned();
             match (spec.statements.last_mut(), key.trim()) {
+                (_, "cited") => {
+                    let fields: Vec<&str> = value.splitn(3, " | ").map(str::trim).collect();
+                    match fields.as_slice() {
+                        [section, file, what] if !what.is_empty() => spec.cited.push(Cited {
+                            section: section.trim_start_matches('§').to_owned(),
+                            file: (*file).to_owned(),
+                            line: line_number,
+                        }),
+                        _ => problem(
+                            "expected `- cited: SECTION | FILE | what it defines there`".to_owned(),
+                        ),
+                    }
+                }
                 (None, "scope") => {
                     spec.scope = value
                         .split(',')

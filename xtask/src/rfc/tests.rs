@@ -154,6 +154,18 @@ fn every_citation_in_scope_must_be_traced() {
         &tree.problems(),
         "crates/demo/src/server.rs:1: cites RFC 7627 §5.1.1, but no statement",
     );
+    // A citation for a definition is accounted for by a `cited:` line,
+    // which must name a file that really cites the section.
+    tree.rfc7627(&format!(
+        "- cited: 5.1.1 | crates/demo/src/server.rs | the layout it reads\n{IMPLEMENTED}"
+    ));
+    assert_eq!(tree.problems(), Vec::<String>::new());
+    tree.rfc7627(&format!(
+        "- cited: 5.2 | crates/demo/src/server.rs | nothing\n{IMPLEMENTED}"
+    ));
+    let problems = tree.problems();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].contains("`crates/demo/src/server.rs` does not cite RFC 7627 §5.2"));
 }
 
 #[test]
