@@ -241,7 +241,10 @@ impl Connection {
 
     /// The zero-copy send paths' checks and error handling around `seal`:
     /// only once the handshake is done, never after close_notify, and a
-    /// failure fails the connection.
+    /// failure fails the connection. Both paths seal application_data
+    /// only: keel sends no record type beyond RFC 5246's four (RFC 5246 §6).
+    /// The caller keeps records in the order they were sealed by sending
+    /// after `pending_tls` is empty (RFC 5246 §6.2.1).
     fn seal_record(
         &mut self,
         seal: impl FnOnce(&mut RecordWriter) -> Result<usize, RecordError>,
@@ -444,6 +447,9 @@ impl Connection {
     }
 
     /// Records a failure: sticky, with its fatal alert queued for sending.
+    /// The record layer's errors go out this way too: unexpected_message
+    /// for an unexpected record type (RFC 5246 §6), bad_record_mac for a
+    /// record that fails decryption (RFC 5246 §6.2.3.3).
     fn result<T>(&mut self, result: Result<T, HandshakeError>) -> Result<T, HandshakeError> {
         if let Err(err) = &result
             && self.error.is_none()
@@ -671,6 +677,8 @@ impl Connection {
                 Emit::ChangeCipherSpec => {
                     self.writer.write_change_cipher_spec(&mut self.outgoing)?
                 }
+                // RFC 5246 §6.1: a new state made active, with a new
+                // sealer or opener, so its sequence number starts at zero.
                 Emit::WriteKeys(keys) => {
                     self.writer.install_sealer(RecordSealer::new(&keys)?);
                     if let Some((send, _)) = self.record_size_limit {

@@ -231,11 +231,12 @@ impl core::fmt::Debug for MasterSecret {
 ///
 /// cut into `client_write_MAC_key`, `server_write_MAC_key`,
 /// `client_write_key`, `server_write_key`, `client_write_IV`,
-/// `server_write_IV`. The AEAD suites have `mac_key_length` 0 (RFC 5246
-/// §6.2.3.3), so the block is the four keys and IVs only: the IV is the
-/// 4-byte GCM salt (RFC 5288 §3) or the 12-byte ChaCha20-Poly1305 IV
-/// (RFC 7905 §2). The client seals with the first keys and the server with
-/// the second.
+/// `server_write_IV`. The AEAD suites have `mac_key_length` 0
+/// (RFC 5246 §6.2.3.3: no MAC key is used), so the block is the four keys
+/// and IVs only. The IV is the implicit part of each record's nonce, taken
+/// from the key block as RFC 5246 §6.2.3.3 recommends: the 4-byte GCM salt
+/// (RFC 5288 §3) or the 12-byte ChaCha20-Poly1305 IV (RFC 7905 §2). The
+/// client seals with the first keys and the server with the second.
 ///
 /// `prf` must be the suite's ([`PrfHash::for_suite`]) and `algorithm` its
 /// record cipher ([`AeadAlgorithm::for_suite`]).

@@ -277,6 +277,8 @@ impl RecordDecoder {
             if self.joiner.has_complete() {
                 return Ok((consumed, Next::Handshake));
             }
+            // RFC 5246 §6.2.3: 2^14 + 2048 once records are protected;
+            // RFC 5246 §6.2.1: 2^14 (or a record size limit) before.
             let max_fragment = if self.opener.is_some() {
                 MAX_CIPHERTEXT
             } else {
@@ -299,6 +301,9 @@ impl RecordDecoder {
                 Some(opener) => {
                     let plaintext =
                         opener.open_in_place(header.content_type, header.version, body)?;
+                    // RFC 5246 §6.2.2: with null compression the decrypted
+                    // fragment is the plaintext, held to the 2^14 of
+                    // RFC 5246 §6.2.1, inside TLSCompressed's 2^14 + 1024.
                     if plaintext.len() > self.max_plaintext {
                         return Err(RecordError::RecordOverflow {
                             length: plaintext.len(),
@@ -324,6 +329,7 @@ impl RecordDecoder {
         if content_type != ContentType::HANDSHAKE && !self.joiner.is_empty() {
             return Err(RecordError::InterleavedHandshake { content_type });
         }
+        // RFC 5246 §6.2.1: peers must not send these empty; refused.
         if plaintext.is_empty() && content_type != ContentType::APPLICATION_DATA {
             return Err(RecordError::EmptyRecord { content_type });
         }

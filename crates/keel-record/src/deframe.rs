@@ -64,6 +64,8 @@ pub(crate) fn judge_header(
         return Ok(None);
     };
     let content_type = header.content_type;
+    // RFC 5246 §6: an unexpected record type is answered with
+    // unexpected_message (RecordError::alert).
     if !matches!(
         content_type,
         ContentType::CHANGE_CIPHER_SPEC
@@ -88,6 +90,8 @@ pub(crate) fn judge_header(
         });
     }
     let length = usize::from(header.length);
+    // RFC 5246 §6.2.1 (2^14 plaintext) and RFC 5246 §6.2.3 (2^14 + 2048
+    // protected): record_overflow, judged from the header alone.
     if length > max_fragment {
         return Err(RecordError::RecordOverflow {
             length,

@@ -38,7 +38,7 @@ pub enum RecordError {
         version: ProtocolVersion,
     },
     /// A record longer than the protocol or the negotiated limit allows
-    /// (RFC 5246 §6.2.1, §6.2.3; RFC 8449).
+    /// (RFC 5246 §6.2.1, RFC 5246 §6.2.3; RFC 8449).
     #[snafu(display("record of {length} bytes exceeds the limit of {limit}"))]
     RecordOverflow {
         /// The length found: of the fragment, or of the plaintext after

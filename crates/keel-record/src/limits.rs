@@ -22,7 +22,7 @@ pub const MIN_RECORD_SIZE_LIMIT: usize = 64;
 /// 100 KiB, and this leaves room above it.
 pub const DEFAULT_MAX_HANDSHAKE_MESSAGE: usize = 128 * 1024;
 
-/// How many empty application-data records in a row are tolerated. RFC 5246
-/// §6.2.1 allows them as a traffic-analysis countermeasure; an unbounded run
+/// How many empty application-data records in a row are tolerated.
+/// RFC 5246 §6.2.1 allows them as a traffic-analysis countermeasure; an unbounded run
 /// lets a peer keep a receiver busy for free.
 pub const MAX_CONSECUTIVE_EMPTY_RECORDS: usize = 32;

@@ -241,6 +241,8 @@ impl RecordWriter {
         self.sealer.as_mut()
     }
 
+    // RFC 5246 §6: every caller above passes one of the four types RFC 5246
+    // defines; the writer sends no other.
     fn write(
         &mut self,
         content_type: ContentType,
@@ -263,6 +265,11 @@ impl RecordWriter {
             sealer.check_room(u64::try_from(records).unwrap_or(u64::MAX))?;
         }
         out.reserve(data.len() + records * overhead);
+        // RFC 5246 §6.2.1: fragments of at most 2^14 bytes (max_fragment is
+        // clamped to it), and none at all for no data, so never an empty
+        // handshake, alert or change_cipher_spec fragment. Records are
+        // appended in the order they are sealed, which is the order they
+        // reach the network.
         for chunk in data.chunks(self.max_fragment) {
             if let Err(err) = self.write_record(content_type, chunk, overhead, out) {
                 // Nothing half-written reaches the caller.

@@ -76,7 +76,8 @@ impl AeadAlgorithm {
         }
     }
 
-    /// Bytes a protected record adds to its plaintext.
+    /// Bytes a protected record adds to its plaintext: 24 or 16, far below
+    /// the 1024 RFC 5246 §6.2.3.3 allows an AEAD cipher.
     #[must_use]
     pub const fn overhead(self) -> usize {
         self.explicit_nonce_len() + TAG_LEN
@@ -185,7 +186,9 @@ fn check_len(what: &'static str, expected: usize, actual: usize) -> Result<(), R
     }
 }
 
-/// The per-record nonce (RFC 5288 §3, RFC 7905 §2).
+/// The per-record nonce, as each suite's specification defines it (RFC 5288
+/// §3, RFC 7905 §2), which RFC 5246 §6.2.3.3 leaves to them. The implicit
+/// part is the write IV from the key block, as RFC 5246 §6.2.3.3 asks.
 fn nonce(algorithm: AeadAlgorithm, iv: &[u8; 12], explicit: [u8; 8], seq: u64) -> [u8; 12] {
     let mut nonce = [0u8; 12];
     match algorithm {

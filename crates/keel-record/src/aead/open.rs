@@ -17,7 +17,8 @@ pub struct RecordOpener {
 }
 
 impl RecordOpener {
-    /// An opener starting at sequence number 0.
+    /// An opener starting at sequence number 0 (RFC 5246 §6.1: a read state
+    /// made active starts at zero).
     pub fn new(keys: &TrafficKeys) -> Result<Self, RecordError> {
         Ok(Self {
             key: keys.aead_key()?,
@@ -75,7 +76,9 @@ impl RecordOpener {
         let plaintext = self
             .key
             .open_in_place(nonce, Aad::from(aad), sealed)
+            // RFC 5246 §6.2.3.3: decryption failure is bad_record_mac.
             .map_err(|_| RecordError::BadRecordMac)?;
+        // RFC 5246 §6.1: the read state is updated for every record.
         self.seq += 1;
         Ok(plaintext)
     }

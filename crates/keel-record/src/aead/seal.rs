@@ -188,6 +188,7 @@ impl RecordSealer {
         header_out.copy_from_slice(&header.to_bytes());
         explicit_out.copy_from_slice(explicit.get(..explicit_out.len()).unwrap_or_default());
 
+        // RFC 5246 §6.1: the write state is updated for every record.
         self.seq = seq + 1;
         Ok(record_len)
     }
