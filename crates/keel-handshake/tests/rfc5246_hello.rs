@@ -549,3 +549,126 @@ fn a_server_picks_only_a_suite_its_certificate_can_serve() {
     assert_eq!(result, Err(HandshakeError::NoSharedCipherSuite));
     assert_eq!(last_fatal_alert(&out), AlertDescription::HANDSHAKE_FAILURE);
 }
+
+/// RFC 5246 §7.2.2: a receiver that will not go on after warnings (more
+/// than `Limits::max_in_a_row` of them in a row) ends the connection with a
+/// fatal alert of its own, unexpected_message.
+#[test]
+fn a_side_that_will_not_go_on_after_warnings_sends_a_fatal_alert() {
+    let mut server = Connection::server(Arc::new(server_config(false)));
+    let warning = support::plaintext_record(
+        ContentType::ALERT,
+        &[
+            AlertLevel::WARNING.get(),
+            AlertDescription::USER_CANCELED.get(),
+        ],
+    );
+    for _ in 0..keel_handshake::Limits::default().max_in_a_row {
+        server.read_tls(&warning).unwrap();
+        assert!(server.pending_tls().is_empty(), "a warning is survived");
+    }
+    let err = server.read_tls(&warning).unwrap_err();
+    assert!(matches!(err, HandshakeError::TooMany { .. }), "{err:?}");
+    assert_eq!(
+        last_fatal_alert(server.pending_tls()),
+        AlertDescription::UNEXPECTED_MESSAGE
+    );
+}
+
+/// RFC 5246 §7.3: resuming, each side sends its ChangeCipherSpec and then
+/// its Finished right after the hellos: the server's records are
+/// ServerHello, ChangeCipherSpec, Finished; the client's ClientHello,
+/// ChangeCipherSpec, Finished.
+#[test]
+fn a_resumed_handshake_goes_from_the_hellos_to_change_cipher_spec_and_finished() {
+    let store = Arc::new(ClientSessionStore::new(4, Duration::from_secs(3600)));
+    let cache = Arc::new(ServerSessionCache::new(4, Duration::from_secs(3600)));
+    let configs = || {
+        let mut client = client_config(false, None);
+        client.session_store = Some(Arc::clone(&store));
+        let mut server = server_config(false);
+        server.session_cache = Some(Arc::clone(&cache));
+        (client, server)
+    };
+    let (c, s) = configs();
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+
+    let (c, s) = configs();
+    let (mut client, mut server) = connect(c, s);
+    let (mut from_client, mut from_server) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
+        client.take_tls(&mut to_server);
+        server.take_tls(&mut to_client);
+        if to_server.is_empty() && to_client.is_empty() {
+            break;
+        }
+        from_client.extend_from_slice(&to_server);
+        from_server.extend_from_slice(&to_client);
+        if !to_server.is_empty() {
+            server.read_tls(&to_server).unwrap();
+        }
+        if !to_client.is_empty() {
+            client.read_tls(&to_client).unwrap();
+        }
+    }
+    assert!(client.session().unwrap().resumed && server.session().unwrap().resumed);
+    for (bytes, hello) in [
+        (&from_client, HandshakeType::CLIENT_HELLO),
+        (&from_server, HandshakeType::SERVER_HELLO),
+    ] {
+        let records = split_records(bytes);
+        let types: Vec<ContentType> = records.iter().map(|r| content_type(r)).collect();
+        assert_eq!(
+            types,
+            [
+                ContentType::HANDSHAKE,
+                ContentType::CHANGE_CIPHER_SPEC,
+                ContentType::HANDSHAKE
+            ],
+            "{hello}"
+        );
+        assert_eq!(
+            HandshakeType::new(records[0][RecordHeader::LEN]),
+            hello,
+            "a plaintext hello first"
+        );
+        // The last record is sealed: not a plaintext handshake message.
+        assert!(
+            HandshakeMessage::decode(&records[2][RecordHeader::LEN..]).is_err(),
+            "the Finished is sealed"
+        );
+    }
+}
+
+/// RFC 5246 §7.4.2: the certificates are X.509v3 (keel negotiates no
+/// other type). The server's real chain verifies; the same chain with the
+/// leaf's version field saying v2 is refused as malformed.
+#[test]
+fn a_server_leaf_that_is_not_x509v3_is_refused() {
+    use keel_handshake::Clock as _;
+    let roots = TrustStore::from_der_certificates([pki().root.clone()]).unwrap();
+    let verifier = keel_pki::ServerCertVerifier::new(roots);
+    let name = ServerName::parse(SERVER_NAME).unwrap();
+    let now = keel_handshake::SystemClock.now();
+    let chain = pki().server.chain().to_vec();
+    verifier.verify(&chain, &name, None, now).unwrap();
+
+    // `[0] EXPLICIT Version DEFAULT v1`, v3 being INTEGER 2.
+    let v3 = [0xa0, 0x03, 0x02, 0x01, 0x02];
+    let mut leaf = chain[0].as_ref().to_vec();
+    let at = leaf
+        .windows(v3.len())
+        .position(|w| w == v3)
+        .expect("the leaf says v3");
+    leaf[at + 4] = 0x01;
+    let mut changed = chain.clone();
+    changed[0] = keel_pki::CertificateDer::from(leaf);
+    let err = verifier.verify(&changed, &name, None, now).unwrap_err();
+    assert!(
+        matches!(err, keel_pki::CertError::Malformed { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("version"), "{err}");
+}
