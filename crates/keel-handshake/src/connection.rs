@@ -329,6 +329,8 @@ impl Connection {
         if self.we_closed {
             return Err(HandshakeError::Closed);
         }
+        // RFC 5246 §7.3: no application data before the first handshake
+        // completes; what is written now waits for it.
         if self.session.is_none() {
             let room = self
                 .limits
@@ -501,6 +503,7 @@ impl Connection {
                     total += consumed;
                     match item {
                         Received::ApplicationData(data) => {
+                            // RFC 5246 §7.3: none before the handshake completes.
                             if self.session.is_none() {
                                 return Err(HandshakeError::UnexpectedMessage {
                                     expected: machine_name(&self.machine),
@@ -671,6 +674,8 @@ impl Connection {
                 Emit::ChangeCipherSpec => {
                     self.writer.write_change_cipher_spec(&mut self.outgoing)?
                 }
+                // RFC 5246 §7.1: queued right after our ChangeCipherSpec, so
+                // every record after it is written under the new keys.
                 Emit::WriteKeys(keys) => {
                     self.writer.install_sealer(RecordSealer::new(&keys)?);
                     if let Some((send, _)) = self.record_size_limit {

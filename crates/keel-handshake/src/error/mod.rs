@@ -245,7 +245,10 @@ impl HandshakeError {
     #[must_use]
     pub fn alert(&self) -> Option<AlertDescription> {
         use AlertDescription as A;
+        // RFC 5246 §7.2.2: the appropriate alert for each error, sent fatal
+        // before closing; never a *_RESERVED one.
         Some(match self {
+            // RFC 5246 §7.4.1.2: a message that does not match its format.
             Self::Decode { .. } => A::DECODE_ERROR,
             Self::Record { source } => source.alert(),
             Self::UnexpectedMessage { .. } | Self::ExcessHandshakeData => A::UNEXPECTED_MESSAGE,
