@@ -549,10 +549,11 @@ impl Connection {
         if self.session.is_some() {
             return self.after_handshake();
         }
-        // A HelloRequest the client ignores mid-handshake (RFC 5246
-        // §7.4.1.1) moves nothing forward: it counts towards the bound on
-        // renegotiation attempts and warnings in a row, and resets nothing.
-        // Any message that advances the handshake resets the count.
+        // A HelloRequest the client ignores mid-handshake
+        // (RFC 5246 §7.4.1.1: nor is it hashed) moves nothing forward: it
+        // counts towards the bound on renegotiation attempts and warnings in
+        // a row, and resets nothing. Any message that advances the
+        // handshake resets the count.
         if matches!(
             (&self.machine, &message),
             (Machine::Client(_), HandshakeMessage::HelloRequest(_))

@@ -177,8 +177,8 @@ pub enum HandshakeError {
     #[snafu(display("connection closed without close_notify (possible truncation)"))]
     Truncated,
     /// The peer sent close_notify before the handshake completed: there is
-    /// no session. keel answers with its own close_notify (RFC 5246
-    /// §7.2.1) and sends no fatal alert.
+    /// no session. keel answers with its own close_notify
+    /// (RFC 5246 §7.2.1) and sends no fatal alert.
     #[snafu(display("the peer closed the connection before the handshake completed"))]
     ClosedDuringHandshake,
 
