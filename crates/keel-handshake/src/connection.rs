@@ -332,6 +332,8 @@ impl Connection {
         if self.we_closed {
             return Err(HandshakeError::Closed);
         }
+        // RFC 5246 §7.3: no application data before the first handshake
+        // completes; what is written now waits for it.
         if self.session.is_none() {
             let room = self
                 .limits
@@ -507,6 +509,7 @@ impl Connection {
                     total += consumed;
                     match item {
                         Received::ApplicationData(data) => {
+                            // RFC 5246 §7.3: none before the handshake completes.
                             if self.session.is_none() {
                                 return Err(HandshakeError::UnexpectedMessage {
                                     expected: machine_name(&self.machine),
@@ -552,10 +555,11 @@ impl Connection {
         if self.session.is_some() {
             return self.after_handshake();
         }
-        // A HelloRequest the client ignores mid-handshake (RFC 5246
-        // §7.4.1.1) moves nothing forward: it counts towards the bound on
-        // renegotiation attempts and warnings in a row, and resets nothing.
-        // Any message that advances the handshake resets the count.
+        // A HelloRequest the client ignores mid-handshake
+        // (RFC 5246 §7.4.1.1: nor is it hashed) moves nothing forward: it
+        // counts towards the bound on renegotiation attempts and warnings in
+        // a row, and resets nothing. Any message that advances the
+        // handshake resets the count.
         if matches!(
             (&self.machine, &message),
             (Machine::Client(_), HandshakeMessage::HelloRequest(_))
@@ -679,6 +683,8 @@ impl Connection {
                 }
                 // RFC 5246 §6.1: a new state made active, with a new
                 // sealer or opener, so its sequence number starts at zero.
+                // RFC 5246 §7.1: queued right after our ChangeCipherSpec, so
+                // every record after it is written under the new keys.
                 Emit::WriteKeys(keys) => {
                     self.writer.install_sealer(RecordSealer::new(&keys)?);
                     if let Some((send, _)) = self.record_size_limit {

@@ -143,7 +143,7 @@ pub(crate) fn peer_record_size_limit(value: u16) -> Result<usize, HandshakeError
 }
 
 /// The stored session this connection uses, so that a fatal error can
-/// forget it (RFC 5246 §7.2: "any connection ... terminated with a fatal
+/// forget it (RFC 5246 §7.2.2: "any connection ... terminated with a fatal
 /// alert MUST NOT be resumed"). A connection holds one only once the peer
 /// proved it knows the session's master secret (its Finished verified):
 /// before that, anyone who saw a session ID could make the store forget it.

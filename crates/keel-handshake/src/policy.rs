@@ -21,7 +21,8 @@ pub const SUITES: [CipherSuite; 6] = [
 /// The signature schemes keel accepts from a peer, in the order a keel
 /// client offers them: ECDSA with SHA-256/384 (any curve: in TLS 1.2 the
 /// scheme names the hash), Ed25519, RSA-PSS (rsae), RSA PKCS#1 v1.5. No
-/// SHA-1.
+/// SHA-1. RFC 5246 §7.4.1.4.1: none is "anonymous", which must not appear
+/// in signature_algorithms.
 pub const SIGNATURE_SCHEMES: [SignatureScheme; 9] = [
     SignatureScheme::ECDSA_SECP256R1_SHA256,
     SignatureScheme::ECDSA_SECP384R1_SHA384,

@@ -69,6 +69,7 @@ impl CertifiedKey {
             })?;
 
         let mut certificates = parsed.iter().enumerate();
+        // RFC 5246 §7.4.2: "The sender's certificate MUST come first".
         if let Some((_, leaf_certificate)) = certificates.next() {
             if !same_public_key(leaf_certificate.public_key(), &key_spki) {
                 return match certificates.find(|(_, c)| same_public_key(c.public_key(), &key_spki))

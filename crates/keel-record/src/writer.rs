@@ -125,7 +125,8 @@ impl RecordWriter {
         alert: Alert,
         out: &mut (impl RecordSink + ?Sized),
     ) -> Result<(), RecordError> {
-        // RFC 5246 §7.2: level, then description.
+        // RFC 5246 §7.2: level, then description. RFC 5246 §7.2.2: this is
+        // how a fatal alert goes out before the connection is closed.
         self.write(
             ContentType::ALERT,
             &[alert.level.get(), alert.description.get()],

@@ -6,7 +6,8 @@ use binrw::{BinRead, BinResult, BinWrite, Endian, binrw};
 use crate::codec::read_only;
 use crate::registry::{AlertDescription, AlertLevel};
 
-/// An alert message (RFC 5246 §7.2). Exactly two bytes.
+/// An alert message (RFC 5246 §7.2). Exactly two bytes. RFC 5246 §7.2.2:
+/// on an error keel sends one, fatal, before it closes.
 #[binrw]
 #[brw(big)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

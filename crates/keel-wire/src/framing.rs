@@ -77,7 +77,8 @@ impl HandshakeHeader {
     }
 
     /// Reads a header from the start of `bytes`; `None` when fewer than
-    /// [`Self::LEN`] bytes are available.
+    /// [`Self::LEN`] bytes are available. RFC 5246 §7.4.1.2: the body must
+    /// then be exactly this long, which decoding checks.
     #[must_use]
     pub fn peek(bytes: &[u8]) -> Option<Self> {
         let &[handshake_type, b0, b1, b2, ..] = bytes else {

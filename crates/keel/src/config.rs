@@ -487,6 +487,8 @@ impl Common {
                 what: "signature schemes",
             });
         }
+        // RFC 5246 §7.4.1.4.1: only schemes keel verifies are listed (so
+        // never "anonymous").
         let accepted = keel_handshake::policy::SIGNATURE_SCHEMES;
         match self
             .signature_schemes

@@ -70,9 +70,9 @@ where
             Poll::Ready(Err(Failed::Write(e))) => return Poll::Ready(End::Upstream(e)),
             Poll::Pending => {}
         }
-        // After the client's close_notify nothing may be sent to it (RFC
-        // 5246 §7.2.1: pending writes are discarded); the client's last
-        // bytes still go up, and then the loop ends.
+        // After the client's close_notify nothing may be sent to it
+        // (RFC 5246 §7.2.1: pending writes are discarded); the client's
+        // last bytes still go up, and then the loop ends.
         if !client_closed(client) {
             match down.poll_copy(cx, upstream, client, &mut moved) {
                 Poll::Ready(Ok(())) => return Poll::Ready(End::UpstreamClosed),

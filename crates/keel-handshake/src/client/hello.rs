@@ -74,6 +74,8 @@ pub(crate) fn start(
         (None, None) => Vec::new(),
     };
     let resuming = resuming.filter(|_| !offered_session_id.is_empty());
+    // RFC 5246 §7.4.1.4: the same extensions whether or not a session is
+    // offered (the server may not resume it).
     let mut extensions = Vec::new();
     // RFC 6066 §3: SNI carries DNS names only, never IP addresses.
     if let Some(sni) = server_name.sni() {
@@ -90,6 +92,8 @@ pub(crate) fn start(
     extensions.push(ClientExtension::EcPointFormats(List(vec![
         EcPointFormat::UNCOMPRESSED,
     ])));
+    // RFC 5246 §7.4.1.4.1: always sent, since keel's schemes are not the
+    // defaults (no SHA-1).
     extensions.push(ClientExtension::SignatureAlgorithms(List(
         config.signature_schemes.clone(),
     )));
@@ -123,6 +127,8 @@ pub(crate) fn start(
     // RFC 5746 §3.4: an empty renegotiation_info in the initial handshake.
     extensions.push(ClientExtension::RenegotiationInfo(Opaque(Vec::new())));
 
+    // RFC 5246 §7.4.1.2: client_version is the highest keel speaks; the
+    // compression list is null alone.
     let hello = ClientHello {
         client_version: ProtocolVersion::TLS_V1_2,
         random: keel_wire::handshake::Random(client_random),

@@ -97,6 +97,8 @@ impl ClientState {
     /// which is ignored while negotiating (RFC 5246 §7.4.1.1).
     pub(crate) fn accepts(&self, t: HandshakeType) -> bool {
         use HandshakeType as T;
+        // RFC 5246 §7.4: messages come in the order the RFC gives, except a
+        // HelloRequest, which a client ignores mid-handshake.
         if t == T::HELLO_REQUEST {
             return !matches!(self, Self::Established);
         }

@@ -357,7 +357,8 @@ impl ExpectCertificateRequestOrDone {
         let config = Arc::clone(&negotiated.context.config);
 
         // RFC 5246 §7.4.6: when asked, the client sends a Certificate, empty
-        // if it has none that fits the request.
+        // if it has none that fits the request (RFC 5246 §7.3: it MUST send
+        // one after a CertificateRequest).
         let mut signer = None;
         if let Some(request) = request {
             let chosen = request.and_then_choose(&config.client_certificates);
@@ -437,6 +438,7 @@ impl ExpectCertificateRequestOrDone {
             &negotiated.context.client_random,
             &negotiated.server_random,
         )?;
+        // RFC 5246 §7.1: the new write keys right after the ChangeCipherSpec.
         out.push(Emit::ChangeCipherSpec);
         out.push(Emit::WriteKeys(client_keys));
         let finished =

@@ -177,8 +177,8 @@ pub enum HandshakeError {
     #[snafu(display("connection closed without close_notify (possible truncation)"))]
     Truncated,
     /// The peer sent close_notify before the handshake completed: there is
-    /// no session. keel answers with its own close_notify (RFC 5246
-    /// §7.2.1) and sends no fatal alert.
+    /// no session. keel answers with its own close_notify
+    /// (RFC 5246 §7.2.1) and sends no fatal alert.
     #[snafu(display("the peer closed the connection before the handshake completed"))]
     ClosedDuringHandshake,
 
@@ -245,7 +245,10 @@ impl HandshakeError {
     #[must_use]
     pub fn alert(&self) -> Option<AlertDescription> {
         use AlertDescription as A;
+        // RFC 5246 §7.2.2: the appropriate alert for each error, sent fatal
+        // before closing; never a *_RESERVED one.
         Some(match self {
+            // RFC 5246 §7.4.1.2: a message that does not match its format.
             Self::Decode { .. } => A::DECODE_ERROR,
             Self::Record { source } => source.alert(),
             Self::UnexpectedMessage { .. } | Self::ExcessHandshakeData => A::UNEXPECTED_MESSAGE,

@@ -67,7 +67,9 @@ pub enum IllegalParameter {
         /// The value sent.
         value: u16,
     },
-    /// An alert whose level is neither warning nor fatal (RFC 5246 §7.2).
+    /// An alert whose level is neither warning nor fatal (RFC 5246 §7.2),
+    /// answered with illegal_parameter (RFC 5246 §7.2.2: "This message is
+    /// always fatal").
     UnknownAlertLevel {
         /// The level sent.
         level: u8,
@@ -165,7 +167,8 @@ pub enum Repeated {
     /// Warning alerts.
     WarningAlerts,
     /// HelloRequests during the handshake, which a client ignores
-    /// (RFC 5246 §7.4.1.1); they count together with warning alerts.
+    /// (RFC 5246 §7.4.1.1); they count together with warning alerts (that
+    /// they SHOULD be ignored, RFC 5246 §7.4, is not without end).
     HelloRequests,
 }
 

@@ -106,6 +106,8 @@ struct Keyed {
     in_use: Option<SessionHandle>,
 }
 
+// RFC 5246 §7.3: after a CertificateRequest the client's Certificate must
+// come (ServerState::accepts admits nothing else in this state).
 impl ExpectCertificate {
     pub(crate) fn handle(
         mut self: Box<Self>,
@@ -340,6 +342,8 @@ impl ExpectFinished {
                     out,
                 )?;
             }
+            // RFC 5246 §7.1: the new write keys right after the
+            // ChangeCipherSpec.
             out.push(Emit::ChangeCipherSpec);
             out.push(Emit::WriteKeys(server_keys));
             let server_finished =

@@ -70,6 +70,8 @@ impl<'a> Offer<'a> {
                 ClientExtension::EcPointFormats(formats) => {
                     offer.point_formats = Some(formats.as_slice())
                 }
+                // RFC 5246 §7.4.1.4.1: the schemes the server's signature
+                // must use.
                 ClientExtension::SignatureAlgorithms(schemes) => offer.schemes = schemes.as_slice(),
                 ClientExtension::Alpn(names) => {
                     offer.alpn = Some(names.iter().map(|n| n.as_slice()).collect())
@@ -180,6 +182,8 @@ impl ExpectClientHello {
             .ocsp_response()
             .filter(|response| offer.ocsp_requested && (1..=0xff_ffff).contains(&response.len()));
 
+        // RFC 5246 §7.4.1.3: the server's random comes from its own random
+        // source, independent of the client's.
         let server_random = machine::random(config.rng.as_ref())?;
         // RFC 5077 §3.2: a ticket is issued when the client asks (its
         // extension, empty or not) and the server has ticket keys.
@@ -188,12 +192,16 @@ impl ExpectClientHello {
             .clone()
             .filter(|_| offer.ticket.is_some());
         // A fresh session ID when the session can be resumed (by cache or
-        // by ticket); empty ("not resumable") otherwise.
+        // by ticket); empty ("not resumable") otherwise. RFC 5246 §7.4.1.2:
+        // random bytes, so nothing confidential is in it.
         let session_id = if config.session_cache.is_some() || ticket_keys.is_some() {
             machine::random(config.rng.as_ref())?.to_vec()
         } else {
             Vec::new()
         };
+        // RFC 5246 §7.4.1.4: each extension answers one the client sent
+        // (extended_master_secret is required of it above). RFC 5246
+        // §7.4.1.4.1: never signature_algorithms.
         let mut extensions = Vec::new();
         if secure_renegotiation {
             extensions.push(ServerExtension::RenegotiationInfo(Opaque(Vec::new())));
@@ -261,6 +269,9 @@ impl ExpectClientHello {
             out,
         )?;
 
+        // RFC 5246 §7.4.2: every keel suite authenticates the server, so its
+        // Certificate follows the ServerHello: the configured chain, whose
+        // leaf CertifiedKey made sure comes first.
         let chain = key
             .chain()
             .iter()
@@ -437,6 +448,11 @@ fn choose_suite<'k>(
     // A suite is usable only with a key of its kind; a suite in common for
     // which the server has a key, but no scheme the client accepts, is the
     // one case that is about signature schemes.
+    //
+    // RFC 5246 §7.4.1.2: offered suites the server does not know or use are
+    // skipped; the rest are chosen from as usual. RFC 5246 §7.4.2: only a
+    // suite the certificate's key fits (its key type, curve and a scheme
+    // the client accepts) is chosen.
     let mut key_without_scheme = false;
     let mut key_on_other_curve = None;
     for suite in preference.iter().copied().filter(|s| offered.contains(s)) {

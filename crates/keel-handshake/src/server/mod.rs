@@ -83,6 +83,7 @@ impl ServerState {
     /// [`handle`](Self::handle) takes in this state.
     pub(crate) fn accepts(&self, t: HandshakeType) -> bool {
         use HandshakeType as T;
+        // RFC 5246 §7.4: only the next message in the RFC's order.
         match self {
             Self::ExpectClientHello(_) => t == T::CLIENT_HELLO,
             Self::ExpectCertificate(_) => t == T::CERTIFICATE,

@@ -154,6 +154,7 @@ pub(crate) fn map_error(
             malformed("invalid subject alternative name")
         }
         E::MalformedExtensions | E::ExtensionValueInvalid => malformed("invalid extension"),
+        // RFC 5246 §7.4.2: X.509v3 certificates only.
         E::UnsupportedCertVersion => malformed("unsupported X.509 version"),
         E::CertNotValidForName(context) => CertError::HostnameMismatch {
             expected: format!("{:?}", context.expected),

@@ -145,6 +145,8 @@ impl Codec for HandshakeMessage {
                 offset: bytes.len(),
             });
         };
+        // RFC 5246 §7.4.1.2: the message must fill exactly its declared
+        // length (and each body its fields): anything else is decode_error.
         let available = bytes.len().saturating_sub(HandshakeHeader::LEN);
         let declared = header.body_len();
         if declared > available {

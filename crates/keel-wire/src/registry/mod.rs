@@ -72,6 +72,8 @@ open_enum! {
         CLOSE_NOTIFY = 0 => "close_notify",
         UNEXPECTED_MESSAGE = 10 => "unexpected_message",
         BAD_RECORD_MAC = 20 => "bad_record_mac",
+        // RFC 5246 §7.2.2: the three *_RESERVED values (21, 41, 60) are
+        // named so they can be read; keel never sends them.
         DECRYPTION_FAILED = 21 => "decryption_failed",
         RECORD_OVERFLOW = 22 => "record_overflow",
         DECOMPRESSION_FAILURE = 30 => "decompression_failure",
