@@ -154,6 +154,9 @@ pub(crate) fn map_error(
             malformed("invalid subject alternative name")
         }
         E::MalformedExtensions | E::ExtensionValueInvalid => malformed("invalid extension"),
+        // RFC 5246 §7.4.6: a client's certificates are X.509 v3 (as a
+        // server's are), unless another type was negotiated; keel never
+        // negotiates one.
         E::UnsupportedCertVersion => malformed("unsupported X.509 version"),
         E::CertNotValidForName(context) => CertError::HostnameMismatch {
             expected: format!("{:?}", context.expected),
