@@ -25,8 +25,8 @@ use keel_handshake::{
     ServerCertificateVerifier, ServerCertificates, ServerHandshakeConfig,
 };
 use keel_pki::{
-    CertError, CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier, ServerName,
-    SignError, TrustStore,
+    CertError, CertificateDer, CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier,
+    ServerName, SignError, TrustStore,
 };
 use keel_record::{AeadAlgorithm, RecordOpener, TrafficKeys};
 use keel_wire::framing::RecordHeader;
@@ -37,7 +37,10 @@ use keel_wire::registry::{
 };
 use keel_wire::vec::List;
 use keel_wire::{Codec, HandshakeMessage};
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, KeyUsagePurpose, PKCS_ED25519};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, PKCS_ED25519, PKCS_RSA_SHA256, RsaKeySize,
+};
 use support::{
     AcceptsAnything, Injection, KeyCapture, Pair, SERVER_NAME, Side, client_config, content_type,
     pki, plaintext_alerts, plaintext_record, pump, server_config, split_records,
@@ -359,6 +362,73 @@ fn a_client_sends_no_certificate_of_a_type_the_request_does_not_list() {
             HandshakeType::CLIENT_KEY_EXCHANGE
         ]
     );
+}
+
+/// An RSA client leaf issued by a fresh CA, with `key_usages` (none: no
+/// keyUsage extension), and that CA's certificate.
+fn rsa_client(key_usages: Vec<KeyUsagePurpose>) -> (CertificateDer<'static>, Arc<CertifiedKey>) {
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name
+        .push(DnType::CommonName, "keel RSA client CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ca_key = KeyPair::generate().unwrap();
+    let root = ca.self_signed(&ca_key).unwrap();
+    let mut leaf = CertificateParams::default();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "keel RSA client");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    leaf.key_usages = key_usages;
+    let key = KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_2048).unwrap();
+    let cert = leaf
+        .signed_by(&key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    let certified =
+        CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap();
+    (root.der().clone(), Arc::new(certified))
+}
+
+/// rsa_sign: the client's RSA key signs its CertificateVerify under a
+/// scheme the request lists (PKCS#1 v1.5 here, though the key prefers
+/// PSS), and a leaf whose keyUsage does not allow signing is refused with
+/// unsupported_certificate.
+#[test]
+fn an_rsa_client_key_signs_only_as_its_certificate_and_the_request_allow() {
+    for (key_usages, may_sign) in [
+        (vec![KeyUsagePurpose::DigitalSignature], true),
+        (vec![KeyUsagePurpose::KeyEncipherment], false),
+    ] {
+        let (root, identity) = rsa_client(key_usages);
+        let mut client = client_config(false, None);
+        client.client_certificates = vec![identity];
+        let mut server = server_config(true);
+        server.client_verifier = Some(Arc::new(ClientCertVerifier::new(
+            TrustStore::from_der_certificates([root]).unwrap(),
+            ClientAuth::Required,
+        ))
+            as Arc<dyn keel_handshake::ClientCertificateVerifier>);
+        server.signature_schemes = vec![
+            SignatureScheme::ECDSA_SECP256R1_SHA256,
+            SignatureScheme::RSA_PKCS1_SHA256,
+        ];
+        let (mut client, mut server) = connect(client, server);
+        let result = pump(&mut client, &mut server);
+        if may_sign {
+            result.unwrap();
+            assert_eq!(
+                server.session().unwrap().client_signature_scheme,
+                Some(SignatureScheme::RSA_PKCS1_SHA256)
+            );
+        } else {
+            let err = server.error().unwrap();
+            assert_eq!(
+                err.alert(),
+                Some(AlertDescription::UNSUPPORTED_CERTIFICATE),
+                "{err:?}"
+            );
+            assert!(server.session().is_none());
+        }
+    }
 }
 
 /// A client certificate that is not X.509 v3 (here a leaf whose version
