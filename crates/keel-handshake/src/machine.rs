@@ -73,7 +73,8 @@ pub(crate) fn finished(
     }))
 }
 
-/// Checks a peer's Finished in constant time.
+/// Checks a peer's Finished in constant time: a mismatch is BadFinished,
+/// decrypt_error (RFC 5246 §7.4.9: recipients must verify it).
 pub(crate) fn check_finished(
     master: &MasterSecret,
     prf: PrfHash,

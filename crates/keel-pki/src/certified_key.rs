@@ -121,6 +121,7 @@ impl CertifiedKey {
     /// Whether this chain answers a CertificateRequest's
     /// certificate_authorities: some certificate in it was issued by, or
     /// is, one of `names` (DER-encoded Names). An empty list accepts any.
+    /// RFC 5246 §7.4.6: a client's chain should be issued by a listed CA.
     #[must_use]
     pub fn issued_by_any_of(&self, names: &[&[u8]]) -> bool {
         if names.is_empty() {

@@ -72,6 +72,8 @@ pub(crate) fn peer_key(
     let key_type = PublicKeyType::of_spki(spki).map_err(|key| SignError::BadPeerKey {
         reason: PeerKeyProblem::Unsupported { key },
     })?;
+    // The scheme must be compatible with the key in the peer's leaf:
+    // RFC 5246 §7.4.3 for a server's, RFC 5246 §7.4.8 for a client's.
     let Some(algorithm) = verification_algorithm(key_type, scheme) else {
         return SchemeDoesNotFitKeySnafu {
             scheme,

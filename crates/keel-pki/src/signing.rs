@@ -1,5 +1,6 @@
 //! The private key a side signs its handshake with: ServerKeyExchange for a
-//! server, CertificateVerify for a client (RFC 5246 §7.4.3, §7.4.8).
+//! server (RFC 5246 §7.4.3), CertificateVerify for a client
+//! (RFC 5246 §7.4.8). Each key signs only under the schemes that fit it.
 //!
 //! The signing itself is aws-lc-rs's; keel only decides which key types and
 //! schemes it accepts and names each refusal.

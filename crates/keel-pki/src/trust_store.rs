@@ -215,7 +215,8 @@ impl TrustStore {
     }
 
     /// The DER-encoded subject Name of every anchor, as a server lists them
-    /// in a CertificateRequest's certificate_authorities (RFC 5246 §7.4.4).
+    /// in a CertificateRequest's certificate_authorities: the CAs a client's
+    /// chain should be issued by (RFC 5246 §7.4.6).
     #[must_use]
     pub fn subject_names(&self) -> Vec<Vec<u8>> {
         self.anchors

@@ -258,6 +258,7 @@ impl ExpectServerHello {
             return Err(HandshakeError::NoSecureRenegotiation);
         }
 
+        // RFC 5246 §7.4.9: the handshake hash is the hash of the suite's PRF.
         self.transcript.start(prf)?;
         self.transcript.add(raw)?;
         out.push(Emit::VersionNegotiated);

@@ -188,6 +188,8 @@ impl ExpectCertificate {
 /// Runs the configured verifier on the server's chain, with the stapled
 /// OCSP response if there is one. keel does not evaluate the response
 /// itself; keel-pki's verifier hands it to `CertificateCheck` hooks.
+/// RFC 5246 §7.4.5: the chain is verified as soon as it is known, long
+/// before the ServerHelloDone is answered.
 fn verify_server_chain(
     negotiated: &Negotiated,
     chain: &[CertificateDer<'static>],
@@ -260,6 +262,7 @@ impl ExpectServerKeyExchange {
             });
         }
         let scheme = kx.signed.scheme;
+        // RFC 5246 §7.4.3: a scheme the client's signature_algorithms listed.
         if !context.config.signature_schemes.contains(&scheme) {
             return Err(HandshakeError::IllegalParameter {
                 reason: IllegalParameter::SchemeNotOffered { scheme },
@@ -301,6 +304,8 @@ impl ExpectServerKeyExchange {
             &self.negotiated.server_random,
             &kx.params,
         )?;
+        // RFC 5246 §7.4.3: the scheme must fit the key in the server's leaf
+        // (illegal_parameter otherwise), and the signature must verify.
         context
             .config
             .peer_keys
@@ -383,6 +388,8 @@ impl ExpectCertificateRequestOrDone {
             self.transcript.discard_messages();
         }
 
+        // RFC 5246 §7.4.7: the ClientKeyExchange right after the
+        // Certificate, or first when none was requested.
         let key = EphemeralKey::generate(self.kx.group, config.rng.as_ref())?;
         let public = key.public().to_vec();
         let pre_master = key.agree(&self.kx.public)?;
@@ -406,6 +413,9 @@ impl ExpectCertificateRequestOrDone {
             &master,
         );
 
+        // RFC 5246 §7.4.8: the CertificateVerify right after the
+        // ClientKeyExchange, under a scheme the request listed that the
+        // key can make (chosen with the certificate).
         let client_signature_scheme = signer.as_ref().map(|(_, scheme)| *scheme);
         if let Some((key, scheme)) = signer {
             let messages = self.transcript.messages().ok_or(HandshakeError::Internal {
@@ -504,7 +514,8 @@ trait ChooseCertificate {
 impl ChooseCertificate for CertificateRequest {
     /// The first configured key whose type the server accepts, whose chain
     /// leads to one of the listed CAs (if any are listed), and that can sign
-    /// a scheme the server listed (RFC 5246 §7.4.4).
+    /// a scheme the server listed (RFC 5246 §7.4.4). The CAs are a
+    /// SHOULD of RFC 5246 §7.4.6.
     fn and_then_choose(
         &self,
         keys: &[Arc<CertifiedKey>],
@@ -604,6 +615,7 @@ impl ExpectFinished {
         out: &mut Vec<Emit>,
     ) -> Result<ClientState, HandshakeError> {
         let mut finish = self.finish;
+        // RFC 5246 §7.4.9: the server's Finished must verify.
         machine::check_finished(
             &finish.master,
             finish.prf,

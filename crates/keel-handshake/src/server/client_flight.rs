@@ -132,9 +132,11 @@ impl ExpectCertificate {
             .ok_or(HandshakeError::Internal {
                 reason: Internal::BrokenInvariant,
             })?;
-        // An empty chain passes only when client authentication is
-        // optional; a chain the verifier does not vouch for (`Ok(false)`)
-        // never passes: it would be reported as the client's identity.
+        // RFC 5246 §7.4.6: a client without a suitable certificate sends
+        // an empty list. An empty chain passes only when client
+        // authentication is optional; a chain the verifier does not vouch
+        // for (`Ok(false)`) never passes: it would be reported as the
+        // client's identity.
         let verified = verifier
             .verify_client(&chain, config.clock.now())
             .map_err(|source| HandshakeError::Certificate { source })?;
@@ -236,6 +238,8 @@ impl ExpectClientKeyExchange {
                 resumed: false,
             },
         };
+        // RFC 5246 §7.4.8: a client that sent a certificate proves its key
+        // in a CertificateVerify right after the ClientKeyExchange.
         Ok(if has_client_certificate {
             ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
                 keyed,
@@ -276,7 +280,9 @@ impl ExpectCertificateVerify {
                 reason: Internal::BrokenInvariant,
             })?;
         // RFC 5280 §4.2.1.3: the client's key must be allowed to sign,
-        // whatever verifier accepted the chain.
+        // whatever verifier accepted the chain. RFC 5246 §7.4.6: the leaf
+        // must allow signing under the CertificateVerify's scheme, with a
+        // key on a curve keel verifies (any other is bad_certificate).
         let key_use = self
             .peer_keys
             .leaf_key_use(leaf)
@@ -284,6 +290,8 @@ impl ExpectCertificateVerify {
         if !key_use.may_sign {
             return Err(HandshakeError::CertificateMayNotSign);
         }
+        // RFC 5246 §7.4.8: the scheme must fit the key in the client's leaf
+        // (illegal_parameter otherwise), and the signature must verify.
         self.peer_keys
             .verify_signature(leaf, scheme, messages, &verify.signed.signature)
             .map_err(|source| HandshakeError::Signature { source })?;
@@ -313,6 +321,7 @@ impl ExpectFinished {
         out: &mut Vec<Emit>,
     ) -> Result<ServerState, HandshakeError> {
         let mut keyed = self.keyed;
+        // RFC 5246 §7.4.9: the client's Finished must verify.
         machine::check_finished(
             &keyed.master,
             keyed.prf,

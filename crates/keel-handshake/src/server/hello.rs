@@ -257,6 +257,7 @@ impl ExpectClientHello {
             Transcript::new(config.limits.max_transcript)
         };
         transcript.add(raw)?;
+        // RFC 5246 §7.4.9: the handshake hash is the hash of the suite's PRF.
         transcript.start(prf)?;
         out.push(Emit::VersionNegotiated);
         if let Some(send) = record_size_limit {
@@ -319,10 +320,15 @@ impl ExpectClientHello {
         let request_certificate = config.client_verifier.is_some();
         if let Some(verifier) = &config.client_verifier {
             let request = CertificateRequest {
+                // RFC 5246 §7.4.4: the client's key must be of a listed
+                // type; these are the keys keel verifies (Ed25519 keys go
+                // under ecdsa_sign).
                 certificate_types: List(vec![
                     ClientCertificateType::ECDSA_SIGN,
                     ClientCertificateType::RSA_SIGN,
                 ]),
+                // RFC 5246 §7.4.8: the client's CertificateVerify must use
+                // one of these.
                 supported_signature_algorithms: List(config.signature_schemes.clone()),
                 certificate_authorities: List(authorities(verifier.acceptable_issuers())),
             };
@@ -406,7 +412,8 @@ fn check_version(hello: &ClientHello, offer: &Offer<'_>) -> Result<(), Handshake
 
 /// The roots' Names for certificate_authorities, unless they would not fit
 /// its 16-bit length; then an empty list, which RFC 5246 §7.4.4 reads as
-/// "any".
+/// "any". A client then sends a chain issued by one of them, or none
+/// (RFC 5246 §7.4.6).
 fn authorities(names: Vec<Vec<u8>>) -> Vec<DistinguishedName> {
     let total: usize = names.iter().map(|n| n.len() + 2).sum();
     if total > 0xffff || names.iter().any(|n| n.is_empty() || n.len() > 0xffff) {
@@ -467,6 +474,9 @@ fn choose_suite<'k>(
                 key_on_other_curve = key.key().ecdsa_group();
                 continue;
             }
+            // RFC 5246 §7.4.3: the ServerKeyExchange is signed under a
+            // scheme the client's signature_algorithms lists and this key
+            // can make; a suite is chosen only once a key can.
             match key.key().choose_scheme(schemes) {
                 Some(scheme) => return Ok((suite, key, scheme)),
                 None => key_without_scheme = true,

@@ -84,6 +84,10 @@ impl ServerState {
     pub(crate) fn accepts(&self, t: HandshakeType) -> bool {
         use HandshakeType as T;
         // RFC 5246 §7.4: only the next message in the RFC's order.
+        // RFC 5246 §7.4.7: the ClientKeyExchange comes right after the
+        // client's Certificate when one was requested, else first.
+        // RFC 5246 §7.4.8: the CertificateVerify right after it, when the
+        // client sent a certificate.
         match self {
             Self::ExpectClientHello(_) => t == T::CLIENT_HELLO,
             Self::ExpectCertificate(_) => t == T::CERTIFICATE,

@@ -311,11 +311,10 @@ fn names_usage(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>, usage: Expec
 }
 
 /// Every keel suite is ECDHE with a signature: the server's key signs its
-/// ServerKeyExchange and a client's key signs its CertificateVerify
-/// (RFC 5246 §7.4.3, §7.4.8). A keyUsage extension that does not allow
-/// digitalSignature forbids exactly that (RFC 5280 §4.2.1.3;
-/// RFC 5246 §7.4.2 requires the key to allow the usage of the key
-/// exchange).
+/// ServerKeyExchange (RFC 5246 §7.4.3) and a client's key signs its
+/// CertificateVerify (RFC 5246 §7.4.8). A keyUsage extension that does not
+/// allow digitalSignature forbids exactly that (RFC 5280 §4.2.1.3;
+/// RFC 5246 §7.4.2 requires the key to allow the usage of the key exchange).
 fn check_leaf_can_sign(leaf: &X509Certificate<'_>, usage: ExpectedUsage) -> Result<(), CertError> {
     match leaf.key_usage() {
         Ok(Some(ku)) if !ku.value.digital_signature() => Err(CertError::WrongUsage {

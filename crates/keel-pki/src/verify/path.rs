@@ -155,6 +155,9 @@ pub(crate) fn map_error(
         }
         E::MalformedExtensions | E::ExtensionValueInvalid => malformed("invalid extension"),
         // RFC 5246 §7.4.2: X.509v3 certificates only.
+        // RFC 5246 §7.4.6: a client's certificates are X.509 v3 (as a
+        // server's are), unless another type was negotiated; keel never
+        // negotiates one.
         E::UnsupportedCertVersion => malformed("unsupported X.509 version"),
         E::CertNotValidForName(context) => CertError::HostnameMismatch {
             expected: format!("{:?}", context.expected),
