@@ -607,6 +607,9 @@ impl Connection {
     /// (at a client) or ClientHello (at a server) after the handshake is
     /// answered with a warning no_renegotiation, and the connection goes
     /// on; too many in a row end it. (`accepts` let nothing else through.)
+    /// Whatever the secure_renegotiation flag: RFC 5746 §4.2 (a client
+    /// refuses with no_renegotiation), RFC 5746 §4.4 (a server permits no
+    /// legacy renegotiation), RFC 5746 §5 (nor any other).
     fn after_handshake(&mut self) -> Result<(), HandshakeError> {
         self.count_in_a_row(Repeated::RenegotiationAttempts)?;
         // RFC 5246 §7.2.1: nothing is sent after our own close_notify.
@@ -685,6 +688,8 @@ impl Connection {
                 // sealer or opener, so its sequence number starts at zero.
                 // RFC 5246 §7.1: queued right after our ChangeCipherSpec, so
                 // every record after it is written under the new keys.
+                // RFC 8449 §4: the negotiated limits apply to protected
+                // records, both ways, from the keys on.
                 Emit::WriteKeys(keys) => {
                     self.writer.install_sealer(RecordSealer::new(&keys)?);
                     if let Some((send, _)) = self.record_size_limit {
@@ -720,9 +725,9 @@ impl Connection {
 }
 
 /// The alerts RFC 5246 §7.2.2 says are always fatal (with
-/// unsupported_extension, and the later inappropriate_fallback of RFC 7507
-/// §3 and no_application_protocol of RFC 7301 §3.2, also fatal by
-/// definition).
+/// unsupported_extension, and the later ones fatal by definition:
+/// inappropriate_fallback, RFC 7507 §3, and no_application_protocol,
+/// RFC 7301 §3.2).
 fn is_always_fatal(description: AlertDescription) -> bool {
     use AlertDescription as A;
     matches!(

@@ -83,6 +83,8 @@ impl PrfHash {
     /// The PRF hash of one of keel's six suites; `None` for any other suite.
     #[must_use]
     pub fn for_suite(suite: CipherSuite) -> Option<Self> {
+        // RFC 7627 §6.2: the session hash is this hash, so SHA-256 or
+        // SHA-384, never MD5 or SHA-1.
         match suite {
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
             | CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
@@ -159,7 +161,9 @@ impl PrfHash {
 pub struct MasterSecret([u8; MASTER_SECRET_LEN]);
 
 impl MasterSecret {
-    /// The extended master secret (RFC 7627 §4), which keel always uses:
+    /// The extended master secret (RFC 7627 §4), which keel always uses
+    /// (RFC 7627 §5.1: keel always agrees on the extension, and has no other
+    /// derivation):
     ///
     /// ```text
     /// master_secret = PRF(pre_master_secret, "extended master secret",
@@ -316,7 +320,8 @@ pub fn verify_data_matches(expected: &[u8; VERIFY_DATA_LEN], received: &[u8]) ->
 }
 
 /// Labels the TLS key schedule itself uses, which an exporter must never be
-/// asked for (RFC 5705 §4: exporter labels "MUST NOT" collide with them).
+/// asked for: RFC 5705 §6 reserves the first four, and "extended master
+/// secret" (RFC 7627) is as much the key schedule's.
 const RESERVED_LABELS: [&[u8]; 5] = [
     b"client finished",
     b"server finished",

@@ -87,9 +87,10 @@ impl RecordWriter {
         self.sealer.as_ref()
     }
 
-    /// Limit each record's plaintext to `limit` bytes: the peer's RFC 8449
-    /// record_size_limit (in TLS 1.2 it counts plaintext only). Clamped to
-    /// 64..=2^14.
+    /// Limit each record's plaintext to `limit` bytes: the peer's
+    /// record_size_limit (RFC 8449 §4: in TLS 1.2 it counts plaintext only).
+    /// Clamped to 64..=2^14: never above the protocol's limit, whatever the
+    /// peer advertised.
     pub fn set_max_fragment(&mut self, limit: usize) {
         self.max_fragment = limit.clamp(MIN_RECORD_SIZE_LIMIT, MAX_PLAINTEXT);
     }

@@ -478,6 +478,7 @@ impl Common {
 
     fn check(&self) -> Result<(), ConfigError> {
         let value = self.limits.record_size_limit;
+        // RFC 8449 §4: never below 64, nor above TLS 1.2's 2^14.
         if !(64..=16384).contains(&value) {
             return Err(ConfigError::InvalidRecordSizeLimit { value });
         }
@@ -634,6 +635,9 @@ fn check_lists(
             what: "cipher suites",
         });
     }
+    // Signalling values are no suites either: RFC 7507 §4, a client at its
+    // highest version (keel's only one) never sends TLS_FALLBACK_SCSV, and
+    // RFC 5746 §3.4, it sends renegotiation_info rather than also the SCSV.
     if let Some(&suite) = suites
         .iter()
         .find(|s| !keel_handshake::policy::SUITES.contains(s))

@@ -115,7 +115,10 @@ pub(crate) fn start(
             },
         ));
     }
+    // RFC 7627 §5.2: in all handshakes; RFC 7627 §5.3: a ClientHello that
+    // offers a session to resume carries it too.
     extensions.push(ClientExtension::ExtendedMasterSecret);
+    // RFC 8449 §4: advertised always, even at the protocol's own limit.
     extensions.push(ClientExtension::RecordSizeLimit(
         config.limits.record_size_limit,
     ));
@@ -133,6 +136,10 @@ pub(crate) fn start(
         client_version: ProtocolVersion::TLS_V1_2,
         random: keel_wire::handshake::Random(client_random),
         session_id: Opaque(offered_session_id.clone()),
+        // Real suites only (the facade refuses signalling values).
+        // RFC 7507 §4: TLS 1.2 is this client's highest version, so never
+        // TLS_FALLBACK_SCSV. RFC 5746 §3.4: the extension above rather
+        // than also its SCSV.
         cipher_suites: List(config.suites.clone()),
         compression_methods: List(vec![CompressionMethod::NULL]),
         extensions: Extensions::Present(extensions),
@@ -168,7 +175,7 @@ impl ExpectServerHello {
         out: &mut Vec<Emit>,
     ) -> Result<ClientState, HandshakeError> {
         let config = &self.context.config;
-        // TLS 1.2 only, both ways.
+        // TLS 1.2 only, both ways (RFC 7627 §6.4: SSL 3.0 is refused).
         if hello.server_version != ProtocolVersion::TLS_V1_2 {
             return Err(HandshakeError::ProtocolVersion {
                 version: hello.server_version,
@@ -238,12 +245,17 @@ impl ExpectServerHello {
                     }
                     secure_renegotiation = true;
                 }
+                // RFC 8449 §5: max_fragment_length is never offered, so one
+                // beside record_size_limit is unsolicited, a fatal error
+                // (below).
                 // The client did send supported_groups, so an echo is not
                 // unsolicited (RFC 5246 §7.4.1.4); RFC 8422 gives it no
                 // meaning in a ServerHello, and some servers send it
                 // anyway (as BoringSSL's tests model). Ignored.
                 ServerExtension::Unknown { ext_type, .. }
                     if *ext_type == ExtensionType::SUPPORTED_GROUPS => {}
+                // RFC 5746 §3.6: RFC 5246 §7.4.1.4 still holds for every
+                // other extension: one not offered is refused.
                 other => {
                     return Err(HandshakeError::UnsolicitedExtension {
                         extension: keel_wire::extensions::ExtensionCodec::extension_type(other),
@@ -251,9 +263,15 @@ impl ExpectServerHello {
                 }
             }
         }
+        // RFC 7627 §4, RFC 7627 §5.2: a server without the extended master
+        // secret is refused (handshake_failure). Checked before resumption:
+        // RFC 7627 §5.3, RFC 7627 §5.4, a ServerHello resuming a session
+        // without it is refused too.
         if !ems {
             return Err(HandshakeError::NoExtendedMasterSecret);
         }
+        // RFC 5746 §4.1: keel requires the extension; without it, a fatal
+        // handshake_failure.
         if !secure_renegotiation {
             return Err(HandshakeError::NoSecureRenegotiation);
         }

@@ -402,8 +402,8 @@ impl ExpectCertificateRequestOrDone {
             out,
         )?;
 
-        // RFC 7627 §4: the session hash covers the transcript through the
-        // ClientKeyExchange.
+        // RFC 7627 §5.1: the extended master secret, always; its session
+        // hash (§3) covers the transcript through the ClientKeyExchange.
         let session_hash = self.transcript.current_hash()?;
         let master = MasterSecret::extended(negotiated.prf, &pre_master, session_hash.as_ref())?;
         drop(pre_master);

@@ -258,6 +258,8 @@ impl HandshakeError {
             | Self::NoSharedGroup
             | Self::CertificateCurveNotShared { .. }
             | Self::NoSharedSignatureScheme
+            // RFC 7627 §5.2 and RFC 5746 §3.4: "abort the handshake" is a
+            // fatal handshake_failure (RFC 5746 §4.1 names it too).
             | Self::NoExtendedMasterSecret
             | Self::NoSecureRenegotiation => A::HANDSHAKE_FAILURE,
             Self::NoNullCompression | Self::IllegalParameter { .. } => A::ILLEGAL_PARAMETER,

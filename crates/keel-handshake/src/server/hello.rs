@@ -91,7 +91,9 @@ impl<'a> Offer<'a> {
                     offer.ocsp_requested = true;
                 }
                 // Everything else is ignored, as RFC 5246 §7.4.1.4 requires
-                // of extensions a server does not understand.
+                // of extensions a server does not understand (RFC 5746 §3.6
+                // repeats it). RFC 8449 §5: so is max_fragment_length,
+                // which record_size_limit replaces.
                 _ => {}
             }
         }
@@ -132,8 +134,9 @@ impl ExpectClientHello {
         let offer = Offer::read(hello)?;
         check_version(hello, &offer)?;
         // RFC 5746 §3.6: in an initial handshake, renegotiation_info must be
-        // empty. (A client that sends neither it nor the SCSV is served: a
-        // keel server never renegotiates, so it has nothing to protect.)
+        // empty; it or the SCSV sets the secure_renegotiation flag. (A
+        // client that sends neither is served: a keel server never
+        // renegotiates, so it has nothing to protect.)
         if offer
             .renegotiation_info
             .is_some_and(|info| !info.is_empty())
@@ -144,6 +147,10 @@ impl ExpectClientHello {
             || hello
                 .cipher_suites
                 .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+        // RFC 7627 §4, RFC 7627 §5.2: no legacy clients (handshake_failure).
+        // Checked before resumption: RFC 7627 §5.3, RFC 7627 §5.4, an
+        // abbreviated handshake without the extension is refused too,
+        // whatever the session.
         if !offer.ems {
             return Err(HandshakeError::NoExtendedMasterSecret);
         }
@@ -203,9 +210,12 @@ impl ExpectClientHello {
         // (extended_master_secret is required of it above). RFC 5246
         // §7.4.1.4.1: never signature_algorithms.
         let mut extensions = Vec::new();
+        // RFC 5746 §3.6, RFC 5746 §4.3: an empty renegotiation_info answers
+        // either signal.
         if secure_renegotiation {
             extensions.push(ServerExtension::RenegotiationInfo(Opaque(Vec::new())));
         }
+        // RFC 7627 §5.2: the extension answers the client's.
         extensions.push(ServerExtension::ExtendedMasterSecret);
         // RFC 8449 §4: answer a client's record_size_limit with ours.
         let record_size_limit = offer
@@ -382,6 +392,8 @@ impl ExpectClientHello {
 /// says 1.2 there. RFC 7507 §3: a client that falls back (signalled by
 /// TLS_FALLBACK_SCSV) to a version below the server's highest is refused
 /// with inappropriate_fallback, before the version itself is judged.
+/// RFC 7627 §6.4: SSL 3.0 is refused like every version below 1.2.
+/// RFC 5746 §3.6: a client_version above 1.2 is served at 1.2.
 fn check_version(hello: &ClientHello, offer: &Offer<'_>) -> Result<(), HandshakeError> {
     let highest = match offer.versions {
         Some(versions) => versions
@@ -629,6 +641,7 @@ fn try_resume(
     if secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Opaque(Vec::new())));
     }
+    // RFC 7627 §5.3: the ServerHello that resumes carries the extension.
     extensions.push(ServerExtension::ExtendedMasterSecret);
     if let Some(protocol) = &alpn {
         extensions.push(ServerExtension::Alpn(keel_wire::extensions::ProtocolName(

@@ -33,7 +33,7 @@ pub enum ServerExtension {
     SignedCertificateTimestamp(List<SignedCertificateTimestamp, 2, 1, 0xffff>),
     /// encrypt_then_mac (RFC 7366): empty.
     EncryptThenMac,
-    /// extended_master_secret (RFC 7627 §5.2): empty.
+    /// extended_master_secret (RFC 7627 §5.1): empty.
     ExtendedMasterSecret,
     /// session_ticket (RFC 5077 §3.2): empty; the server will send a
     /// NewSessionTicket.
