@@ -472,6 +472,12 @@ impl Connection {
                     level: AlertLevel::FATAL,
                     description,
                 };
+                // RFC 7507 §3: the record layer version number for this
+                // alert is the ClientHello's client_version, the version
+                // the client fell back to.
+                if let HandshakeError::InappropriateFallback { version } = err {
+                    self.writer.answer_at_version(*version);
+                }
                 // Best effort: a writer that failed itself cannot send it.
                 let _ = self.writer.write_alert(alert, &mut self.outgoing);
             }

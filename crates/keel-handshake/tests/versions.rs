@@ -109,6 +109,13 @@ fn a_fallback_below_tls12_is_inappropriate_fallback() {
         last_alert(&server),
         Some(AlertDescription::INAPPROPRIATE_FALLBACK)
     );
+    // RFC 7507 §3: the alert's record carries the client's version, here
+    // {03,02}, so that the falling-back client reads it as an answer at its
+    // own version: exactly the seven bytes of one fatal alert record.
+    assert_eq!(
+        server.pending_tls(),
+        [0x15, 0x03, 0x02, 0x00, 0x02, 0x02, 0x56]
+    );
 
     // Without the signal it is only an old client.
     let (result, server) = serve(|hello| hello.client_version = ProtocolVersion::TLS_V1_1);

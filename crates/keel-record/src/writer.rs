@@ -70,6 +70,13 @@ impl RecordWriter {
         self.plaintext_version = RECORD_VERSION;
     }
 
+    /// Plaintext records written from now on carry `version`: for the one
+    /// alert that answers a ClientHello at the client's own version (RFC
+    /// 7507 §3's inappropriate_fallback). Sealed records are unaffected.
+    pub fn answer_at_version(&mut self, version: ProtocolVersion) {
+        self.plaintext_version = version;
+    }
+
     /// Seal every later record with `sealer` (after sending ChangeCipherSpec).
     pub fn install_sealer(&mut self, sealer: RecordSealer) {
         self.sealer = Some(sealer);
