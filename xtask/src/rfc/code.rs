@@ -13,8 +13,9 @@ pub(crate) struct Citation {
 }
 
 /// Every citation in `text`: `RFC 5246 §7.4.1.2`, also with a comma after
-/// the number (`RFC 5246, §7`). A trailing dot ends a sentence, not the
-/// section.
+/// the number (`RFC 5246, §7`), and lists of sections of one RFC
+/// (`RFC 5246 §7.4.4, §7.4.6 and §7.4.8`). A trailing dot ends a
+/// sentence, not the section.
 pub(crate) fn citations(text: &str) -> Vec<Citation> {
     let mut found = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -22,21 +23,30 @@ pub(crate) fn citations(text: &str) -> Vec<Citation> {
         while let Some(at) = rest.find("RFC ") {
             rest = &rest[at + 4..];
             let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            let after = rest[digits.len()..].trim_start_matches(',').trim_start();
-            let Some(section) = after.strip_prefix('§') else {
+            let Ok(number) = digits.parse::<u32>() else {
                 continue;
             };
-            let section: String = section
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || *c == '.')
-                .collect();
-            let section = section.trim_end_matches('.');
-            if let (Ok(number), false) = (digits.parse(), section.is_empty()) {
+            let mut after = rest[digits.len()..].trim_start_matches(',').trim_start();
+            while let Some(section) = after.strip_prefix('§') {
+                let end = section
+                    .find(|c: char| !(c.is_ascii_digit() || c.is_ascii_uppercase() || c == '.'))
+                    .unwrap_or(section.len());
+                let (cited, tail) = section.split_at(end);
+                let cited = cited.trim_end_matches('.');
+                if cited.is_empty() {
+                    break;
+                }
                 found.push(Citation {
                     number,
-                    section: section.to_owned(),
+                    section: cited.to_owned(),
                     line: index + 1,
                 });
+                // A list goes on with ", §", " and §" or " or §".
+                after = tail
+                    .strip_prefix(", ")
+                    .or_else(|| tail.strip_prefix(" and "))
+                    .or_else(|| tail.strip_prefix(" or "))
+                    .unwrap_or("");
             }
         }
     }

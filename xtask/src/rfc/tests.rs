@@ -211,7 +211,7 @@ fn malformed_lines_are_reported_with_their_line() {
 
 #[test]
 fn citations_are_read_with_commas_and_sentence_ends() {
-    let text = "// see RFC 5246 §7.4.1.2. And RFC 8422, §5.1.1 too\n// RFC 5280 section 4, RFC §3\n/// RFC 5246 §A.5";
+    let text = "// see RFC 5246 §7.4.1.2. And RFC 8422, §5.1.1 too\n// RFC 5280 section 4, RFC §3\n/// RFC 5246 §A.5\n(RFC 7627 §5.2, §5.3 and §5.4; §6)";
     assert_eq!(
         citations(text),
         vec![
@@ -229,6 +229,21 @@ fn citations_are_read_with_commas_and_sentence_ends() {
                 number: 5246,
                 section: "A.5".to_owned(),
                 line: 3
+            },
+            Citation {
+                number: 7627,
+                section: "5.2".to_owned(),
+                line: 4
+            },
+            Citation {
+                number: 7627,
+                section: "5.3".to_owned(),
+                line: 4
+            },
+            Citation {
+                number: 7627,
+                section: "5.4".to_owned(),
+                line: 4
             },
         ]
     );
