@@ -527,13 +527,19 @@ fn find_resumable(
         }
         _ => None,
     };
+    // RFC 5077 §3.4: "If a ticket is presented by the client, the server
+    // MUST NOT attempt to use the Session ID in the ClientHello for
+    // stateful session resumption": a ticket that does not open means a
+    // full handshake, not a cache lookup.
+    let ticket_presented =
+        config.ticket_keys.is_some() && offer.ticket.is_some_and(|t| !t.is_empty());
     let (stored, ticket_keys, cache_entry) = match from_ticket {
         Some((stored, keys)) => (stored, Some(keys), None),
         None => {
             let Some(cache) = config
                 .session_cache
                 .as_ref()
-                .filter(|_| !hello.session_id.is_empty())
+                .filter(|_| !hello.session_id.is_empty() && !ticket_presented)
             else {
                 return Ok(None);
             };

@@ -1,0 +1,591 @@
+//! RFC 8422 (ECC for TLS 1.2), RFC 6066 §3 (server_name) and RFC 5077
+//! (session tickets) as a peer sees them on the wire: the bytes of the
+//! extensions keel sends, the alert it answers a broken extension or key
+//! share with, and which hello extensions and handshake messages it leaves
+//! out. Each test names the requirement it proves (docs/rfc/).
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache};
+use keel_handshake::tickets::TicketKeys;
+use keel_handshake::{
+    ClientHandshakeConfig, Connection, HandshakeError, IllegalParameter, ServerHandshakeConfig,
+};
+use keel_pki::ServerName;
+use keel_wire::framing::RecordHeader;
+use keel_wire::handshake::ServerHello;
+use keel_wire::registry::{AlertDescription, ContentType, EcPointFormat, NamedGroup};
+use keel_wire::vec::{List, Opaque};
+use keel_wire::{ClientExtension, Codec, Extensions, HandshakeMessage, ServerExtension};
+use support::{
+    SERVER_NAME, client_config, plaintext_alerts, plaintext_record, pump, rewrite_client_hello,
+    server_config, split_records,
+};
+
+fn connect(
+    client: ClientHandshakeConfig,
+    server: ServerHandshakeConfig,
+) -> (Connection, Connection) {
+    (
+        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap(),
+        Connection::server(Arc::new(server)),
+    )
+}
+
+/// The handshake messages of a flight's plaintext records, one per record
+/// (a protected record, the Finished, does not decode and is left out).
+fn messages(bytes: &[u8]) -> Vec<HandshakeMessage> {
+    split_records(bytes)
+        .iter()
+        .filter(|r| support::content_type(r) == ContentType::HANDSHAKE)
+        .filter_map(|r| HandshakeMessage::decode(&r[RecordHeader::LEN..]).ok())
+        .collect()
+}
+
+/// The ClientHello goes to the server; returns the server's flight.
+fn server_flight(client: &mut Connection, server: &mut Connection) -> Vec<u8> {
+    let mut hello = Vec::new();
+    client.take_tls(&mut hello);
+    server.read_tls(&hello).unwrap();
+    let mut flight = Vec::new();
+    server.take_tls(&mut flight);
+    flight
+}
+
+fn server_hello(flight: &[u8]) -> ServerHello {
+    match messages(flight).into_iter().next() {
+        Some(HandshakeMessage::ServerHello(hello)) => hello,
+        other => panic!("not a ServerHello: {other:?}"),
+    }
+}
+
+/// The last alert `conn` has queued in the clear.
+fn last_alert(conn: &Connection) -> Option<AlertDescription> {
+    plaintext_alerts(conn.pending_tls())
+        .last()
+        .map(|a| a.description)
+}
+
+/// The body of the extension of type `ext_type` in a hello handshake
+/// message (header included), read from its bytes.
+fn extension_bytes(message: &[u8], ext_type: u16) -> Option<Vec<u8>> {
+    let u16_at = |i: usize| usize::from(u16::from_be_bytes([message[i], message[i + 1]]));
+    // Handshake header (4), version (2), random (32), session ID.
+    let mut at = 4 + 2 + 32;
+    at += 1 + usize::from(message[at]);
+    if message[0] == 1 {
+        // ClientHello: the suite list, then the compression list.
+        at += 2 + u16_at(at);
+        at += 1 + usize::from(message[at]);
+    } else {
+        // ServerHello: one suite, one compression method.
+        at += 3;
+    }
+    let end = at + 2 + u16_at(at);
+    at += 2;
+    while at < end {
+        let (kind, len) = (u16_at(at), u16_at(at + 2));
+        if kind == usize::from(ext_type) {
+            return Some(message[at + 4..at + 4 + len].to_vec());
+        }
+        at += 4 + len;
+    }
+    None
+}
+
+// --- RFC 8422 -------------------------------------------------------------------
+
+/// RFC 8422 §4, §5.1, §5.1.2: a client proposing ECC suites sends both
+/// supported_groups and ec_point_formats, the latter as exactly the octets
+/// `00 0B 00 02 01 00` (uncompressed only).
+#[test]
+fn the_client_hello_carries_supported_groups_and_exactly_the_uncompressed_point_format() {
+    let (mut client, _) = connect(client_config(false, None), server_config(false));
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    let record = &split_records(&bytes)[0];
+    let body = &record[RecordHeader::LEN..];
+    // ec_point_formats: 00 0B | 00 02 | 01 00.
+    assert_eq!(extension_bytes(body, 0x000b), Some(vec![0x01, 0x00]));
+    let HandshakeMessage::ClientHello(hello) = HandshakeMessage::decode(body).unwrap() else {
+        panic!("not a ClientHello");
+    };
+    let groups = hello.extensions.iter().find_map(|e| match e {
+        ClientExtension::SupportedGroups(groups) => Some(groups.as_slice().to_vec()),
+        _ => None,
+    });
+    assert_eq!(
+        groups,
+        Some(vec![NamedGroup::X25519, NamedGroup::SECP256R1])
+    );
+}
+
+/// RFC 8422 §5.1.2: a ClientHello whose point-format list leaves out
+/// uncompressed, from a client listing the curves of RFC 8422, is refused
+/// with illegal_parameter.
+#[test]
+fn a_client_point_format_list_without_uncompressed_is_illegal_parameter() {
+    let (mut client, mut server) = connect(client_config(false, None), server_config(false));
+    let hello = rewrite_client_hello(&mut client, |extensions| {
+        for extension in extensions.iter_mut() {
+            if let ClientExtension::EcPointFormats(formats) = extension {
+                *formats = List(vec![EcPointFormat::new(1), EcPointFormat::new(2)]);
+            }
+        }
+    });
+    let err = server.read_tls(&hello).unwrap_err();
+    assert_eq!(
+        err,
+        HandshakeError::IllegalParameter {
+            reason: IllegalParameter::NoUncompressedPoints
+        }
+    );
+    assert_eq!(
+        last_alert(&server),
+        Some(AlertDescription::ILLEGAL_PARAMETER)
+    );
+}
+
+/// RFC 8422 §5.2: the server answers a point-format list with its own,
+/// holding uncompressed.
+#[test]
+fn the_server_answers_point_formats_with_uncompressed() {
+    let (mut client, mut server) = connect(client_config(false, None), server_config(false));
+    let hello = server_hello(&server_flight(&mut client, &mut server));
+    let formats = hello.extensions.iter().find_map(|e| match e {
+        ServerExtension::EcPointFormats(formats) => Some(formats.as_slice().to_vec()),
+        _ => None,
+    });
+    assert_eq!(formats, Some(vec![EcPointFormat::UNCOMPRESSED]));
+}
+
+/// The client's answer to the server's ServerHello changed by `change`.
+fn client_reads_changed_server_hello(
+    client: ClientHandshakeConfig,
+    server: ServerHandshakeConfig,
+    change: impl FnOnce(&mut Vec<ServerExtension>),
+) -> (Result<usize, HandshakeError>, Connection) {
+    let (mut client, mut server) = connect(client, server);
+    let flight = server_flight(&mut client, &mut server);
+    let mut hello = server_hello(&flight);
+    let Extensions::Present(extensions) = &mut hello.extensions else {
+        panic!("a ServerHello without extensions");
+    };
+    change(extensions);
+    let changed = plaintext_record(
+        ContentType::HANDSHAKE,
+        &HandshakeMessage::ServerHello(hello).encode().unwrap(),
+    );
+    (client.read_tls(&changed), client)
+}
+
+/// RFC 8422 §5.2: a client holds the server to point formats that include
+/// uncompressed (the only one it can parse): a list without it is
+/// illegal_parameter.
+#[test]
+fn a_server_point_format_list_without_uncompressed_is_illegal_parameter() {
+    let (result, client) = client_reads_changed_server_hello(
+        client_config(false, None),
+        server_config(false),
+        |extensions| {
+            for extension in extensions.iter_mut() {
+                if let ServerExtension::EcPointFormats(formats) = extension {
+                    *formats = List(vec![EcPointFormat::new(1)]);
+                }
+            }
+        },
+    );
+    assert_eq!(
+        result.unwrap_err(),
+        HandshakeError::IllegalParameter {
+            reason: IllegalParameter::NoUncompressedPoints
+        }
+    );
+    assert_eq!(
+        last_alert(&client),
+        Some(AlertDescription::ILLEGAL_PARAMETER)
+    );
+}
+
+/// A client and a server agreeing on `group` only.
+fn on_group(group: NamedGroup) -> (Connection, Connection) {
+    let mut client = client_config(false, None);
+    client.groups = vec![group, NamedGroup::SECP256R1];
+    let mut server = server_config(false);
+    server.groups = vec![group];
+    connect(client, server)
+}
+
+/// RFC 8422 §5.1.2, §5.4.1: NIST-curve keys travel uncompressed, `04 || x
+/// || y`, on the wire from both sides, and such handshakes complete.
+#[test]
+fn nist_curve_key_shares_are_uncompressed_points() {
+    for (group, len) in [(NamedGroup::SECP256R1, 65), (NamedGroup::SECP384R1, 97)] {
+        let (mut client, mut server) = on_group(group);
+        let flight = server_flight(&mut client, &mut server);
+        let kx = messages(&flight)
+            .into_iter()
+            .find_map(|m| match m {
+                HandshakeMessage::ServerKeyExchange(kx) => Some(kx),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(kx.params.named_group, group);
+        assert_eq!(kx.params.public.len(), len, "{group}");
+        assert_eq!(kx.params.public.first(), Some(&0x04), "{group}");
+
+        client.read_tls(&flight).unwrap();
+        let mut second = Vec::new();
+        client.take_tls(&mut second);
+        let Some(HandshakeMessage::ClientKeyExchange(cke)) = messages(&second).into_iter().next()
+        else {
+            panic!("the client's flight does not start with its ClientKeyExchange");
+        };
+        assert_eq!(cke.public.len(), len, "{group}");
+        assert_eq!(cke.public.first(), Some(&0x04), "{group}");
+        server.read_tls(&second).unwrap();
+        pump(&mut client, &mut server).unwrap();
+        assert!(client.session().is_some() && server.session().is_some());
+    }
+}
+
+/// The server's answer to the client's ClientKeyExchange with its public
+/// key replaced by `change(public)`.
+fn server_reads_key_share(
+    group: NamedGroup,
+    change: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> (HandshakeError, Connection) {
+    let (mut client, mut server) = on_group(group);
+    let flight = server_flight(&mut client, &mut server);
+    client.read_tls(&flight).unwrap();
+    let mut second = Vec::new();
+    client.take_tls(&mut second);
+    let Some(HandshakeMessage::ClientKeyExchange(mut cke)) = messages(&second).into_iter().next()
+    else {
+        panic!("the client's flight does not start with its ClientKeyExchange");
+    };
+    cke.public = Opaque(change(cke.public.as_slice()));
+    let record = plaintext_record(
+        ContentType::HANDSHAKE,
+        &HandshakeMessage::ClientKeyExchange(cke).encode().unwrap(),
+    );
+    let err = server.read_tls(&record).unwrap_err();
+    (err, server)
+}
+
+fn assert_bad_point(err: &HandshakeError, server: &Connection, case: &str) {
+    assert_eq!(
+        err,
+        &HandshakeError::IllegalParameter {
+            reason: IllegalParameter::BadKeySharePoint
+        },
+        "{case}"
+    );
+    assert_eq!(
+        last_alert(server),
+        Some(AlertDescription::ILLEGAL_PARAMETER),
+        "{case}"
+    );
+}
+
+/// RFC 8422 §5.11: a NIST-curve public key whose x and y do not satisfy
+/// the curve equation is refused (illegal_parameter), as is the point at
+/// infinity's encoding and a compressed point (§5.1.2: no other format).
+#[test]
+fn a_nist_curve_key_share_off_the_curve_or_compressed_is_illegal_parameter() {
+    for group in [NamedGroup::SECP256R1, NamedGroup::SECP384R1] {
+        let (err, server) = server_reads_key_share(group, |public| {
+            let mut off = public.to_vec();
+            // y + 1: (x, y + 1) is not on the curve when (x, y) is.
+            let last = off.len() - 1;
+            off[last] ^= 0x01;
+            off
+        });
+        assert_bad_point(&err, &server, &format!("{group}: off the curve"));
+
+        let (err, server) = server_reads_key_share(group, |public| {
+            let mut compressed = vec![0x02 | (public[public.len() - 1] & 1)];
+            compressed.extend_from_slice(&public[1..public.len().div_ceil(2)]);
+            compressed
+        });
+        assert_bad_point(&err, &server, &format!("{group}: compressed"));
+
+        let (err, server) = server_reads_key_share(group, |public| vec![0x00; public.len()]);
+        assert_bad_point(&err, &server, &format!("{group}: all zeros"));
+    }
+}
+
+/// RFC 8422 §5.10, §5.11: an X25519 share whose shared secret is all
+/// zeros (a point of small order) ends the handshake with
+/// illegal_parameter.
+#[test]
+fn an_x25519_key_share_giving_an_all_zero_secret_is_illegal_parameter() {
+    // u = 0 and u = 1 are of small order: X25519 with them is all zeros.
+    for low_order in [[0u8; 32], {
+        let mut one = [0u8; 32];
+        one[0] = 1;
+        one
+    }] {
+        let (err, server) = server_reads_key_share(NamedGroup::X25519, |_| low_order.to_vec());
+        assert_bad_point(&err, &server, &format!("{low_order:?}"));
+    }
+}
+
+// --- RFC 6066 §3 -----------------------------------------------------------------
+
+/// RFC 6066 §3: the client names the server in a ServerNameList holding
+/// one host_name, `00 00 | list length | 00 | name length | name`.
+#[test]
+fn the_client_sends_one_host_name_in_a_server_name_list() {
+    let (mut client, _) = connect(client_config(false, None), server_config(false));
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    let record = &split_records(&bytes)[0];
+    let name = SERVER_NAME.as_bytes();
+    let mut expected = Vec::new();
+    expected.extend_from_slice(&u16::try_from(name.len() + 3).unwrap().to_be_bytes());
+    expected.push(0); // host_name
+    expected.extend_from_slice(&u16::try_from(name.len()).unwrap().to_be_bytes());
+    expected.extend_from_slice(name);
+    assert_eq!(
+        extension_bytes(&record[RecordHeader::LEN..], 0x0000),
+        Some(expected)
+    );
+}
+
+/// RFC 6066 §3: a server that used the name acknowledges it with an empty
+/// server_name extension in a full handshake, and sends none when it
+/// resumes a session.
+#[test]
+fn the_server_acknowledges_the_name_with_an_empty_extension_but_not_when_resuming() {
+    let store = Arc::new(ClientSessionStore::new(16, Duration::from_secs(3600)));
+    let cache = Arc::new(ServerSessionCache::new(16, Duration::from_secs(3600)));
+    let configs = || {
+        let mut client = client_config(false, None);
+        client.session_store = Some(Arc::clone(&store));
+        let mut server = server_config(false);
+        server.session_cache = Some(Arc::clone(&cache));
+        (client, server)
+    };
+
+    let (c, s) = configs();
+    let (mut client, mut server) = connect(c, s);
+    let flight = server_flight(&mut client, &mut server);
+    let hello = &split_records(&flight)[0][RecordHeader::LEN..];
+    assert_eq!(extension_bytes(hello, 0x0000), Some(Vec::new()));
+    assert!(
+        server_hello(&flight)
+            .extensions
+            .iter()
+            .any(|e| matches!(e, ServerExtension::ServerName))
+    );
+    client.read_tls(&flight).unwrap();
+    pump(&mut client, &mut server).unwrap();
+    assert!(!server.session().unwrap().resumed);
+
+    let (c, s) = configs();
+    let (mut client, mut server) = connect(c, s);
+    let flight = server_flight(&mut client, &mut server);
+    assert!(
+        !server_hello(&flight)
+            .extensions
+            .iter()
+            .any(|e| matches!(e, ServerExtension::ServerName)),
+        "a resuming ServerHello carries server_name"
+    );
+    client.read_tls(&flight).unwrap();
+    pump(&mut client, &mut server).unwrap();
+    assert!(client.session().unwrap().resumed && server.session().unwrap().resumed);
+}
+
+// --- RFC 5077 --------------------------------------------------------------------
+
+fn ticket_keys() -> Arc<TicketKeys> {
+    Arc::new(
+        TicketKeys::new(
+            &[0x5a; 32],
+            Duration::from_secs(3600),
+            Duration::from_secs(600),
+        )
+        .unwrap(),
+    )
+}
+
+fn session_ticket(hello: &[ClientExtension]) -> Option<Vec<u8>> {
+    hello.iter().find_map(|e| match e {
+        ClientExtension::SessionTicket(ticket) => Some(ticket.to_vec()),
+        _ => None,
+    })
+}
+
+/// RFC 5077 §3.2: a client ready to receive a ticket (it has a session
+/// store) and holding none sends an empty SessionTicket extension; a client
+/// that cannot keep one sends no SessionTicket extension, and a server with
+/// ticket keys then sends neither the extension nor a NewSessionTicket.
+#[test]
+fn the_session_ticket_extension_is_empty_from_a_client_with_a_store_and_absent_without() {
+    let mut with_store = client_config(false, None);
+    with_store.session_store = Some(Arc::new(ClientSessionStore::new(
+        16,
+        Duration::from_secs(3600),
+    )));
+    for (config, expected) in [
+        (with_store, Some(Vec::new())),
+        (client_config(false, None), None),
+    ] {
+        let expects_ticket = expected.is_some();
+        let mut server = server_config(false);
+        server.ticket_keys = Some(ticket_keys());
+        let (mut client, mut server) = connect(config, server);
+        let mut hello = Vec::new();
+        client.take_tls(&mut hello);
+        let Some(HandshakeMessage::ClientHello(client_hello)) = messages(&hello).into_iter().next()
+        else {
+            panic!("not a ClientHello");
+        };
+        assert_eq!(session_ticket(&client_hello.extensions), expected);
+
+        server.read_tls(&hello).unwrap();
+        let mut flight = Vec::new();
+        server.take_tls(&mut flight);
+        let acknowledged = server_hello(&flight)
+            .extensions
+            .iter()
+            .any(|e| matches!(e, ServerExtension::SessionTicket));
+        assert_eq!(acknowledged, expects_ticket);
+
+        // The server's last flight: a NewSessionTicket only if promised.
+        client.read_tls(&flight).unwrap();
+        let mut second = Vec::new();
+        client.take_tls(&mut second);
+        server.read_tls(&second).unwrap();
+        let mut last = Vec::new();
+        server.take_tls(&mut last);
+        let tickets = messages(&last)
+            .into_iter()
+            .filter(|m| matches!(m, HandshakeMessage::NewSessionTicket(_)))
+            .count();
+        assert_eq!(tickets, usize::from(expects_ticket));
+        client.read_tls(&last).unwrap();
+        assert!(client.session().is_some());
+    }
+}
+
+/// RFC 5077 §3.2: a SessionTicket extension in the ServerHello of a client
+/// that sent none is unsupported_extension.
+#[test]
+fn a_session_ticket_extension_the_client_did_not_send_is_refused() {
+    let (result, client) = client_reads_changed_server_hello(
+        client_config(false, None),
+        server_config(false),
+        |extensions| extensions.push(ServerExtension::SessionTicket),
+    );
+    assert!(
+        matches!(result, Err(HandshakeError::UnsolicitedExtension { .. })),
+        "{result:?}"
+    );
+    assert_eq!(
+        last_alert(&client),
+        Some(AlertDescription::UNSUPPORTED_EXTENSION)
+    );
+}
+
+/// RFC 5077 §3.3: in a full handshake the server sends its ticket only
+/// after the client's Finished has verified: nothing before the Finished
+/// arrives, only an alert when it does not verify.
+#[test]
+fn the_server_sends_no_ticket_before_the_clients_finished_verifies() {
+    let mut with_store = client_config(false, None);
+    with_store.session_store = Some(Arc::new(ClientSessionStore::new(
+        16,
+        Duration::from_secs(3600),
+    )));
+    let mut server = server_config(false);
+    server.ticket_keys = Some(ticket_keys());
+    let (mut client, mut server) = connect(with_store, server);
+    let flight = server_flight(&mut client, &mut server);
+    client.read_tls(&flight).unwrap();
+    let mut second = Vec::new();
+    client.take_tls(&mut second);
+    let records = split_records(&second);
+    let (finished, before) = records.split_last().unwrap();
+    assert_eq!(support::content_type(finished), ContentType::HANDSHAKE);
+
+    // ClientKeyExchange and ChangeCipherSpec: the server says nothing yet.
+    server.read_tls(&before.concat()).unwrap();
+    assert!(server.pending_tls().is_empty(), "the server spoke early");
+
+    // The Finished, its last byte changed: refused, and no ticket sent.
+    let mut broken = finished.clone();
+    *broken.last_mut().unwrap() ^= 0x01;
+    assert!(server.read_tls(&broken).is_err());
+    let pending = server.pending_tls();
+    assert!(
+        split_records(pending)
+            .iter()
+            .all(|r| support::content_type(r) == ContentType::ALERT),
+        "the server sent more than an alert"
+    );
+}
+
+/// RFC 5077 §3.4: "If a ticket is presented by the client, the server MUST
+/// NOT attempt to use the Session ID in the ClientHello for stateful
+/// session resumption." A server with both a cache and ticket keys, given
+/// a cached session's ID together with a ticket it cannot open, makes a
+/// full handshake; the same ID without a ticket resumes.
+#[test]
+fn a_presented_ticket_keeps_the_session_id_out_of_the_cache() {
+    let cache = Arc::new(ServerSessionCache::new(16, Duration::from_secs(3600)));
+    let keys = ticket_keys();
+    let server_config = || {
+        let mut server = server_config(false);
+        server.session_cache = Some(Arc::clone(&cache));
+        server.ticket_keys = Some(Arc::clone(&keys));
+        server
+    };
+    // A client without a store asks for no ticket: the session is cached.
+    let (mut client, mut server) = connect(client_config(false, None), server_config());
+    let flight = server_flight(&mut client, &mut server);
+    let cached_id = server_hello(&flight).session_id.to_vec();
+    client.read_tls(&flight).unwrap();
+    pump(&mut client, &mut server).unwrap();
+    assert_eq!(cache.len(), 1, "the session is cached");
+
+    for (ticket, resumes) in [(None, true), (Some(vec![0xab; 100]), false)] {
+        let (mut client, mut server) = connect(client_config(false, None), server_config());
+        let hello = support::rewrite_whole_client_hello(&mut client, |hello| {
+            hello.session_id = Opaque(cached_id.clone());
+            let Extensions::Present(extensions) = &mut hello.extensions else {
+                panic!("a ClientHello without extensions");
+            };
+            if let Some(ticket) = ticket.clone() {
+                extensions.push(ClientExtension::SessionTicket(ticket));
+            }
+        });
+        server.read_tls(&hello).unwrap();
+        let mut flight = Vec::new();
+        server.take_tls(&mut flight);
+        let reply = server_hello(&flight);
+        assert_eq!(
+            reply.session_id.as_slice() == cached_id.as_slice(),
+            resumes,
+            "ticket {:?}",
+            ticket.is_some()
+        );
+        let full = messages(&flight)
+            .iter()
+            .any(|m| matches!(m, HandshakeMessage::Certificate(_)));
+        assert_eq!(full, !resumes, "ticket {:?}", ticket.is_some());
+    }
+}
