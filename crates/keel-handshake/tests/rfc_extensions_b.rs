@@ -14,13 +14,14 @@
 
 mod support;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache};
 use keel_handshake::tickets::TicketKeys;
 use keel_handshake::{
-    ClientHandshakeConfig, Connection, HandshakeError, IllegalParameter, ServerHandshakeConfig,
+    ClientHandshakeConfig, Connection, HandshakeError, IllegalParameter, Rng, RngFailed,
+    ServerHandshakeConfig,
 };
 use keel_pki::ServerName;
 use keel_wire::framing::RecordHeader;
@@ -342,6 +343,143 @@ fn an_x25519_key_share_giving_an_all_zero_secret_is_illegal_parameter() {
     }
 }
 
+/// xorshift64*, recording what it hands out: a test can then find the
+/// ephemeral scalar a side drew.
+#[derive(Debug)]
+struct RecordingRng {
+    state: Mutex<u64>,
+    fills: Mutex<Vec<Vec<u8>>>,
+}
+
+impl RecordingRng {
+    fn new(seed: u64) -> Self {
+        Self {
+            state: Mutex::new(seed | 1),
+            fills: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Rng for RecordingRng {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), RngFailed> {
+        let mut state = self.state.lock().unwrap();
+        for byte in buf.iter_mut() {
+            *state ^= *state >> 12;
+            *state ^= *state << 25;
+            *state ^= *state >> 27;
+            *byte = (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
+        }
+        self.fills.lock().unwrap().push(buf.to_vec());
+        Ok(())
+    }
+}
+
+/// RFC 8422 §5.10: the P-256 premaster secret is the x-coordinate as a
+/// 32-byte string, leading zeros kept. Handshakes run until the shared x
+/// starts with a zero byte (one in 256); the master secret keel derived
+/// must be the one computed here from the untruncated x, the transcript
+/// and the PRF. Truncating both sides alike would still connect, so the
+/// handshake completing proves nothing; this comparison does.
+#[test]
+fn nist_curve_premaster_secrets_keep_their_leading_zeros() {
+    use aws_lc_rs::agreement::{self, ECDH_P256, PrivateKey, UnparsedPublicKey};
+    use aws_lc_rs::digest;
+
+    let mut leading_zeros_seen = 0;
+    for seed in 1..5000u64 {
+        let capture = Arc::new(support::KeyCapture::default());
+        let rng = Arc::new(RecordingRng::new(seed));
+        let mut client = client_config(false, Some(capture.clone()));
+        client.groups = vec![NamedGroup::SECP256R1];
+        client.suites =
+            vec![keel_wire::registry::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+        client.rng = rng.clone();
+        let mut server = server_config(false);
+        server.groups = vec![NamedGroup::SECP256R1];
+        let (mut client, mut server) = connect(client, server);
+
+        // ClientHello .. ServerHelloDone, then the ClientKeyExchange.
+        let mut hello = Vec::new();
+        client.take_tls(&mut hello);
+        server.read_tls(&hello).unwrap();
+        let mut flight = Vec::new();
+        server.take_tls(&mut flight);
+        client.read_tls(&flight).unwrap();
+        let mut second = Vec::new();
+        client.take_tls(&mut second);
+        let handshake_bodies = |bytes: &[u8]| -> Vec<Vec<u8>> {
+            split_records(bytes)
+                .iter()
+                .filter(|r| support::content_type(r) == ContentType::HANDSHAKE)
+                .map(|r| r[RecordHeader::LEN..].to_vec())
+                .collect()
+        };
+        let mut transcript = handshake_bodies(&hello);
+        transcript.extend(handshake_bodies(&flight));
+        let cke = handshake_bodies(&second).remove(0);
+        transcript.push(cke.clone());
+        server.read_tls(&second).unwrap();
+        pump(&mut client, &mut server).unwrap();
+        assert!(client.session().is_some() && server.session().is_some());
+
+        let server_public = messages(&flight)
+            .into_iter()
+            .find_map(|m| match m {
+                HandshakeMessage::ServerKeyExchange(kx) => Some(kx.params.public.to_vec()),
+                _ => None,
+            })
+            .unwrap();
+        let Ok(HandshakeMessage::ClientKeyExchange(client_kx)) = HandshakeMessage::decode(&cke)
+        else {
+            panic!("not a ClientKeyExchange");
+        };
+        let fills = rng.fills.lock().unwrap().clone();
+        let scalar = fills
+            .iter()
+            .filter(|f| f.len() == 32)
+            .find_map(|f| {
+                let key = PrivateKey::from_private_key(&ECDH_P256, f).ok()?;
+                (key.compute_public_key().ok()?.as_ref() == client_kx.public.as_slice())
+                    .then_some(key)
+            })
+            .expect("the client's scalar came from its RNG");
+        let x = agreement::agree(
+            &scalar,
+            UnparsedPublicKey::new(&ECDH_P256, &server_public),
+            (),
+            |x| Ok(x.to_vec()),
+        )
+        .unwrap();
+        assert_eq!(x.len(), 32);
+
+        let session_hash = {
+            let mut hash = digest::Context::new(&digest::SHA256);
+            for message in &transcript {
+                hash.update(message);
+            }
+            hash.finish()
+        };
+        let mut expected = [0u8; 48];
+        keel_handshake::key_schedule::PrfHash::Sha256
+            .prf(
+                &x,
+                b"extended master secret",
+                session_hash.as_ref(),
+                &mut expected,
+            )
+            .unwrap();
+        let (_, master) = capture.get().unwrap();
+        assert_eq!(master, expected.to_vec(), "seed {seed}");
+        if x[0] == 0 {
+            leading_zeros_seen += 1;
+            if leading_zeros_seen == 2 {
+                return;
+            }
+        }
+    }
+    panic!("no shared secret with a leading zero in 5000 handshakes");
+}
+
 // --- RFC 6066 §3 -----------------------------------------------------------------
 
 /// RFC 6066 §3: the client names the server in a ServerNameList holding
@@ -407,6 +545,26 @@ fn the_server_acknowledges_the_name_with_an_empty_extension_but_not_when_resumin
     client.read_tls(&flight).unwrap();
     pump(&mut client, &mut server).unwrap();
     assert!(client.session().unwrap().resumed && server.session().unwrap().resumed);
+}
+
+/// RFC 6066 §3: a server that knows no certificate for the name aborts
+/// with a fatal unrecognized_name alert, never a warning.
+#[test]
+fn an_unrecognized_name_is_a_fatal_alert() {
+    let mut server = server_config(false);
+    let keys = std::mem::take(&mut server.certificates.default);
+    server.certificates.by_name = vec![("other.example".to_owned(), keys)];
+    let (mut client, mut server) = connect(client_config(false, None), server);
+    let mut hello = Vec::new();
+    client.take_tls(&mut hello);
+    assert!(matches!(
+        server.read_tls(&hello),
+        Err(HandshakeError::UnrecognizedName { .. })
+    ));
+    let alerts = plaintext_alerts(server.pending_tls());
+    let alert = alerts.last().unwrap();
+    assert_eq!(alert.description, AlertDescription::UNRECOGNIZED_NAME);
+    assert_eq!(alert.level, keel_wire::registry::AlertLevel::FATAL);
 }
 
 // --- RFC 5077 --------------------------------------------------------------------
