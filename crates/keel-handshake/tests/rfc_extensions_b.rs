@@ -567,6 +567,53 @@ fn an_unrecognized_name_is_a_fatal_alert() {
     assert_eq!(alert.level, keel_wire::registry::AlertLevel::FATAL);
 }
 
+// --- RFC 7301 --------------------------------------------------------------------
+
+/// RFC 7301 §3.1: "Empty strings MUST NOT be included": a ClientHello
+/// whose protocol_name_list holds an empty name is refused with
+/// decode_error.
+#[test]
+fn an_empty_protocol_name_is_refused() {
+    let (mut client, mut server) = connect(client_config(false, None), server_config(false));
+    let hello = rewrite_client_hello(&mut client, |extensions| {
+        extensions.push(ClientExtension::Unknown {
+            ext_type: keel_wire::registry::ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION,
+            // protocol_name_list: "h2", then an empty name.
+            data: vec![0x00, 0x04, 0x02, b'h', b'2', 0x00],
+        });
+    });
+    assert!(server.read_tls(&hello).is_err());
+    assert_eq!(last_alert(&server), Some(AlertDescription::DECODE_ERROR));
+}
+
+/// RFC 7301 §3.2: the server selects a protocol "that is also advertised
+/// by the client"; a client refuses a selection it did not offer with
+/// illegal_parameter.
+#[test]
+fn a_protocol_the_client_did_not_offer_is_illegal_parameter() {
+    let mut client = client_config(false, None);
+    client.alpn = vec![b"h2".to_vec()];
+    let mut server = server_config(false);
+    server.alpn = vec![b"h2".to_vec()];
+    let (result, client) = client_reads_changed_server_hello(client, server, |extensions| {
+        for extension in extensions.iter_mut() {
+            if let ServerExtension::Alpn(name) = extension {
+                *name = keel_wire::extensions::ProtocolName(b"http/1.1".to_vec());
+            }
+        }
+    });
+    assert_eq!(
+        result.unwrap_err(),
+        HandshakeError::IllegalParameter {
+            reason: IllegalParameter::AlpnNotOffered
+        }
+    );
+    assert_eq!(
+        last_alert(&client),
+        Some(AlertDescription::ILLEGAL_PARAMETER)
+    );
+}
+
 // --- RFC 5077 --------------------------------------------------------------------
 
 fn ticket_keys() -> Arc<TicketKeys> {
@@ -746,4 +793,79 @@ fn a_presented_ticket_keeps_the_session_id_out_of_the_cache() {
             .any(|m| matches!(m, HandshakeMessage::Certificate(_)));
         assert_eq!(full, !resumes, "ticket {:?}", ticket.is_some());
     }
+}
+
+/// A client with a store and a server with ticket keys.
+fn ticket_configs(
+    store: &Arc<ClientSessionStore>,
+    keys: &Arc<TicketKeys>,
+) -> (ClientHandshakeConfig, ServerHandshakeConfig) {
+    let mut client = client_config(false, None);
+    client.session_store = Some(Arc::clone(store));
+    let mut server = server_config(false);
+    server.ticket_keys = Some(Arc::clone(keys));
+    (client, server)
+}
+
+/// RFC 5077 §3.3: "The client MUST NOT treat the ticket as valid until it
+/// has verified the server's Finished message": the NewSessionTicket and
+/// ChangeCipherSpec delivered, nothing is stored; the Finished delivered,
+/// the session is stored with the ticket.
+#[test]
+fn a_ticket_is_kept_only_after_the_servers_finished() {
+    let store = Arc::new(ClientSessionStore::new(16, Duration::from_secs(3600)));
+    let keys = ticket_keys();
+    let (c, s) = ticket_configs(&store, &keys);
+    let (mut client, mut server) = connect(c, s);
+    let flight = server_flight(&mut client, &mut server);
+    client.read_tls(&flight).unwrap();
+    let mut second = Vec::new();
+    client.take_tls(&mut second);
+    server.read_tls(&second).unwrap();
+    let mut last = Vec::new();
+    server.take_tls(&mut last);
+    let records = split_records(&last);
+    assert!(matches!(
+        messages(&records[0]).first(),
+        Some(HandshakeMessage::NewSessionTicket(t)) if !t.ticket.is_empty()
+    ));
+    let (finished, before) = records.split_last().unwrap();
+    client.read_tls(&before.concat()).unwrap();
+    assert!(store.is_empty(), "a ticket was kept before the Finished");
+    client.read_tls(finished).unwrap();
+    assert_eq!(store.len(), 1);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let stored = store
+        .get(&support::client_context(), SERVER_NAME, now)
+        .expect("the session is stored");
+    assert!(!stored.ticket.is_empty());
+}
+
+/// RFC 5077 §3.2: "If the ticket is accepted by the server but the
+/// handshake fails, the client SHOULD delete the ticket." A resumption by
+/// ticket that the server accepted (its Finished verified) and that then
+/// fails leaves the client's store empty.
+#[test]
+fn a_ticket_whose_resumed_connection_fails_is_deleted() {
+    let store = Arc::new(ClientSessionStore::new(16, Duration::from_secs(3600)));
+    let keys = ticket_keys();
+    let (c, s) = ticket_configs(&store, &keys);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert_eq!(store.len(), 1);
+
+    let (c, s) = ticket_configs(&store, &keys);
+    let (mut client, mut server) = connect(c, s);
+    pump(&mut client, &mut server).unwrap();
+    assert!(client.session().unwrap().resumed);
+    assert_eq!(store.len(), 1);
+    // A record that does not decrypt: a fatal bad_record_mac.
+    let mut garbage = vec![0x17, 0x03, 0x03, 0x00, 0x20];
+    garbage.extend_from_slice(&[0u8; 0x20]);
+    let err = client.read_tls(&garbage).unwrap_err();
+    assert_eq!(err.alert(), Some(AlertDescription::BAD_RECORD_MAC));
+    assert!(store.is_empty(), "the client kept the ticket");
 }
