@@ -480,6 +480,84 @@ fn nist_curve_premaster_secrets_keep_their_leading_zeros() {
     panic!("no shared secret with a leading zero in 5000 handshakes");
 }
 
+/// An Ed25519 server identity for `SERVER_NAME`, self-signed.
+fn ed25519_server_key() -> Arc<keel_pki::CertifiedKey> {
+    use rcgen::{CertificateParams, KeyPair, PKCS_ED25519};
+    let key = KeyPair::generate_for(&PKCS_ED25519).unwrap();
+    let cert = CertificateParams::new(vec![SERVER_NAME.to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    Arc::new(
+        keel_pki::CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
+            .unwrap(),
+    )
+}
+
+/// RFC 8422 §2.1, §5.4, §5.10: in ECDHE_ECDSA the server signs
+/// client_random + server_random + ServerECDHParams with the key of its
+/// certificate, ECDSA or EdDSA (Ed25519 under 0x0807: HashAlgorithm 8,
+/// Intrinsic); the ECPoint carries the ephemeral ECDH key of the group,
+/// never the certificate's Ed25519 key. The signature is checked here
+/// against the leaf, apart from keel's client.
+#[test]
+fn the_server_key_exchange_is_signed_by_the_certificates_key() {
+    use keel_wire::registry::SignatureScheme;
+    for (key, scheme) in [
+        (
+            Arc::clone(&support::pki().server),
+            SignatureScheme::ECDSA_SECP256R1_SHA256,
+        ),
+        (ed25519_server_key(), SignatureScheme::ED25519),
+    ] {
+        let mut client = client_config(false, None);
+        client.verifier = Arc::new(support::AcceptsAnything);
+        let mut server = server_config(false);
+        server.certificates.default = vec![Arc::clone(&key)];
+        let (mut client, mut server) = connect(client, server);
+        let mut hello = Vec::new();
+        client.take_tls(&mut hello);
+        server.read_tls(&hello).unwrap();
+        let mut flight = Vec::new();
+        server.take_tls(&mut flight);
+
+        let client_hello = &split_records(&hello)[0][RecordHeader::LEN..];
+        let records = split_records(&flight);
+        let server_hello = &records[0][RecordHeader::LEN..];
+        let kx = records
+            .iter()
+            .map(|r| &r[RecordHeader::LEN..])
+            .find(|m| m[0] == 12)
+            .expect("a ServerKeyExchange");
+        // Handshake header (4), then curve_type (1), group (2), point.
+        let point_len = usize::from(kx[7]);
+        let params = &kx[4..8 + point_len];
+        let signed_scheme =
+            SignatureScheme::new(u16::from_be_bytes([kx[8 + point_len], kx[9 + point_len]]));
+        let signature = &kx[12 + point_len..];
+        assert_eq!(signed_scheme, scheme);
+        assert_eq!(params[0], 3, "named_curve");
+        assert_eq!(
+            NamedGroup::new(u16::from_be_bytes([params[1], params[2]])),
+            NamedGroup::X25519
+        );
+        assert_eq!(point_len, 32, "an X25519 key");
+
+        let mut message = client_hello[6..38].to_vec();
+        message.extend_from_slice(&server_hello[6..38]);
+        message.extend_from_slice(params);
+        keel_pki::verify_signature(&key.chain()[0], scheme, &message, signature).unwrap();
+        if scheme == SignatureScheme::ED25519 {
+            assert_eq!(scheme.get() >> 8, 8, "HashAlgorithm Intrinsic");
+            assert_ne!(&params[4..], key.key().public_key_der().get(12..).unwrap());
+        }
+
+        client.read_tls(&flight).unwrap();
+        pump(&mut client, &mut server).unwrap();
+        assert!(client.session().is_some() && server.session().is_some());
+    }
+}
+
 // --- RFC 6066 §3 -----------------------------------------------------------------
 
 /// RFC 6066 §3: the client names the server in a ServerNameList holding
