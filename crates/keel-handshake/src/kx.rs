@@ -8,7 +8,9 @@ use zeroize::Zeroizing;
 use crate::error::{HandshakeError, IllegalParameter, Internal};
 use crate::random::Rng;
 
-/// The groups keel implements, in its default preference order.
+/// The groups keel implements, in its default preference order: named
+/// curves only (RFC 8422 §5.9 recommends the ANSI X9.62, FIPS 186-4 and
+/// SEC 2 curves, and RFC 8032's).
 pub const GROUPS: [NamedGroup; 3] = [
     NamedGroup::X25519,
     NamedGroup::SECP256R1,
@@ -35,6 +37,8 @@ fn algorithm(group: NamedGroup) -> Option<(&'static agreement::Algorithm, usize,
     match group {
         NamedGroup::X25519 => Some((&X25519, 32, 32)),
         // RFC 8422 §5.4.1: uncompressed points only, 0x04 || x || y.
+        // RFC 8422 §5.1.2: uncompressed is supported for every curve, and
+        // no other format (RFC 8422 §5.2: whatever the server lists).
         NamedGroup::SECP256R1 => Some((&ECDH_P256, 32, 65)),
         NamedGroup::SECP384R1 => Some((&ECDH_P384, 48, 97)),
         _ => None,
@@ -80,7 +84,11 @@ impl EphemeralKey {
     /// The pre-master secret with the peer's public key. The point must be
     /// the exact encoding for the group (uncompressed for the NIST curves);
     /// aws-lc-rs checks that it is on the curve and that an X25519 result
-    /// is not all zeros.
+    /// is not all zeros (RFC 8422 §5.11: the peer's NIST-curve key is
+    /// validated, an all-zero X25519 secret aborts; RFC 8422 §5.10: the
+    /// NIST-curve secret is the whole x-coordinate, leading zeros kept, and
+    /// an all-zero X25519 result ends the handshake). The ECPoint holds
+    /// only these ephemeral ECDH keys, never an EdDSA key (RFC 8422 §5.4).
     pub(crate) fn agree(self, peer: &[u8]) -> Result<Zeroizing<Vec<u8>>, HandshakeError> {
         let bad_point = HandshakeError::IllegalParameter {
             reason: IllegalParameter::BadKeySharePoint,

@@ -115,7 +115,8 @@ pub(crate) fn random(rng: &dyn crate::random::Rng) -> Result<[u8; 32], Handshake
 }
 
 /// The bytes a ServerKeyExchange signature covers (RFC 8422 §5.4):
-/// client_random + server_random + ServerECDHParams.
+/// client_random + server_random + ServerECDHParams, which RFC 8422 §2.1
+/// has signed with the key of the server's certificate.
 pub(crate) fn kx_signed_message(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
@@ -149,7 +150,9 @@ pub(crate) fn peer_record_size_limit(value: u16) -> Result<usize, HandshakeError
 /// proved it knows the session's master secret (its Finished verified):
 /// before that, anyone who saw a session ID could make the store forget it.
 /// It forgets exactly the entry it used, never a newer one stored under the
-/// same key since.
+/// same key since. RFC 5077 §3.2: this is also how a client deletes a
+/// ticket the server accepted (its Finished verified) when the handshake
+/// then fails.
 #[derive(Debug, Clone)]
 pub(crate) enum SessionHandle {
     /// A server's cache entry: its session ID and sequence number.

@@ -9,6 +9,8 @@ use keel_wire::registry::{CipherSuite, SignatureScheme};
 /// The six suites keel negotiates, in a server's default preference:
 /// AES-128-GCM, then ChaCha20-Poly1305, then AES-256-GCM; ECDSA before RSA
 /// within each (the certificate key decides which of a pair applies).
+/// RFC 8422 §6 recommends the two AES-128-GCM ones, among others; the
+/// two CBC suites it also lists are not here: keel has no CBC.
 pub const SUITES: [CipherSuite; 6] = [
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -58,7 +60,9 @@ pub(crate) fn suite_auth(suite: CipherSuite) -> Option<Auth> {
     }
 }
 
-/// The authentication a key can provide.
+/// The authentication a key can provide: RFC 8422 §2.1 and RFC 8422 §5.3
+/// put ECDSA or EdDSA keys under ECDHE_ECDSA, RFC 8422 §2.2 RSA keys
+/// under ECDHE_RSA; a suite is used only with a key of its kind.
 pub(crate) fn key_auth(key: &SigningKey) -> Auth {
     let rsa = key.schemes().iter().any(|s| is_rsa(*s));
     if rsa { Auth::Rsa } else { Auth::Ecdsa }

@@ -21,6 +21,11 @@
 //! from an unknown period, or holds an expired session makes the server
 //! fall back to a full handshake (RFC 5077 §3.4), never an alert.
 //!
+//! RFC 5077 §5.2, RFC 5077 §5.7: the ticket is encrypted and integrity
+//! protected with AES-256-GCM under a 256-bit key. RFC 5077 §5.5: the keys
+//! come from a master of at least 256 bits, serve tickets only (their HKDF
+//! salt is their own) and change every period.
+//!
 //! The AEAD is aws-lc-rs's, called here rather than through keel-record:
 //! a ticket is a sealed blob under a key of its own, with none of the
 //! record layer's framing, sequence numbers or nonce rules.

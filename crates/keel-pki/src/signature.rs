@@ -68,6 +68,8 @@ pub(crate) fn peer_key(
             .fail();
         }
     };
+    // RFC 8422 §5.9: an EC key is an RFC 3279 id-ecPublicKey on a named
+    // curve, an Ed25519 key an RFC 8410 one; anything else is refused.
     let spki = certificate.public_key();
     let key_type = PublicKeyType::of_spki(spki).map_err(|key| SignError::BadPeerKey {
         reason: PeerKeyProblem::Unsupported { key },
@@ -123,6 +125,10 @@ fn verification_algorithm(
     scheme: SignatureScheme,
 ) -> Option<&'static dyn VerificationAlgorithm> {
     use PublicKeyType::{EcdsaP256, EcdsaP384, Ed25519, Rsa};
+    // RFC 8422 §5.10: ECDSA (ANSI X9.62, DER signatures) and EdDSA
+    // (RFC 8032) by aws-lc, with SHA-256 or stronger only, and Ed25519
+    // under its intrinsic-hash scheme alone. RFC 8422 §5.9: an Ed25519 key
+    // never verifies an ECDSA scheme.
     Some(match (key, scheme) {
         (EcdsaP256, SignatureScheme::ECDSA_SECP256R1_SHA256) => &lc::ECDSA_P256_SHA256_ASN1,
         (EcdsaP256, SignatureScheme::ECDSA_SECP384R1_SHA384) => &lc::ECDSA_P256_SHA384_ASN1,

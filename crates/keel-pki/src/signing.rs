@@ -137,6 +137,8 @@ impl SigningKey {
         // `SecureRandom` argument: keel cannot and does not supply it.
         let rng = SystemRandom::new();
         let failed = |_| SignError::SigningFailed { scheme };
+        // RFC 8422 §5.10: ECDSA per ANSI X9.62 (DER-encoded r and s) and
+        // EdDSA per RFC 8032, both by aws-lc.
         match &self.key {
             KeyKind::Rsa(key) => {
                 let encoding = rsa_encoding(scheme).ok_or(SignError::UnsupportedScheme {
@@ -230,6 +232,7 @@ impl KeyKind {
             ],
             KeyKind::EcdsaP256(_) => &[SignatureScheme::ECDSA_SECP256R1_SHA256],
             KeyKind::EcdsaP384(_) => &[SignatureScheme::ECDSA_SECP384R1_SHA384],
+            // RFC 8422 §5.9: an Ed25519 key signs with ed25519 only.
             KeyKind::Ed25519(_) => &[SignatureScheme::ED25519],
         }
     }
@@ -360,6 +363,9 @@ impl PublicKeyType {
     /// Classifies a key by the algorithm identifier of its PKCS#8 or
     /// SubjectPublicKeyInfo encoding (`curve`: the named-curve parameter of
     /// an EC key). The error names an unsupported kind for a person.
+    // RFC 8422 §5.9: id-ecPublicKey with a named curve (RFC 3279, as
+    // RFC 5480 restricts it) or the RFC 8410 Ed25519 identifier; explicit
+    // curves, Ed448 and the rest are refused.
     pub(crate) fn classify(algorithm: &str, curve: Option<&str>) -> Result<Self, UnsupportedKey> {
         use UnsupportedKey as U;
         match (algorithm, curve) {

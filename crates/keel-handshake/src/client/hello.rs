@@ -59,8 +59,8 @@ pub(crate) fn start(
         .filter(|(stored, _)| {
             stored.extended_master_secret && config.suites.contains(&stored.cipher_suite)
         });
-    // RFC 5077 §3.4: a ticket is offered while its lifetime hint lasts,
-    // with a session ID of the client's own that the server echoes if it
+    // RFC 5077 §3.3: a ticket is offered only while its lifetime hint
+    // lasts. RFC 5077 §3.4: it goes with a session ID of the client's own that the server echoes if it
     // accepts the ticket. Without a usable ticket, the session is offered
     // by its ID (if it has one).
     let ticket = resuming
@@ -86,6 +86,10 @@ pub(crate) fn start(
             },
         ]))));
     }
+    // RFC 8422 §4, RFC 8422 §5.1: every suite keel offers is an ECC suite,
+    // so supported_groups and ec_point_formats are both sent.
+    // RFC 8422 §5.1.2: the point formats are uncompressed alone, the
+    // octets 00 0B 00 02 01 00.
     extensions.push(ClientExtension::SupportedGroups(List(
         config.groups.clone(),
     )));
@@ -213,6 +217,8 @@ impl ExpectServerHello {
                         });
                     }
                 }
+                // RFC 7301 §3.2: the server selects a protocol the client
+                // advertised; another is illegal_parameter.
                 ServerExtension::Alpn(protocol) if !config.alpn.is_empty() => {
                     if !config
                         .alpn

@@ -293,6 +293,9 @@ impl ExpectServerKeyExchange {
         }
         // The scheme must also fit the suite: an ECDSA suite is signed with
         // ECDSA or Ed25519, an RSA suite with RSA (RFC 8422 §5.4).
+        // RFC 8422 §2.1: ECDHE_ECDSA parameters are signed with the ECDSA or
+        // EdDSA key of the certificate; RFC 8422 §2.2: ECDHE_RSA ones with
+        // its RSA key, which must be one that may sign (checked above).
         let rsa_scheme = scheme.get() & 0xff == 0x01 || matches!(scheme.get(), 0x0804..=0x0806);
         if (policy::suite_auth(self.negotiated.suite) == Some(Auth::Rsa)) != rsa_scheme {
             return Err(HandshakeError::IllegalParameter {
@@ -363,7 +366,8 @@ impl ExpectCertificateRequestOrDone {
 
         // RFC 5246 §7.4.6: when asked, the client sends a Certificate, empty
         // if it has none that fits the request (RFC 5246 §7.3: it MUST send
-        // one after a CertificateRequest).
+        // one after a CertificateRequest). RFC 8422 §3: then the
+        // ClientKeyExchange follows as usual, and no CertificateVerify.
         let mut signer = None;
         if let Some(request) = request {
             let chosen = request.and_then_choose(&config.client_certificates);
@@ -521,6 +525,8 @@ impl ChooseCertificate for CertificateRequest {
         keys: &[Arc<CertifiedKey>],
     ) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
         keys.iter().find_map(|key| {
+            // RFC 8422 §3.1, RFC 8422 §5.6: ecdsa_sign only with an ECDSA or
+            // EdDSA key, rsa_sign only with an RSA key.
             let wanted_type = match policy::key_auth(key.key()) {
                 Auth::Rsa => ClientCertificateType::RSA_SIGN,
                 Auth::Ecdsa => ClientCertificateType::ECDSA_SIGN,

@@ -155,7 +155,8 @@ impl ExpectClientHello {
             return Err(HandshakeError::NoExtendedMasterSecret);
         }
         // RFC 8422 §5.1.2: a point-format list without uncompressed is an
-        // error; no list means uncompressed.
+        // error (RFC 8422 §5.1: a list, if sent, holds it); no list means
+        // uncompressed.
         if offer
             .point_formats
             .is_some_and(|f| !f.contains(&EcPointFormat::UNCOMPRESSED))
@@ -167,6 +168,10 @@ impl ExpectClientHello {
         if let Some(state) = try_resume(&config, raw, hello, &offer, secure_renegotiation, out)? {
             return Ok(state);
         }
+        // RFC 8422 §4, RFC 8422 §5.1: the client's supported_groups (and
+        // its point formats, checked above) guide the choice, for the ECDH
+        // key here and the certificate's curve in choose_suite; a server
+        // that cannot respect them negotiates no ECC suite.
         let group = choose_group(&config.groups, offer.groups)?;
         let candidates = config
             .certificates
@@ -227,6 +232,8 @@ impl ExpectClientHello {
                 config.limits.record_size_limit,
             ));
         }
+        // RFC 8422 §5.2: a client's point-format list is answered with
+        // ours, which holds uncompressed only.
         if offer.point_formats.is_some() {
             extensions.push(ServerExtension::EcPointFormats(List(vec![
                 EcPointFormat::UNCOMPRESSED,
@@ -310,6 +317,8 @@ impl ExpectClientHello {
         };
         let client_random = hello.random.0;
         let signed = machine::kx_signed_message(&client_random, &server_random, &params)?;
+        // RFC 8422 §2.1: the ECDH parameters, signed with the private key of
+        // the certificate just sent.
         let signature = key
             .key()
             .sign(scheme, &signed)
@@ -464,9 +473,10 @@ fn choose_suite<'k>(
         (Some(curve), Some(groups)) => groups.contains(&curve),
         _ => true,
     };
-    // A suite is usable only with a key of its kind; a suite in common for
-    // which the server has a key, but no scheme the client accepts, is the
-    // one case that is about signature schemes.
+    // RFC 8422 §2.1, RFC 8422 §5.3: a suite is usable only with a key of
+    // its kind (ECDSA or EdDSA for ECDHE_ECDSA, RSA for ECDHE_RSA); a
+    // suite in common for which the server has a key, but no scheme the
+    // client accepts, is the one case that is about signature schemes.
     //
     // RFC 5246 §7.4.1.2: offered suites the server does not know or use are
     // skipped; the rest are chosen from as usual. RFC 5246 §7.4.2: only a
@@ -565,13 +575,19 @@ fn find_resumable(
         }
         _ => None,
     };
+    // RFC 5077 §3.4: "If a ticket is presented by the client, the server
+    // MUST NOT attempt to use the Session ID in the ClientHello for
+    // stateful session resumption": a ticket that does not open means a
+    // full handshake, not a cache lookup.
+    let ticket_presented =
+        config.ticket_keys.is_some() && offer.ticket.is_some_and(|t| !t.is_empty());
     let (stored, ticket_keys, cache_entry) = match from_ticket {
         Some((stored, keys)) => (stored, Some(keys), None),
         None => {
             let Some(cache) = config
                 .session_cache
                 .as_ref()
-                .filter(|_| !hello.session_id.is_empty())
+                .filter(|_| !hello.session_id.is_empty() && !ticket_presented)
             else {
                 return Ok(None);
             };
@@ -654,7 +670,7 @@ fn try_resume(
         ));
     }
     if ticket_keys.is_some() {
-        // RFC 5077 §3.1: a resumed ticket is replaced by a fresh one,
+        // RFC 5077 §3.3: a resumed ticket is replaced by a fresh one,
         // sealed under the current period's key.
         extensions.push(ServerExtension::SessionTicket);
     }

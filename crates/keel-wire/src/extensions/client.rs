@@ -24,7 +24,8 @@ pub enum ClientExtension {
     MaxFragmentLength(MaxFragmentLength),
     /// status_request (RFC 6066 §8).
     StatusRequest(CertificateStatusRequest),
-    /// supported_groups (RFC 8422 §5.1.1): `NamedGroup named_group_list<2..2^16-1>`.
+    /// supported_groups (RFC 8422 §5.1.1): `NamedGroup named_group_list<2..2^16-1>`,
+    /// sent with ec_point_formats by a client proposing ECC suites (RFC 8422 §5.1).
     SupportedGroups(List<NamedGroup, 2, 2, 0xffff>),
     /// ec_point_formats (RFC 8422 §5.1.2): `ECPointFormat ec_point_format_list<1..2^8-1>`.
     EcPointFormats(List<EcPointFormat, 1, 1, 0xff>),

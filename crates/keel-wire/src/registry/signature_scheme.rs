@@ -103,7 +103,8 @@ open_enum! {
         RSA_PSS_RSAE_SHA256 = 0x0804 => "rsa_pss_rsae_sha256",
         RSA_PSS_RSAE_SHA384 = 0x0805 => "rsa_pss_rsae_sha384",
         RSA_PSS_RSAE_SHA512 = 0x0806 => "rsa_pss_rsae_sha512",
-        /// TLS 1.2 `{intrinsic, ed25519}` as well (RFC 8422 §5.1.3).
+        /// TLS 1.2 `{intrinsic, ed25519}` as well (RFC 8422 §5.1.3): RFC 8422 §5.10
+        /// gives EdDSA signatures HashAlgorithm 8 (Intrinsic).
         ED25519 = 0x0807 => "ed25519",
         /// TLS 1.2 `{intrinsic, ed448}` as well (RFC 8422 §5.1.3).
         ED448 = 0x0808 => "ed448",
