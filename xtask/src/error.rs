@@ -62,6 +62,8 @@ pub(crate) enum Error {
     Package { problems: Vec<String> },
     /// The RFC requirement files do not match the code and tests.
     Rfc { problems: Vec<String> },
+    /// Line coverage fell, or lines no test reaches are not listed.
+    Coverage { problems: Vec<String> },
 }
 
 impl Error {
@@ -72,6 +74,7 @@ impl Error {
             Self::Layering { .. } => Some("cargo xtask layering".to_owned()),
             Self::Package { .. } => Some("cargo xtask package".to_owned()),
             Self::Rfc { .. } => Some("cargo xtask rfc".to_owned()),
+            Self::Coverage { .. } => Some("cargo xtask coverage".to_owned()),
             Self::Prerequisites { .. } => Some("cargo xtask prereq".to_owned()),
             Self::Usage { .. }
             | Self::NoWorkspaceRoot
@@ -163,6 +166,17 @@ impl fmt::Display for Error {
             Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Package { problems } => {
                 write!(f, "the library crates are not ready to publish:")?;
+                for problem in problems {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
+            Self::Coverage { problems } => {
+                write!(
+                    f,
+                    "{} coverage problems (each crate's coverage.txt lists what no test reaches):",
+                    problems.len()
+                )?;
                 for problem in problems {
                     write!(f, "\n  - {problem}")?;
                 }

@@ -5,6 +5,7 @@
 //! `cargo xtask prereq`, its first step, checks and installs what it needs;
 //! `cargo xtask layering` checks the crate dependency rule on its own;
 //! `cargo xtask rfc` checks the RFC requirement files against the code;
+//! `cargo xtask coverage` measures the protocol crates' line coverage;
 //! `cargo xtask fuzz` runs the cargo-fuzz targets;
 //! `cargo xtask bogo` runs BoringSSL's BoGo runner against the shim. It is
 //! not a step of `test`, because CI cannot fetch the runner.
@@ -13,6 +14,7 @@
 //! understood, 3 when `bogo` has no runner to run.
 
 mod bogo;
+mod coverage;
 mod error;
 mod fuzz;
 mod layering;
@@ -69,6 +71,8 @@ enum Command {
     Package,
     /// Check the RFC requirement files against the code and tests.
     Rfc,
+    /// Measure and check line coverage of the protocol crates.
+    Coverage(coverage::Options),
     /// Print the usage text.
     Help,
 }
@@ -88,6 +92,7 @@ impl Command {
             "package" => Self::Package,
             "rfc" => Self::Rfc,
             "fuzz" => return Ok(Self::Fuzz(fuzz::Options::parse(args)?)),
+            "coverage" => return Ok(Self::Coverage(coverage::Options::parse(args)?)),
             "bogo" => return Ok(Self::Bogo(bogo::Options::parse(args)?)),
             "help" | "-h" | "--help" => Self::Help,
             other => {
@@ -120,6 +125,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Limbo => test_suite::limbo(&Workspace::locate()?),
         Command::Package => package::run(&Workspace::locate()?),
         Command::Rfc => rfc::run(&Workspace::locate()?),
+        Command::Coverage(options) => coverage::run(&Workspace::locate()?, &options),
         Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
         Command::Bogo(options) => bogo::run(&Workspace::locate()?, &options),
         Command::Layering => {
@@ -144,6 +150,8 @@ fn help_text() -> String {
            limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \
            package    Check, offline, that the library crates are ready to publish\n  \
            rfc        Check docs/rfc/ against the code and tests; count statements per RFC\n  \
+           coverage   Line coverage of the protocol crates (cargo-tarpaulin), checked against each\n             \
+                      crate's coverage.txt: [--update] rewrites those lists from this run\n  \
            fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
            bogo       Run BoringSSL's BoGo runner against keel-bogo: [--runner PATH] [-- RUNNER FLAGS...]\n             \
                       PATH is runner.test (default: $KEEL_BOGO_RUNNER); not part of `test`, as CI cannot fetch it\n  \
@@ -174,6 +182,11 @@ mod tests {
         assert_eq!(parse(&["layering"]).unwrap(), Command::Layering);
         assert_eq!(parse(&["limbo"]).unwrap(), Command::Limbo);
         assert_eq!(parse(&["rfc"]).unwrap(), Command::Rfc);
+        assert_eq!(
+            parse(&["coverage", "--update"]).unwrap(),
+            Command::Coverage(coverage::Options { update: true })
+        );
+        assert!(parse(&["coverage", "--fast"]).is_err());
         assert!(matches!(
             parse(&["fuzz", "--smoke"]).unwrap(),
             Command::Fuzz(_)

@@ -3,7 +3,7 @@
 //! installed, so that a fresh machine fails in a second with the one
 //! command that fixes it instead of in the middle of the tests.
 //!
-//! The cargo tools (cargo-deny, cargo-fuzz) are installed from crates.io
+//! The cargo tools (cargo-deny, cargo-fuzz, cargo-tarpaulin) are installed from crates.io
 //! when missing, as anyone can do that. Debian packages are installed only
 //! by root with apt-get; anyone else is told the exact `sudo apt-get`
 //! command. `.ci/run` installs the same packages (a test keeps the two
@@ -151,6 +151,11 @@ const CARGO_TOOLS: &[CargoTool] = &[
         krate: "cargo-fuzz",
         subcommand: "fuzz",
         why: "builds the fuzz targets for the fuzz smoke run",
+    },
+    CargoTool {
+        krate: "cargo-tarpaulin",
+        subcommand: "tarpaulin",
+        why: "measures the protocol crates' line coverage for the coverage step",
     },
 ];
 

@@ -61,6 +61,11 @@ pub(crate) const STEPS: &[Step] = &[
         run: tests,
     },
     Step {
+        name: "coverage",
+        about: "line coverage of the protocol crates (cargo-tarpaulin); every line no test reaches is listed in its crate's coverage.txt",
+        run: crate::coverage::check,
+    },
+    Step {
         name: "doctests",
         about: "cargo test --workspace --doc (nextest does not run doctests)",
         run: doctests,
