@@ -79,8 +79,11 @@ fn algorithm_identifier(content: &[u8]) -> Option<(String, Option<String>)> {
     let elements = der_elements(content)?;
     let mut iter = elements.iter();
     let algorithm = iter.next()?.as_oid().ok()?.to_id_string();
+    // `as_oid` reads any element's content as an OID: the tag is checked
+    // first, so that explicit curve parameters (a SEQUENCE) are no curve.
     let parameters = iter
         .next()
+        .filter(|any| is_universal(any, Tag::Oid))
         .and_then(|any| any.as_oid().ok())
         .map(|oid| oid.to_id_string());
     Some((algorithm, parameters))
