@@ -25,83 +25,17 @@ use keel_handshake::{
     Rng, RngFailed, ServerHandshakeConfig,
 };
 use keel_pki::{CertError, ServerName};
-use keel_wire::framing::RecordHeader;
 use keel_wire::registry::{
     AlertDescription, AlertLevel, CipherSuite, CompressionMethod, ContentType, HandshakeType,
     NamedGroup, SignatureScheme,
 };
 use keel_wire::{Codec, HandshakeMessage};
 use support::{
-    SERVER_NAME, client_config, content_type, plaintext_alerts, plaintext_record, pump,
-    server_config, split_records,
+    SERVER_NAME, client_config, connect, plaintext_alerts, plaintext_messages, plaintext_record,
+    pump, rewrite_flight, server_config, take,
 };
 
 // --- Helpers -----------------------------------------------------------------
-
-fn connect(
-    client: ClientHandshakeConfig,
-    server: ServerHandshakeConfig,
-) -> (Connection, Connection) {
-    let client =
-        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
-    (client, Connection::server(Arc::new(server)))
-}
-
-/// Everything `conn` has written so far.
-fn take(conn: &mut Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    conn.take_tls(&mut out);
-    out
-}
-
-/// The handshake messages in `bytes` before its first record of another
-/// type, each whole, however the records cut them.
-fn plaintext_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut stream = Vec::new();
-    for record in split_records(bytes) {
-        if content_type(&record) != ContentType::HANDSHAKE {
-            break;
-        }
-        stream.extend_from_slice(&record[RecordHeader::LEN..]);
-    }
-    let mut messages = Vec::new();
-    let mut rest = stream.as_slice();
-    while !rest.is_empty() {
-        let len =
-            4 + (usize::from(rest[1]) << 16 | usize::from(rest[2]) << 8 | usize::from(rest[3]));
-        let (message, tail) = rest.split_at(len);
-        messages.push(message.to_vec());
-        rest = tail;
-    }
-    messages
-}
-
-/// `bytes` with each plaintext handshake message passed through `change`
-/// (`None` drops it), one message per record; the ChangeCipherSpec and
-/// what follows it are kept as they were.
-fn rewrite(
-    bytes: &[u8],
-    mut change: impl FnMut(HandshakeMessage) -> Option<HandshakeMessage>,
-) -> Vec<u8> {
-    let records = split_records(bytes);
-    let rest = records
-        .iter()
-        .position(|r| content_type(r) != ContentType::HANDSHAKE)
-        .unwrap_or(records.len());
-    let mut out = Vec::new();
-    for message in plaintext_messages(bytes) {
-        if let Some(changed) = change(HandshakeMessage::decode(&message).unwrap()) {
-            out.extend(plaintext_record(
-                ContentType::HANDSHAKE,
-                &changed.encode().unwrap(),
-            ));
-        }
-    }
-    for record in &records[rest..] {
-        out.extend_from_slice(record);
-    }
-    out
-}
 
 /// The alerts `conn` has queued (before its own ChangeCipherSpec, so in
 /// plaintext), as (level, description).
@@ -122,7 +56,7 @@ fn client_reads_changed_flight(
 ) -> (HandshakeError, Connection) {
     let (mut client, mut server) = connect(client, server);
     server.read_tls(&take(&mut client)).unwrap();
-    let flight = rewrite(&take(&mut server), change);
+    let flight = rewrite_flight(&take(&mut server), change);
     let err = client.read_tls(&flight).unwrap_err();
     (err, client)
 }

@@ -21,12 +21,12 @@ use aws_lc_rs::digest;
 use keel_handshake::key_schedule::{self, MasterSecret, PrfHash, Sender};
 use keel_handshake::keylog::KeyLog;
 use keel_handshake::{
-    ClientHandshakeConfig, Connection, HandshakeError, IllegalParameter, MessageKind,
-    ServerCertificateVerifier, ServerCertificates, ServerHandshakeConfig,
+    Connection, HandshakeError, IllegalParameter, MessageKind, ServerCertificateVerifier,
+    ServerCertificates, ServerHandshakeConfig,
 };
 use keel_pki::{
     CertError, CertificateDer, CertifiedKey, ClientAuth, ClientCertVerifier, ServerCertVerifier,
-    ServerName, SignError, TrustStore,
+    SignError, TrustStore,
 };
 use keel_record::{AeadAlgorithm, RecordOpener, TrafficKeys};
 use keel_wire::framing::RecordHeader;
@@ -39,11 +39,12 @@ use keel_wire::vec::List;
 use keel_wire::{Codec, HandshakeMessage};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, PKCS_ED25519, PKCS_RSA_SHA256, RsaKeySize,
+    KeyUsagePurpose, PKCS_RSA_SHA256, RsaKeySize,
 };
 use support::{
-    AcceptsAnything, Injection, KeyCapture, Pair, SERVER_NAME, Side, client_config, content_type,
-    pki, plaintext_alerts, plaintext_record, pump, server_config, split_records,
+    AcceptsAnything, Injection, KeyCapture, Pair, Side, client_config, connect, content_type,
+    ed25519_server_key, pki, plaintext_alerts, plaintext_messages, plaintext_record, pump,
+    rewrite_flight, server_config, split_records, take,
 };
 
 /// A Certificate message with an empty certificate_list: type 11, body
@@ -51,22 +52,6 @@ use support::{
 const EMPTY_CERTIFICATE: [u8; 7] = [11, 0, 0, 3, 0, 0, 0];
 
 // --- Helpers -----------------------------------------------------------------
-
-fn connect(
-    client: ClientHandshakeConfig,
-    server: ServerHandshakeConfig,
-) -> (Connection, Connection) {
-    let client =
-        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
-    (client, Connection::server(Arc::new(server)))
-}
-
-/// Everything `conn` has written so far.
-fn take(conn: &mut Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    conn.take_tls(&mut out);
-    out
-}
 
 /// The ClientHello goes to the server and the server's first flight to the
 /// client; returns the client's second flight, not yet delivered.
@@ -76,58 +61,8 @@ fn client_second_flight(client: &mut Connection, server: &mut Connection) -> Vec
     take(client)
 }
 
-/// The handshake messages in `bytes` before its first record of another
-/// type (the ChangeCipherSpec): each whole, header included, however the
-/// records cut them.
-fn plaintext_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut stream = Vec::new();
-    for record in split_records(bytes) {
-        if content_type(&record) != ContentType::HANDSHAKE {
-            break;
-        }
-        stream.extend_from_slice(&record[RecordHeader::LEN..]);
-    }
-    let mut messages = Vec::new();
-    let mut rest = stream.as_slice();
-    while !rest.is_empty() {
-        let len =
-            4 + (usize::from(rest[1]) << 16 | usize::from(rest[2]) << 8 | usize::from(rest[3]));
-        let (message, tail) = rest.split_at(len);
-        messages.push(message.to_vec());
-        rest = tail;
-    }
-    messages
-}
-
 fn types(messages: &[Vec<u8>]) -> Vec<HandshakeType> {
     messages.iter().map(|m| HandshakeType::new(m[0])).collect()
-}
-
-/// `bytes` with each plaintext handshake message passed through `change`
-/// (`None` drops it), one message per record; the ChangeCipherSpec and
-/// what follows it are kept as they were.
-fn rewrite(
-    bytes: &[u8],
-    mut change: impl FnMut(HandshakeMessage) -> Option<HandshakeMessage>,
-) -> Vec<u8> {
-    let records = split_records(bytes);
-    let rest = records
-        .iter()
-        .position(|r| content_type(r) != ContentType::HANDSHAKE)
-        .unwrap_or(records.len());
-    let mut out = Vec::new();
-    for message in plaintext_messages(bytes) {
-        if let Some(changed) = change(HandshakeMessage::decode(&message).unwrap()) {
-            out.extend(plaintext_record(
-                ContentType::HANDSHAKE,
-                &changed.encode().unwrap(),
-            ));
-        }
-    }
-    for record in &records[rest..] {
-        out.extend_from_slice(record);
-    }
-    out
 }
 
 /// The fatal alert `conn` queued when it failed (before its own
@@ -147,16 +82,6 @@ fn server_asking(mode: ClientAuth) -> ServerHandshakeConfig {
     config.client_verifier = Some(Arc::new(ClientCertVerifier::new(roots, mode))
         as Arc<dyn keel_handshake::ClientCertificateVerifier>);
     config
-}
-
-/// A self-signed Ed25519 leaf for [`SERVER_NAME`] and its key.
-fn ed25519_server_key() -> Arc<CertifiedKey> {
-    let key = KeyPair::generate_for(&PKCS_ED25519).unwrap();
-    let cert = CertificateParams::new(vec![SERVER_NAME.to_owned()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    Arc::new(CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap())
 }
 
 // --- §7.4.3 ServerKeyExchange ----------------------------------------------------
@@ -220,7 +145,7 @@ fn a_client_refuses_a_key_exchange_signed_under_a_scheme_it_did_not_list() {
     client.signature_schemes.retain(|s| *s != unlisted);
     let (mut client, mut server) = connect(client, server_config(false));
     server.read_tls(&take(&mut client)).unwrap();
-    let flight = rewrite(&take(&mut server), |m| match m {
+    let flight = rewrite_flight(&take(&mut server), |m| match m {
         HandshakeMessage::ServerKeyExchange(mut kx) => {
             kx.signed.scheme = unlisted;
             Some(HandshakeMessage::ServerKeyExchange(kx))
@@ -244,7 +169,7 @@ fn a_client_refuses_a_key_exchange_signed_under_a_scheme_it_did_not_list() {
 fn a_client_refuses_a_key_exchange_scheme_that_does_not_fit_the_servers_key() {
     let (mut client, mut server) = connect(client_config(false, None), server_config(false));
     server.read_tls(&take(&mut client)).unwrap();
-    let flight = rewrite(&take(&mut server), |m| match m {
+    let flight = rewrite_flight(&take(&mut server), |m| match m {
         HandshakeMessage::ServerKeyExchange(mut kx) => {
             kx.signed.scheme = SignatureScheme::ED25519;
             Some(HandshakeMessage::ServerKeyExchange(kx))
@@ -345,7 +270,7 @@ fn a_client_sends_no_certificate_of_a_type_the_request_does_not_list() {
         server_asking(ClientAuth::Optional),
     );
     server.read_tls(&take(&mut client)).unwrap();
-    let flight = rewrite(&take(&mut server), |m| match m {
+    let flight = rewrite_flight(&take(&mut server), |m| match m {
         HandshakeMessage::CertificateRequest(mut request) => {
             request.certificate_types = List(vec![ClientCertificateType::RSA_SIGN]);
             Some(HandshakeMessage::CertificateRequest(request))
@@ -450,7 +375,7 @@ fn a_server_refuses_a_client_certificate_that_is_not_x509_v3() {
     ] {
         let (mut client, mut server) = connect(client_config(true, None), server_config(true));
         let flight = client_second_flight(&mut client, &mut server);
-        let forged = rewrite(&flight, |m| match m {
+        let forged = rewrite_flight(&flight, |m| match m {
             HandshakeMessage::Certificate(_) => Some(HandshakeMessage::Certificate(Certificate {
                 certificate_list: List(vec![WireCert(bad.clone())]),
             })),
@@ -523,7 +448,7 @@ fn the_client_sends_certificate_key_exchange_and_verify_in_that_order() {
 fn a_server_refuses_a_client_key_exchange_out_of_place() {
     let (mut client, mut server) = connect(client_config(true, None), server_config(true));
     let flight = client_second_flight(&mut client, &mut server);
-    let forged = rewrite(&flight, |m| {
+    let forged = rewrite_flight(&flight, |m| {
         (!matches!(m, HandshakeMessage::Certificate(_))).then_some(m)
     });
     let err = server.read_tls(&forged).unwrap_err();
@@ -563,7 +488,7 @@ fn a_server_refuses_a_client_key_exchange_out_of_place() {
 fn a_server_refuses_a_client_that_skips_its_certificate_verify() {
     let (mut client, mut server) = connect(client_config(true, None), server_config(true));
     let flight = client_second_flight(&mut client, &mut server);
-    let forged = rewrite(&flight, |m| {
+    let forged = rewrite_flight(&flight, |m| {
         (!matches!(m, HandshakeMessage::CertificateVerify(_))).then_some(m)
     });
     let err = server.read_tls(&forged).unwrap_err();
@@ -599,7 +524,7 @@ fn a_server_refuses_a_certificate_verify_under_a_scheme_it_did_not_list() {
         .collect();
     assert_eq!(requested, [listed]);
     client.read_tls(&server_flight).unwrap();
-    let forged = rewrite(&take(&mut client), |m| match m {
+    let forged = rewrite_flight(&take(&mut client), |m| match m {
         HandshakeMessage::CertificateVerify(mut verify) => {
             verify.signed.scheme = unlisted;
             Some(HandshakeMessage::CertificateVerify(verify))
@@ -622,7 +547,7 @@ fn a_server_refuses_a_certificate_verify_under_a_scheme_it_did_not_list() {
 fn a_server_refuses_a_certificate_verify_scheme_that_does_not_fit_the_clients_key() {
     let (mut client, mut server) = connect(client_config(true, None), server_config(true));
     let flight = client_second_flight(&mut client, &mut server);
-    let forged = rewrite(&flight, |m| match m {
+    let forged = rewrite_flight(&flight, |m| match m {
         HandshakeMessage::CertificateVerify(mut verify) => {
             verify.signed.scheme = SignatureScheme::RSA_PSS_RSAE_SHA256;
             Some(HandshakeMessage::CertificateVerify(verify))

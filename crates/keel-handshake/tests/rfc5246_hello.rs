@@ -14,13 +14,13 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache};
 use keel_handshake::tickets::TicketKeys;
 use keel_handshake::{
-    ClientHandshakeConfig, Connection, HandshakeError, Rng, RngFailed, ServerHandshakeConfig,
+    ClientHandshakeConfig, Connection, HandshakeError, Rng, ServerHandshakeConfig,
 };
 use keel_pki::{ClientAuth, ClientCertVerifier, ServerName, TrustStore};
 use keel_wire::extensions::ExtensionCodec;
@@ -32,19 +32,9 @@ use keel_wire::registry::{
 };
 use keel_wire::{ClientExtension, Codec, HandshakeMessage};
 use support::{
-    Pair, SERVER_NAME, Side, client_config, content_type, pki, plaintext_alerts, pump,
-    rewrite_whole_client_hello, server_config, split_records,
+    Pair, RecordingRng, SERVER_NAME, Side, client_config, connect, content_type, pki,
+    plaintext_alerts, pump, rewrite_whole_client_hello, server_config, split_records,
 };
-
-fn connect(
-    client: ClientHandshakeConfig,
-    server: ServerHandshakeConfig,
-) -> (Connection, Connection) {
-    (
-        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap(),
-        Connection::server(Arc::new(server)),
-    )
-}
 
 /// The handshake messages among plaintext records (keel writes each in a
 /// record of its own).
@@ -296,36 +286,6 @@ fn a_client_hello_without_null_compression_is_refused() {
     assert_eq!(last_fatal_alert(&out), AlertDescription::ILLEGAL_PARAMETER);
 }
 
-/// A random source that remembers what it gave out.
-#[derive(Debug)]
-struct RecordingRng {
-    state: Mutex<u64>,
-    given: Mutex<Vec<Vec<u8>>>,
-}
-
-impl RecordingRng {
-    fn new() -> Self {
-        Self {
-            state: Mutex::new(0x9e37_79b9_7f4a_7c15),
-            given: Mutex::new(Vec::new()),
-        }
-    }
-}
-
-impl Rng for RecordingRng {
-    fn fill(&self, buf: &mut [u8]) -> Result<(), RngFailed> {
-        let mut state = self.state.lock().unwrap();
-        for byte in buf.iter_mut() {
-            *state ^= *state << 13;
-            *state ^= *state >> 7;
-            *state ^= *state << 17;
-            *byte = state.to_le_bytes()[0];
-        }
-        self.given.lock().unwrap().push(buf.to_vec());
-        Ok(())
-    }
-}
-
 /// RFC 5246 §7.4.1.3: the server's random is drawn from its own random
 /// source, not made from the client's; §7.4.1.2: the session ID it hands
 /// out is a fresh draw too, so it carries nothing about the session.
@@ -338,7 +298,7 @@ fn the_server_random_and_session_id_are_fresh_draws() {
     else {
         panic!("no ClientHello");
     };
-    let rng = Arc::new(RecordingRng::new());
+    let rng = Arc::new(RecordingRng::new(0x9e37_79b9_7f4a_7c15));
     let mut config = server_config(false);
     config.rng = Arc::clone(&rng) as Arc<dyn Rng>;
     config.session_cache = Some(Arc::new(ServerSessionCache::new(
@@ -351,7 +311,7 @@ fn the_server_random_and_session_id_are_fresh_draws() {
     else {
         panic!("no ServerHello");
     };
-    let given = rng.given.lock().unwrap().clone();
+    let given = rng.given();
     assert_ne!(hello.random.0, client_hello.random.0);
     assert!(given.iter().any(|g| g.as_slice() == hello.random.0));
     assert_eq!(hello.session_id.len(), 32);

@@ -19,7 +19,6 @@ use std::sync::Arc;
 use keel_handshake::key_schedule::ExportError;
 use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache, StoredSession};
 use keel_handshake::{Connection, HandshakeError, IllegalParameter};
-use keel_pki::ServerName;
 use keel_wire::framing::RecordHeader;
 use keel_wire::handshake::{ClientHello, ServerHello};
 use keel_wire::registry::{
@@ -28,19 +27,9 @@ use keel_wire::registry::{
 use keel_wire::vec::Opaque;
 use keel_wire::{ClientExtension, Codec, Extensions, HandshakeMessage, ServerExtension};
 use support::{
-    SERVER_NAME, client_config, plaintext_alerts, pump, rewrite_whole_client_hello, server_config,
+    client_config, connect, last_alert, pump, rewrite_whole_client_hello, server_config,
     split_records,
 };
-
-fn connect(
-    client: keel_handshake::ClientHandshakeConfig,
-    server: keel_handshake::ServerHandshakeConfig,
-) -> (Connection, Connection) {
-    (
-        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap(),
-        Connection::server(Arc::new(server)),
-    )
-}
 
 fn fresh() -> (Connection, Connection) {
     connect(client_config(false, None), server_config(false))
@@ -100,12 +89,6 @@ fn rewrite_extensions(
         };
         change(extensions);
     })
-}
-
-fn last_alert(conn: &Connection) -> Option<AlertDescription> {
-    plaintext_alerts(conn.pending_tls())
-        .last()
-        .map(|a| a.description)
 }
 
 /// The server's answer to `hello` (a plaintext record): its result, the

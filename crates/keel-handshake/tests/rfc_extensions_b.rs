@@ -14,35 +14,23 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache};
 use keel_handshake::tickets::TicketKeys;
 use keel_handshake::{
-    ClientHandshakeConfig, Connection, HandshakeError, IllegalParameter, Rng, RngFailed,
-    ServerHandshakeConfig,
+    ClientHandshakeConfig, Connection, HandshakeError, IllegalParameter, ServerHandshakeConfig,
 };
-use keel_pki::ServerName;
 use keel_wire::framing::RecordHeader;
 use keel_wire::handshake::ServerHello;
 use keel_wire::registry::{AlertDescription, ContentType, EcPointFormat, NamedGroup};
 use keel_wire::vec::{List, Opaque};
 use keel_wire::{ClientExtension, Codec, Extensions, HandshakeMessage, ServerExtension};
 use support::{
-    SERVER_NAME, client_config, plaintext_alerts, plaintext_record, pump, rewrite_client_hello,
-    server_config, split_records,
+    RecordingRng, SERVER_NAME, client_config, connect, ed25519_server_key, last_alert,
+    plaintext_alerts, plaintext_record, pump, rewrite_client_hello, server_config, split_records,
 };
-
-fn connect(
-    client: ClientHandshakeConfig,
-    server: ServerHandshakeConfig,
-) -> (Connection, Connection) {
-    (
-        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap(),
-        Connection::server(Arc::new(server)),
-    )
-}
 
 /// The handshake messages of a flight's plaintext records, one per record
 /// (a protected record, the Finished, does not decode and is left out).
@@ -69,13 +57,6 @@ fn server_hello(flight: &[u8]) -> ServerHello {
         Some(HandshakeMessage::ServerHello(hello)) => hello,
         other => panic!("not a ServerHello: {other:?}"),
     }
-}
-
-/// The last alert `conn` has queued in the clear.
-fn last_alert(conn: &Connection) -> Option<AlertDescription> {
-    plaintext_alerts(conn.pending_tls())
-        .last()
-        .map(|a| a.description)
 }
 
 /// The body of the extension of type `ext_type` in a hello handshake
@@ -343,37 +324,6 @@ fn an_x25519_key_share_giving_an_all_zero_secret_is_illegal_parameter() {
     }
 }
 
-/// xorshift64*, recording what it hands out: a test can then find the
-/// ephemeral scalar a side drew.
-#[derive(Debug)]
-struct RecordingRng {
-    state: Mutex<u64>,
-    fills: Mutex<Vec<Vec<u8>>>,
-}
-
-impl RecordingRng {
-    fn new(seed: u64) -> Self {
-        Self {
-            state: Mutex::new(seed | 1),
-            fills: Mutex::new(Vec::new()),
-        }
-    }
-}
-
-impl Rng for RecordingRng {
-    fn fill(&self, buf: &mut [u8]) -> Result<(), RngFailed> {
-        let mut state = self.state.lock().unwrap();
-        for byte in buf.iter_mut() {
-            *state ^= *state >> 12;
-            *state ^= *state << 25;
-            *state ^= *state >> 27;
-            *byte = (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
-        }
-        self.fills.lock().unwrap().push(buf.to_vec());
-        Ok(())
-    }
-}
-
 /// RFC 8422 §5.10: the P-256 premaster secret is the x-coordinate as a
 /// 32-byte string, leading zeros kept. Handshakes run until the shared x
 /// starts with a zero byte (one in 256); the master secret keel derived
@@ -433,7 +383,7 @@ fn nist_curve_premaster_secrets_keep_their_leading_zeros() {
         else {
             panic!("not a ClientKeyExchange");
         };
-        let fills = rng.fills.lock().unwrap().clone();
+        let fills = rng.given();
         let scalar = fills
             .iter()
             .filter(|f| f.len() == 32)
@@ -478,20 +428,6 @@ fn nist_curve_premaster_secrets_keep_their_leading_zeros() {
         }
     }
     panic!("no shared secret with a leading zero in 5000 handshakes");
-}
-
-/// An Ed25519 server identity for `SERVER_NAME`, self-signed.
-fn ed25519_server_key() -> Arc<keel_pki::CertifiedKey> {
-    use rcgen::{CertificateParams, KeyPair, PKCS_ED25519};
-    let key = KeyPair::generate_for(&PKCS_ED25519).unwrap();
-    let cert = CertificateParams::new(vec![SERVER_NAME.to_owned()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    Arc::new(
-        keel_pki::CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
-            .unwrap(),
-    )
 }
 
 /// RFC 8422 §2.1, §5.4, §5.10: in ECDHE_ECDSA the server signs

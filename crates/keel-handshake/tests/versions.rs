@@ -27,7 +27,7 @@ use keel_wire::handshake::ClientHello;
 use keel_wire::registry::{AlertDescription, CipherSuite, ProtocolVersion};
 use keel_wire::vec::List;
 use support::{
-    SERVER_NAME, client_config, plaintext_alerts, pump, rewrite_whole_client_hello, server_config,
+    SERVER_NAME, client_config, last_alert, pump, rewrite_whole_client_hello, server_config,
     split_records,
 };
 
@@ -51,12 +51,6 @@ fn supported_versions(hello: &mut ClientHello, versions: &[ProtocolVersion]) {
         panic!("no extensions");
     };
     extensions.push(ClientExtension::SupportedVersions(List(versions.to_vec())));
-}
-
-fn last_alert(server: &Connection) -> Option<AlertDescription> {
-    plaintext_alerts(server.pending_tls())
-        .last()
-        .map(|a| a.description)
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! than reaching aws-lc-rs, whose refusal of it names no reason. aws-lc-rs
 //! does the real parsing.
 
-use x509_parser::asn1_rs::{Any, Class, FromDer, Tag};
+use x509_parser::asn1_rs::{Any, Class, FromDer, Oid, Tag};
 
 /// RFC 5958 `OneAsymmetricKey` (PKCS#8): the algorithm's OID, dotted, and
 /// the named curve when the parameters are an OID.
@@ -79,12 +79,9 @@ fn algorithm_identifier(content: &[u8]) -> Option<(String, Option<String>)> {
     let elements = der_elements(content)?;
     let mut iter = elements.iter();
     let algorithm = iter.next()?.as_oid().ok()?.to_id_string();
-    // `as_oid` reads any element's content as an OID: the tag is checked
-    // first, so that explicit curve parameters (a SEQUENCE) are no curve.
     let parameters = iter
         .next()
-        .filter(|any| is_universal(any, Tag::Oid))
-        .and_then(|any| any.as_oid().ok())
+        .and_then(parameters_oid)
         .map(|oid| oid.to_id_string());
     Some((algorithm, parameters))
 }
@@ -112,6 +109,18 @@ fn der_elements(mut content: &[u8]) -> Option<Vec<Any<'_>>> {
         content = rest;
     }
     Some(elements)
+}
+
+/// The OID an AlgorithmIdentifier's parameters hold, if they are one: a
+/// named curve. asn1-rs' `as_oid` reads any element's content as an OID
+/// whatever its tag, so the tag is checked first and explicit curve
+/// parameters (a SEQUENCE) are no curve.
+pub(crate) fn parameters_oid<'a>(parameters: &'a Any<'a>) -> Option<Oid<'a>> {
+    if is_universal(parameters, Tag::Oid) {
+        parameters.as_oid().ok()
+    } else {
+        None
+    }
 }
 
 fn is_universal(any: &Any<'_>, tag: Tag) -> bool {

@@ -15,7 +15,6 @@ use aws_lc_rs::signature::{
 };
 use keel_wire::registry::SignatureScheme;
 use rustls_pki_types::PrivateKeyDer;
-use x509_parser::asn1_rs::{Class, Tag};
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use crate::key_der;
@@ -399,11 +398,7 @@ impl PublicKeyType {
             .algorithm
             .parameters
             .as_ref()
-            // `as_oid` ignores the tag: explicit parameters are no curve.
-            .filter(|parameters| {
-                parameters.class() == Class::Universal && parameters.tag() == Tag::Oid
-            })
-            .and_then(|parameters| parameters.as_oid().ok())
+            .and_then(key_der::parameters_oid)
             .map(|oid| oid.to_id_string());
         Self::classify(&algorithm, curve.as_deref())
     }

@@ -299,6 +299,127 @@ pub(crate) fn plaintext_alerts(bytes: &[u8]) -> Vec<Alert> {
         .collect()
 }
 
+/// The description of the last plaintext alert `conn` has queued.
+pub(crate) fn last_alert(conn: &Connection) -> Option<AlertDescription> {
+    plaintext_alerts(conn.pending_tls())
+        .last()
+        .map(|a| a.description)
+}
+
+/// Everything `conn` has queued to send, taken.
+pub(crate) fn take(conn: &mut Connection) -> Vec<u8> {
+    let mut out = Vec::new();
+    conn.take_tls(&mut out);
+    out
+}
+
+/// The handshake messages (header included) of the plaintext handshake
+/// records at the front of `bytes`, reassembled across records.
+pub(crate) fn plaintext_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut stream = Vec::new();
+    for record in split_records(bytes) {
+        if content_type(&record) != ContentType::HANDSHAKE {
+            break;
+        }
+        stream.extend_from_slice(&record[RecordHeader::LEN..]);
+    }
+    let mut messages = Vec::new();
+    let mut rest = stream.as_slice();
+    while !rest.is_empty() {
+        let len =
+            4 + (usize::from(rest[1]) << 16 | usize::from(rest[2]) << 8 | usize::from(rest[3]));
+        let (message, tail) = rest.split_at(len);
+        messages.push(message.to_vec());
+        rest = tail;
+    }
+    messages
+}
+
+/// `bytes` with each plaintext handshake message passed through `change`
+/// (`None` drops it), one message per record; the records after the
+/// plaintext handshake (ChangeCipherSpec, protected ones) follow unchanged.
+pub(crate) fn rewrite_flight(
+    bytes: &[u8],
+    mut change: impl FnMut(HandshakeMessage) -> Option<HandshakeMessage>,
+) -> Vec<u8> {
+    let records = split_records(bytes);
+    let rest = records
+        .iter()
+        .position(|r| content_type(r) != ContentType::HANDSHAKE)
+        .unwrap_or(records.len());
+    let mut out = Vec::new();
+    for message in plaintext_messages(bytes) {
+        if let Some(changed) = change(HandshakeMessage::decode(&message).unwrap()) {
+            out.extend(plaintext_record(
+                ContentType::HANDSHAKE,
+                &changed.encode().unwrap(),
+            ));
+        }
+    }
+    for record in &records[rest..] {
+        out.extend_from_slice(record);
+    }
+    out
+}
+
+/// A client for [`SERVER_NAME`] under `client` and a server under `server`.
+pub(crate) fn connect(
+    client: ClientHandshakeConfig,
+    server: ServerHandshakeConfig,
+) -> (Connection, Connection) {
+    (
+        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap(),
+        Connection::server(Arc::new(server)),
+    )
+}
+
+/// A self-signed Ed25519 leaf for [`SERVER_NAME`] and its key.
+pub(crate) fn ed25519_server_key() -> Arc<CertifiedKey> {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let cert = CertificateParams::new(vec![SERVER_NAME.to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    Arc::new(CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap())
+}
+
+/// A seeded random source (xorshift64*) that remembers what it handed
+/// out, so a test can find the random values and ephemeral scalars a side
+/// drew.
+#[derive(Debug)]
+pub(crate) struct RecordingRng {
+    state: Mutex<u64>,
+    given: Mutex<Vec<Vec<u8>>>,
+}
+
+impl RecordingRng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            state: Mutex::new(seed | 1),
+            given: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Every buffer filled so far, in order.
+    pub(crate) fn given(&self) -> Vec<Vec<u8>> {
+        self.given.lock().unwrap().clone()
+    }
+}
+
+impl keel_handshake::Rng for RecordingRng {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), keel_handshake::RngFailed> {
+        let mut state = self.state.lock().unwrap();
+        for byte in buf.iter_mut() {
+            *state ^= *state >> 12;
+            *state ^= *state << 25;
+            *state ^= *state >> 27;
+            *byte = (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
+        }
+        self.given.lock().unwrap().push(buf.to_vec());
+        Ok(())
+    }
+}
+
 // --- Sample messages --------------------------------------------------------------
 
 /// Every handshake type keel models, and one it does not (99).

@@ -9,7 +9,7 @@
 //! keel deliberately does not enforce).
 
 use rustls_pki_types::{CertificateDer, UnixTime};
-use x509_parser::asn1_rs::{Class, Oid, Tag, oid};
+use x509_parser::asn1_rs::{Oid, oid};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::public_key::PublicKey;
 
@@ -386,9 +386,7 @@ fn check_key(cert: &X509Certificate<'_>) -> Result<(), CertError> {
             .algorithm
             .parameters
             .as_ref()
-            // `as_oid` ignores the tag: explicit parameters are no curve.
-            .filter(|p| p.class() == Class::Universal && p.tag() == Tag::Oid)
-            .and_then(|p| p.as_oid().ok());
+            .and_then(crate::key_der::parameters_oid);
         return match curve {
             Some(curve) if ALLOWED_CURVES.contains(&curve) => Ok(()),
             Some(curve) => weak(format!(
