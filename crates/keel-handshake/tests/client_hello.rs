@@ -20,6 +20,7 @@ use std::sync::Arc;
 use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache};
 use keel_handshake::{Connection, HandshakeError, ServerCertificates, ServerHandshakeConfig};
 use keel_pki::ServerName;
+use keel_wire::extensions::RawExtension;
 use keel_wire::extensions::ServerNameList;
 use keel_wire::registry::{AlertDescription, ExtensionType};
 use keel_wire::{ClientExtension, DecodeErrorKind};
@@ -140,10 +141,10 @@ fn two_extensions_of_one_unknown_type_are_refused() {
     // model, twice.
     let hello = rewrite_client_hello(&mut client, |extensions| {
         for _ in 0..2 {
-            extensions.push(ClientExtension::Unknown {
+            extensions.push(ClientExtension::Unknown(RawExtension {
                 ext_type: ExtensionType::new(27),
                 data: vec![2, 0, 1],
-            });
+            }));
         }
     });
     let err = server.read_tls(&hello).unwrap_err();

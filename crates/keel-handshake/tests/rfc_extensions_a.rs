@@ -19,6 +19,7 @@ use std::sync::Arc;
 use keel_handshake::key_schedule::ExportError;
 use keel_handshake::sessions::{ClientSessionStore, ServerSessionCache, StoredSession};
 use keel_handshake::{Connection, HandshakeError, IllegalParameter};
+use keel_wire::extensions::RawExtension;
 use keel_wire::framing::RecordHeader;
 use keel_wire::handshake::{ClientHello, ServerHello};
 use keel_wire::registry::{
@@ -281,10 +282,10 @@ fn a_server_ignores_unknown_extensions_and_serves_a_higher_client_version() {
         let Extensions::Present(extensions) = &mut hello.extensions else {
             panic!("a ClientHello without extensions");
         };
-        extensions.push(ClientExtension::Unknown {
+        extensions.push(ClientExtension::Unknown(RawExtension {
             ext_type: ExtensionType::new(0x7a7a),
             data: vec![1, 2, 3],
-        });
+        }));
     });
     let (result, server, flight) = serve(&hello);
     result.unwrap();
@@ -293,7 +294,7 @@ fn a_server_ignores_unknown_extensions_and_serves_a_higher_client_version() {
     assert_eq!(hello.server_version, ProtocolVersion::TLS_V1_2);
     assert!(!server_extensions(&hello).iter().any(|e| matches!(
         e,
-        ServerExtension::Unknown { ext_type, .. } if *ext_type == ExtensionType::new(0x7a7a)
+        ServerExtension::Unknown(RawExtension { ext_type, .. }) if *ext_type == ExtensionType::new(0x7a7a)
     )));
 }
 

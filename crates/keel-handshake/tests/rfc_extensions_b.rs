@@ -22,6 +22,7 @@ use keel_handshake::tickets::TicketKeys;
 use keel_handshake::{
     ClientHandshakeConfig, Connection, HandshakeError, IllegalParameter, ServerHandshakeConfig,
 };
+use keel_wire::extensions::RawExtension;
 use keel_wire::framing::RecordHeader;
 use keel_wire::handshake::ServerHello;
 use keel_wire::registry::{AlertDescription, ContentType, EcPointFormat, NamedGroup};
@@ -590,11 +591,11 @@ fn an_unrecognized_name_is_a_fatal_alert() {
 fn an_empty_protocol_name_is_refused() {
     let (mut client, mut server) = connect(client_config(false, None), server_config(false));
     let hello = rewrite_client_hello(&mut client, |extensions| {
-        extensions.push(ClientExtension::Unknown {
+        extensions.push(ClientExtension::Unknown(RawExtension {
             ext_type: keel_wire::registry::ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION,
             // protocol_name_list: "h2", then an empty name.
             data: vec![0x00, 0x04, 0x02, b'h', b'2', 0x00],
-        });
+        }));
     });
     assert!(server.read_tls(&hello).is_err());
     assert_eq!(last_alert(&server), Some(AlertDescription::DECODE_ERROR));

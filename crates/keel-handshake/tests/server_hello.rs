@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use keel_handshake::{Connection, HandshakeError};
 use keel_pki::ServerName;
+use keel_wire::extensions::RawExtension;
 use keel_wire::framing::RecordHeader;
 use keel_wire::registry::{AlertDescription, ContentType, ExtensionType};
 use keel_wire::{Codec, Extensions, HandshakeMessage, ServerExtension};
@@ -59,10 +60,10 @@ fn client_reads_server_hello_with(
 
 #[test]
 fn an_echoed_supported_groups_is_ignored() {
-    let (result, client) = client_reads_server_hello_with(ServerExtension::Unknown {
+    let (result, client) = client_reads_server_hello_with(ServerExtension::Unknown(RawExtension {
         ext_type: ExtensionType::SUPPORTED_GROUPS,
         data: vec![0, 2, 0, 29],
-    });
+    }));
     assert!(result.is_ok(), "{result:?}");
     assert!(plaintext_alerts(client.pending_tls()).is_empty());
 }
@@ -70,10 +71,10 @@ fn an_echoed_supported_groups_is_ignored() {
 #[test]
 fn an_extension_the_client_did_not_offer_is_unsupported_extension() {
     let unknown = ExtensionType::new(0x1234);
-    let (result, client) = client_reads_server_hello_with(ServerExtension::Unknown {
+    let (result, client) = client_reads_server_hello_with(ServerExtension::Unknown(RawExtension {
         ext_type: unknown,
         data: Vec::new(),
-    });
+    }));
     assert_eq!(
         result.unwrap_err(),
         HandshakeError::UnsolicitedExtension { extension: unknown }

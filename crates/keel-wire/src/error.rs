@@ -6,6 +6,8 @@
 
 use snafu::Snafu;
 
+use crate::registry::AlertDescription;
+
 /// A message could not be decoded. `field` names the structure and field as
 /// `Message.field`; `offset` is the byte offset from the start of the input
 /// that was handed to the decoder.
@@ -93,6 +95,44 @@ pub enum DecodeErrorKind {
         /// How many entries there were.
         count: usize,
     },
+    /// An extension RFC 8446 §4.2 does not allow in this TLS 1.3 message.
+    #[snafu(display("extension {value:#06x} is not allowed in this message"))]
+    NotPermitted {
+        /// The extension type.
+        value: u16,
+    },
+    /// An entry that must end its list did not (RFC 8446 §4.2.11:
+    /// pre_shared_key ends the ClientHello).
+    #[snafu(display("extension {value:#06x} is not the last one"))]
+    NotLast {
+        /// The extension type.
+        value: u16,
+    },
+    /// Two key shares for the same group (RFC 8446 §4.2.8).
+    #[snafu(display("two key shares for group {value:#06x}"))]
+    DuplicateKeyShare {
+        /// The group.
+        value: u16,
+    },
+}
+
+impl DecodeError {
+    /// The alert a receiver sends for this error.
+    ///
+    /// RFC 8446 names illegal_parameter for three well-formed but forbidden
+    /// arrangements: an extension in a message that may not carry it
+    /// (§4.2), a pre_shared_key that is not last (§4.2.11) and two shares
+    /// for one group (§4.2.8). Everything else is a message that does not
+    /// match its format: decode_error (RFC 5246 §7.2.2, RFC 8446 §6.2).
+    #[must_use]
+    pub fn alert(&self) -> AlertDescription {
+        match self.kind {
+            DecodeErrorKind::NotPermitted { .. }
+            | DecodeErrorKind::NotLast { .. }
+            | DecodeErrorKind::DuplicateKeyShare { .. } => AlertDescription::ILLEGAL_PARAMETER,
+            _ => AlertDescription::DECODE_ERROR,
+        }
+    }
 }
 
 fn describe_misaligned(len: usize, item_size: usize) -> String {

@@ -1,5 +1,5 @@
-//! keel-wire: every TLS 1.2 wire structure as a strict, round-tripping
-//! codec. No crypto, no IO, no state.
+//! keel-wire: every TLS 1.2 and TLS 1.3 wire structure as a strict,
+//! round-tripping codec. No crypto, no IO, no state.
 //!
 //! This crate answers one question: *are these bytes a valid message?*
 //! Whether a valid message is acceptable *now* is the handshake's question.
@@ -7,15 +7,19 @@
 //! - [`registry`]: protocol enums as open newtypes (unknown values survive).
 //! - [`vec`](mod@vec): the length-prefixed vectors of RFC 5246 §4.3, with RFC bounds.
 //! - [`framing`]: record and handshake headers, hand-written for speed.
-//! - [`Alert`], [`ChangeCipherSpec`], [`handshake`] messages and typed
-//!   [`extensions`]; every one implements [`Codec`].
+//! - [`Alert`], [`ChangeCipherSpec`], [`handshake`] messages of both
+//!   versions and typed [`extensions`]; every one implements [`Codec`].
+//!   Where TLS 1.3 gives a handshake type another body, the caller says
+//!   which version it reads ([`HandshakeMessage::decode_in`]).
 //! - [`session`]: keel's own serialised session, the plaintext of its
 //!   session tickets, under the same strict codec.
 //!
 //! Decoding is strict: a length that disagrees with its content, trailing
 //! bytes, a vector outside its bounds, an odd length for 2-byte items, a
-//! duplicated extension — each is a [`DecodeError`] naming the field and the
-//! byte offset. No input makes the decoder panic. Encoding is the exact
+//! duplicated extension, an extension RFC 8446 §4.2 places elsewhere, a
+//! pre_shared_key that is not last — each is a [`DecodeError`] naming the
+//! field and the byte offset, and the alert to send
+//! ([`DecodeError::alert`]). No input makes the decoder panic. Encoding is the exact
 //! inverse: `encode(decode(b)) == b` for every accepted `b`.
 //!
 //! ```
@@ -60,5 +64,5 @@ pub mod session;
 pub use alert::{Alert, ChangeCipherSpec};
 pub use codec::Codec;
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
-pub use extensions::{ClientExtension, Extensions, ServerExtension};
+pub use extensions::{ClientExtension, ExtensionList, Extensions, ServerExtension};
 pub use handshake::HandshakeMessage;

@@ -12,6 +12,7 @@
     clippy::indexing_slicing
 )]
 
+use keel_wire::extensions::RawExtension;
 use keel_wire::extensions::{ProtocolName, SignedCertificateTimestamp};
 use keel_wire::handshake::{ClientHello, Finished, Random, ServerHello};
 use keel_wire::registry::{
@@ -69,10 +70,10 @@ fn server_hello_extensions_keel_never_sends_encode_to_their_rfc_bytes() {
         ])),
         ServerExtension::Alpn(ProtocolName::from(b"h2".to_vec())),
         ServerExtension::RenegotiationInfo(Opaque::from(Vec::new())),
-        ServerExtension::Unknown {
+        ServerExtension::Unknown(RawExtension {
             ext_type: ExtensionType::new(0x1234),
             data: vec![0xaa],
-        },
+        }),
     ]);
     let bytes = hello.encode().unwrap();
     let expected = block(&[
@@ -109,10 +110,10 @@ fn client_hello_extensions_keel_never_sends_encode_to_their_rfc_bytes() {
             ProtocolName::from(&b"http/1.1"[..]),
         ])),
         ClientExtension::RenegotiationInfo(Opaque::from(&[][..])),
-        ClientExtension::Unknown {
+        ClientExtension::Unknown(RawExtension {
             ext_type: ExtensionType::new(0x1234),
             data: vec![0xaa, 0xbb],
-        },
+        }),
     ]);
     let bytes = hello.encode().unwrap();
     let mut alpn = vec![0x00, 0x10, 0x00, 0x0e, 0x00, 0x0c, 0x02, b'h', b'2', 0x08];

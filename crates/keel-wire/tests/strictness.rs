@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+use keel_wire::extensions::RawExtension;
 use keel_wire::handshake::{
     Certificate, CertificateStatus, ClientHello, Finished, ServerHello, ServerKeyExchange,
 };
@@ -280,10 +281,10 @@ fn unknown_extensions_keep_their_bytes_and_known_malformed_ones_do_not_become_un
     let hello = ClientHello::decode(&bytes).unwrap();
     assert_eq!(
         hello.extensions[0],
-        ClientExtension::Unknown {
+        ClientExtension::Unknown(RawExtension {
             ext_type: ExtensionType::new(0x1a1a),
             data: vec![1, 2, 3]
-        }
+        })
     );
     assert_eq!(hello.encode().unwrap(), bytes);
 

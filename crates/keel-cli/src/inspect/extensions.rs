@@ -1,12 +1,14 @@
-//! Hello extensions as field trees: each extension is its type and the
+//! Hello extensions (both versions) as field trees: each extension is its type and the
 //! typed fields of its body, named as in the RFC that defines it. An
 //! extension keel-wire does not model shows its raw body as `data`.
 
+use keel_wire::extensions::RawExtension;
 use keel_wire::extensions::{CertificateStatusRequest, ExtensionCodec, ServerNameList};
 use keel_wire::registry::CertificateStatusType;
 use keel_wire::{ClientExtension, Extensions, ServerExtension};
 
 use super::fields::{Field, Registry, Value, byte_list, code, codes};
+use super::tls13;
 
 /// A ClientHello's extensions block.
 pub(crate) fn client_block(block: &Extensions<ClientExtension>) -> Value<'_> {
@@ -56,7 +58,19 @@ fn client_body(extension: &ClientExtension) -> Vec<Field<'_>> {
         }
         E::RenegotiationInfo(info) => vec![("renegotiated_connection", Value::Bytes(info))],
         E::SupportedVersions(versions) => vec![("versions", codes(versions.iter()))],
-        E::Unknown { data, .. } => vec![("data", Value::Bytes(data))],
+        E::KeyShare(shares) => vec![(
+            "client_shares",
+            Value::List(shares.0.iter().map(tls13::key_share_entry).collect()),
+        )],
+        E::PreSharedKey(offered) => tls13::offered_psks(offered),
+        E::PskKeyExchangeModes(modes) => vec![("ke_modes", codes(modes.iter()))],
+        E::EarlyData | E::PostHandshakeAuth => vec![],
+        E::Cookie(cookie) => vec![("cookie", Value::Bytes(cookie))],
+        E::CertificateAuthorities(names) => vec![("authorities", byte_list(names.iter()))],
+        E::SignatureAlgorithmsCert(schemes) => {
+            vec![("supported_signature_algorithms", codes(schemes.iter()))]
+        }
+        E::Unknown(RawExtension { data, .. }) => vec![("data", Value::Bytes(data))],
         other => vec![("decoded", Value::Other(format!("{other:?}")))],
     }
 }
@@ -79,7 +93,9 @@ fn server_body(extension: &ServerExtension) -> Vec<Field<'_>> {
         }
         E::RenegotiationInfo(info) => vec![("renegotiated_connection", Value::Bytes(info))],
         E::SupportedVersions(version) => vec![("selected_version", code(*version))],
-        E::Unknown { data, .. } => vec![("data", Value::Bytes(data))],
+        E::KeyShare(entry) => vec![("server_share", tls13::key_share_entry(entry))],
+        E::PreSharedKey(index) => vec![("selected_identity", Value::Uint(u64::from(*index)))],
+        E::Unknown(RawExtension { data, .. }) => vec![("data", Value::Bytes(data))],
         other => vec![("decoded", Value::Other(format!("{other:?}")))],
     }
 }

@@ -10,11 +10,12 @@ use keel_wire::handshake::{
 use keel_wire::registry::{
     AlertDescription, AlertLevel, CertificateStatusType, CipherSuite, ClientCertificateType,
     CompressionMethod, ContentType, EcCurveType, EcPointFormat, ExtensionType, HandshakeType,
-    MaxFragmentLength, NamedGroup, ProtocolVersion, ServerNameType, SignatureScheme,
+    KeyUpdateRequest, MaxFragmentLength, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    ServerNameType, SignatureScheme,
 };
 use keel_wire::{Alert, HandshakeMessage};
 
-use super::extensions;
+use super::{extensions, tls13};
 
 /// A named field.
 pub(crate) type Field<'a> = (&'static str, Value<'a>);
@@ -85,6 +86,8 @@ registry! {
     EcPointFormat => 1,
     ExtensionType => 2,
     HandshakeType => 1,
+    KeyUpdateRequest => 1,
+    PskKeyExchangeMode => 1,
     MaxFragmentLength => 1,
     NamedGroup => 2,
     ProtocolVersion => 2,
@@ -134,6 +137,14 @@ pub(crate) fn handshake(message: &HandshakeMessage) -> Vec<Field<'_>> {
             ("status_type", code(CertificateStatusType::OCSP)),
             ("response", Value::Bytes(&status.response)),
         ],
+        M::HelloRetryRequest(hrr) => tls13::hello_retry_request(hrr),
+        M::EncryptedExtensions(message) => tls13::encrypted_extensions(message),
+        M::Certificate13(message) => tls13::certificate(message),
+        M::CertificateRequest13(message) => tls13::certificate_request(message),
+        M::NewSessionTicket13(ticket) => tls13::new_session_ticket(ticket),
+        M::Finished13(finished) => vec![("verify_data", Value::Bytes(&finished.verify_data))],
+        M::KeyUpdate(update) => vec![("request_update", code(update.request_update))],
+        M::EndOfEarlyData(_) => Vec::new(),
         M::Unknown { body, .. } => vec![("body", Value::Bytes(body))],
         other => vec![("decoded", Value::Other(format!("{other:?}")))],
     }

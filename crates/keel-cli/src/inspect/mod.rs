@@ -1,5 +1,5 @@
 //! `keel inspect`: decode the plaintext start of one direction of a TLS 1.2
-//! connection, record by record and message by message.
+//! or TLS 1.3 connection, record by record and message by message.
 //!
 //! - `walk`: the record walk, on top of keel-record's deframer and handshake
 //!   joiner and keel-wire's decoders; it reports what it finds to a `Sink`.
@@ -16,6 +16,7 @@ mod fields;
 mod json;
 mod stream_map;
 mod text;
+mod tls13;
 mod walk;
 
 use std::io::{self, BufWriter, Read, Write};
@@ -47,7 +48,7 @@ pub(crate) struct InspectArgs {
 }
 
 pub(crate) const LONG_ABOUT: &str = "\
-Decode captured TLS 1.2 bytes into records and handshake messages.
+Decode captured TLS 1.2 or TLS 1.3 bytes into records and handshake messages.
 
 The input is the raw byte stream of ONE direction of a TLS connection (client
 to server, or server to client), starting at a record boundary, with no other
@@ -59,7 +60,11 @@ all its fields: registry values by name, opaque bytes in hex.
 Decoding stops at the first encrypted record. Every record after a
 ChangeCipherSpec, and any application_data record (and every record after
 it), is printed as one line marked encrypted, with its offset, type, version
-and length; its contents are not decoded.
+and length; its contents are not decoded. In TLS 1.3 the ChangeCipherSpec is
+a dummy for middleboxes: once a ServerHello or HelloRetryRequest has chosen
+TLS 1.3, decoding goes on past it, and in a client's stream that offered TLS
+1.3 a ClientHello right after it (the second one, after a HelloRetryRequest)
+is decoded too.
 
 Malformed or truncated input: everything decoded before the fault is printed
 first, then ONE line starting with `error: ` goes to stderr and the exit

@@ -7,8 +7,11 @@ use std::io;
 
 use keel_record::{HandshakeJoiner, RecordError, VersionCheck, deframe, limits};
 use keel_wire::framing::{HandshakeHeader, RecordHeader};
-use keel_wire::registry::{ContentType, HandshakeType};
-use keel_wire::{Alert, ChangeCipherSpec, Codec, DecodeError, EncodeError, HandshakeMessage};
+use keel_wire::registry::{ContentType, HandshakeType, ProtocolVersion};
+use keel_wire::{
+    Alert, ChangeCipherSpec, ClientExtension, Codec, DecodeError, EncodeError, HandshakeMessage,
+    ServerExtension,
+};
 use snafu::ResultExt;
 
 use super::error::{InspectError, WriteSnafu};
@@ -63,6 +66,8 @@ pub(crate) fn walk(input: &[u8], roundtrip: bool, sink: &mut dyn Sink) -> Result
         stream: StreamMap::default(),
         popped: 0,
         encrypted: false,
+        tls13: Tls13::No,
+        compat_ccs: false,
     }
     .run()
 }
@@ -79,6 +84,27 @@ struct Walk<'i, 's> {
     /// Set by a ChangeCipherSpec or an application_data record: from there
     /// on nothing is decoded.
     encrypted: bool,
+    /// What the hellos said about TLS 1.3.
+    tls13: Tls13,
+    /// A ChangeCipherSpec that may be TLS 1.3's middlebox-compatibility one
+    /// has been seen; the next record decides.
+    compat_ccs: bool,
+}
+
+/// TLS 1.3 changes what a ChangeCipherSpec means (RFC 8446 §5, Appendix
+/// D.4): in TLS 1.3 it is a dummy record for middleboxes, not a key change,
+/// and a second ClientHello or a ServerHello may follow it in plaintext.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tls13 {
+    /// No hello mentioned TLS 1.3.
+    No,
+    /// The ClientHello offered it (client direction): after a CCS, only a
+    /// second ClientHello can still be plaintext; TLS 1.2's encrypted
+    /// Finished cannot be told from it but by its framing.
+    Offered,
+    /// A ServerHello or HelloRetryRequest chose it (server direction):
+    /// the CCS protects nothing; application_data records do.
+    Selected,
 }
 
 impl Walk<'_, '_> {
@@ -150,6 +176,9 @@ impl Walk<'_, '_> {
         if content_type == ContentType::APPLICATION_DATA {
             self.encrypted = true;
         }
+        if std::mem::take(&mut self.compat_ccs) && !is_whole_client_hello(content_type, fragment) {
+            self.encrypted = true;
+        }
         self.sink
             .record(&RecordEvent {
                 offset,
@@ -170,7 +199,11 @@ impl Walk<'_, '_> {
             ContentType::ALERT => self.alert(body_offset, fragment),
             ContentType::CHANGE_CIPHER_SPEC => {
                 self.change_cipher_spec(body_offset, fragment)?;
-                self.encrypted = true;
+                match self.tls13 {
+                    Tls13::No => self.encrypted = true,
+                    Tls13::Offered => self.compat_ccs = true,
+                    Tls13::Selected => {}
+                }
                 Ok(())
             }
             // deframe admits only the four record types handled here.
@@ -209,6 +242,7 @@ impl Walk<'_, '_> {
         let message = HandshakeMessage::decode(bytes).map_err(|error| {
             decode_error(error, self.stream.input_offset(stream_start + error.offset))
         })?;
+        self.note_version(&message);
         self.emit(MessageEvent {
             kind: message.handshake_type().code(),
             offset,
@@ -221,6 +255,30 @@ impl Walk<'_, '_> {
             message.handshake_type().code(),
             offset,
         )
+    }
+
+    /// RFC 8446 §4.2.1: the versions are in supported_versions.
+    fn note_version(&mut self, message: &HandshakeMessage) {
+        let tls13 = ProtocolVersion::TLS_V1_3;
+        match message {
+            HandshakeMessage::ClientHello(hello)
+                if hello.extensions.iter().any(|extension| {
+                    matches!(extension, ClientExtension::SupportedVersions(versions)
+                        if versions.contains(&tls13))
+                }) && self.tls13 == Tls13::No =>
+            {
+                self.tls13 = Tls13::Offered;
+            }
+            HandshakeMessage::ServerHello(hello)
+                if hello
+                    .extensions
+                    .contains(&ServerExtension::SupportedVersions(tls13)) =>
+            {
+                self.tls13 = Tls13::Selected;
+            }
+            HandshakeMessage::HelloRetryRequest(_) => self.tls13 = Tls13::Selected,
+            _ => {}
+        }
     }
 
     fn alert(&mut self, offset: usize, fragment: &[u8]) -> Result<(), InspectError> {
@@ -295,6 +353,18 @@ impl Walk<'_, '_> {
 }
 
 /// `error` with its offset replaced by `offset`, in the input.
+/// Whether a record holds exactly one whole ClientHello: the second hello
+/// after a HelloRetryRequest, which follows the client's compatibility CCS
+/// in plaintext (RFC 8446 Appendix D.4). TLS 1.2's encrypted Finished after
+/// a CCS matches this framing by chance with probability about 2^-32.
+fn is_whole_client_hello(content_type: ContentType, fragment: &[u8]) -> bool {
+    content_type == ContentType::HANDSHAKE
+        && HandshakeHeader::peek(fragment).is_some_and(|header| {
+            header.handshake_type == HandshakeType::CLIENT_HELLO
+                && HandshakeHeader::LEN + header.body_len() == fragment.len()
+        })
+}
+
 fn decode_error(error: DecodeError, offset: usize) -> InspectError {
     InspectError::Decode {
         error: DecodeError { offset, ..error },

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use keel_pki::ServerName;
+use keel_wire::extensions::RawExtension;
 use keel_wire::extensions::{
     CertificateStatusRequest, ProtocolName, ServerName as SniName, ServerNameList,
 };
@@ -258,7 +259,7 @@ impl ExpectServerHello {
                 // unsolicited (RFC 5246 §7.4.1.4); RFC 8422 gives it no
                 // meaning in a ServerHello, and some servers send it
                 // anyway (as BoringSSL's tests model). Ignored.
-                ServerExtension::Unknown { ext_type, .. }
+                ServerExtension::Unknown(RawExtension { ext_type, .. })
                     if *ext_type == ExtensionType::SUPPORTED_GROUPS => {}
                 // RFC 5746 §3.6: RFC 5246 §7.4.1.4 still holds for every
                 // other extension: one not offered is refused.

@@ -249,7 +249,7 @@ impl HandshakeError {
         // before closing; never a *_RESERVED one.
         Some(match self {
             // RFC 5246 §7.4.1.2: a message that does not match its format.
-            Self::Decode { .. } => A::DECODE_ERROR,
+            Self::Decode { source, .. } => source.alert(),
             Self::Record { source } => source.alert(),
             Self::UnexpectedMessage { .. } | Self::ExcessHandshakeData => A::UNEXPECTED_MESSAGE,
             Self::ProtocolVersion { .. } => A::PROTOCOL_VERSION,

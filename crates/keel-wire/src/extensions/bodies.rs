@@ -50,15 +50,12 @@ impl BinRead for ServerNameList {
             List::read_options(reader, endian, Field("server_name.server_name_list"))?;
         // RFC 6066 §3: "The ServerNameList MUST NOT contain more than one
         // name of the same name_type."
-        let mut types: Vec<u8> = list
-            .iter()
-            .map(|name: &ServerName| name.name_type.get())
-            .collect();
-        types.sort_unstable();
-        if let Some(pair) = types.windows(2).find(|pair| pair.first() == pair.get(1)) {
-            let value = u16::from(pair.first().copied().unwrap_or_default());
+        let types = list.iter().map(|name: &ServerName| name.name_type.get());
+        if let Some(value) = first_repeated(types.collect()) {
             return Err(decode_err(
-                DecodeErrorKind::Duplicate { value },
+                DecodeErrorKind::Duplicate {
+                    value: u16::from(value),
+                },
                 "server_name.server_name_list",
                 start,
             ));
@@ -174,6 +171,16 @@ impl BinWrite for CertificateStatusRequest {
     }
 }
 
+/// The smallest value that occurs more than once, if any. Sorting keeps
+/// this O(n log n) for hostile lists.
+pub(super) fn first_repeated<T: Ord + Copy>(mut values: Vec<T>) -> Option<T> {
+    values.sort_unstable();
+    values.windows(2).find_map(|pair| match pair {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    })
+}
+
 /// Reads the RFC 7685 padding body: any number of bytes, all zero.
 pub(super) fn read_padding<R: Read + Seek>(body: &mut R) -> BinResult<u16> {
     let start = body.stream_position()?;
@@ -214,5 +221,41 @@ pub(super) fn write_renegotiation_info<W: Write + Seek>(
         writer,
         value,
         Field("renegotiation_info.renegotiated_connection"),
+    )
+}
+
+/// Reads a server's ALPN answer: a protocol_name_list with exactly one
+/// name (RFC 7301 §3.1: the server's list "MUST contain exactly one
+/// ProtocolName"), in a TLS 1.2 ServerHello or a TLS 1.3
+/// EncryptedExtensions.
+pub(super) fn read_single_protocol<R: Read + Seek>(body: &mut R) -> BinResult<ProtocolName> {
+    let start = body.stream_position()?;
+    let list: List<ProtocolName, 2, 2, 0xffff> = List::read_options(
+        body,
+        Endian::Big,
+        Field("application_layer_protocol_negotiation.protocol_name_list"),
+    )?;
+    let mut names = list.0.into_iter();
+    match (names.next(), names.len()) {
+        (Some(name), 0) => Ok(name),
+        (first, rest) => Err(decode_err(
+            DecodeErrorKind::NotExactlyOne {
+                count: usize::from(first.is_some()) + rest,
+            },
+            "application_layer_protocol_negotiation.protocol_name_list",
+            start,
+        )),
+    }
+}
+
+pub(super) fn write_single_protocol<W: Write + Seek>(
+    writer: &mut W,
+    name: &ProtocolName,
+) -> BinResult<()> {
+    let list: List<ProtocolName, 2, 2, 0xffff> = List(vec![name.clone()]);
+    list.write_options(
+        writer,
+        Endian::Big,
+        Field("application_layer_protocol_negotiation.protocol_name_list"),
     )
 }

@@ -7,9 +7,13 @@ use super::bodies::{
     CertificateStatusRequest, ProtocolName, ServerNameList, read_padding, read_renegotiation_info,
     write_padding, write_renegotiation_info,
 };
-use super::{ExtensionCodec, read_rest, read_value};
+use super::key_share::KeyShareList;
+use super::psk::OfferedPsks;
+use super::{ExtensionCodec, RawExtension, read_rest, read_value};
+use crate::handshake::DistinguishedName;
 use crate::registry::{
-    EcPointFormat, ExtensionType, MaxFragmentLength, NamedGroup, ProtocolVersion, SignatureScheme,
+    EcPointFormat, ExtensionType, MaxFragmentLength, NamedGroup, ProtocolVersion,
+    PskKeyExchangeMode, SignatureScheme,
 };
 use crate::vec::{Field, List, Opaque};
 
@@ -51,19 +55,36 @@ pub enum ClientExtension {
     /// renegotiation_info (RFC 5746 §3.2).
     RenegotiationInfo(Opaque<1, 0, 255>),
     /// supported_versions (RFC 8446 §4.2.1): `ProtocolVersion versions<2..254>`.
-    /// keel reads it to recognise TLS 1.3 clients.
     SupportedVersions(List<ProtocolVersion, 1, 2, 254>),
-    /// Any other extension: type and raw body.
-    Unknown {
-        /// The extension type.
-        ext_type: ExtensionType,
-        /// The body bytes.
-        data: Vec<u8>,
-    },
+    /// key_share (RFC 8446 §4.2.8): the client's shares.
+    KeyShare(KeyShareList),
+    /// pre_shared_key (RFC 8446 §4.2.11): identities and binders. The
+    /// decoder requires it to be the last extension.
+    PreSharedKey(OfferedPsks),
+    /// psk_key_exchange_modes (RFC 8446 §4.2.9):
+    /// `PskKeyExchangeMode ke_modes<1..255>`.
+    PskKeyExchangeModes(List<PskKeyExchangeMode, 1, 1, 255>),
+    /// early_data (RFC 8446 §4.2.10): empty in a ClientHello. Parsed so
+    /// that the handshake can refuse the early data.
+    EarlyData,
+    /// cookie (RFC 8446 §4.2.2): `opaque cookie<1..2^16-1>`, echoed from a
+    /// HelloRetryRequest.
+    Cookie(Opaque<2, 1, 0xffff>),
+    /// certificate_authorities (RFC 8446 §4.2.4):
+    /// `DistinguishedName authorities<3..2^16-1>`.
+    CertificateAuthorities(List<DistinguishedName, 2, 3, 0xffff>),
+    /// post_handshake_auth (RFC 8446 §4.2.6): empty.
+    PostHandshakeAuth,
+    /// signature_algorithms_cert (RFC 8446 §4.2.3): the schemes the client
+    /// accepts in certificates, `<2..2^16-2>`.
+    SignatureAlgorithmsCert(List<SignatureScheme, 2, 2, 0xfffe>),
+    /// Any other extension, kept with its bytes.
+    Unknown(RawExtension),
 }
 
 impl ExtensionCodec for ClientExtension {
     const LIST: &'static str = "ClientHello.extensions";
+    const MUST_BE_LAST: Option<ExtensionType> = Some(ExtensionType::PRE_SHARED_KEY);
 
     fn extension_type(&self) -> ExtensionType {
         match self {
@@ -82,7 +103,15 @@ impl ExtensionCodec for ClientExtension {
             Self::RecordSizeLimit(_) => ExtensionType::RECORD_SIZE_LIMIT,
             Self::RenegotiationInfo(_) => ExtensionType::RENEGOTIATION_INFO,
             Self::SupportedVersions(_) => ExtensionType::SUPPORTED_VERSIONS,
-            Self::Unknown { ext_type, .. } => *ext_type,
+            Self::KeyShare(_) => ExtensionType::KEY_SHARE,
+            Self::PreSharedKey(_) => ExtensionType::PRE_SHARED_KEY,
+            Self::PskKeyExchangeModes(_) => ExtensionType::PSK_KEY_EXCHANGE_MODES,
+            Self::EarlyData => ExtensionType::EARLY_DATA,
+            Self::Cookie(_) => ExtensionType::COOKIE,
+            Self::CertificateAuthorities(_) => ExtensionType::CERTIFICATE_AUTHORITIES,
+            Self::PostHandshakeAuth => ExtensionType::POST_HANDSHAKE_AUTH,
+            Self::SignatureAlgorithmsCert(_) => ExtensionType::SIGNATURE_ALGORITHMS_CERT,
+            Self::Unknown(raw) => raw.ext_type,
         }
     }
 
@@ -132,10 +161,29 @@ impl ExtensionCodec for ClientExtension {
                 big,
                 Field("supported_versions.versions"),
             )?),
-            _ => Self::Unknown {
-                ext_type,
-                data: read_rest(body, len)?,
-            },
+            ExtensionType::KEY_SHARE => Self::KeyShare(read_value(body)?),
+            ExtensionType::PRE_SHARED_KEY => Self::PreSharedKey(read_value(body)?),
+            ExtensionType::PSK_KEY_EXCHANGE_MODES => Self::PskKeyExchangeModes(List::read_options(
+                body,
+                big,
+                Field("psk_key_exchange_modes.ke_modes"),
+            )?),
+            ExtensionType::EARLY_DATA => Self::EarlyData,
+            ExtensionType::COOKIE => {
+                Self::Cookie(Opaque::read_options(body, big, Field("cookie.cookie"))?)
+            }
+            ExtensionType::CERTIFICATE_AUTHORITIES => Self::CertificateAuthorities(
+                List::read_options(body, big, Field("certificate_authorities.authorities"))?,
+            ),
+            ExtensionType::POST_HANDSHAKE_AUTH => Self::PostHandshakeAuth,
+            ExtensionType::SIGNATURE_ALGORITHMS_CERT => {
+                Self::SignatureAlgorithmsCert(List::read_options(
+                    body,
+                    big,
+                    Field("signature_algorithms_cert.supported_signature_algorithms"),
+                )?)
+            }
+            _ => Self::Unknown(RawExtension::read(ext_type, body, len)?),
         })
     }
 
@@ -163,14 +211,31 @@ impl ExtensionCodec for ClientExtension {
             ),
             Self::SignedCertificateTimestamp
             | Self::EncryptThenMac
-            | Self::ExtendedMasterSecret => Ok(()),
+            | Self::ExtendedMasterSecret
+            | Self::EarlyData
+            | Self::PostHandshakeAuth => Ok(()),
             Self::Padding(len) => write_padding(writer, *len),
-            Self::SessionTicket(data) | Self::Unknown { data, .. } => Ok(writer.write_all(data)?),
+            Self::SessionTicket(data) => Ok(writer.write_all(data)?),
+            Self::Unknown(raw) => raw.write(writer),
             Self::RecordSizeLimit(limit) => limit.write_options(writer, big, ()),
             Self::RenegotiationInfo(info) => write_renegotiation_info(writer, info),
             Self::SupportedVersions(versions) => {
                 versions.write_options(writer, big, Field("supported_versions.versions"))
             }
+            Self::KeyShare(shares) => shares.write_options(writer, big, ()),
+            Self::PreSharedKey(offered) => offered.write_options(writer, big, ()),
+            Self::PskKeyExchangeModes(modes) => {
+                modes.write_options(writer, big, Field("psk_key_exchange_modes.ke_modes"))
+            }
+            Self::Cookie(cookie) => cookie.write_options(writer, big, Field("cookie.cookie")),
+            Self::CertificateAuthorities(authorities) => {
+                authorities.write_options(writer, big, Field("certificate_authorities.authorities"))
+            }
+            Self::SignatureAlgorithmsCert(schemes) => schemes.write_options(
+                writer,
+                big,
+                Field("signature_algorithms_cert.supported_signature_algorithms"),
+            ),
         }
     }
 }

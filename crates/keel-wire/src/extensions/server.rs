@@ -1,13 +1,14 @@
-//! Extensions a server sends in its ServerHello.
+//! Extensions a server sends in its ServerHello, TLS 1.2 or TLS 1.3.
 
 use binrw::io::{Read, Seek, Write};
 use binrw::{BinRead, BinResult, BinWrite, Endian};
 
 use super::bodies::{
-    ProtocolName, SignedCertificateTimestamp, read_renegotiation_info, write_renegotiation_info,
+    ProtocolName, SignedCertificateTimestamp, read_renegotiation_info, read_single_protocol,
+    write_renegotiation_info, write_single_protocol,
 };
-use super::{ExtensionCodec, read_rest, read_value};
-use crate::error::{DecodeErrorKind, decode_err};
+use super::key_share::KeyShareEntry;
+use super::{ExtensionCodec, RawExtension, read_value};
 use crate::registry::{EcPointFormat, ExtensionType, MaxFragmentLength, ProtocolVersion};
 use crate::vec::{Field, List, Opaque};
 
@@ -45,13 +46,13 @@ pub enum ServerExtension {
     /// supported_versions (RFC 8446 §4.2.1): the selected version. Only a
     /// TLS 1.3 server sends it.
     SupportedVersions(ProtocolVersion),
-    /// Any other extension: type and raw body.
-    Unknown {
-        /// The extension type.
-        ext_type: ExtensionType,
-        /// The body bytes.
-        data: Vec<u8>,
-    },
+    /// key_share (RFC 8446 §4.2.8): the server's one share.
+    KeyShare(KeyShareEntry),
+    /// pre_shared_key (RFC 8446 §4.2.11): the index of the identity the
+    /// server chose.
+    PreSharedKey(u16),
+    /// Any other extension, kept with its bytes.
+    Unknown(RawExtension),
 }
 
 impl ExtensionCodec for ServerExtension {
@@ -71,7 +72,9 @@ impl ExtensionCodec for ServerExtension {
             Self::RecordSizeLimit(_) => ExtensionType::RECORD_SIZE_LIMIT,
             Self::RenegotiationInfo(_) => ExtensionType::RENEGOTIATION_INFO,
             Self::SupportedVersions(_) => ExtensionType::SUPPORTED_VERSIONS,
-            Self::Unknown { ext_type, .. } => *ext_type,
+            Self::KeyShare(_) => ExtensionType::KEY_SHARE,
+            Self::PreSharedKey(_) => ExtensionType::PRE_SHARED_KEY,
+            Self::Unknown(raw) => raw.ext_type,
         }
     }
 
@@ -91,27 +94,7 @@ impl ExtensionCodec for ServerExtension {
                 Field("ec_point_formats.ec_point_format_list"),
             )?),
             ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION => {
-                let start = body.stream_position()?;
-                let list: List<ProtocolName, 2, 2, 0xffff> = List::read_options(
-                    body,
-                    big,
-                    Field("application_layer_protocol_negotiation.protocol_name_list"),
-                )?;
-                // RFC 7301 §3.1: the server's list "MUST contain exactly one
-                // ProtocolName".
-                let mut names = list.0.into_iter();
-                match (names.next(), names.len()) {
-                    (Some(name), 0) => Self::Alpn(name),
-                    (first, rest) => {
-                        return Err(decode_err(
-                            DecodeErrorKind::NotExactlyOne {
-                                count: usize::from(first.is_some()) + rest,
-                            },
-                            "application_layer_protocol_negotiation.protocol_name_list",
-                            start,
-                        ));
-                    }
-                }
+                Self::Alpn(read_single_protocol(body)?)
             }
             ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP => Self::SignedCertificateTimestamp(
                 List::read_options(body, big, Field("signed_certificate_timestamp.sct_list"))?,
@@ -124,10 +107,9 @@ impl ExtensionCodec for ServerExtension {
                 Self::RenegotiationInfo(read_renegotiation_info(body)?)
             }
             ExtensionType::SUPPORTED_VERSIONS => Self::SupportedVersions(read_value(body)?),
-            _ => Self::Unknown {
-                ext_type,
-                data: read_rest(body, len)?,
-            },
+            ExtensionType::KEY_SHARE => Self::KeyShare(read_value(body)?),
+            ExtensionType::PRE_SHARED_KEY => Self::PreSharedKey(read_value(body)?),
+            _ => Self::Unknown(RawExtension::read(ext_type, body, len)?),
         })
     }
 
@@ -143,21 +125,16 @@ impl ExtensionCodec for ServerExtension {
             Self::EcPointFormats(formats) => {
                 formats.write_options(writer, big, Field("ec_point_formats.ec_point_format_list"))
             }
-            Self::Alpn(name) => {
-                let list: List<ProtocolName, 2, 2, 0xffff> = List(vec![name.clone()]);
-                list.write_options(
-                    writer,
-                    big,
-                    Field("application_layer_protocol_negotiation.protocol_name_list"),
-                )
-            }
+            Self::Alpn(name) => write_single_protocol(writer, name),
             Self::SignedCertificateTimestamp(list) => {
                 list.write_options(writer, big, Field("signed_certificate_timestamp.sct_list"))
             }
             Self::RecordSizeLimit(limit) => limit.write_options(writer, big, ()),
             Self::RenegotiationInfo(info) => write_renegotiation_info(writer, info),
             Self::SupportedVersions(version) => version.write_options(writer, big, ()),
-            Self::Unknown { data, .. } => Ok(writer.write_all(data)?),
+            Self::KeyShare(entry) => entry.write_options(writer, big, ()),
+            Self::PreSharedKey(index) => index.write_options(writer, big, ()),
+            Self::Unknown(raw) => raw.write(writer),
         }
     }
 }

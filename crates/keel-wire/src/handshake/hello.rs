@@ -1,4 +1,5 @@
-//! ClientHello, ServerHello and their shared parts (RFC 5246 §7.4.1).
+//! ClientHello, ServerHello and their shared parts (RFC 5246 §7.4.1), the
+//! same in TLS 1.3 (RFC 8446 §4.1.2, §4.1.3) apart from extensions.
 
 use binrw::binrw;
 
@@ -11,6 +12,34 @@ use crate::vec::{Field, List, Opaque};
 #[brw(big)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Random(pub [u8; 32]);
+
+impl Random {
+    /// The random of every HelloRetryRequest (RFC 8446 §4.1.3): SHA-256 of
+    /// "HelloRetryRequest". A ServerHello carrying it is a
+    /// HelloRetryRequest.
+    pub const HELLO_RETRY_REQUEST: Self = Self([
+        0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
+        0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
+        0x33, 0x9c,
+    ]);
+
+    /// The last eight bytes of a ServerHello.random from a server that
+    /// supports TLS 1.3 and negotiated TLS 1.2 (RFC 8446 §4.1.3):
+    /// "DOWNGRD" and 0x01.
+    pub const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+
+    /// The same, for a server that negotiated TLS 1.1 or below: "DOWNGRD"
+    /// and 0x00.
+    pub const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+    /// Whether the last eight bytes are one of the downgrade sentinels of
+    /// RFC 8446 §4.1.3.
+    #[must_use]
+    pub fn has_downgrade_sentinel(&self) -> bool {
+        let tail = self.0.get(24..).unwrap_or_default();
+        tail == Self::DOWNGRADE_TLS12 || tail == Self::DOWNGRADE_TLS11
+    }
+}
 
 impl core::fmt::Debug for Random {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -1,4 +1,5 @@
-//! Protocol enums: every TLS 1.2 registry keel reads, as open newtypes.
+//! Protocol enums: every TLS 1.2 and TLS 1.3 registry keel reads, as open
+//! newtypes.
 //!
 //! See the `open_enum!` macro (in `registry/macros.rs`) for why these are
 //! open. The small registries live in this
@@ -31,8 +32,8 @@ open_enum! {
 
 open_enum! {
     /// A protocol version: `{major, minor}` as one big-endian `u16`
-    /// (RFC 5246 §6.2.1). Only TLS 1.2 is ever negotiated by keel; the
-    /// others are named so that logs and errors can say what a peer offered.
+    /// (RFC 5246 §6.2.1). keel negotiates TLS 1.2 and TLS 1.3; the others
+    /// are named so that logs and errors can say what a peer offered.
     pub struct ProtocolVersion(u16) {
         SSL_V2 = 0x0002 => "SSLv2",
         SSL_V3 = 0x0300 => "SSLv3",
@@ -217,6 +218,25 @@ open_enum! {
         LEN_1024 = 2 => "2^10",
         LEN_2048 = 3 => "2^11",
         LEN_4096 = 4 => "2^12",
+    }
+}
+
+open_enum! {
+    /// The key exchange modes a client allows with a pre-shared key (RFC
+    /// 8446 §4.2.9). keel only ever uses `psk_dhe_ke`, which keeps forward
+    /// secrecy.
+    pub struct PskKeyExchangeMode(u8) {
+        PSK_KE = 0 => "psk_ke",
+        PSK_DHE_KE = 1 => "psk_dhe_ke",
+    }
+}
+
+open_enum! {
+    /// Whether the receiver of a KeyUpdate must answer with one of its own
+    /// (RFC 8446 §4.6.3). The codec refuses any other value.
+    pub struct KeyUpdateRequest(u8) {
+        UPDATE_NOT_REQUESTED = 0 => "update_not_requested",
+        UPDATE_REQUESTED = 1 => "update_requested",
     }
 }
 

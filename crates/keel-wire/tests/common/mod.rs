@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+use keel_wire::extensions::RawExtension;
 use keel_wire::extensions::{
     CertificateStatusRequest, ProtocolName, ResponderId, ServerName, ServerNameList,
     SignedCertificateTimestamp,
@@ -22,24 +23,26 @@ use keel_wire::handshake::{
 use keel_wire::registry::{
     AlertDescription, AlertLevel, CertificateStatusType, CipherSuite, ClientCertificateType,
     CompressionMethod, EcPointFormat, ExtensionType, HandshakeType, MaxFragmentLength, NamedGroup,
-    ProtocolVersion, ServerNameType, SignatureScheme,
+    ProtocolVersion, PskKeyExchangeMode, ServerNameType, SignatureScheme,
 };
 use keel_wire::vec::{List, Opaque};
 use keel_wire::{Alert, ClientExtension, Extensions, HandshakeMessage, ServerExtension};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
+pub mod tls13;
+
 pub fn bytes(min: usize, max: usize) -> impl Strategy<Value = Vec<u8>> {
     vec(any::<u8>(), min..=max)
 }
 
-fn opaque<const W: usize, const MIN: usize, const MAX: usize>(
+pub fn opaque<const W: usize, const MIN: usize, const MAX: usize>(
     max: usize,
 ) -> impl Strategy<Value = Opaque<W, MIN, MAX>> {
     bytes(MIN, max.min(MAX)).prop_map(Opaque)
 }
 
-fn u16_list<T: std::fmt::Debug, const W: usize, const MIN: usize, const MAX: usize>(
+pub fn u16_list<T: std::fmt::Debug, const W: usize, const MIN: usize, const MAX: usize>(
     make: fn(u16) -> T,
     min_items: usize,
     max_items: usize,
@@ -48,7 +51,7 @@ fn u16_list<T: std::fmt::Debug, const W: usize, const MIN: usize, const MAX: usi
         .prop_map(move |v| List(v.into_iter().map(make).collect()))
 }
 
-fn u8_list<T: std::fmt::Debug, const W: usize, const MIN: usize, const MAX: usize>(
+pub fn u8_list<T: std::fmt::Debug, const W: usize, const MIN: usize, const MAX: usize>(
     make: fn(u8) -> T,
     min_items: usize,
     max_items: usize,
@@ -79,9 +82,18 @@ const MODELED: &[ExtensionType] = &[
     ExtensionType::RECORD_SIZE_LIMIT,
     ExtensionType::RENEGOTIATION_INFO,
     ExtensionType::SUPPORTED_VERSIONS,
+    ExtensionType::KEY_SHARE,
+    ExtensionType::PRE_SHARED_KEY,
+    ExtensionType::PSK_KEY_EXCHANGE_MODES,
+    ExtensionType::EARLY_DATA,
+    ExtensionType::COOKIE,
+    ExtensionType::CERTIFICATE_AUTHORITIES,
+    ExtensionType::POST_HANDSHAKE_AUTH,
+    ExtensionType::SIGNATURE_ALGORITHMS_CERT,
+    ExtensionType::OID_FILTERS,
 ];
 
-fn unknown_ext_type() -> impl Strategy<Value = ExtensionType> {
+pub fn unknown_ext_type() -> impl Strategy<Value = ExtensionType> {
     any::<u16>()
         .prop_map(ExtensionType::new)
         .prop_filter("modeled type", |t| !MODELED.contains(t))
@@ -125,7 +137,7 @@ fn status_request() -> impl Strategy<Value = CertificateStatusRequest> {
     ]
 }
 
-fn protocol_names(min: usize, max: usize) -> impl Strategy<Value = Vec<ProtocolName>> {
+pub fn protocol_names(min: usize, max: usize) -> impl Strategy<Value = Vec<ProtocolName>> {
     vec(bytes(1, 20).prop_map(ProtocolName), min..=max)
 }
 
@@ -146,8 +158,16 @@ pub fn client_extension() -> impl Strategy<Value = ClientExtension> {
         any::<u16>().prop_map(ClientExtension::RecordSizeLimit),
         opaque::<1, 0, 255>(48).prop_map(ClientExtension::RenegotiationInfo),
         u16_list(ProtocolVersion::new, 1, 8).prop_map(ClientExtension::SupportedVersions),
+        tls13::key_share_list().prop_map(ClientExtension::KeyShare),
+        tls13::offered_psks().prop_map(ClientExtension::PreSharedKey),
+        u8_list(PskKeyExchangeMode::new, 1, 4).prop_map(ClientExtension::PskKeyExchangeModes),
+        Just(ClientExtension::EarlyData),
+        opaque::<2, 1, 0xffff>(80).prop_map(ClientExtension::Cookie),
+        tls13::authorities().prop_map(ClientExtension::CertificateAuthorities),
+        Just(ClientExtension::PostHandshakeAuth),
+        u16_list(SignatureScheme::new, 1, 20).prop_map(ClientExtension::SignatureAlgorithmsCert),
         (unknown_ext_type(), bytes(0, 64))
-            .prop_map(|(ext_type, data)| ClientExtension::Unknown { ext_type, data }),
+            .prop_map(|(ext_type, data)| ClientExtension::Unknown(RawExtension { ext_type, data })),
     ]
 }
 
@@ -166,13 +186,15 @@ pub fn server_extension() -> impl Strategy<Value = ServerExtension> {
         any::<u16>().prop_map(ServerExtension::RecordSizeLimit),
         opaque::<1, 0, 255>(48).prop_map(ServerExtension::RenegotiationInfo),
         any::<u16>().prop_map(|v| ServerExtension::SupportedVersions(ProtocolVersion::new(v))),
+        tls13::key_share_entry().prop_map(ServerExtension::KeyShare),
+        any::<u16>().prop_map(ServerExtension::PreSharedKey),
         (unknown_ext_type(), bytes(0, 64))
-            .prop_map(|(ext_type, data)| ServerExtension::Unknown { ext_type, data }),
+            .prop_map(|(ext_type, data)| ServerExtension::Unknown(RawExtension { ext_type, data })),
     ]
 }
 
 /// An extensions block with no repeated type (duplicates are malformed).
-fn extensions<E: std::fmt::Debug + Clone>(
+pub fn extensions<E: std::fmt::Debug + Clone>(
     item: impl Strategy<Value = E>,
     type_of: fn(&E) -> u16,
 ) -> impl Strategy<Value = Extensions<E>> {
@@ -210,7 +232,7 @@ pub fn client_hello() -> impl Strategy<Value = ClientHello> {
         opaque::<1, 0, 32>(32),
         u16_list(CipherSuite::new, 1, 40),
         u8_list(CompressionMethod::new, 1, 3),
-        extensions(client_extension(), client_ext_type),
+        extensions(client_extension(), client_ext_type).prop_map(psk_last),
     )
         .prop_map(
             |(version, random, session_id, cipher_suites, compression_methods, extensions)| {
@@ -224,6 +246,15 @@ pub fn client_hello() -> impl Strategy<Value = ClientHello> {
                 }
             },
         )
+}
+
+/// RFC 8446 §4.2.11: pre_shared_key must be the ClientHello's last
+/// extension, so a valid hello has it there.
+fn psk_last(mut extensions: Extensions<ClientExtension>) -> Extensions<ClientExtension> {
+    if let Extensions::Present(items) = &mut extensions {
+        items.sort_by_key(|e| matches!(e, ClientExtension::PreSharedKey(_)));
+    }
+    extensions
 }
 
 pub fn server_hello() -> impl Strategy<Value = ServerHello> {
@@ -247,7 +278,7 @@ pub fn server_hello() -> impl Strategy<Value = ServerHello> {
         )
 }
 
-fn digitally_signed() -> impl Strategy<Value = DigitallySigned> {
+pub fn digitally_signed() -> impl Strategy<Value = DigitallySigned> {
     (any::<u16>(), opaque::<2, 0, 0xffff>(300)).prop_map(|(scheme, signature)| DigitallySigned {
         scheme: SignatureScheme::new(scheme),
         signature,
