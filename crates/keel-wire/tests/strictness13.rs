@@ -52,6 +52,12 @@ fn client_hello(extensions: &[Vec<u8>]) -> (Vec<u8>, usize) {
     (out, at)
 }
 
+/// supported_versions offering TLS 1.3 alone: the hello's 1.3 extensions
+/// are then decoded and judged.
+fn offers_tls13() -> Vec<u8> {
+    ext(ExtensionType::SUPPORTED_VERSIONS, &[2, 3, 4])
+}
+
 /// A pre_shared_key body: one identity, one 32-byte binder.
 fn psk_body() -> Vec<u8> {
     let offered = OfferedPsks {
@@ -86,7 +92,7 @@ fn psk_body() -> Vec<u8> {
 #[test]
 fn pre_shared_key_last_is_accepted_and_its_binders_end_the_hello() {
     let (bytes, _) = client_hello(&[
-        ext(ExtensionType::SUPPORTED_VERSIONS, &[2, 3, 4]),
+        offers_tls13(),
         ext(ExtensionType::PRE_SHARED_KEY, &psk_body()),
     ]);
     let hello = ClientHello::decode(&bytes).unwrap();
@@ -105,7 +111,7 @@ fn pre_shared_key_last_is_accepted_and_its_binders_end_the_hello() {
 fn pre_shared_key_before_another_extension_is_an_illegal_parameter() {
     let (bytes, at) = client_hello(&[
         ext(ExtensionType::PRE_SHARED_KEY, &psk_body()),
-        ext(ExtensionType::SUPPORTED_VERSIONS, &[2, 3, 4]),
+        offers_tls13(),
     ]);
     let err = ClientHello::decode(&bytes).unwrap_err();
     assert_eq!(err.kind, DecodeErrorKind::NotLast { value: 0x0029 });
@@ -125,27 +131,30 @@ fn two_key_shares_for_one_group_are_an_illegal_parameter() {
     let mut body = vec![0, 72];
     body.extend_from_slice(&share(1));
     body.extend_from_slice(&share(2));
-    let (bytes, at) = client_hello(&[ext(ExtensionType::KEY_SHARE, &body)]);
+    let (bytes, at) = client_hello(&[offers_tls13(), ext(ExtensionType::KEY_SHARE, &body)]);
     let err = ClientHello::decode(&bytes).unwrap_err();
     assert_eq!(
         err.kind,
         DecodeErrorKind::DuplicateKeyShare { value: 0x001d }
     );
     assert_eq!(err.field, "key_share.client_shares");
-    assert_eq!(err.offset, at + 2 + 4);
+    assert_eq!(err.offset, at + 2 + 7 + 4);
     assert_eq!(err.alert(), AlertDescription::ILLEGAL_PARAMETER);
 }
 
 #[test]
 fn an_empty_key_share_list_is_a_request_for_retry_not_an_error() {
-    let (bytes, _) = client_hello(&[ext(ExtensionType::KEY_SHARE, &[0, 0])]);
+    let (bytes, _) = client_hello(&[offers_tls13(), ext(ExtensionType::KEY_SHARE, &[0, 0])]);
     let hello = ClientHello::decode(&bytes).unwrap();
-    assert!(matches!(&hello.extensions[0], ClientExtension::KeyShare(list) if list.0.is_empty()));
+    assert!(matches!(&hello.extensions[1], ClientExtension::KeyShare(list) if list.0.is_empty()));
 }
 
 #[test]
 fn a_key_share_with_an_empty_key_is_malformed() {
-    let (bytes, _) = client_hello(&[ext(ExtensionType::KEY_SHARE, &[0, 4, 0, 0x1d, 0, 0])]);
+    let (bytes, _) = client_hello(&[
+        offers_tls13(),
+        ext(ExtensionType::KEY_SHARE, &[0, 4, 0, 0x1d, 0, 0]),
+    ]);
     let err = ClientHello::decode(&bytes).unwrap_err();
     assert_eq!(err.kind, DecodeErrorKind::TooShort { len: 0, min: 1 });
     assert_eq!(err.field, "KeyShareEntry.key_exchange");
@@ -159,7 +168,7 @@ fn a_binder_shorter_than_32_bytes_is_malformed() {
     body.extend_from_slice(&[0, 0, 0, 7]);
     body.extend_from_slice(&[0, 33, 31]);
     body.extend_from_slice(&[0xbb; 32]);
-    let (bytes, _) = client_hello(&[ext(ExtensionType::PRE_SHARED_KEY, &body)]);
+    let (bytes, _) = client_hello(&[offers_tls13(), ext(ExtensionType::PRE_SHARED_KEY, &body)]);
     let err = ClientHello::decode(&bytes).unwrap_err();
     assert_eq!(err.kind, DecodeErrorKind::TooShort { len: 31, min: 32 });
     assert_eq!(err.field, "OfferedPsks.binders");
@@ -457,4 +466,44 @@ fn an_extension_list_refuses_duplicates_like_the_hello_lists() {
     assert_eq!(err.alert(), AlertDescription::DECODE_ERROR);
     let list: ExtensionList<keel_wire::extensions::EncryptedExtension> = ExtensionList::default();
     assert!(list.is_empty());
+}
+
+#[test]
+fn a_hello_that_does_not_offer_tls13_keeps_tls13_extensions_raw() {
+    // BoGo's TLS 1.2 clients send a pre_shared_key with a 12-byte binder
+    // beside their session ticket. RFC 8446 §4.2.1: without TLS 1.3 in
+    // supported_versions the hello is negotiated as RFC 5246 says, where
+    // the extension is unknown: kept raw, not judged, even when not last.
+    let mut short_binder = vec![0, 12, 0, 6];
+    short_binder.extend_from_slice(b"ticket");
+    short_binder.extend_from_slice(&[0, 0, 0, 7, 0, 13, 12]);
+    short_binder.extend_from_slice(&[0xbb; 12]);
+    let tls12_only = ext(ExtensionType::SUPPORTED_VERSIONS, &[2, 3, 3]);
+    for versions in [None, Some(tls12_only)] {
+        let mut extensions = vec![ext(ExtensionType::PRE_SHARED_KEY, &short_binder)];
+        extensions.push(ext(ExtensionType::KEY_SHARE, &[0, 1, 0xff]));
+        extensions.extend(versions.clone());
+        let (bytes, _) = client_hello(&extensions);
+        let hello = ClientHello::decode(&bytes).unwrap();
+        assert!(
+            matches!(&hello.extensions[0], ClientExtension::Unknown(raw)
+                if raw.ext_type == ExtensionType::PRE_SHARED_KEY && raw.data == short_binder),
+            "{versions:?}: {hello:?}"
+        );
+        assert!(matches!(&hello.extensions[1], ClientExtension::Unknown(_)));
+        assert_eq!(hello.encode().unwrap(), bytes);
+    }
+    // Offering TLS 1.3, the same bytes are judged.
+    let (bytes, _) = client_hello(&[
+        ext(ExtensionType::SUPPORTED_VERSIONS, &[4, 3, 4, 3, 3]),
+        ext(ExtensionType::PRE_SHARED_KEY, &short_binder),
+    ]);
+    let err = ClientHello::decode(&bytes).unwrap_err();
+    assert_eq!(err.kind, DecodeErrorKind::TooShort { len: 13, min: 33 });
+    // A supported_versions too short to read offers nothing.
+    let (bytes, _) = client_hello(&[
+        ext(ExtensionType::PRE_SHARED_KEY, &short_binder),
+        ext(ExtensionType::SUPPORTED_VERSIONS, &[]),
+    ]);
+    assert!(ClientHello::decode(&bytes).is_err());
 }

@@ -85,6 +85,14 @@ pub enum ClientExtension {
 impl ExtensionCodec for ClientExtension {
     const LIST: &'static str = "ClientHello.extensions";
     const MUST_BE_LAST: Option<ExtensionType> = Some(ExtensionType::PRE_SHARED_KEY);
+    const TLS13_ONLY: &'static [ExtensionType] = &[
+        ExtensionType::KEY_SHARE,
+        ExtensionType::PRE_SHARED_KEY,
+        ExtensionType::PSK_KEY_EXCHANGE_MODES,
+        ExtensionType::EARLY_DATA,
+        ExtensionType::COOKIE,
+        ExtensionType::POST_HANDSHAKE_AUTH,
+    ];
 
     fn extension_type(&self) -> ExtensionType {
         match self {
@@ -237,5 +245,9 @@ impl ExtensionCodec for ClientExtension {
                 Field("signature_algorithms_cert.supported_signature_algorithms"),
             ),
         }
+    }
+
+    fn raw(raw: RawExtension) -> Self {
+        Self::Unknown(raw)
     }
 }

@@ -86,4 +86,8 @@ impl ExtensionCodec for EncryptedExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+
+    fn raw(raw: RawExtension) -> Self {
+        Self::Unknown(raw)
+    }
 }

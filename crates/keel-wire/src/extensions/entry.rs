@@ -66,4 +66,8 @@ impl ExtensionCodec for CertificateExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+
+    fn raw(raw: RawExtension) -> Self {
+        Self::Unknown(raw)
+    }
 }

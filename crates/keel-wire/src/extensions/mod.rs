@@ -102,6 +102,14 @@ pub trait ExtensionCodec: Sized {
     /// An extension that may only come last in the list.
     const MUST_BE_LAST: Option<ExtensionType> = None;
 
+    /// Extensions that mean something only in TLS 1.3. In a list whose
+    /// supported_versions does not offer TLS 1.3 they are kept raw, and
+    /// [`MUST_BE_LAST`](Self::MUST_BE_LAST) does not apply: RFC 8446
+    /// §4.2.1 has a server negotiate such a hello "as specified in
+    /// [RFC5246]", where these extensions are unknown and ignored (RFC 5246
+    /// §7.4.1.4), whatever their bodies hold.
+    const TLS13_ONLY: &'static [ExtensionType] = &[];
+
     /// The list's smallest length in bytes.
     const MIN_LEN: usize = 0;
 
@@ -122,6 +130,9 @@ pub trait ExtensionCodec: Sized {
 
     /// Writes the body (without type and length).
     fn write_body<W: Write + Seek>(&self, writer: &mut W) -> BinResult<()>;
+
+    /// The extension kept with its bytes, not decoded.
+    fn raw(raw: RawExtension) -> Self;
 }
 
 /// The name used in errors about one extension's body.
@@ -213,6 +224,7 @@ fn read_items<E: ExtensionCodec, R: Read + Seek>(reader: &mut R) -> BinResult<Ve
             start,
         ));
     }
+    let offers_tls13 = !E::TLS13_ONLY.is_empty() && offers_tls13(reader, len)?;
     let mut window = reader.take_seek(len as u64);
     // Every extension takes at least its 4-byte header; sized for the
     // usual count so that decoding a hello does not regrow these.
@@ -262,7 +274,12 @@ fn read_items<E: ExtensionCodec, R: Read + Seek>(reader: &mut R) -> BinResult<Ve
             ));
         }
         let mut body = (&mut window).take_seek(body_len as u64);
-        let item = match E::read_body(ext_type, &mut body, body_len) {
+        let read = if !offers_tls13 && E::TLS13_ONLY.contains(&ext_type) {
+            RawExtension::read(ext_type, &mut body, body_len).map(E::raw)
+        } else {
+            E::read_body(ext_type, &mut body, body_len)
+        };
+        let item = match read {
             Ok(item) => item,
             Err(err) if is_truncation(&err) => {
                 return Err(decode_err(
@@ -289,6 +306,7 @@ fn read_items<E: ExtensionCodec, R: Read + Seek>(reader: &mut R) -> BinResult<Ve
     // last extension and otherwise fail the handshake with an
     // illegal_parameter alert."
     if let Some(last_only) = E::MUST_BE_LAST
+        && (offers_tls13 || !E::TLS13_ONLY.contains(&last_only))
         && let Some(&(_, at)) = seen
             .iter()
             .rev()
@@ -305,6 +323,41 @@ fn read_items<E: ExtensionCodec, R: Read + Seek>(reader: &mut R) -> BinResult<Ve
     }
     reject_duplicates(seen, E::LIST)?;
     Ok(items)
+}
+
+/// Whether the extension list of `len` bytes at the reader's position has a
+/// supported_versions that lists TLS 1.3. A look ahead: the reader is put
+/// back where it was, and a list too malformed to tell says no (the real
+/// pass then reports what is wrong with it).
+fn offers_tls13<R: Read + Seek>(reader: &mut R, len: usize) -> BinResult<bool> {
+    let start = reader.stream_position()?;
+    let end = start + len as u64;
+    let mut found = false;
+    let mut at = start;
+    while at + 4 <= end {
+        let mut header = [0u8; 4];
+        if reader.read_exact(&mut header).is_err() {
+            break;
+        }
+        let [t0, t1, l0, l1] = header;
+        let body_len = u64::from(u16::from_be_bytes([l0, l1]));
+        if ExtensionType::new(u16::from_be_bytes([t0, t1])) == ExtensionType::SUPPORTED_VERSIONS {
+            // `ProtocolVersion versions<2..254>`: a one-byte length, pairs.
+            let mut body = vec![0u8; usize::try_from(body_len.min(255)).unwrap_or(255)];
+            if reader.read_exact(&mut body).is_ok() {
+                found = body
+                    .get(1..)
+                    .unwrap_or_default()
+                    .chunks_exact(2)
+                    .any(|pair| pair == [0x03, 0x04]);
+            }
+            break;
+        }
+        at += 4 + body_len;
+        reader.seek(SeekFrom::Start(at))?;
+    }
+    reader.seek(SeekFrom::Start(start))?;
+    Ok(found)
 }
 
 /// RFC 5246 §7.4.1.4: "There MUST NOT be more than one extension of the

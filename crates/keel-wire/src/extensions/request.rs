@@ -122,4 +122,8 @@ impl ExtensionCodec for CertificateRequestExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+
+    fn raw(raw: RawExtension) -> Self {
+        Self::Unknown(raw)
+    }
 }

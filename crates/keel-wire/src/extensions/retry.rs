@@ -65,4 +65,8 @@ impl ExtensionCodec for HelloRetryExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+
+    fn raw(raw: RawExtension) -> Self {
+        Self::Unknown(raw)
+    }
 }

@@ -137,4 +137,8 @@ impl ExtensionCodec for ServerExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+
+    fn raw(raw: RawExtension) -> Self {
+        Self::Unknown(raw)
+    }
 }

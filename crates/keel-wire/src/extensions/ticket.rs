@@ -48,4 +48,8 @@ impl ExtensionCodec for NewSessionTicketExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+
+    fn raw(raw: RawExtension) -> Self {
+        Self::Unknown(raw)
+    }
 }

@@ -248,10 +248,38 @@ pub fn client_hello() -> impl Strategy<Value = ClientHello> {
         )
 }
 
-/// RFC 8446 §4.2.11: pre_shared_key must be the ClientHello's last
-/// extension, so a valid hello has it there.
+/// A hello that carries TLS 1.3's extensions offers TLS 1.3 (without it
+/// they decode raw, RFC 8446 §4.2.1), and RFC 8446 §4.2.11 puts its
+/// pre_shared_key last.
 fn psk_last(mut extensions: Extensions<ClientExtension>) -> Extensions<ClientExtension> {
     if let Extensions::Present(items) = &mut extensions {
+        let tls13 = items.iter().any(|e| {
+            matches!(
+                e,
+                ClientExtension::KeyShare(_)
+                    | ClientExtension::PreSharedKey(_)
+                    | ClientExtension::PskKeyExchangeModes(_)
+                    | ClientExtension::EarlyData
+                    | ClientExtension::Cookie(_)
+                    | ClientExtension::PostHandshakeAuth
+            )
+        });
+        if tls13 {
+            let offered = items.iter_mut().find_map(|e| match e {
+                ClientExtension::SupportedVersions(list) => Some(list),
+                _ => None,
+            });
+            match offered {
+                Some(list) if !list.contains(&ProtocolVersion::TLS_V1_3) => {
+                    list.0.push(ProtocolVersion::TLS_V1_3);
+                }
+                Some(_) => {}
+                None => items.insert(
+                    0,
+                    ClientExtension::SupportedVersions(List(vec![ProtocolVersion::TLS_V1_3])),
+                ),
+            }
+        }
         items.sort_by_key(|e| matches!(e, ClientExtension::PreSharedKey(_)));
     }
     extensions
