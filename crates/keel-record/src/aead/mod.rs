@@ -398,3 +398,5 @@ fn length_bytes(len: usize) -> [u8; 2] {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls13_tests;
