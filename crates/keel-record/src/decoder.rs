@@ -205,7 +205,10 @@ impl RecordDecoder {
         self.application_data_expected = expected;
     }
 
-    /// From now on, records must carry exactly `{03,03}`.
+    /// From now on, records must carry exactly `{03,03}`: TLS 1.2's
+    /// version, and TLS 1.3's legacy_record_version on every record after
+    /// the ClientHello (RFC 8446 §5.1), so a TLS 1.3 connection calls this
+    /// too, once the ServerHello is in.
     pub fn set_version_negotiated(&mut self) {
         self.versions = VersionCheck::Tls12;
     }
@@ -410,13 +413,12 @@ impl RecordDecoder {
                 Ok(Opened::plain(header.content_type, body))
             }
             RecordProtection::Tls13 => {
-                // The TLSInnerPlaintext is the ciphertext less the tag
-                // (judge_header let through only records of at least zero
-                // bytes; one too short for a tag fails to open).
+                // The TLSInnerPlaintext is the ciphertext less its tag (a
+                // record too short for a tag fails to open first).
                 let inner_len = body.len().saturating_sub(TAG_LEN);
                 let (content_type, plaintext) =
                     opener.open_record_in_place(header.content_type, header.version, body)?;
-                // RFC 8446 §5.2: "The length [of TLSInnerPlaintext] MUST NOT
+                // RFC 8446 §5.4: "the full encoded TLSInnerPlaintext MUST NOT
                 // exceed 2^14 + 1 octets"; a record size limit lowers it
                 // (RFC 8449 §4).
                 let limit = self.max_plaintext + 1;

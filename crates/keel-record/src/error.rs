@@ -107,9 +107,10 @@ pub enum RecordError {
     },
     /// TLS 1.3 keys were to change while handshake bytes were still
     /// buffered: part of a message, or a message after the one that
-    /// changed the keys (RFC 8446 §5.1: messages that precede a key change
-    /// must align with a record boundary; "if they are not, then they MUST
-    /// terminate the connection with an unexpected_message alert").
+    /// changed the keys (RFC 8446 §5.1: "Implementations MUST verify that
+    /// all messages immediately preceding a key change align with a record
+    /// boundary; if not, then they MUST terminate the connection with an
+    /// unexpected_message alert").
     #[snafu(display("key change with handshake data still buffered"))]
     KeyChangeNotOnRecordBoundary,
     /// A protected record failed authentication: tampered, truncated,

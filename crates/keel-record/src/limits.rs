@@ -36,7 +36,8 @@ pub const DEFAULT_MAX_HANDSHAKE_MESSAGE: usize = 128 * 1024;
 pub const MAX_CONSECUTIVE_EMPTY_RECORDS: usize = 32;
 
 /// How many unencrypted change_cipher_spec records in a row a TLS 1.3
-/// receiver drops (RFC 8446 §5: such a record "MUST simply [be dropped]").
+/// receiver drops (RFC 8446 §5: the receiver "MUST simply drop it without
+/// further processing").
 /// A compliant peer sends one per handshake (RFC 8446 Appendix D.4); the
 /// bound leaves room for a few more and stops a peer that would keep a
 /// receiver busy with nothing else. Records that carry something reset the

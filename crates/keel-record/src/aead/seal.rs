@@ -89,10 +89,10 @@ impl RecordSealer {
 
     /// Whether a TLS 1.3 connection should replace this key now: fewer than
     /// [`KEY_UPDATE_MARGIN`] records are left before its
-    /// [`record_limit`](AeadAlgorithm::record_limit). RFC 8446 §5.5: keys
-    /// "MUST be updated" before the limit, with a KeyUpdate (RFC 8446
-    /// §4.6.3), sealed under this key, after which the new key's sealer
-    /// starts again from zero. Past the limit itself this sealer refuses
+    /// [`record_limit`](AeadAlgorithm::record_limit). RFC 8446 §5.5 bounds
+    /// what one key may protect; TLS 1.3 replaces the key before then with
+    /// a KeyUpdate (RFC 8446 §4.6.3), sealed under this key, after which
+    /// the new key's sealer starts again from zero. Past the limit itself this sealer refuses
     /// every record but an alert ([`RecordError::KeyLimitReached`]), so a
     /// connection that ignores the signal stops rather than wears out its
     /// key.
@@ -289,6 +289,8 @@ impl RecordSealer {
                 if self.protection == RecordProtection::Tls13 {
                     // RFC 8446 §5.2: TLSInnerPlaintext = content ||
                     // ContentType type || uint8 zeros[length_of_padding].
+                    // `ciphertext` is the inner plaintext's room, longer
+                    // than the content by the type byte and the padding.
                     let (_, type_and_padding) = ciphertext.split_at_mut(plaintext_len);
                     type_and_padding.fill(0);
                     if let Some(type_byte) = type_and_padding.first_mut() {
