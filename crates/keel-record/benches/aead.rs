@@ -3,7 +3,9 @@
 //! opening the same buffer with no record layer at all; opening also
 //! through the in-place `RecordDecoder`, as a connection reads. The ratio
 //! of the raw time to keel's is the record layer's cost
-//! (docs/PERFORMANCE.md).
+//! (docs/PERFORMANCE.md). The same cases with TLS 1.3 keys
+//! (`seal_16k_tls13`, `open_16k_tls13`) show what the inner content type
+//! and the padding scan cost beside TLS 1.2.
 //!
 //! Run: `cargo bench -p keel-record --bench aead`.
 
@@ -195,7 +197,111 @@ fn bench(c: &mut Criterion) {
             );
         });
         group.finish();
+
+        bench_tls13(c, name, algorithm, &key);
     }
+}
+
+/// TLS 1.3 records of 16 KiB of content: sealing in place and through the
+/// buffered writer; opening in place (the inner type found behind the
+/// content) and through the decoder.
+fn bench_tls13(c: &mut Criterion, name: &str, algorithm: AeadAlgorithm, key: &[u8]) {
+    let keys = TrafficKeys::new_tls13(algorithm, key, &[0x24; 12]).unwrap();
+
+    let mut group = c.benchmark_group(format!("seal_16k_tls13/{name}"));
+    group.throughput(Throughput::Bytes(RECORD as u64));
+    let mut sealer = RecordSealer::new(&keys).unwrap();
+    let mut record = vec![0xab; RECORD + sealer.overhead()];
+    group.bench_function("keel_in_place", |b| {
+        b.iter(|| {
+            sealer
+                .seal_in_place(
+                    ContentType::APPLICATION_DATA,
+                    keel_record::RECORD_VERSION,
+                    black_box(&mut record),
+                    RECORD,
+                )
+                .unwrap()
+        });
+    });
+    let mut writer = RecordWriter::new();
+    writer.install_sealer(RecordSealer::new(&keys).unwrap());
+    let plaintext = vec![0xab; RECORD];
+    let mut out = Vec::with_capacity(RECORD + 64);
+    group.bench_function("keel_buffered_writer", |b| {
+        b.iter(|| {
+            out.clear();
+            writer
+                .write_application_data(black_box(&plaintext), &mut out)
+                .unwrap();
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("open_16k_tls13/{name}"));
+    group.throughput(Throughput::Bytes(RECORD as u64));
+    let mut opener = RecordOpener::new(&keys).unwrap();
+    let mut sealer = RecordSealer::new(&keys).unwrap();
+    let template = vec![0xab; RECORD + sealer.overhead()];
+    group.bench_function("keel_in_place", |b| {
+        b.iter_batched_ref(
+            || {
+                let mut record = template.clone();
+                sealer
+                    .seal_in_place(
+                        ContentType::APPLICATION_DATA,
+                        keel_record::RECORD_VERSION,
+                        &mut record,
+                        RECORD,
+                    )
+                    .unwrap();
+                record
+            },
+            |record| {
+                opener
+                    .open_record_in_place(
+                        ContentType::APPLICATION_DATA,
+                        keel_record::RECORD_VERSION,
+                        &mut record[5..],
+                    )
+                    .unwrap()
+                    .1
+                    .len()
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    let mut decoder = RecordDecoder::new();
+    decoder.set_version_negotiated();
+    decoder
+        .install_opener(RecordOpener::new(&keys).unwrap())
+        .unwrap();
+    let mut sealer = RecordSealer::new(&keys).unwrap();
+    group.bench_function("keel_decoder", |b| {
+        b.iter_batched_ref(
+            || {
+                let mut record = template.clone();
+                sealer
+                    .seal_in_place(
+                        ContentType::APPLICATION_DATA,
+                        keel_record::RECORD_VERSION,
+                        &mut record,
+                        RECORD,
+                    )
+                    .unwrap();
+                record
+            },
+            |record| match decoder.decode(record).unwrap() {
+                Decoded::Item {
+                    item: Received::ApplicationData(data),
+                    ..
+                } => data.len(),
+                other => panic!("{other:?}"),
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -1,16 +1,18 @@
 //! The receive side in place: records decoded and decrypted in the caller's
 //! buffer, application data handed out as a slice of it.
 
+use keel_wire::framing::RecordHeader;
 use keel_wire::registry::ContentType;
 use keel_wire::{Alert, Codec};
 
-use crate::aead::RecordOpener;
+use crate::aead::{RecordOpener, RecordProtection, TAG_LEN};
 use crate::deframe::{VersionCheck, judge_header};
 use crate::error::RecordError;
 use crate::joiner::HandshakeJoiner;
 use crate::limits::{
-    DEFAULT_MAX_HANDSHAKE_MESSAGE, HEADER_LEN, MAX_CIPHERTEXT, MAX_CONSECUTIVE_EMPTY_RECORDS,
-    MAX_PLAINTEXT, MIN_RECORD_SIZE_LIMIT,
+    DEFAULT_MAX_HANDSHAKE_MESSAGE, HEADER_LEN, MAX_CIPHERTEXT, MAX_CIPHERTEXT_TLS13,
+    MAX_CONSECUTIVE_EMPTY_RECORDS, MAX_CONSECUTIVE_MIDDLEBOX_CCS, MAX_PLAINTEXT,
+    MIN_RECORD_SIZE_LIMIT,
 };
 
 /// What the peer sent, as [`RecordDecoder::decode`] hands it out.
@@ -28,7 +30,7 @@ pub enum Received<'d, 'b> {
     /// An alert.
     Alert(Alert),
     /// Application data, never empty: a sub-slice of the caller's buffer,
-    /// decrypted in place.
+    /// decrypted in place (in TLS 1.3 without its type byte and padding).
     ApplicationData(&'b [u8]),
 }
 
@@ -51,7 +53,8 @@ pub enum Decoded<'d, 'b> {
     NeedMore {
         /// Bytes consumed from the start of the buffer: whole records that
         /// carried nothing to hand out by themselves (pieces of a handshake
-        /// message, empty application data).
+        /// message, empty application data, TLS 1.3's middlebox
+        /// change_cipher_spec).
         consumed: usize,
         /// How many more bytes, beyond the end of the buffer, complete the
         /// next record; `None` while its 5-byte header is incomplete.
@@ -83,7 +86,17 @@ impl Decoded<'_, '_> {
 /// It knows no handshake states: the caller says when the version is
 /// negotiated ([`set_version_negotiated`](Self::set_version_negotiated)) and
 /// when to start decrypting ([`install_opener`](Self::install_opener), after
-/// a ChangeCipherSpec). Errors are sticky.
+/// a ChangeCipherSpec in TLS 1.2, at each key change in TLS 1.3). Errors are
+/// sticky.
+///
+/// The rules follow the installed opener's
+/// [`RecordProtection`](crate::RecordProtection). With a TLS 1.3 opener
+/// (RFC 8446 §5): every record must be an application_data record,
+/// decrypted to find its real type (handshake, alert, application data),
+/// but for the unencrypted change_cipher_spec that middleboxes expect,
+/// dropped while [`set_middlebox_ccs_allowed`](Self::set_middlebox_ccs_allowed)
+/// says so; handshake messages may not have another record between their
+/// fragments; keys change only on a record boundary.
 ///
 /// A receive loop; a buffer of
 /// [`MAX_RECORD_LEN`](crate::limits::MAX_RECORD_LEN) bytes holds any
@@ -125,6 +138,10 @@ pub struct RecordDecoder {
     max_plaintext: usize,
     joiner: HandshakeJoiner,
     empty_run: usize,
+    /// Whether TLS 1.3's unencrypted change_cipher_spec is dropped now.
+    middlebox_ccs_allowed: bool,
+    /// Consecutive change_cipher_spec records dropped.
+    ccs_run: usize,
     /// Whether application data may come now; while it may not, even an
     /// empty application-data record is handed out, for the caller to
     /// refuse.
@@ -148,9 +165,34 @@ impl RecordDecoder {
             max_plaintext: MAX_PLAINTEXT,
             joiner: HandshakeJoiner::new(DEFAULT_MAX_HANDSHAKE_MESSAGE),
             empty_run: 0,
+            middlebox_ccs_allowed: false,
+            ccs_run: 0,
             application_data_expected: true,
             failed: None,
         }
+    }
+
+    /// Whether an unencrypted change_cipher_spec record holding the single
+    /// byte 1 is dropped unread (by default it is not). RFC 8446 §5: a TLS
+    /// 1.3 implementation "may receive an unencrypted record of type
+    /// change_cipher_spec consisting of the single byte value 0x01 at any
+    /// time after the first ClientHello message has been sent or received
+    /// and before the peer's Finished message has been received and MUST
+    /// simply drop it without further processing" (the middlebox
+    /// compatibility of RFC 8446 Appendix D.4).
+    ///
+    /// The handshake turns this on once TLS 1.3 is in play (a client
+    /// offering TLS 1.3 after sending its ClientHello, a server after
+    /// receiving one it answers with TLS 1.3) and off when it receives the
+    /// peer's Finished, or when TLS 1.2 is negotiated instead. While it is
+    /// on, any other change_cipher_spec is refused
+    /// ([`RecordError::BadChangeCipherSpec`]), and more than
+    /// [`MAX_CONSECUTIVE_MIDDLEBOX_CCS`] in a row too. Once it is off, with a
+    /// TLS 1.3 opener installed, every change_cipher_spec is refused
+    /// ([`RecordError::UnexpectedContentType`]); with no opener, or a TLS 1.2
+    /// one, a change_cipher_spec is handed out as TLS 1.2 has it.
+    pub fn set_middlebox_ccs_allowed(&mut self, allowed: bool) {
+        self.middlebox_ccs_allowed = allowed;
     }
 
     /// Whether application data may come now (by default it may). A
@@ -163,7 +205,10 @@ impl RecordDecoder {
         self.application_data_expected = expected;
     }
 
-    /// From now on, records must carry exactly `{03,03}`.
+    /// From now on, records must carry exactly `{03,03}`: TLS 1.2's
+    /// version, and TLS 1.3's legacy_record_version on every record after
+    /// the ClientHello (RFC 8446 §5.1), so a TLS 1.3 connection calls this
+    /// too, once the ServerHello is in.
     pub fn set_version_negotiated(&mut self) {
         self.versions = VersionCheck::Tls12;
     }
@@ -174,15 +219,30 @@ impl RecordDecoder {
         self.opener.as_mut()
     }
 
-    /// Decrypt every later record with `opener`. Refused in the middle of a
-    /// fragmented handshake message: keys change only on a message
-    /// boundary.
+    /// Decrypt every later record with `opener`, whose sequence number
+    /// starts at zero (RFC 8446 §5.3), and apply the rules of its
+    /// [`RecordProtection`](crate::RecordProtection).
+    ///
+    /// Refused while any handshake bytes are buffered (see
+    /// [`has_buffered_handshake`](Self::has_buffered_handshake)): keys
+    /// change only on a message boundary, and in TLS 1.3 on a record
+    /// boundary too (RFC 8446 §5.1), so the message that changed the keys
+    /// must have been the last thing in its record. The decoder never reads
+    /// past the record that completes a message before handing it out, so
+    /// the record after it is still undecrypted in the caller's buffer. The
+    /// error is [`RecordError::InterleavedHandshake`] for a TLS 1.2 opener,
+    /// [`RecordError::KeyChangeNotOnRecordBoundary`] for a TLS 1.3 one;
+    /// both send unexpected_message.
     pub fn install_opener(&mut self, opener: RecordOpener) -> Result<(), RecordError> {
         self.check_failed()?;
         if !self.joiner.is_empty() {
-            return Err(self.fail(RecordError::InterleavedHandshake {
-                content_type: ContentType::CHANGE_CIPHER_SPEC,
-            }));
+            let err = match opener.protection() {
+                RecordProtection::Tls12 => RecordError::InterleavedHandshake {
+                    content_type: ContentType::CHANGE_CIPHER_SPEC,
+                },
+                RecordProtection::Tls13 => RecordError::KeyChangeNotOnRecordBoundary,
+            };
+            return Err(self.fail(err));
         }
         self.opener = Some(opener);
         Ok(())
@@ -196,7 +256,11 @@ impl RecordDecoder {
 
     /// The largest plaintext the peer may send: 2^14, or less when this
     /// side advertised a record size limit (RFC 8449 §4). Clamped to
-    /// 64..=2^14.
+    /// 64..=2^14. In TLS 1.3 this is the content's limit: a record's
+    /// TLSInnerPlaintext (content, type byte and padding) may be one byte
+    /// more (RFC 8446 §5.2's 2^14 + 1; RFC 8449 §4 counts the type and
+    /// padding in a TLS 1.3 limit, so a handshake passes its limit minus
+    /// one).
     pub fn set_max_plaintext(&mut self, limit: usize) {
         self.max_plaintext = limit.clamp(MIN_RECORD_SIZE_LIMIT, MAX_PLAINTEXT);
     }
@@ -214,6 +278,11 @@ impl RecordDecoder {
 
     /// Whether any handshake bytes are buffered beyond the messages already
     /// returned: a whole message not yet read, or part of one.
+    ///
+    /// A handshake checks this after the message that changes keys (RFC
+    /// 8446 §5.1: it must end its record; [`install_opener`](Self::install_opener)
+    /// refuses to change keys otherwise) and at the end of each of the
+    /// peer's flights.
     #[must_use]
     pub fn has_buffered_handshake(&self) -> bool {
         !self.joiner.is_empty()
@@ -278,11 +347,12 @@ impl RecordDecoder {
                 return Ok((consumed, Next::Handshake));
             }
             // RFC 5246 §6.2.3: 2^14 + 2048 once records are protected;
-            // RFC 5246 §6.2.1: 2^14 (or a record size limit) before.
-            let max_fragment = if self.opener.is_some() {
-                MAX_CIPHERTEXT
-            } else {
-                self.max_plaintext
+            // RFC 8446 §5.2: 2^14 + 256 in TLS 1.3; RFC 5246 §6.2.1: 2^14
+            // (or a record size limit) before.
+            let max_fragment = match self.protection() {
+                None => self.max_plaintext,
+                Some(RecordProtection::Tls12) => MAX_CIPHERTEXT,
+                Some(RecordProtection::Tls13) => MAX_CIPHERTEXT_TLS13,
             };
             let Some(header) = judge_header(rest, self.versions, max_fragment)? else {
                 return Ok((consumed, Next::NeedMore(None)));
@@ -296,25 +366,73 @@ impl RecordDecoder {
             rest = tail;
             consumed += record_len;
             let body = record.get_mut(HEADER_LEN..).unwrap_or_default();
-            let plaintext: &'b [u8] = match self.opener.as_mut() {
-                None => body,
-                Some(opener) => {
-                    let plaintext =
-                        opener.open_in_place(header.content_type, header.version, body)?;
-                    // RFC 5246 §6.2.2: with null compression the decrypted
-                    // fragment is the plaintext, held to the 2^14 of
-                    // RFC 5246 §6.2.1, inside TLSCompressed's 2^14 + 1024.
-                    if plaintext.len() > self.max_plaintext {
-                        return Err(RecordError::RecordOverflow {
-                            length: plaintext.len(),
-                            limit: self.max_plaintext,
-                        });
-                    }
-                    plaintext
-                }
-            };
-            if let Some(item) = self.dispatch(header.content_type, plaintext)? {
+            let opened = self.open(header, body)?;
+            if let Some(item) = self.dispatch(opened)? {
                 return Ok((consumed, Next::Other(item)));
+            }
+        }
+    }
+
+    /// The protection of the installed opener, if any.
+    fn protection(&self) -> Option<RecordProtection> {
+        self.opener.as_ref().map(RecordOpener::protection)
+    }
+
+    /// Decrypts one record's body as the installed opener says, and checks
+    /// the plaintext's length.
+    fn open<'b>(
+        &mut self,
+        header: RecordHeader,
+        body: &'b mut [u8],
+    ) -> Result<Opened<'b>, RecordError> {
+        let Some(opener) = self.opener.as_mut() else {
+            return Ok(Opened::plain(header.content_type, body));
+        };
+        match opener.protection() {
+            RecordProtection::Tls12 => {
+                let plaintext = opener.open_in_place(header.content_type, header.version, body)?;
+                // RFC 5246 §6.2.2: with null compression the decrypted
+                // fragment is the plaintext, held to the 2^14 of
+                // RFC 5246 §6.2.1, inside TLSCompressed's 2^14 + 1024.
+                if plaintext.len() > self.max_plaintext {
+                    return Err(RecordError::RecordOverflow {
+                        length: plaintext.len(),
+                        limit: self.max_plaintext,
+                    });
+                }
+                Ok(Opened {
+                    content_type: header.content_type,
+                    plaintext,
+                    sealed_by: Some(RecordProtection::Tls12),
+                })
+            }
+            // RFC 8446 §5: only application_data records are protected;
+            // anything else came unencrypted and `dispatch` judges it (the
+            // middlebox change_cipher_spec, or a refusal).
+            RecordProtection::Tls13 if header.content_type != ContentType::APPLICATION_DATA => {
+                Ok(Opened::plain(header.content_type, body))
+            }
+            RecordProtection::Tls13 => {
+                // The TLSInnerPlaintext is the ciphertext less its tag (a
+                // record too short for a tag fails to open first).
+                let inner_len = body.len().saturating_sub(TAG_LEN);
+                let (content_type, plaintext) =
+                    opener.open_record_in_place(header.content_type, header.version, body)?;
+                // RFC 8446 §5.4: "the full encoded TLSInnerPlaintext MUST NOT
+                // exceed 2^14 + 1 octets"; a record size limit lowers it
+                // (RFC 8449 §4).
+                let limit = self.max_plaintext + 1;
+                if inner_len > limit {
+                    return Err(RecordError::RecordOverflow {
+                        length: inner_len,
+                        limit,
+                    });
+                }
+                Ok(Opened {
+                    content_type,
+                    plaintext,
+                    sealed_by: Some(RecordProtection::Tls13),
+                })
             }
         }
     }
@@ -323,11 +441,43 @@ impl RecordDecoder {
     /// record carries nothing to hand out by itself.
     fn dispatch<'b>(
         &mut self,
-        content_type: ContentType,
-        plaintext: &'b [u8],
+        opened: Opened<'b>,
     ) -> Result<Option<Received<'static, 'b>>, RecordError> {
+        let Opened {
+            content_type,
+            plaintext,
+            sealed_by,
+        } = opened;
+        let tls13_keys = self.protection() == Some(RecordProtection::Tls13);
+        // RFC 5246 §6.2.1 lets a handshake message span records; RFC 8446
+        // §5.1: "if a handshake message is split over two or more records,
+        // there MUST NOT be any other records between them".
         if content_type != ContentType::HANDSHAKE && !self.joiner.is_empty() {
             return Err(RecordError::InterleavedHandshake { content_type });
+        }
+        if content_type == ContentType::CHANGE_CIPHER_SPEC
+            && sealed_by.is_none()
+            && (self.middlebox_ccs_allowed || tls13_keys)
+        {
+            self.drop_middlebox_ccs(plaintext)?;
+            return Ok(None);
+        }
+        if tls13_keys && sealed_by.is_none() {
+            // RFC 8446 §5: once keys are in use, every record but the
+            // change_cipher_spec above is protected.
+            return Err(RecordError::UnexpectedContentType { content_type });
+        }
+        if sealed_by == Some(RecordProtection::Tls13) {
+            // RFC 8446 §5: "An implementation ... which receives a protected
+            // change_cipher_spec record MUST abort the handshake with an
+            // unexpected_message alert".
+            if content_type == ContentType::CHANGE_CIPHER_SPEC {
+                return Err(RecordError::UnexpectedContentType { content_type });
+            }
+            // RFC 8446 §5.4: no empty handshake or alert content.
+            if plaintext.is_empty() && content_type != ContentType::APPLICATION_DATA {
+                return Err(RecordError::EmptyProtectedContent { content_type });
+            }
         }
         // RFC 5246 §6.2.1: peers must not send these empty; refused.
         if plaintext.is_empty() && content_type != ContentType::APPLICATION_DATA {
@@ -335,12 +485,12 @@ impl RecordDecoder {
         }
         match content_type {
             ContentType::HANDSHAKE => {
-                self.empty_run = 0;
+                self.carried_something();
                 self.joiner.push(plaintext)?;
                 Ok(None)
             }
             ContentType::CHANGE_CIPHER_SPEC => {
-                self.empty_run = 0;
+                self.carried_something();
                 if plaintext == [1] {
                     Ok(Some(Received::ChangeCipherSpec))
                 } else {
@@ -348,7 +498,7 @@ impl RecordDecoder {
                 }
             }
             ContentType::ALERT => {
-                self.empty_run = 0;
+                self.carried_something();
                 // RFC 5246 §6.2.1 lets records coalesce messages, but an
                 // alert record holding anything but one alert is refused, as
                 // TLS 1.3 (RFC 8446 §5.1) and every major stack do.
@@ -372,14 +522,49 @@ impl RecordDecoder {
                     }
                     return Ok(None);
                 }
-                self.empty_run = 0;
+                self.carried_something();
                 Ok(Some(Received::ApplicationData(plaintext)))
             }
-            // deframe admits only the four types above.
+            // deframe admits only the four types above; a TLS 1.3 record's
+            // inner type can be any non-zero byte (RFC 8446 §5: an
+            // unexpected record type is unexpected_message).
             other => Err(RecordError::UnexpectedContentType {
                 content_type: other,
             }),
         }
+    }
+
+    /// RFC 8446 §5: the unencrypted change_cipher_spec of a TLS 1.3
+    /// handshake, dropped if it is the single byte 1 and may come now.
+    fn drop_middlebox_ccs(&mut self, plaintext: &[u8]) -> Result<(), RecordError> {
+        // "An implementation which receives any other change_cipher_spec
+        // value ... MUST abort the handshake with an unexpected_message
+        // alert."
+        if plaintext != [1] {
+            return Err(RecordError::BadChangeCipherSpec);
+        }
+        // After the peer's Finished it is no longer one to drop.
+        if !self.middlebox_ccs_allowed {
+            return Err(RecordError::UnexpectedContentType {
+                content_type: ContentType::CHANGE_CIPHER_SPEC,
+            });
+        }
+        self.ccs_run += 1;
+        if self.ccs_run > MAX_CONSECUTIVE_MIDDLEBOX_CCS {
+            return Err(RecordError::TooManyChangeCipherSpecs {
+                limit: MAX_CONSECUTIVE_MIDDLEBOX_CCS,
+            });
+        }
+        Ok(())
+    }
+
+    /// A record carried something: runs of records that carry nothing
+    /// start again. (Empty application data and dropped change_cipher_spec
+    /// records do not reset each other's count, so alternating them does
+    /// not escape either bound.)
+    fn carried_something(&mut self) {
+        self.empty_run = 0;
+        self.ccs_run = 0;
     }
 
     fn check_failed(&self) -> Result<(), RecordError> {
@@ -389,6 +574,25 @@ impl RecordDecoder {
     fn fail(&mut self, err: RecordError) -> RecordError {
         self.failed = Some(err.clone());
         err
+    }
+}
+
+/// One record's contents after [`RecordDecoder::open`].
+struct Opened<'b> {
+    /// The real type: the header's, or in TLS 1.3 the inner one.
+    content_type: ContentType,
+    plaintext: &'b [u8],
+    /// How the record was protected; `None` when it came unencrypted.
+    sealed_by: Option<RecordProtection>,
+}
+
+impl<'b> Opened<'b> {
+    fn plain(content_type: ContentType, body: &'b [u8]) -> Self {
+        Self {
+            content_type,
+            plaintext: body,
+            sealed_by: None,
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 use keel_wire::registry::{AlertDescription, ContentType, ProtocolVersion};
 use snafu::Snafu;
 
+use crate::aead::RecordProtection;
+
 /// Why the record layer refused bytes or refused to protect them.
 ///
 /// Errors are sticky: once a [`RecordDecoder`](crate::RecordDecoder),
@@ -14,7 +16,11 @@ use snafu::Snafu;
 pub enum RecordError {
     /// A record type that is not handshake, alert, change_cipher_spec or
     /// application_data (RFC 5246 §6: "If a TLS implementation receives an
-    /// unexpected record type, it MUST send an unexpected_message alert").
+    /// unexpected record type, it MUST send an unexpected_message alert";
+    /// RFC 8446 §5 likewise), or a type out of place in TLS 1.3: an
+    /// unprotected record other than the middlebox change_cipher_spec once
+    /// records are protected, a change_cipher_spec after the handshake or
+    /// inside a protected record (RFC 8446 §5).
     #[snafu(display("unexpected record type {content_type}"))]
     UnexpectedContentType {
         /// The type found.
@@ -68,9 +74,45 @@ pub enum RecordError {
         /// The plaintext length.
         length: usize,
     },
-    /// A change_cipher_spec record that is not the single byte 1.
+    /// A change_cipher_spec record that is not the single byte 1 (RFC 8446
+    /// §5: "An implementation which receives any other change_cipher_spec
+    /// value ... MUST abort the handshake with an unexpected_message
+    /// alert").
     #[snafu(display("malformed change_cipher_spec record"))]
     BadChangeCipherSpec,
+    /// More consecutive unencrypted change_cipher_spec records in a TLS 1.3
+    /// handshake than [`MAX_CONSECUTIVE_MIDDLEBOX_CCS`](crate::limits::MAX_CONSECUTIVE_MIDDLEBOX_CCS):
+    /// RFC 8446 §5 has them dropped unread, and an unbounded run would keep
+    /// a receiver busy for free.
+    #[snafu(display("more than {limit} consecutive change_cipher_spec records"))]
+    TooManyChangeCipherSpecs {
+        /// The limit.
+        limit: usize,
+    },
+    /// A TLS 1.3 record whose decrypted TLSInnerPlaintext holds only zeros,
+    /// so names no content type (RFC 8446 §5.4: "If a receiving
+    /// implementation does not find a non-zero octet in the cleartext, it
+    /// MUST terminate the connection with an unexpected_message alert").
+    #[snafu(display("protected record with no content type"))]
+    MissingContentType,
+    /// A TLS 1.3 handshake or alert record with no content (RFC 8446 §5.4:
+    /// "Implementations MUST NOT send Handshake and Alert records that have
+    /// a zero-length TLSInnerPlaintext.content; if such a message is
+    /// received, the receiving implementation MUST terminate the connection
+    /// with an unexpected_message alert").
+    #[snafu(display("empty {content_type} content in a protected record"))]
+    EmptyProtectedContent {
+        /// The record's inner type.
+        content_type: ContentType,
+    },
+    /// TLS 1.3 keys were to change while handshake bytes were still
+    /// buffered: part of a message, or a message after the one that
+    /// changed the keys (RFC 8446 §5.1: "Implementations MUST verify that
+    /// all messages immediately preceding a key change align with a record
+    /// boundary; if not, then they MUST terminate the connection with an
+    /// unexpected_message alert").
+    #[snafu(display("key change with handshake data still buffered"))]
+    KeyChangeNotOnRecordBoundary,
     /// A protected record failed authentication: tampered, truncated,
     /// replayed, reordered, or sealed under another key (RFC 5246 §6.2.3.3).
     /// Nothing of the record is released.
@@ -102,7 +144,10 @@ pub enum RecordError {
     /// This key has protected as many records as is safe (see
     /// [`AeadAlgorithm::record_limit`](crate::AeadAlgorithm::record_limit)).
     /// TLS 1.2 cannot rekey, so the connection must be closed; the last
-    /// sequence number is kept for that closing alert.
+    /// sequence number is kept for that closing alert. TLS 1.3 should have
+    /// replaced the key before (see
+    /// [`RecordSealer::key_update_due`](crate::RecordSealer::key_update_due));
+    /// a new sealer lifts the refusal.
     #[snafu(display("key usage limit of {limit} records reached"))]
     KeyLimitReached {
         /// The record limit of the key.
@@ -118,6 +163,14 @@ pub enum RecordError {
         expected: usize,
         /// The length given.
         actual: usize,
+    },
+    /// A call the key's record protection does not have: padding asked of a
+    /// TLS 1.2 sealer, or a TLS 1.3 record opened without its inner type.
+    /// A bug in the caller, not in the peer.
+    #[snafu(display("not available with {protection} record protection"))]
+    WrongProtection {
+        /// The protection of the key used.
+        protection: RecordProtection,
     },
     /// The cipher library refused an operation that cannot fail on valid
     /// input (aws-lc-rs reports no reason).
@@ -176,7 +229,8 @@ impl HttpRequestKind {
 }
 
 impl RecordError {
-    /// The fatal alert this error sends to the peer (RFC 5246 §7.2.2).
+    /// The fatal alert this error sends to the peer (RFC 5246 §7.2.2, RFC
+    /// 8446 §6.2).
     #[must_use]
     pub fn alert(&self) -> AlertDescription {
         match self {
@@ -185,6 +239,11 @@ impl RecordError {
             | Self::InterleavedHandshake { .. }
             | Self::TooManyEmptyRecords { .. }
             | Self::UnprotectedApplicationData => AlertDescription::UNEXPECTED_MESSAGE,
+            // RFC 8446 §5, §5.1, §5.4: each of these is unexpected_message.
+            Self::TooManyChangeCipherSpecs { .. }
+            | Self::MissingContentType
+            | Self::EmptyProtectedContent { .. }
+            | Self::KeyChangeNotOnRecordBoundary => AlertDescription::UNEXPECTED_MESSAGE,
             Self::BadVersion { .. } => AlertDescription::PROTOCOL_VERSION,
             Self::RecordOverflow { .. } => AlertDescription::RECORD_OVERFLOW,
             Self::EmptyRecord { .. } | Self::AlertLength { .. } => AlertDescription::DECODE_ERROR,
@@ -198,6 +257,7 @@ impl RecordError {
             Self::SequenceExhausted
             | Self::KeyLimitReached { .. }
             | Self::BadKeyMaterial { .. }
+            | Self::WrongProtection { .. }
             | Self::CipherFailure
             | Self::BufferTooSmall { .. } => AlertDescription::INTERNAL_ERROR,
         }

@@ -1,4 +1,5 @@
-//! keel-record: the TLS 1.2 record layer (RFC 5246 §6).
+//! keel-record: the TLS 1.2 and TLS 1.3 record layer (RFC 5246 §6, RFC
+//! 8446 §5).
 //!
 //! It turns a byte stream into protected records and back, and nothing
 //! else: it knows no handshake states. The handshake tells it when the
@@ -28,6 +29,18 @@
 //! handshake's key schedule ([`TrafficKeys`]); they are zeroized on drop
 //! and never printed. Sans-IO: no sockets, clocks or randomness here.
 //!
+//! Each key is made for one version's protection ([`RecordProtection`]),
+//! and everything built on it follows: with TLS 1.3 keys
+//! ([`TrafficKeys::new_tls13`]) records carry their real type inside the
+//! ciphertext behind an outer application_data type, the nonce is the IV
+//! XORed with the sequence number, and the header is the additional data
+//! (RFC 8446 §5.2, §5.3). What the handshake drives in TLS 1.3: a new
+//! opener or sealer at each key change, its sequence number from zero
+//! ([`RecordDecoder::install_opener`] refuses a change while handshake
+//! bytes are buffered, RFC 8446 §5.1); the middlebox change_cipher_spec
+//! switch ([`RecordDecoder::set_middlebox_ccs_allowed`]); and a KeyUpdate
+//! when [`RecordWriter::key_update_due`] says so (RFC 8446 §5.5).
+//!
 //! Every error is a [`RecordError`] with the alert it sends
 //! ([`RecordError::alert`]); the decoder, reader and writer stay failed
 //! after one.
@@ -44,7 +57,7 @@ mod reader;
 mod sink;
 mod writer;
 
-pub use aead::{AeadAlgorithm, RecordOpener, RecordSealer, TAG_LEN, TrafficKeys};
+pub use aead::{AeadAlgorithm, RecordOpener, RecordProtection, RecordSealer, TAG_LEN, TrafficKeys};
 pub use decoder::{Decoded, Received, RecordDecoder};
 pub use deframe::{VersionCheck, deframe};
 pub use error::{HttpRequestKind, RecordError};

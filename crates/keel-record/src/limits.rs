@@ -9,6 +9,14 @@ pub const MAX_PLAINTEXT: usize = 1 << 14;
 /// The largest protected fragment: 2^14 + 2048 bytes (RFC 5246 §6.2.3).
 pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
 
+/// The largest protected fragment in TLS 1.3: 2^14 + 256 bytes (RFC 8446
+/// §5.2: "The length MUST NOT exceed 2^14 + 256 bytes").
+pub const MAX_CIPHERTEXT_TLS13: usize = MAX_PLAINTEXT + 256;
+
+/// The largest TLSInnerPlaintext (content, type byte and padding) in TLS
+/// 1.3: 2^14 + 1 bytes (RFC 8446 §5.2, §5.4).
+pub const MAX_INNER_PLAINTEXT: usize = MAX_PLAINTEXT + 1;
+
 /// The largest record on the wire: header and the largest protected
 /// fragment, 18,437 bytes. A receive buffer of this size holds any record
 /// the record layer accepts.
@@ -26,3 +34,19 @@ pub const DEFAULT_MAX_HANDSHAKE_MESSAGE: usize = 128 * 1024;
 /// RFC 5246 §6.2.1 allows them as a traffic-analysis countermeasure; an unbounded run
 /// lets a peer keep a receiver busy for free.
 pub const MAX_CONSECUTIVE_EMPTY_RECORDS: usize = 32;
+
+/// How many unencrypted change_cipher_spec records in a row a TLS 1.3
+/// receiver drops (RFC 8446 §5: the receiver "MUST simply drop it without
+/// further processing").
+/// A compliant peer sends one per handshake (RFC 8446 Appendix D.4); the
+/// bound leaves room for a few more and stops a peer that would keep a
+/// receiver busy with nothing else. Records that carry something reset the
+/// count.
+pub const MAX_CONSECUTIVE_MIDDLEBOX_CCS: usize = 4;
+
+/// How many records before a TLS 1.3 key's limit
+/// [`RecordSealer::key_update_due`](crate::RecordSealer::key_update_due)
+/// starts saying yes: 2^16 records, about 1 GiB of full-size records, so
+/// that a KeyUpdate (RFC 8446 §4.6.3) goes out long before any one write
+/// could reach the limit itself (RFC 8446 §5.5).
+pub const KEY_UPDATE_MARGIN: u64 = 1 << 16;

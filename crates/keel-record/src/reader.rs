@@ -27,7 +27,8 @@ pub enum Incoming<'a> {
 /// It knows no handshake states: the caller says when the version is
 /// negotiated ([`set_version_negotiated`](Self::set_version_negotiated)) and
 /// when to start decrypting ([`install_opener`](Self::install_opener), after
-/// a ChangeCipherSpec). Errors are sticky.
+/// a ChangeCipherSpec in TLS 1.2, at each key change in TLS 1.3). Errors are
+/// sticky.
 ///
 /// A [`RecordDecoder`] decoding in a buffer of the reader's own: every rule
 /// is the decoder's, and records are decrypted in place in that buffer.
@@ -82,9 +83,9 @@ impl RecordReader {
         self.decoder.set_version_negotiated();
     }
 
-    /// Decrypt every later record with `opener`. Refused in the middle of a
-    /// fragmented handshake message: keys change only on a message
-    /// boundary.
+    /// Decrypt every later record with `opener`. Refused while handshake
+    /// bytes are buffered: keys change only on a message boundary (and in
+    /// TLS 1.3 a record boundary; see [`RecordDecoder::install_opener`]).
     pub fn install_opener(&mut self, opener: RecordOpener) -> Result<(), RecordError> {
         self.decoder.install_opener(opener)
     }
@@ -111,6 +112,19 @@ impl RecordReader {
     #[must_use]
     pub fn has_partial_handshake(&self) -> bool {
         self.decoder.has_partial_handshake()
+    }
+
+    /// Whether any handshake bytes are buffered beyond the messages already
+    /// returned (see [`RecordDecoder::has_buffered_handshake`]).
+    #[must_use]
+    pub fn has_buffered_handshake(&self) -> bool {
+        self.decoder.has_buffered_handshake()
+    }
+
+    /// Whether TLS 1.3's unencrypted change_cipher_spec is dropped now (see
+    /// [`RecordDecoder::set_middlebox_ccs_allowed`]).
+    pub fn set_middlebox_ccs_allowed(&mut self, allowed: bool) {
+        self.decoder.set_middlebox_ccs_allowed(allowed);
     }
 
     /// The next thing the peer sent, or `Ok(None)` when more bytes are

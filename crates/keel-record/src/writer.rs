@@ -5,7 +5,7 @@ use core::ops::Range;
 use keel_wire::Alert;
 use keel_wire::registry::{ContentType, ProtocolVersion};
 
-use crate::aead::RecordSealer;
+use crate::aead::{RecordProtection, RecordSealer};
 use crate::error::RecordError;
 use crate::limits::{HEADER_LEN, MAX_PLAINTEXT, MIN_RECORD_SIZE_LIMIT};
 use crate::sink::RecordSink;
@@ -26,6 +26,12 @@ pub const HELLO_RECORD_VERSION: ProtocolVersion = ProtocolVersion::TLS_V1_0;
 /// the fragment limit, sealed once a sealer is installed, appended to a
 /// caller's [`RecordSink`] (a `Vec`, or a send buffer of its own). Errors
 /// are sticky; a failed write leaves the caller's buffer as it was.
+///
+/// Records are sealed as the installed sealer's
+/// [`RecordProtection`](crate::RecordProtection) says. With a TLS 1.3
+/// sealer every record goes out as application_data with its real type
+/// inside (RFC 8446 §5.2), except the middlebox change_cipher_spec, which
+/// is never encrypted (RFC 8446 §5).
 #[derive(Debug)]
 pub struct RecordWriter {
     sealer: Option<RecordSealer>,
@@ -77,7 +83,9 @@ impl RecordWriter {
         self.plaintext_version = version;
     }
 
-    /// Seal every later record with `sealer` (after sending ChangeCipherSpec).
+    /// Seal every later record with `sealer` (in TLS 1.2 after sending
+    /// ChangeCipherSpec; in TLS 1.3 at each key change, RFC 8446 §7.3). Its
+    /// sequence number starts at zero (RFC 8446 §5.3).
     pub fn install_sealer(&mut self, sealer: RecordSealer) {
         self.sealer = Some(sealer);
     }
@@ -118,8 +126,12 @@ impl RecordWriter {
         self.write(ContentType::HANDSHAKE, message, out)
     }
 
-    /// Writes a ChangeCipherSpec record. The caller installs the new sealer
-    /// afterwards: this record itself goes out under the old state.
+    /// Writes a ChangeCipherSpec record. In TLS 1.2 the caller installs the
+    /// new sealer afterwards: this record itself goes out under the old
+    /// state. With a TLS 1.3 sealer installed it goes out unencrypted, as
+    /// the middlebox compatibility record of RFC 8446 §5 and Appendix D.4
+    /// must (a client sends it right before its second flight, a server
+    /// right after its ServerHello), and uses no sequence number.
     pub fn write_change_cipher_spec(
         &mut self,
         out: &mut (impl RecordSink + ?Sized),
@@ -221,6 +233,16 @@ impl RecordWriter {
         result.map_err(|err| self.fail(err))
     }
 
+    /// Whether the installed TLS 1.3 key should be replaced now with a
+    /// KeyUpdate (see [`RecordSealer::key_update_due`]); `false` before a
+    /// sealer is installed and for TLS 1.2, which cannot replace keys.
+    #[must_use]
+    pub fn key_update_due(&self) -> bool {
+        self.sealer
+            .as_ref()
+            .is_some_and(RecordSealer::key_update_due)
+    }
+
     /// How many more bytes of application data the installed key may seal,
     /// the record held back for the closing alert aside; `None` before a
     /// sealer is installed. (AES-GCM keys have a record limit; a write
@@ -260,16 +282,15 @@ impl RecordWriter {
     ) -> Result<(), RecordError> {
         self.check_failed()?;
         let original_len = out.written();
-        let overhead = self
-            .sealer
-            .as_ref()
-            .map_or(HEADER_LEN, RecordSealer::overhead);
+        let sealer = self.sealer_for(content_type);
+        let sealed = sealer.is_some();
+        let overhead = sealer.map_or(HEADER_LEN, RecordSealer::overhead);
         let records = data.len().div_ceil(self.max_fragment);
         // All or nothing: a write that would run past the key's limit is
         // refused before any record takes a sequence number (the alert
         // that closes the connection may still use the last one).
         if content_type != ContentType::ALERT
-            && let Some(sealer) = &self.sealer
+            && let Some(sealer) = sealer
         {
             sealer.check_room(u64::try_from(records).unwrap_or(u64::MAX))?;
         }
@@ -280,7 +301,7 @@ impl RecordWriter {
         // appended in the order they are sealed, which is the order they
         // reach the network.
         for chunk in data.chunks(self.max_fragment) {
-            if let Err(err) = self.write_record(content_type, chunk, overhead, out) {
+            if let Err(err) = self.write_record(content_type, chunk, overhead, sealed, out) {
                 // Nothing half-written reaches the caller.
                 out.truncate_to(original_len);
                 return Err(self.fail(err));
@@ -289,12 +310,25 @@ impl RecordWriter {
         Ok(())
     }
 
-    /// Appends one record of `overhead + chunk.len()` bytes.
+    /// The sealer a record of `content_type` goes out under: the installed
+    /// one, except for TLS 1.3's change_cipher_spec, which goes out
+    /// unencrypted: RFC 8446 §5 has a receiver drop only an unencrypted one
+    /// and refuse a protected one.
+    fn sealer_for(&self, content_type: ContentType) -> Option<&RecordSealer> {
+        self.sealer.as_ref().filter(|sealer| {
+            content_type != ContentType::CHANGE_CIPHER_SPEC
+                || sealer.protection() != RecordProtection::Tls13
+        })
+    }
+
+    /// Appends one record of `overhead + chunk.len()` bytes, sealed if
+    /// `sealed`.
     fn write_record(
         &mut self,
         content_type: ContentType,
         chunk: &[u8],
         overhead: usize,
+        sealed: bool,
         out: &mut (impl RecordSink + ?Sized),
     ) -> Result<(), RecordError> {
         let needed = overhead + chunk.len();
@@ -306,7 +340,7 @@ impl RecordWriter {
                 actual: record.len(),
             });
         }
-        match self.sealer.as_mut() {
+        match self.sealer.as_mut().filter(|_| sealed) {
             Some(sealer) => {
                 // The cipher reads the chunk where it is and writes the
                 // whole record into its room: one pass, no copy first.
