@@ -14,6 +14,7 @@ pub mod exporter;
 pub mod finished;
 mod hkdf;
 pub mod key_schedule;
+pub mod key_share;
 pub mod keylog_labels;
 pub mod suite;
 
@@ -23,6 +24,7 @@ pub use key_schedule::{
     BinderKey, EarlySecret, HandshakeSecret, MasterSecret, Psk, ResumptionMasterSecret,
     TrafficKeyMaterial, TrafficSecret,
 };
+pub use key_share::{ClientKeyShare, KEY_SHARE_GROUPS, SharedSecret, server_key_share};
 pub use suite::{SuiteHash, Tls13Suite};
 
 #[cfg(test)]

@@ -2,5 +2,6 @@
 //! properties the traces do not cover, and the refusals.
 
 mod key_schedule;
+mod key_share;
 mod rfc8448;
 mod vectors;
