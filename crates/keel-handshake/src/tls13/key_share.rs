@@ -10,8 +10,8 @@
 //!
 //! The (EC)DHE shares are those of TLS 1.2 (RFC 8446 §4.2.8.2: the raw
 //! X25519 key, or the uncompressed point `04 || x || y`), and so are the
-//! keys: [`crate::kx`]'s, drawn from the configured [`Rng`]. The ML-KEM
-//! half cannot be: aws-lc-rs 1.19 generates ML-KEM keys and encapsulates
+//! keys, made as for TLS 1.2 ECDHE from the configured [`Rng`]. The
+//! ML-KEM half cannot be: aws-lc-rs 1.19 generates ML-KEM keys and encapsulates
 //! only from aws-lc's own generator (its `kem` module takes no seed or
 //! randomness, and the raw decapsulation key it accepts is the expanded
 //! 2400-byte form, from which it will not give back the encapsulation key).

@@ -17,6 +17,7 @@ pub mod key_schedule;
 pub mod key_share;
 pub mod keylog_labels;
 pub mod suite;
+pub mod transcript;
 
 pub use exporter::ExporterSecret;
 pub use finished::{FinishedKey, VerifyData};
@@ -26,6 +27,7 @@ pub use key_schedule::{
 };
 pub use key_share::{ClientKeyShare, KEY_SHARE_GROUPS, SharedSecret, server_key_share};
 pub use suite::{SuiteHash, Tls13Suite};
+pub use transcript::Transcript13;
 
 #[cfg(test)]
 mod tests;

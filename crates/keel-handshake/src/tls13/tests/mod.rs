@@ -4,4 +4,5 @@
 mod key_schedule;
 mod key_share;
 mod rfc8448;
+mod transcript;
 mod vectors;
