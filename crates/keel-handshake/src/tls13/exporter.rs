@@ -1,7 +1,7 @@
 //! The TLS 1.3 keying material exporter (RFC 8446 §7.5), from the
 //! exporter_master_secret.
 
-use super::hkdf::{MAX_LABEL_LEN, SecretBytes};
+use super::hkdf::SecretBytes;
 use super::suite::SuiteHash;
 use crate::key_schedule::ExportError;
 
@@ -62,9 +62,6 @@ impl ExporterSecret {
     ) -> Result<(), ExportError> {
         if RESERVED_LABELS.contains(&label) {
             return Err(ExportError::ReservedLabel);
-        }
-        if label.is_empty() || label.len() > MAX_LABEL_LEN {
-            return Err(ExportError::PrfFailed);
         }
         let hash = self.0.hash();
         let empty = hash.hash(&[]);

@@ -168,10 +168,10 @@ pub(crate) fn expand_label(
         expected: max,
         actual,
     };
+    // HKDF itself refuses more than 255 × Hash.length bytes (RFC 5869
+    // §2.3); the uint16 here only has to hold what it allows.
     let length = u16::try_from(out.len())
-        .ok()
-        .filter(|_| out.len() <= 255 * hash.hash_len())
-        .ok_or_else(|| too_long("HKDF-Expand output", 255 * hash.hash_len(), out.len()))?
+        .map_err(|_| too_long("HKDF-Expand output", 255 * hash.hash_len(), out.len()))?
         .to_be_bytes();
     let label_len = u8::try_from(LABEL_PREFIX.len() + label.len())
         .ok()

@@ -15,6 +15,7 @@ fn rfc8448_simple_handshake_hashes_at_each_point() {
     let mut transcript = Transcript13::new(LIMIT);
     transcript.add(v.get("client_hello")).unwrap();
     assert_eq!(transcript.hash_algorithm(), None);
+    assert!(format!("{transcript:?}").contains("buffered_len: 196"));
     assert_eq!(
         transcript.current_hash().unwrap_err(),
         TranscriptError::NotStarted
