@@ -1,5 +1,6 @@
 //! keel-handshake: the TLS 1.2 client and server state machines, the key
-//! schedule and the negotiation policy.
+//! schedule and the negotiation policy; in [`tls13`], the TLS 1.3 key
+//! schedule, transcript and key shares the 1.3 state machines build on.
 //!
 //! Sans-IO like every layer below the facade: a [`Connection`] takes bytes
 //! and plaintext and gives bytes and plaintext; time and randomness come in
@@ -30,6 +31,7 @@ mod server;
 mod session;
 pub mod sessions;
 pub mod tickets;
+pub mod tls13;
 pub mod transcript;
 mod verifier;
 
