@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Capture real TLS 1.2 sessions on loopback, as test data for keel.
+"""Capture real TLS 1.2 and TLS 1.3 sessions on loopback, as test data for keel.
 
 The script has two modes.
 
@@ -15,6 +15,12 @@ Every file is then checked by a small independent parser (records are well
 formed, handshake messages reassembled across records add up exactly, the
 message bodies parse) and the handshake message sequence is compared with
 what the capture is expected to contain.
+
+The captures named tls13_* are TLS 1.3 handshakes.  Their plaintext prefix
+is every record before the first application_data record (the dummy
+ChangeCipherSpec records kept), and the checker parses the TLS 1.3 hellos
+and checks the two directions against each other (see check_prefix13 and
+verify_capture13).
 
 Whole sessions (--sessions), for keel-record.  For every entry in SESSIONS
 (one per cipher suite keel supports) openssl s_client talks to openssl
