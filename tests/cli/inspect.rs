@@ -348,6 +348,24 @@ const CAPTURE_MESSAGES: &[(&str, &[&str])] = &[
         &["client_hello", "client_key_exchange"],
     ),
     ("python_ssl.s2c.bin", SERVER_FLIGHT),
+    ("tls13_curl.c2s.bin", &["client_hello"]),
+    ("tls13_curl.s2c.bin", &["server_hello"]),
+    ("tls13_gnutls.c2s.bin", &["client_hello"]),
+    ("tls13_gnutls.s2c.bin", &["server_hello"]),
+    ("tls13_openssl.c2s.bin", &["client_hello"]),
+    ("tls13_openssl.s2c.bin", &["server_hello"]),
+    (
+        "tls13_openssl_hrr.c2s.bin",
+        &["client_hello", "client_hello"],
+    ),
+    (
+        "tls13_openssl_hrr.s2c.bin",
+        &["hello_retry_request", "server_hello"],
+    ),
+    ("tls13_openssl_resumption.c2s.bin", &["client_hello"]),
+    ("tls13_openssl_resumption.s2c.bin", &["server_hello"]),
+    ("tls13_python_ssl.c2s.bin", &["client_hello"]),
+    ("tls13_python_ssl.s2c.bin", &["server_hello"]),
 ];
 
 const SERVER_FLIGHT: &[&str] = &[
@@ -382,9 +400,19 @@ fn json_has_a_line_per_record_and_per_message_as_the_captures_readme_says() {
         assert_eq!(offsets, expected_offsets, "{name}");
         assert!(records.iter().all(|r| r["encrypted"] == false), "{name}");
         assert_eq!(handshake_types(&lines), expected, "{name}");
+        // Every capture holds one ChangeCipherSpec. A TLS 1.2 capture ends
+        // with it; in TLS 1.3 the second hellos of a HelloRetryRequest
+        // exchange follow it.
+        let ccs: Vec<&Value> = messages(&lines)
+            .into_iter()
+            .filter(|m| m["type"] == "change_cipher_spec")
+            .collect();
+        assert_eq!(ccs.len(), 1, "{name}");
+        assert_eq!(ccs[0]["fields"]["type"], "change_cipher_spec", "{name}");
         let last = messages(&lines).last().copied().unwrap();
-        assert_eq!(last["type"], "change_cipher_spec", "{name}");
-        assert_eq!(last["fields"]["type"], "change_cipher_spec", "{name}");
+        if !name.starts_with("tls13_openssl_hrr") {
+            assert_eq!(last["type"], "change_cipher_spec", "{name}");
+        }
         // Every line is a record or a message, nothing else.
         assert_eq!(
             records.len() + messages(&lines).len(),
@@ -489,6 +517,210 @@ fn values_keel_has_no_name_for_are_numbers_in_json_and_hex_in_text() {
     let text = String::from_utf8(keel(&["-"], &input).stdout).unwrap();
     assert!(text.contains("      unknown (0x0a0a)\n"), "{text}");
     assert!(text.contains("extensions: (absent)"), "{text}");
+}
+
+// ---------------------------------------------------------------------
+// TLS 1.3 captures
+// ---------------------------------------------------------------------
+
+/// The `extensions` of a JSON message, by type.
+fn extension<'a>(message: &'a Value, kind: &str) -> &'a Value {
+    message["fields"]["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ext| ext["type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {message}"))
+}
+
+/// The groups of a ClientHello's key_share, from JSON.
+fn client_share_groups(hello: &Value) -> Vec<&str> {
+    extension(hello, "key_share")["client_shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|share| share["group"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn text_shows_the_hello_retry_request_and_the_server_hello_after_the_ccs() {
+    let text = inspect_ok(&[], &capture("tls13_openssl_hrr.s2c.bin"));
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |wanted: &str| {
+        lines
+            .iter()
+            .position(|line| *line == wanted)
+            .unwrap_or_else(|| panic!("no line {wanted:?}:\n{text}"))
+    };
+    let hrr = at("  hello_retry_request at 5, length 84");
+    let ccs = at("record at 93: change_cipher_spec, TLSv1.2, length 1");
+    let hello = at("  server_hello at 104, length 151");
+    assert!(hrr < ccs && ccs < hello);
+    // The HelloRetryRequest names the group s_server was told to use.
+    assert_eq!(lines[hrr + 1], "    legacy_version: TLSv1.2 (0x0303)");
+    assert_eq!(
+        lines[hrr + 2],
+        "    random: cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
+    );
+    assert!(lines[hrr..ccs].contains(&"        selected_group: secp256r1 (0x0017)"));
+    assert!(lines[hrr..ccs].contains(&"        selected_version: TLSv1.3 (0x0304)"));
+    // The real ServerHello after the dummy CCS is decoded, with its share.
+    let share = &lines[hello..];
+    assert!(share.contains(&"        server_share:"), "{text}");
+    assert!(share.contains(&"          group: secp256r1 (0x0017)"));
+    assert!(share.contains(&"          key_exchange (65 bytes):"));
+    assert!(!text.contains("encrypted"), "{text}");
+}
+
+#[test]
+fn text_shows_the_second_client_hello_after_the_ccs_with_its_new_key_share() {
+    let text = inspect_ok(&[], &capture("tls13_openssl_hrr.c2s.bin"));
+    let lines: Vec<&str> = text.lines().collect();
+    let hellos: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("  client_hello at "))
+        .collect();
+    assert_eq!(hellos.len(), 2, "{text}");
+    assert_eq!(lines[hellos[0]], "  client_hello at 5, length 218");
+    assert_eq!(lines[hellos[1]], "  client_hello at 238, length 251");
+    let ccs = lines
+        .iter()
+        .position(|l| *l == "  change_cipher_spec at 232, length 1")
+        .unwrap();
+    assert!(hellos[0] < ccs && ccs < hellos[1]);
+    let groups = |from: usize, to: usize| -> Vec<&str> {
+        lines[from..to]
+            .iter()
+            .filter_map(|l| l.strip_prefix("            group: "))
+            .collect()
+    };
+    assert_eq!(groups(hellos[0], ccs), ["x25519 (0x001d)"]);
+    assert_eq!(groups(hellos[1], lines.len()), ["secp256r1 (0x0017)"]);
+    assert!(lines[hellos[1]..].contains(&"            key_exchange (65 bytes):"));
+    assert!(lines[hellos[1]..].contains(&"          psk_dhe_ke (0x01)"));
+    assert!(!text.contains("encrypted"), "{text}");
+}
+
+#[test]
+fn json_shows_the_tls13_hellos_and_their_key_shares() {
+    let client = json_lines(&inspect_ok(
+        &["--json"],
+        &capture("tls13_openssl_hrr.c2s.bin"),
+    ));
+    let kinds: Vec<&str> = messages(&client)
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["client_hello", "change_cipher_spec", "client_hello"]
+    );
+    let hellos = messages(&client);
+    assert_eq!(client_share_groups(hellos[0]), ["x25519"]);
+    assert_eq!(client_share_groups(hellos[2]), ["secp256r1"]);
+    assert_eq!(
+        extension(hellos[2], "supported_versions")["versions"],
+        serde_json::json!(["TLSv1.3"])
+    );
+    assert_eq!(hellos[0]["fields"]["random"], hellos[2]["fields"]["random"]);
+
+    let server = json_lines(&inspect_ok(
+        &["--json"],
+        &capture("tls13_openssl_hrr.s2c.bin"),
+    ));
+    let server = messages(&server);
+    assert_eq!(server[0]["type"], "hello_retry_request");
+    assert_eq!(
+        *extension(server[0], "key_share"),
+        serde_json::json!({"type": "key_share", "selected_group": "secp256r1"})
+    );
+    assert_eq!(server[2]["type"], "server_hello");
+    let share = &extension(server[2], "key_share")["server_share"];
+    assert_eq!(share["group"], "secp256r1");
+    assert_eq!(share["key_exchange"].as_str().unwrap().len(), 130);
+
+    // GnuTLS shares two groups; the server takes the first.
+    let gnutls = json_lines(&inspect_ok(&["--json"], &capture("tls13_gnutls.c2s.bin")));
+    assert_eq!(
+        client_share_groups(messages(&gnutls)[0]),
+        ["secp256r1", "x25519"]
+    );
+}
+
+#[test]
+fn json_shows_the_resumption_psk_as_the_last_extension() {
+    let lines = json_lines(&inspect_ok(
+        &["--json"],
+        &capture("tls13_openssl_resumption.c2s.bin"),
+    ));
+    let hello = messages(&lines)[0];
+    let extensions = hello["fields"]["extensions"].as_array().unwrap();
+    let psk = extensions.last().unwrap();
+    assert_eq!(psk["type"], "pre_shared_key");
+    assert_eq!(psk["identities"].as_array().unwrap().len(), 1);
+    let binders = psk["binders"].as_array().unwrap();
+    assert_eq!(binders.len(), 1);
+    assert_eq!(binders[0].as_str().unwrap().len(), 96, "a 48-byte binder");
+    assert_eq!(
+        extension(hello, "psk_key_exchange_modes")["ke_modes"],
+        serde_json::json!(["psk_dhe_ke"])
+    );
+
+    let lines = json_lines(&inspect_ok(
+        &["--json"],
+        &capture("tls13_openssl_resumption.s2c.bin"),
+    ));
+    let server = messages(&lines)[0];
+    assert_eq!(
+        *extension(server, "pre_shared_key"),
+        serde_json::json!({"type": "pre_shared_key", "selected_identity": 0})
+    );
+}
+
+#[test]
+fn tls13_records_after_the_plaintext_hellos_are_encrypted() {
+    // The captures stop before the first application_data record; two
+    // such records (the protected flight) are appended here.
+    let protected = [
+        record(23, [3, 3], &[0xa5; 40]),
+        record(23, [3, 3], &[0x5a; 300]),
+    ]
+    .concat();
+    for name in [
+        "tls13_openssl.c2s.bin",
+        "tls13_openssl.s2c.bin",
+        "tls13_openssl_hrr.c2s.bin",
+        "tls13_openssl_hrr.s2c.bin",
+        "tls13_gnutls.s2c.bin",
+    ] {
+        let mut input = std::fs::read(capture(name)).unwrap();
+        let plaintext = record_offsets(&input).len();
+        input.extend_from_slice(&protected);
+        let out = keel(&["--json", "-"], &input);
+        assert!(out.status.success(), "{name}");
+        let lines = json_lines(&String::from_utf8(out.stdout).unwrap());
+        let encrypted: Vec<bool> = records(&lines)
+            .iter()
+            .map(|r| r["encrypted"].as_bool().unwrap())
+            .collect();
+        let mut expected = vec![false; plaintext];
+        expected.extend([true, true]);
+        assert_eq!(encrypted, expected, "{name}");
+        let last = records(&lines).last().copied().unwrap();
+        assert_eq!(last["type"], "application_data", "{name}");
+        assert_eq!(last["length"], 300, "{name}");
+
+        let out = keel(&["-"], &input);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let marked: Vec<&str> = text
+            .lines()
+            .filter(|l| l.ends_with(", encrypted (not decoded)"))
+            .collect();
+        assert_eq!(marked.len(), 2, "{name}:\n{text}");
+        assert!(
+            marked[1].ends_with(": application_data, TLSv1.2, length 300, encrypted (not decoded)")
+        );
+    }
 }
 
 // ---------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Capture real TLS 1.2 sessions on loopback, as test data for keel.
+"""Capture real TLS 1.2 and TLS 1.3 sessions on loopback, as test data for keel.
 
 The script has two modes.
 
@@ -15,6 +15,12 @@ Every file is then checked by a small independent parser (records are well
 formed, handshake messages reassembled across records add up exactly, the
 message bodies parse) and the handshake message sequence is compared with
 what the capture is expected to contain.
+
+The captures named tls13_* are TLS 1.3 handshakes.  Their plaintext prefix
+is every record before the first application_data record (the dummy
+ChangeCipherSpec records kept), and the checker parses the TLS 1.3 hellos
+and checks the two directions against each other (see check_prefix13 and
+verify_capture13).
 
 Whole sessions (--sessions), for keel-record.  For every entry in SESSIONS
 (one per cipher suite keel supports) openssl s_client talks to openssl
@@ -146,6 +152,11 @@ NAMED_GROUPS = {
     25: "secp521r1",
     29: "x25519",
     30: "x448",
+    256: "ffdhe2048",
+    257: "ffdhe3072",
+    258: "ffdhe4096",
+    259: "ffdhe6144",
+    260: "ffdhe8192",
 }
 
 SIGNATURE_SCHEMES = {
@@ -241,9 +252,16 @@ class Message:
     body: bytes
     notes: list[str] = field(default_factory=list)
     extensions: list[int] = field(default_factory=list)
+    # What the TLS 1.3 checker read from the body, for the cross-checks
+    # between messages (versions, key shares, cookie, PSK offer).
+    info: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
+        if self.type == CCS_MARK:
+            return "ChangeCipherSpec"
+        if self.type == 2 and self.body[2:34] == HRR_RANDOM:
+            return "HelloRetryRequest"
         return HANDSHAKE_TYPES.get(self.type, f"type{self.type}")
 
 
@@ -463,7 +481,10 @@ def check_file(path: Path) -> FileReport:
         sender = "server"
     else:
         raise CaptureError(f"{path.name}: name must end in .c2s.bin or .s2c.bin")
-    records, messages = check_prefix(data, sender, path.name)
+    if path.name.startswith(TLS13_PREFIX):
+        records, messages = check_prefix13(data, sender, path.name)
+    else:
+        records, messages = check_prefix(data, sender, path.name)
     first = messages[0].type if messages else None
     if sender == "client" and first != 1:
         raise CaptureError(f"{path.name}: does not start with ClientHello")
@@ -475,6 +496,9 @@ def check_file(path: Path) -> FileReport:
 def print_report(rep: FileReport) -> None:
     print(f"{rep.path.name}: {rep.size} bytes, {len(rep.records)} records")
     for msg in rep.messages:
+        if msg.type == CCS_MARK:
+            print("    ChangeCipherSpec")
+            continue
         extra = ""
         if msg.notes:
             extra = "  [" + "; ".join(msg.notes) + "]"
@@ -482,7 +506,370 @@ def print_report(rep: FileReport) -> None:
         if msg.extensions:
             names = ", ".join(_name(EXTENSIONS, e) for e in msg.extensions)
             print(f"        extensions: {names}")
-    print("    ChangeCipherSpec")
+    if not rep.path.name.startswith(TLS13_PREFIX):
+        print("    ChangeCipherSpec")
+
+
+# --------------------------------------------------------------------------
+# TLS 1.3: cutting and checking the plaintext prefix
+# --------------------------------------------------------------------------
+#
+# In TLS 1.3 (RFC 8446) only the hellos are plaintext.  The client's
+# direction holds its ClientHello, and after a HelloRetryRequest a second
+# ClientHello; the server's holds its ServerHello, or a HelloRetryRequest
+# followed (after the client's second hello) by the real ServerHello.  Each
+# side may also send one dummy ChangeCipherSpec record for middlebox
+# compatibility (Appendix D.4): the server right after its first hello, the
+# client before its second hello or its second flight.  Every record after
+# that is protected and has the outer type application_data (§5.2).
+#
+# The kept prefix of a 1.3 capture is therefore: every complete record from
+# the start of the stream up to, not including, the first application_data
+# record, with the CCS records kept.  The capture must contain such an
+# application_data record, which shows that the handshake went on past the
+# prefix.  The file names of 1.3 captures start with "tls13_"; that prefix
+# tells the checker which rules a file follows, and the checker then
+# confirms from the content that TLS 1.3 was offered and selected.
+
+TLS13_PREFIX = "tls13_"
+TLS13 = 0x0304
+# RFC 8446 §4.1.3: SHA-256("HelloRetryRequest").
+HRR_RANDOM = bytes.fromhex(
+    "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
+)
+CCS_MARK = -CT_CHANGE_CIPHER_SPEC  # Message.type of a CCS in a 1.3 sequence
+
+TLS13_SUITES = {
+    0x1301: "TLS_AES_128_GCM_SHA256",
+    0x1302: "TLS_AES_256_GCM_SHA384",
+    0x1303: "TLS_CHACHA20_POLY1305_SHA256",
+}
+
+PSK_MODES = {0: "psk_ke", 1: "psk_dhe_ke"}
+
+# Public key sizes of the groups the peers here use (RFC 8446 §4.2.8.2:
+# uncompressed points for the NIST curves).
+KEY_SHARE_SIZES = {23: 65, 24: 97, 25: 133, 29: 32, 30: 56}
+
+# RFC 8446 §4.1.3 and §4.1.4: what a ServerHello and a HelloRetryRequest
+# may carry in TLS 1.3.
+SERVER_HELLO13_EXTENSIONS = {41, 43, 51}
+HRR_EXTENSIONS = {43, 44, 51}
+
+
+def plaintext_prefix13(stream: bytes) -> bytes:
+    """Complete records before the first application_data record."""
+    off = 0
+    while off + 5 <= len(stream):
+        ctype = stream[off]
+        length = int.from_bytes(stream[off + 3 : off + 5], "big")
+        if ctype == CT_APPLICATION_DATA:
+            return bytes(stream[:off])
+        if ctype not in (CT_HANDSHAKE, CT_CHANGE_CIPHER_SPEC):
+            raise CaptureError(f"plaintext record of type {ctype} at {off} "
+                               "before any application_data record")
+        end = off + 5 + length
+        if end > len(stream):
+            break
+        off = end
+    raise CaptureError(
+        f"stream of {len(stream)} bytes has no application_data record"
+    )
+
+
+def check_prefix13(data: bytes, sender: str, what: str) -> tuple[list, list[Message]]:
+    """Check one direction's TLS 1.3 plaintext prefix.
+
+    Returns the records and the sequence of messages, in which each CCS is
+    a Message of type CCS_MARK."""
+    records = []
+    messages: list[Message] = []
+    hs_buf = b""
+    off = 0
+    while off < len(data):
+        if off + 5 > len(data):
+            raise CaptureError(f"{what}: truncated record header at {off}")
+        ctype = data[off]
+        version = int.from_bytes(data[off + 1 : off + 3], "big")
+        length = int.from_bytes(data[off + 3 : off + 5], "big")
+        if ctype not in (CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE):
+            raise CaptureError(f"{what}: content type {ctype} at {off} in the "
+                               "plaintext prefix")
+        # RFC 8446 §5.1: legacy_record_version is 0x0303, except that a
+        # first ClientHello may use 0x0301.
+        allowed = (0x0301, 0x0303) if not records and sender == "client" else (0x0303,)
+        if version not in allowed:
+            raise CaptureError(f"{what}: record version 0x{version:04x} at {off}")
+        if not 1 <= length <= 16384:
+            raise CaptureError(f"{what}: record length {length} at {off}")
+        if off + 5 + length > len(data):
+            raise CaptureError(f"{what}: truncated record at {off}")
+        fragment = data[off + 5 : off + 5 + length]
+        records.append((ctype, version, length))
+        off += 5 + length
+        if ctype == CT_CHANGE_CIPHER_SPEC:
+            # RFC 8446 §5: the dummy CCS is the single byte 0x01, and it
+            # cannot sit inside a handshake message.
+            if fragment != b"\x01":
+                raise CaptureError(f"{what}: ChangeCipherSpec body {fragment.hex()}")
+            if hs_buf:
+                raise CaptureError(f"{what}: ChangeCipherSpec inside a handshake "
+                                   "message")
+            if any(m.type == CCS_MARK for m in messages):
+                raise CaptureError(f"{what}: a second ChangeCipherSpec")
+            messages.append(Message(CCS_MARK, fragment))
+            continue
+        hs_buf += fragment
+        while len(hs_buf) >= 4:
+            mlen = int.from_bytes(hs_buf[1:4], "big")
+            if len(hs_buf) < 4 + mlen:
+                break
+            messages.append(Message(hs_buf[0], hs_buf[4 : 4 + mlen]))
+            hs_buf = hs_buf[4 + mlen :]
+    if hs_buf:
+        raise CaptureError(f"{what}: {len(hs_buf)} bytes of an unfinished "
+                           "handshake message at the end")
+    for msg in messages:
+        if msg.type == CCS_MARK:
+            continue
+        try:
+            parse_hello13(msg, sender)
+        except CaptureError as e:
+            raise CaptureError(f"{what}: {e}") from None
+    return records, messages
+
+
+def _u16_list(data: bytes, len_bytes: int, minimum: int, what: str) -> list[int]:
+    r = Reader(data, what)
+    items = Reader(r.vec(len_bytes, minimum), what)
+    out = []
+    while items.remaining():
+        out.append(items.uint(2))
+    r.done()
+    return out
+
+
+def parse_hello13(msg: Message, sender: str) -> None:
+    """Parse a ClientHello, ServerHello or HelloRetryRequest (RFC 8446 §4.1)."""
+    what = msg.name
+    r = Reader(msg.body, what)
+    if msg.type == 1 and sender == "client":
+        version = r.uint(2)
+        msg.info["random"] = r.take(32)
+        msg.info["session_id"] = r.vec(1)
+        raw_suites = r.vec(2, 2)
+        if len(raw_suites) % 2:
+            raise CaptureError("odd cipher_suites length")
+        suites = [int.from_bytes(raw_suites[i : i + 2], "big")
+                  for i in range(0, len(raw_suites), 2)]
+        compression = r.vec(1, 1)
+        if compression != b"\x00":
+            raise CaptureError(f"ClientHello compression methods {compression.hex()}")
+        exts = parse_extensions(r, what)
+        r.done()
+        if version != 0x0303:
+            raise CaptureError(f"ClientHello legacy_version 0x{version:04x}")
+        msg.info["suites"] = suites
+        msg.info["ext_data"] = dict(exts)
+        msg.extensions = [e for e, _ in exts]
+        msg.notes.append(f"{len(suites)} suites, "
+                         f"{sum(s in TLS13_SUITES for s in suites)} of them TLS 1.3")
+        for index, (etype, data) in enumerate(exts):
+            parse_client_extension13(msg, etype, data, last=index == len(exts) - 1)
+    elif msg.type == 2 and sender == "server":
+        version = r.uint(2)
+        msg.info["random"] = r.take(32)
+        msg.info["session_id"] = r.vec(1)
+        suite = r.uint(2)
+        compression = r.uint(1)
+        exts = parse_extensions(r, what)
+        r.done()
+        if version != 0x0303:
+            raise CaptureError(f"{what} legacy_version 0x{version:04x}")
+        if suite not in TLS13_SUITES:
+            raise CaptureError(f"{what} suite 0x{suite:04x} is not a TLS 1.3 suite")
+        if compression != 0:
+            raise CaptureError(f"{what} compression {compression}")
+        msg.info["suite"] = suite
+        msg.extensions = [e for e, _ in exts]
+        msg.notes.append(TLS13_SUITES[suite])
+        hrr = msg.name == "HelloRetryRequest"
+        allowed = HRR_EXTENSIONS if hrr else SERVER_HELLO13_EXTENSIONS
+        extra = [e for e in msg.extensions if e not in allowed]
+        if extra:
+            raise CaptureError(f"{what} carries "
+                               + ", ".join(_name(EXTENSIONS, e) for e in extra))
+        for etype, data in exts:
+            parse_server_extension13(msg, etype, data, hrr)
+        if msg.info.get("version") != TLS13:
+            raise CaptureError(f"{what} does not select TLS 1.3 in supported_versions")
+    else:
+        raise CaptureError(f"{msg.name} from the {sender} in a TLS 1.3 plaintext prefix")
+
+
+def parse_client_extension13(msg: Message, etype: int, data: bytes, last: bool) -> None:
+    r = Reader(data, _name(EXTENSIONS, etype))
+    info = msg.info
+    if etype == 43:  # supported_versions: ProtocolVersion versions<2..254>
+        info["versions"] = _u16_list(data, 1, 2, "supported_versions")
+        msg.notes.append("versions=" + ",".join(f"0x{v:04x}" for v in info["versions"]))
+    elif etype == 51:  # key_share: KeyShareEntry client_shares<0..2^16-1>
+        shares = Reader(r.vec(2), "client_shares")
+        out = []
+        while shares.remaining():
+            group = shares.uint(2)
+            key = shares.vec(2, 1)
+            want = KEY_SHARE_SIZES.get(group)
+            if want is not None and len(key) != want:
+                raise CaptureError(f"key_share {_name(NAMED_GROUPS, group)} of "
+                                   f"{len(key)} bytes, want {want}")
+            if group in [g for g, _ in out]:
+                raise CaptureError(f"two key shares for group {group}")
+            out.append((group, len(key)))
+        r.done()
+        info["key_shares"] = out
+        msg.notes.append("key_share=" + ",".join(
+            f"{_name(NAMED_GROUPS, g)}({n})" for g, n in out))
+    elif etype == 45:  # psk_key_exchange_modes: PskKeyExchangeMode ke_modes<1..255>
+        info["psk_modes"] = list(r.vec(1, 1))
+        r.done()
+        msg.notes.append("psk_modes=" + ",".join(
+            PSK_MODES.get(m, str(m)) for m in info["psk_modes"]))
+    elif etype == 44:  # cookie: opaque cookie<1..2^16-1>
+        info["cookie"] = r.vec(2, 1)
+        r.done()
+        msg.notes.append(f"cookie({len(info['cookie'])} bytes)")
+    elif etype == 41:  # pre_shared_key: OfferedPsks
+        # RFC 8446 §4.2.11: it MUST be the last extension.
+        if not last:
+            raise CaptureError("pre_shared_key is not the last extension")
+        identities = Reader(r.vec(2, 7), "identities")
+        ids = []
+        while identities.remaining():
+            ids.append((len(identities.vec(2, 1)), identities.uint(4)))
+        binders_start = r.pos
+        binders = Reader(r.vec(2, 33), "binders")
+        lengths = []
+        while binders.remaining():
+            lengths.append(len(binders.vec(1, 32)))
+        r.done()
+        if len(ids) != len(lengths):
+            raise CaptureError(f"{len(ids)} PSK identities, {len(lengths)} binders")
+        info["psk_identities"] = ids
+        info["binders_len"] = len(data) - binders_start
+        msg.notes.append(f"pre_shared_key({len(ids)} identity of "
+                         f"{ids[0][0]} bytes, binders {lengths})")
+    elif etype == 42:  # early_data: empty in a ClientHello
+        r.done()
+    elif etype == 10:
+        info["groups"] = _u16_list(data, 2, 2, "supported_groups")
+        msg.notes.append("groups=" + ",".join(_name(NAMED_GROUPS, g)
+                                              for g in info["groups"]))
+    elif etype == 13:
+        _u16_list(data, 2, 2, "signature_algorithms")
+    else:
+        d = describe_extension(etype, data, "client")
+        if d:
+            msg.notes.append(d)
+
+
+def parse_server_extension13(msg: Message, etype: int, data: bytes, hrr: bool) -> None:
+    r = Reader(data, _name(EXTENSIONS, etype))
+    info = msg.info
+    if etype == 43:  # supported_versions: ProtocolVersion selected_version
+        info["version"] = r.uint(2)
+    elif etype == 51 and hrr:  # key_share: NamedGroup selected_group
+        info["group"] = r.uint(2)
+        msg.notes.append(f"selected_group={_name(NAMED_GROUPS, info['group'])}")
+    elif etype == 51:  # key_share: KeyShareEntry server_share
+        info["group"] = r.uint(2)
+        key = r.vec(2, 1)
+        want = KEY_SHARE_SIZES.get(info["group"])
+        if want is not None and len(key) != want:
+            raise CaptureError(f"server key_share of {len(key)} bytes, want {want}")
+        msg.notes.append(f"key_share={_name(NAMED_GROUPS, info['group'])}({len(key)})")
+    elif etype == 44:  # cookie: opaque cookie<1..2^16-1>
+        info["cookie"] = r.vec(2, 1)
+        msg.notes.append(f"cookie({len(info['cookie'])} bytes)")
+    elif etype == 41:  # pre_shared_key: uint16 selected_identity
+        info["selected_identity"] = r.uint(2)
+        msg.notes.append(f"selected_identity={info['selected_identity']}")
+    r.done()
+
+
+def verify_capture13(cap: "Capture", reports: dict[str, "FileReport"]) -> None:
+    """The cross-checks between the two directions of a TLS 1.3 capture."""
+    c2s, s2c = reports["c2s"], reports["s2c"]
+    for rep, want in ((c2s, cap.c2s), (s2c, cap.s2c)):
+        got = [m.name for m in rep.messages]
+        if got != want:
+            raise CaptureError(f"{rep.path.name}: messages {got}, expected {want}")
+    hellos = [m for m in c2s.messages if m.type == 1]
+    first = hellos[0]
+    missing = [e for e in cap.c2s_ext if e not in first.extensions]
+    if missing:
+        raise CaptureError(f"{c2s.path.name}: ClientHello lacks extensions "
+                           + ", ".join(_name(EXTENSIONS, e) for e in missing))
+    for hello in hellos:
+        if TLS13 not in hello.info.get("versions", []):
+            raise CaptureError(f"{c2s.path.name}: a ClientHello does not offer TLS 1.3")
+        if 1 not in hello.info.get("psk_modes", []):
+            raise CaptureError(f"{c2s.path.name}: psk_key_exchange_modes lacks psk_dhe_ke")
+        if "key_shares" not in hello.info:
+            raise CaptureError(f"{c2s.path.name}: a ClientHello has no key_share")
+    server_hellos = [m for m in s2c.messages if m.type == 2]
+    hrr = next((m for m in server_hellos if m.name == "HelloRetryRequest"), None)
+    server_hello = server_hellos[-1]
+    last_hello = hellos[-1]
+    if hrr is not None:
+        second = hellos[1]
+        group = hrr.info.get("group")
+        # RFC 8446 §4.1.4: the HRR's group is one the client supports but
+        # did not share; §4.2.8: the second hello shares exactly that group.
+        if group not in first.info.get("groups", []):
+            raise CaptureError("HelloRetryRequest selects a group the client "
+                               "did not offer")
+        if group in [g for g, _ in first.info["key_shares"]]:
+            raise CaptureError("HelloRetryRequest selects a group the client "
+                               "had already shared")
+        if [g for g, _ in second.info["key_shares"]] != [group]:
+            raise CaptureError("the second ClientHello does not share exactly "
+                               "the HelloRetryRequest's group")
+        if cap.hrr_group is not None and group != cap.hrr_group:
+            raise CaptureError(f"HelloRetryRequest selects {_name(NAMED_GROUPS, group)}")
+        # §4.1.2: the second hello echoes the cookie.
+        if second.info.get("cookie") != hrr.info.get("cookie"):
+            raise CaptureError("the second ClientHello does not echo the cookie")
+        if cap.hrr_cookie is not None and ("cookie" in hrr.info) != cap.hrr_cookie:
+            raise CaptureError("HelloRetryRequest cookie: expected "
+                               f"{'one' if cap.hrr_cookie else 'none'}")
+        # §4.1.2: otherwise the same hello, random included.
+        for key in ("random", "session_id", "suites"):
+            if second.info[key] != first.info[key]:
+                raise CaptureError(f"the second ClientHello changes its {key}")
+        if server_hello.info["suite"] != hrr.info["suite"]:
+            raise CaptureError("ServerHello suite differs from the HelloRetryRequest's")
+    elif cap.hrr_group is not None:
+        raise CaptureError("no HelloRetryRequest")
+    if server_hello.name != "ServerHello":
+        raise CaptureError("the server's last hello is not a ServerHello")
+    # §4.1.3: the session ID is echoed and the suite is one offered.
+    for msg in server_hellos:
+        if msg.info["session_id"] != first.info["session_id"]:
+            raise CaptureError(f"{msg.name} does not echo the session ID")
+        if msg.info["suite"] not in last_hello.info["suites"]:
+            raise CaptureError(f"{msg.name} selects a suite not offered")
+    if server_hello.info.get("group") not in [g for g, _ in last_hello.info["key_shares"]]:
+        raise CaptureError("ServerHello key_share is not for a group the client shared")
+    offered = last_hello.info.get("psk_identities")
+    selected = server_hello.info.get("selected_identity")
+    if cap.resumption:
+        if offered is None:
+            raise CaptureError("the ClientHello offers no pre_shared_key")
+        if selected is None or selected >= len(offered):
+            raise CaptureError("the ServerHello does not accept an offered PSK")
+    elif offered is not None or selected is not None:
+        raise CaptureError("unexpected pre_shared_key")
 
 
 # --------------------------------------------------------------------------
@@ -786,6 +1173,15 @@ class Capture:
     client_stdin: bytes = HTTP_GET
     c2s_ext: list[int] = field(default_factory=list)  # required in ClientHello
     s2c_ext: list[int] = field(default_factory=list)  # required in ServerHello
+    # TLS 1.3 captures (names start with "tls13_"): c2s and s2c then list
+    # "ChangeCipherSpec" where the dummy CCS record sits.
+    tls13: bool = False
+    hrr_group: int | None = None  # the group a HelloRetryRequest must select
+    hrr_cookie: bool | None = None  # whether it carries a cookie (None: either)
+    resumption: bool = False  # the ClientHello offers a PSK the server accepts
+    # Run once against the server itself, not through the relay, before
+    # the recorded client (for example to obtain a session to resume).
+    setup: Argv | None = None
 
 
 def expand(args: tuple[str, ...], p: dict[str, Path]) -> list[str]:
@@ -815,10 +1211,11 @@ def s_client(*extra: str) -> Argv:
     return argv
 
 
-def python_side(role: str) -> Argv:
+def python_side(role: str, tls13: bool = False) -> Argv:
     def argv(port: int, p: dict[str, Path]) -> list[str]:
         return [sys.executable, str(Path(__file__).resolve()), f"--py-{role}",
-                str(port), str(p["ca"]), str(p["ecdsa.chain"]), str(p["ecdsa.key"])]
+                str(port), str(p["ca"]), str(p["ecdsa.chain"]), str(p["ecdsa.key"]),
+                *(["--py-tls13"] if tls13 else [])]
     return argv
 
 
@@ -845,9 +1242,65 @@ def curl(port: int, p: dict[str, Path]) -> list[str]:
     ]
 
 
+def s_server13(*extra: str, cert: str = "ecdsa") -> Argv:
+    """openssl s_server limited to TLS 1.3, with its default suites and
+    groups."""
+    def argv(port: int, p: dict[str, Path]) -> list[str]:
+        return [
+            "openssl", "s_server", "-accept", f"{LOOPBACK}:{port}", "-tls1_3",
+            "-cert", str(p[cert]), "-key", str(p[f"{cert}.key"]),
+            "-cert_chain", str(p["ca"]), "-www", *expand(extra, p),
+        ]
+    return argv
+
+
+def s_client13(*extra: str) -> Argv:
+    def argv(port: int, p: dict[str, Path]) -> list[str]:
+        return [
+            "openssl", "s_client", "-connect", f"{LOOPBACK}:{port}", "-tls1_3",
+            "-servername", "localhost", "-CAfile", str(p["ca"]),
+            "-verify_return_error", "-verify_hostname", "localhost", "-ign_eof",
+            *expand(extra, p),
+        ]
+    return argv
+
+
+GNUTLS13_PRIORITY = "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+
+
+def gnutls_serv13(port: int, p: dict[str, Path]) -> list[str]:
+    return [
+        "gnutls-serv", "--http", "--port", str(port), "--priority", GNUTLS13_PRIORITY,
+        "--x509certfile", str(p["ecdsa.chain"]), "--x509keyfile", str(p["ecdsa.key"]),
+    ]
+
+
+def gnutls_cli13(port: int, p: dict[str, Path]) -> list[str]:
+    return [
+        "gnutls-cli", "--priority", GNUTLS13_PRIORITY,
+        "--x509cafile", str(p["ca"]), "--sni-hostname", "localhost",
+        "--verify-hostname", "localhost", "--port", str(port), LOOPBACK,
+    ]
+
+
+def curl13(port: int, p: dict[str, Path]) -> list[str]:
+    # No version options: curl's defaults, which include TLS 1.3.
+    return [
+        "curl", "-q", "--silent", "--show-error", "--output", "/dev/null",
+        "--noproxy", "*", "--max-time", "10", "-k", f"https://{LOOPBACK}:{port}/",
+    ]
+
+
+# The session file is relative to the capture's working directory, which
+# the setup run and the recorded client share.
+RESUME_SESSION = "session.pem"
+
 FULL_C2S = ["ClientHello", "ClientKeyExchange"]
 FULL_S2C = ["ServerHello", "Certificate", "ServerKeyExchange", "ServerHelloDone",
             "NewSessionTicket"]
+# TLS 1.3 without a HelloRetryRequest: each side's hello, then its dummy CCS.
+TLS13_C2S = ["ClientHello", "ChangeCipherSpec"]
+TLS13_S2C = ["ServerHello", "ChangeCipherSpec"]
 
 CAPTURES = [
     Capture(
@@ -917,6 +1370,55 @@ CAPTURES = [
          "ServerHelloDone", "NewSessionTicket"],
         c2s_ext=[0],
     ),
+    Capture(
+        "tls13_openssl",
+        "TLS 1.3: openssl s_client -> s_server, ECDSA P-256 certificate, "
+        "default groups (x25519 share)",
+        s_server13(),
+        s_client13(),
+        TLS13_C2S, TLS13_S2C, c2s_ext=[0, 10, 13, 43, 45, 51], tls13=True,
+    ),
+    Capture(
+        "tls13_openssl_hrr",
+        "TLS 1.3: openssl s_client offering X25519:P-256 with an x25519 share "
+        "-> s_server -groups P-256: HelloRetryRequest",
+        s_server13("-groups", "P-256"),
+        s_client13("-groups", "X25519:P-256"),
+        ["ClientHello", "ChangeCipherSpec", "ClientHello"],
+        ["HelloRetryRequest", "ChangeCipherSpec", "ServerHello"],
+        tls13=True, hrr_group=23, hrr_cookie=False,
+    ),
+    Capture(
+        "tls13_openssl_resumption",
+        "TLS 1.3: openssl s_client -sess_in resuming a session of an earlier "
+        "connection to the same s_server: pre_shared_key with psk_dhe_ke",
+        s_server13(),
+        s_client13("-sess_in", RESUME_SESSION),
+        TLS13_C2S, TLS13_S2C, c2s_ext=[41], tls13=True, resumption=True,
+        setup=s_client13("-sess_out", RESUME_SESSION),
+    ),
+    Capture(
+        "tls13_curl",
+        "TLS 1.3: curl (default versions) -> openssl s_server -tls1_3 -www",
+        s_server13(),
+        curl13,
+        TLS13_C2S, TLS13_S2C, tls13=True,
+    ),
+    Capture(
+        "tls13_python_ssl",
+        "TLS 1.3: Python ssl client (default versions) -> openssl s_server -tls1_3",
+        s_server13(),
+        python_side("client", tls13=True),
+        TLS13_C2S, TLS13_S2C, c2s_ext=[0], tls13=True,
+    ),
+    Capture(
+        "tls13_gnutls",
+        "TLS 1.3: gnutls-cli -> gnutls-serv --http, ECDSA P-256 certificate, "
+        f"priority {GNUTLS13_PRIORITY}",
+        gnutls_serv13,
+        gnutls_cli13,
+        TLS13_C2S, TLS13_S2C, c2s_ext=[0], tls13=True,
+    ),
 ]
 
 
@@ -945,6 +1447,19 @@ def capture_one(cap: Capture, pki: dict[str, Path], work: Path) -> tuple[bytes, 
                 "server failed to start:\n" + tail(logs / f"server{attempt}.out")
             )
 
+        if cap.setup is not None:
+            with open(logs / "setup.out", "wb") as out:
+                try:
+                    setup = subprocess.run(
+                        cap.setup(port, pki), input=cap.client_stdin, stdout=out,
+                        stderr=subprocess.STDOUT, cwd=logs, env=child_env(),
+                        timeout=max(deadline - time.monotonic(), 0.01),
+                    )
+                except subprocess.TimeoutExpired:
+                    raise CaptureError("setup client did not finish in time") from None
+            if setup.returncode != 0:
+                raise CaptureError(f"setup client exited with {setup.returncode}:\n"
+                                   + tail(logs / "setup.out"))
         relay.start(port, deadline)
         with open(logs / "client.out", "wb") as out:
             client = subprocess.Popen(
@@ -967,7 +1482,8 @@ def capture_one(cap: Capture, pki: dict[str, Path], work: Path) -> tuple[bytes, 
             raise CaptureError(f"relay failed: {relay.error!r}")
         if not relay.finished:
             print("   note: the server had not closed its side when the client exited")
-        return plaintext_prefix(bytes(relay.c2s)), plaintext_prefix(bytes(relay.s2c))
+        cut = plaintext_prefix13 if cap.tls13 else plaintext_prefix
+        return cut(bytes(relay.c2s)), cut(bytes(relay.s2c))
     except CaptureError as e:
         log = tail(logs / f"server{attempt}.out") if server else ""
         raise CaptureError(f"{e}\n--- server output ---\n{log}") from None
@@ -978,6 +1494,9 @@ def capture_one(cap: Capture, pki: dict[str, Path], work: Path) -> tuple[bytes, 
 
 
 def verify_capture(cap: Capture, reports: dict[str, FileReport]) -> None:
+    if cap.tls13:
+        verify_capture13(cap, reports)
+        return
     for direction, want, want_ext in (("c2s", cap.c2s, cap.c2s_ext),
                                       ("s2c", cap.s2c, cap.s2c_ext)):
         rep = reports[direction]
@@ -1030,12 +1549,13 @@ def py_server(port: int, ca: str, chain: str, key: str) -> None:
                 print(f"connection failed: {e!r}", flush=True)
 
 
-def py_client(port: int, ca: str, chain: str, key: str) -> None:
+def py_client(port: int, ca: str, chain: str, key: str, tls13: bool = False) -> None:
     import ssl
 
     ctx = ssl.create_default_context(cafile=ca)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if not tls13:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     with socket.create_connection((LOOPBACK, port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
             tls.sendall(HTTP_GET)
@@ -1502,13 +2022,14 @@ def main() -> int:
     ap.add_argument("--list", action="store_true", help="list capture and session names")
     ap.add_argument("--py-server", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--py-client", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--py-tls13", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.py_server:
         py_server(int(args.py_server[0]), *args.py_server[1:])
         return 0
     if args.py_client:
-        py_client(int(args.py_client[0]), *args.py_client[1:])
+        py_client(int(args.py_client[0]), *args.py_client[1:], tls13=args.py_tls13)
         return 0
     if args.list:
         for cap in CAPTURES:

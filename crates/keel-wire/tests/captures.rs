@@ -1,6 +1,8 @@
 //! Real handshakes captured on loopback from openssl, curl, Python `ssl` and
 //! GnuTLS (see `data/captures/README.md` for how): every handshake message
-//! decodes, re-encodes to the same bytes, and holds what the peer sent.
+//! decodes, re-encodes to the same bytes, and holds what the peer sent. The
+//! `tls13_` captures hold TLS 1.3's plaintext hellos and are read with TLS
+//! 1.3's message set.
 
 // A panic in a test is a failed test, not a crash in front of a peer.
 #![allow(
@@ -12,9 +14,13 @@
 
 use std::path::PathBuf;
 
+use keel_wire::extensions::{HelloRetryExtension, KeyShareList, OfferedPsks};
 use keel_wire::framing::{HandshakeHeader, RecordHeader};
-use keel_wire::handshake::ClientHello;
-use keel_wire::registry::{ContentType, HandshakeType as T, NamedGroup, SignatureScheme};
+use keel_wire::handshake::{ClientHello, HelloRetryRequest, ServerHello};
+use keel_wire::registry::{
+    ContentType, HandshakeType as T, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
+};
 use keel_wire::{ChangeCipherSpec, ClientExtension, Codec, HandshakeMessage, ServerExtension};
 
 /// Reads a capture and returns its handshake messages, each decoded and
@@ -353,4 +359,319 @@ fn messages_split_across_records_reassemble_the_same() {
     let original = messages("openssl_client_auth.c2s.bin");
     assert_eq!(original.len(), 4);
     assert_eq!(messages_in("reframed", &reframed), original);
+}
+
+// ---------------------------------------------------------------------
+// TLS 1.3
+// ---------------------------------------------------------------------
+
+/// One item of a TLS 1.3 plaintext prefix: a handshake message with the
+/// bytes it came from, or the dummy ChangeCipherSpec (RFC 8446 Appendix
+/// D.4), after which more plaintext hellos may follow.
+#[derive(Debug)]
+enum Item {
+    Message(HandshakeMessage, Vec<u8>),
+    ChangeCipherSpec,
+}
+
+/// Reads a `tls13_` capture: every message decoded with TLS 1.3's message
+/// set and checked to re-encode to exactly its bytes, and the CCS where it
+/// sits. Unlike [`messages_in`], a CCS does not end the plaintext.
+fn tls13(name: &str) -> Vec<Item> {
+    let bytes = read(name);
+    let mut rest = bytes.as_slice();
+    let mut stream = Vec::new();
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let header = RecordHeader::peek(rest).expect("whole record header");
+        let end = RecordHeader::LEN + usize::from(header.length);
+        let fragment = &rest[RecordHeader::LEN..end];
+        assert_eq!(header.to_bytes(), rest[..RecordHeader::LEN], "{name}");
+        match header.content_type {
+            ContentType::HANDSHAKE => {
+                stream.extend_from_slice(fragment);
+                out.extend(take_messages(name, &mut stream));
+            }
+            ContentType::CHANGE_CIPHER_SPEC => {
+                assert!(stream.is_empty(), "{name}: CCS inside a message");
+                let ccs = ChangeCipherSpec::decode(fragment).unwrap();
+                assert_eq!(ccs.encode().unwrap(), fragment);
+                out.push(Item::ChangeCipherSpec);
+            }
+            other => panic!("{name}: unexpected plaintext record {other}"),
+        }
+        rest = &rest[end..];
+    }
+    assert!(stream.is_empty(), "{name}: ends inside a message");
+    out
+}
+
+/// The whole messages at the front of `stream`, removed from it.
+fn take_messages(name: &str, stream: &mut Vec<u8>) -> Vec<Item> {
+    let mut out = Vec::new();
+    while let Some(header) = HandshakeHeader::peek(stream) {
+        let len = HandshakeHeader::LEN + header.body_len();
+        if stream.len() < len {
+            break;
+        }
+        let raw: Vec<u8> = stream.drain(..len).collect();
+        let message = HandshakeMessage::decode_in(ProtocolVersion::TLS_V1_3, &raw)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            !matches!(message, HandshakeMessage::Unknown { .. }),
+            "{name}: {message:?}"
+        );
+        assert_eq!(
+            message.encode().unwrap(),
+            raw,
+            "{name}: {message:?} rebuilds"
+        );
+        out.push(Item::Message(message, raw));
+    }
+    out
+}
+
+/// The shape of a prefix, by message name.
+fn shape(items: &[Item]) -> Vec<&'static str> {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::ChangeCipherSpec => "ccs",
+            Item::Message(HandshakeMessage::ClientHello(_), _) => "client_hello",
+            Item::Message(HandshakeMessage::ServerHello(_), _) => "server_hello",
+            Item::Message(HandshakeMessage::HelloRetryRequest(_), _) => "hello_retry_request",
+            Item::Message(other, _) => panic!("not a plaintext TLS 1.3 message: {other:?}"),
+        })
+        .collect()
+}
+
+fn client_hellos(items: &[Item]) -> Vec<(&ClientHello, &[u8])> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Message(HandshakeMessage::ClientHello(hello), raw) => {
+                Some((hello, raw.as_slice()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn server_hello(items: &[Item]) -> &ServerHello {
+    items
+        .iter()
+        .find_map(|item| match item {
+            Item::Message(HandshakeMessage::ServerHello(hello), _) => Some(hello),
+            _ => None,
+        })
+        .expect("a ServerHello")
+}
+
+fn hello_retry_request(items: &[Item]) -> &HelloRetryRequest {
+    items
+        .iter()
+        .find_map(|item| match item {
+            Item::Message(HandshakeMessage::HelloRetryRequest(hrr), _) => Some(hrr),
+            _ => None,
+        })
+        .expect("a HelloRetryRequest")
+}
+
+fn key_shares(hello: &ClientHello) -> &KeyShareList {
+    hello
+        .extensions
+        .iter()
+        .find_map(|e| match e {
+            ClientExtension::KeyShare(list) => Some(list),
+            _ => None,
+        })
+        .expect("key_share")
+}
+
+fn share_groups(hello: &ClientHello) -> Vec<NamedGroup> {
+    key_shares(hello)
+        .0
+        .iter()
+        .map(|entry| entry.group)
+        .collect()
+}
+
+fn server_share(hello: &ServerHello) -> (NamedGroup, usize) {
+    hello
+        .extensions
+        .iter()
+        .find_map(|e| match e {
+            ServerExtension::KeyShare(entry) => Some((entry.group, entry.key_exchange.len())),
+            _ => None,
+        })
+        .expect("server key_share")
+}
+
+const TLS13_CAPTURES: &[&str] = &[
+    "tls13_openssl",
+    "tls13_openssl_hrr",
+    "tls13_openssl_resumption",
+    "tls13_curl",
+    "tls13_python_ssl",
+    "tls13_gnutls",
+];
+
+#[test]
+fn every_tls13_capture_decodes_and_rebuilds_byte_for_byte() {
+    let plain: (&[&str], &[&str]) = (&["client_hello", "ccs"], &["server_hello", "ccs"]);
+    let retry: (&[&str], &[&str]) = (
+        &["client_hello", "ccs", "client_hello"],
+        &["hello_retry_request", "ccs", "server_hello"],
+    );
+    for name in TLS13_CAPTURES {
+        let (client, server) = if *name == "tls13_openssl_hrr" {
+            retry
+        } else {
+            plain
+        };
+        assert_eq!(shape(&tls13(&format!("{name}.c2s.bin"))), client, "{name}");
+        assert_eq!(shape(&tls13(&format!("{name}.s2c.bin"))), server, "{name}");
+    }
+}
+
+#[test]
+fn every_tls13_client_offers_tls13_x25519_and_psk_dhe_ke_and_the_server_selects_tls13() {
+    for name in TLS13_CAPTURES {
+        let c2s = tls13(&format!("{name}.c2s.bin"));
+        let s2c = tls13(&format!("{name}.s2c.bin"));
+        let (first, _) = client_hellos(&c2s)[0];
+        let (last, _) = *client_hellos(&c2s).last().unwrap();
+        // RFC 8446 §4.1.2: legacy_version 0x0303; the versions are in
+        // supported_versions.
+        assert_eq!(first.client_version, ProtocolVersion::TLS_V1_2, "{name}");
+        assert!(
+            first.extensions.iter().any(|e| matches!(e,
+                ClientExtension::SupportedVersions(versions)
+                    if versions.contains(&ProtocolVersion::TLS_V1_3))),
+            "{name}"
+        );
+        assert!(
+            first.extensions.iter().any(|e| matches!(e,
+                ClientExtension::PskKeyExchangeModes(modes)
+                    if modes.contains(&PskKeyExchangeMode::PSK_DHE_KE))),
+            "{name}"
+        );
+        let x25519 = key_shares(first).find(NamedGroup::X25519).expect(name);
+        assert_eq!(x25519.key_exchange.len(), 32, "{name}");
+
+        let server = server_hello(&s2c);
+        assert_eq!(server.server_version, ProtocolVersion::TLS_V1_2, "{name}");
+        assert!(
+            server
+                .extensions
+                .contains(&ServerExtension::SupportedVersions(
+                    ProtocolVersion::TLS_V1_3
+                )),
+            "{name}"
+        );
+        assert_eq!(server.session_id, first.session_id, "{name}: echoed");
+        assert!(last.cipher_suites.contains(&server.cipher_suite), "{name}");
+        let (group, len) = server_share(server);
+        assert_eq!(
+            key_shares(last).find(group).map(|e| e.key_exchange.len()),
+            Some(len),
+            "{name}: the server answers a share the client sent"
+        );
+    }
+}
+
+#[test]
+fn hello_retry_request_asks_for_p256_and_the_second_hello_shares_only_it() {
+    let c2s = tls13("tls13_openssl_hrr.c2s.bin");
+    let s2c = tls13("tls13_openssl_hrr.s2c.bin");
+    let hrr = hello_retry_request(&s2c);
+    // s_server was given -groups P-256; the client shared only x25519.
+    assert!(
+        hrr.extensions
+            .contains(&HelloRetryExtension::KeyShare(NamedGroup::SECP256R1))
+    );
+    assert!(
+        hrr.extensions
+            .contains(&HelloRetryExtension::SupportedVersions(
+                ProtocolVersion::TLS_V1_3
+            ))
+    );
+    // OpenSSL keeps its state and sends no cookie.
+    assert!(
+        !hrr.extensions
+            .iter()
+            .any(|e| matches!(e, HelloRetryExtension::Cookie(_)))
+    );
+    let hellos = client_hellos(&c2s);
+    let ((first, _), (second, _)) = (hellos[0], hellos[1]);
+    assert_eq!(share_groups(first), [NamedGroup::X25519]);
+    assert_eq!(share_groups(second), [NamedGroup::SECP256R1]);
+    let p256 = key_shares(second).find(NamedGroup::SECP256R1).unwrap();
+    assert_eq!(
+        (p256.key_exchange.len(), p256.key_exchange[0]),
+        (65, 0x04),
+        "uncompressed P-256 point"
+    );
+    // RFC 8446 §4.1.2: the second hello keeps the random and session ID.
+    assert_eq!(second.random, first.random);
+    assert_eq!(second.session_id, first.session_id);
+    assert_eq!(hrr.legacy_session_id_echo, first.session_id);
+
+    let server = server_hello(&s2c);
+    assert_eq!(server.cipher_suite, hrr.cipher_suite);
+    assert_eq!(server_share(server), (NamedGroup::SECP256R1, 65));
+}
+
+#[test]
+fn resumption_hello_ends_with_pre_shared_key_and_its_binders() {
+    let c2s = tls13("tls13_openssl_resumption.c2s.bin");
+    let (hello, raw) = client_hellos(&c2s)[0];
+    let Some(ClientExtension::PreSharedKey(offered)) = hello.extensions.last() else {
+        panic!("pre_shared_key is not last: {:?}", hello.extensions.last())
+    };
+    let offered: &OfferedPsks = offered;
+    assert_eq!(offered.identities.len(), 1);
+    assert_eq!(offered.binders.len(), 1);
+    // The session was made with TLS_AES_256_GCM_SHA384: a SHA-384 binder.
+    assert_eq!(offered.binders[0].len(), 48);
+    // RFC 8446 §4.2.11.2: the binders are the hello's last bytes, and
+    // binders_len says how many to leave out of the binder hash.
+    let tail = &raw[raw.len() - offered.binders_len()..];
+    assert_eq!(
+        usize::from(u16::from_be_bytes([tail[0], tail[1]])),
+        offered.binders_len() - 2
+    );
+    assert_eq!(usize::from(tail[2]), offered.binders[0].len());
+    assert_eq!(&tail[3..], offered.binders[0].as_slice());
+    assert!(hello.extensions.iter().any(|e| matches!(e,
+        ClientExtension::PskKeyExchangeModes(modes)
+            if modes.as_slice() == [PskKeyExchangeMode::PSK_DHE_KE])));
+
+    let s2c = tls13("tls13_openssl_resumption.s2c.bin");
+    let server = server_hello(&s2c);
+    assert!(
+        server
+            .extensions
+            .contains(&ServerExtension::PreSharedKey(0))
+    );
+    // psk_dhe_ke: the resumption still runs a key exchange.
+    assert_eq!(server_share(server), (NamedGroup::X25519, 32));
+}
+
+#[test]
+fn gnutls_shares_two_groups_and_the_server_takes_the_first() {
+    let c2s = tls13("tls13_gnutls.c2s.bin");
+    let (hello, _) = client_hellos(&c2s)[0];
+    assert_eq!(
+        share_groups(hello),
+        [NamedGroup::SECP256R1, NamedGroup::X25519]
+    );
+    assert!(hello.extensions.iter().any(|e| matches!(e,
+        ClientExtension::PskKeyExchangeModes(modes)
+            if modes.as_slice() == [PskKeyExchangeMode::PSK_DHE_KE, PskKeyExchangeMode::PSK_KE])));
+    let s2c = tls13("tls13_gnutls.s2c.bin");
+    assert_eq!(
+        server_share(server_hello(&s2c)),
+        (NamedGroup::SECP256R1, 65)
+    );
 }

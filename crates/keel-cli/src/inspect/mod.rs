@@ -64,7 +64,8 @@ and length; its contents are not decoded. In TLS 1.3 the ChangeCipherSpec is
 a dummy for middleboxes: once a ServerHello or HelloRetryRequest has chosen
 TLS 1.3, decoding goes on past it, and in a client's stream that offered TLS
 1.3 a ClientHello right after it (the second one, after a HelloRetryRequest)
-is decoded too.
+is decoded too. A HelloRetryRequest, a server_hello with RFC 8446's special
+random, is named hello_retry_request.
 
 Malformed or truncated input: everything decoded before the fault is printed
 first, then ONE line starting with `error: ` goes to stderr and the exit

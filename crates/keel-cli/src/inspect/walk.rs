@@ -243,18 +243,14 @@ impl Walk<'_, '_> {
             decode_error(error, self.stream.input_offset(stream_start + error.offset))
         })?;
         self.note_version(&message);
+        let kind = message_kind(&message);
         self.emit(MessageEvent {
-            kind: message.handshake_type().code(),
+            kind,
             offset,
             length: bytes.len().saturating_sub(HandshakeHeader::LEN),
             fields: fields::handshake(&message),
         })?;
-        self.check_rebuild(
-            message.encode(),
-            bytes,
-            message.handshake_type().code(),
-            offset,
-        )
+        self.check_rebuild(message.encode(), bytes, kind, offset)
     }
 
     /// RFC 8446 §4.2.1: the versions are in supported_versions.
@@ -352,7 +348,20 @@ impl Walk<'_, '_> {
     }
 }
 
-/// `error` with its offset replaced by `offset`, in the input.
+/// What a message is called: its handshake type, except that a
+/// HelloRetryRequest, whose type on the wire is server_hello, is named for
+/// what it is (RFC 8446 §4.1.3: a ServerHello with a special random).
+fn message_kind(message: &HandshakeMessage) -> Code {
+    let code = message.handshake_type().code();
+    match message {
+        HandshakeMessage::HelloRetryRequest(_) => Code {
+            name: Some("hello_retry_request"),
+            ..code
+        },
+        _ => code,
+    }
+}
+
 /// Whether a record holds exactly one whole ClientHello: the second hello
 /// after a HelloRetryRequest, which follows the client's compatibility CCS
 /// in plaintext (RFC 8446 Appendix D.4). TLS 1.2's encrypted Finished after
@@ -365,6 +374,7 @@ fn is_whole_client_hello(content_type: ContentType, fragment: &[u8]) -> bool {
         })
 }
 
+/// `error` with its offset replaced by `offset`, in the input.
 fn decode_error(error: DecodeError, offset: usize) -> InspectError {
     InspectError::Decode {
         error: DecodeError { offset, ..error },
