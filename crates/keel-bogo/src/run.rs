@@ -224,11 +224,28 @@ fn shutdown(tls: &mut Tls, s: &Settings) -> Result<(), Failure> {
     }
 }
 
+/// An error and each of its causes, `: `-separated, so that a failure in
+/// the runner's log says which field of which message was wrong.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
+}
+
 /// The stderr text for a failure: the BoringSSL error name between colons
 /// first, so that the runner's expected error matches.
 fn describe(failure: &Failure, index: usize, server: bool) -> String {
     let what = match failure {
-        Failure::Tls(error) => format!(":{}: {error}", crate::errors::name(error, server)),
+        Failure::Tls(error) => format!(
+            ":{}: {}",
+            crate::errors::name(error, server),
+            with_causes(error)
+        ),
         Failure::Io(error) => format!(":KEEL_IO_ERROR: {error}"),
         Failure::Check(message) => message.clone(),
     };

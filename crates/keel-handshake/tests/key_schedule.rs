@@ -267,7 +267,7 @@ fn debug_shows_no_secret() {
     for keys in [&client, &server] {
         assert_eq!(
             format!("{keys:?}"),
-            "TrafficKeys { algorithm: ChaCha20Poly1305, .. }"
+            "TrafficKeys { algorithm: ChaCha20Poly1305, protection: Tls12, .. }"
         );
     }
 }

@@ -28,7 +28,7 @@ use crate::transcript::TranscriptError;
 pub enum HandshakeError {
     // --- Malformed input ---------------------------------------------------
     /// A message could not be decoded; the source says which field, where.
-    #[snafu(display("malformed {message}: {source}"))]
+    #[snafu(display("malformed {message}"))]
     Decode {
         /// The message being decoded.
         message: HandshakeType,
