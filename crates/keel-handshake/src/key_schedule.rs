@@ -42,11 +42,12 @@ const MAX_KEY_BLOCK_LEN: usize = 2 * 32 + 2 * 12;
 #[derive(Debug, Clone, PartialEq, Eq, Snafu)]
 #[non_exhaustive]
 pub enum KeyScheduleError {
-    /// aws-lc-rs's TLS PRF refused to compute (an empty secret, for one).
-    #[snafu(display("the TLS PRF failed while deriving the {derivation}"))]
+    /// aws-lc-rs's TLS PRF (TLS 1.2) or HMAC (TLS 1.3's HKDF-Extract)
+    /// refused to compute (an empty secret, for one).
+    #[snafu(display("the key derivation failed while deriving the {derivation}"))]
     Prf {
         /// What was being derived: "extended master secret", "key block",
-        /// "verify_data" or "PRF output".
+        /// "verify_data", "PRF output" or "HKDF-Extract output".
         derivation: &'static str,
     },
     /// An input or output of the wrong length: a handshake hash whose length

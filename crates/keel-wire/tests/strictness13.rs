@@ -500,10 +500,41 @@ fn a_hello_that_does_not_offer_tls13_keeps_tls13_extensions_raw() {
     ]);
     let err = ClientHello::decode(&bytes).unwrap_err();
     assert_eq!(err.kind, DecodeErrorKind::TooShort { len: 13, min: 33 });
+    // A list that promises more than the hello holds: the look-ahead
+    // stops, and the decoder names the fault.
+    let (mut bytes, at) = client_hello(&[ext(ExtensionType::PRE_SHARED_KEY, &short_binder)]);
+    bytes.truncate(at + 2 + 2);
+    let err = ClientHello::decode(&bytes).unwrap_err();
+    assert_eq!(err.field, "ClientHello.extensions");
     // A supported_versions too short to read offers nothing.
     let (bytes, _) = client_hello(&[
         ext(ExtensionType::PRE_SHARED_KEY, &short_binder),
         ext(ExtensionType::SUPPORTED_VERSIONS, &[]),
     ]);
     assert!(ClientHello::decode(&bytes).is_err());
+}
+
+#[test]
+fn a_new_session_ticket_extension_list_stops_at_2_16_minus_2() {
+    // `Extension extensions<0..2^16-2>`: a list of 0xffff bytes is too long.
+    let mut bytes = vec![0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 1, 0xee, 0xff, 0xff];
+    bytes.extend_from_slice(&[0; 0xffff]);
+    let err = NewSessionTicket13::decode(&bytes).unwrap_err();
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::TooLong {
+            len: 0xffff,
+            max: 0xfffe
+        }
+    );
+    assert_eq!(err.field, "NewSessionTicket.extensions");
+    assert_eq!(err.offset, 12);
+}
+
+#[test]
+fn a_tls13_finished_prints_its_verify_data_in_hex() {
+    let finished = keel_wire::handshake::Finished13 {
+        verify_data: vec![0xab, 0x01],
+    };
+    assert_eq!(format!("{finished:?}"), "Finished { verify_data: 0xab01 }");
 }

@@ -2,7 +2,6 @@
 //! exporter_master_secret.
 
 use super::hkdf::SecretBytes;
-use super::suite::SuiteHash;
 use crate::key_schedule::ExportError;
 
 /// Labels the TLS 1.2 exporter refuses ([`crate::key_schedule`]'s
@@ -27,12 +26,6 @@ pub struct ExporterSecret(SecretBytes);
 impl ExporterSecret {
     pub(crate) fn new(secret: SecretBytes) -> Self {
         Self(secret)
-    }
-
-    /// The suite hash this secret was derived under.
-    #[must_use]
-    pub fn hash(&self) -> SuiteHash {
-        self.0.hash()
     }
 
     /// `TLS-Exporter(label, context_value, key_length)` (RFC 8446 §7.5),

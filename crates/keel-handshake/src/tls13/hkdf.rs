@@ -78,12 +78,8 @@ impl SecretBytes {
         // HMAC writes straight into the zeroized buffer, so no other copy of
         // the PRK is left behind. It refuses only a buffer shorter than the
         // hash, which this one never is.
-        hmac::sign_to_buffer(&key, ikm, prk.as_mut_slice()).map_err(|_| {
-            KeyScheduleError::BadLength {
-                what: "HKDF-Extract output",
-                expected: hash.hash_len(),
-                actual: hash.hash_len(),
-            }
+        hmac::sign_to_buffer(&key, ikm, prk.as_mut_slice()).map_err(|_| KeyScheduleError::Prf {
+            derivation: "HKDF-Extract output",
         })?;
         Ok(prk)
     }

@@ -246,8 +246,10 @@ impl ExtensionCodec for ClientExtension {
             ),
         }
     }
+}
 
-    fn raw(raw: RawExtension) -> Self {
+impl From<RawExtension> for ClientExtension {
+    fn from(raw: RawExtension) -> Self {
         Self::Unknown(raw)
     }
 }

@@ -66,8 +66,10 @@ impl ExtensionCodec for CertificateExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+}
 
-    fn raw(raw: RawExtension) -> Self {
+impl From<RawExtension> for CertificateExtension {
+    fn from(raw: RawExtension) -> Self {
         Self::Unknown(raw)
     }
 }

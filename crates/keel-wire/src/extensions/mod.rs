@@ -88,8 +88,10 @@ impl<E> From<Vec<E>> for Extensions<E> {
     }
 }
 
-/// One side's extension enum: how to read and write a body by type.
-pub trait ExtensionCodec: Sized {
+/// One list's extension enum: how to read and write a body by type. Every
+/// such enum keeps what it does not decode as a [`RawExtension`], made with
+/// `From`.
+pub trait ExtensionCodec: Sized + From<RawExtension> {
     /// The list's name in errors, e.g. `ClientHello.extensions`.
     const LIST: &'static str;
 
@@ -130,9 +132,6 @@ pub trait ExtensionCodec: Sized {
 
     /// Writes the body (without type and length).
     fn write_body<W: Write + Seek>(&self, writer: &mut W) -> BinResult<()>;
-
-    /// The extension kept with its bytes, not decoded.
-    fn raw(raw: RawExtension) -> Self;
 }
 
 /// The name used in errors about one extension's body.
@@ -275,7 +274,7 @@ fn read_items<E: ExtensionCodec, R: Read + Seek>(reader: &mut R) -> BinResult<Ve
         }
         let mut body = (&mut window).take_seek(body_len as u64);
         let read = if !offers_tls13 && E::TLS13_ONLY.contains(&ext_type) {
-            RawExtension::read(ext_type, &mut body, body_len).map(E::raw)
+            RawExtension::read(ext_type, &mut body, body_len).map(E::from)
         } else {
             E::read_body(ext_type, &mut body, body_len)
         };
@@ -450,10 +449,8 @@ impl RawExtension {
     }
 
     fn read<R: Read>(ext_type: ExtensionType, body: &mut R, len: usize) -> BinResult<Self> {
-        Ok(Self {
-            ext_type,
-            data: read_rest(body, len)?,
-        })
+        let data = read_rest(body, len)?;
+        Ok(Self { ext_type, data })
     }
 
     fn write<W: Write>(&self, writer: &mut W) -> BinResult<()> {

@@ -122,8 +122,10 @@ impl ExtensionCodec for CertificateRequestExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+}
 
-    fn raw(raw: RawExtension) -> Self {
+impl From<RawExtension> for CertificateRequestExtension {
+    fn from(raw: RawExtension) -> Self {
         Self::Unknown(raw)
     }
 }

@@ -65,8 +65,10 @@ impl ExtensionCodec for HelloRetryExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+}
 
-    fn raw(raw: RawExtension) -> Self {
+impl From<RawExtension> for HelloRetryExtension {
+    fn from(raw: RawExtension) -> Self {
         Self::Unknown(raw)
     }
 }

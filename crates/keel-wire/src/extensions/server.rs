@@ -137,8 +137,10 @@ impl ExtensionCodec for ServerExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+}
 
-    fn raw(raw: RawExtension) -> Self {
+impl From<RawExtension> for ServerExtension {
+    fn from(raw: RawExtension) -> Self {
         Self::Unknown(raw)
     }
 }

@@ -48,8 +48,10 @@ impl ExtensionCodec for NewSessionTicketExtension {
             Self::Unknown(raw) => raw.write(writer),
         }
     }
+}
 
-    fn raw(raw: RawExtension) -> Self {
+impl From<RawExtension> for NewSessionTicketExtension {
+    fn from(raw: RawExtension) -> Self {
         Self::Unknown(raw)
     }
 }

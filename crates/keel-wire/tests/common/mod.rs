@@ -167,7 +167,7 @@ pub fn client_extension() -> impl Strategy<Value = ClientExtension> {
         Just(ClientExtension::PostHandshakeAuth),
         u16_list(SignatureScheme::new, 1, 20).prop_map(ClientExtension::SignatureAlgorithmsCert),
         (unknown_ext_type(), bytes(0, 64))
-            .prop_map(|(ext_type, data)| ClientExtension::Unknown(RawExtension { ext_type, data })),
+            .prop_map(|(ext_type, data)| ClientExtension::from(RawExtension::new(ext_type, data))),
     ]
 }
 
@@ -189,7 +189,7 @@ pub fn server_extension() -> impl Strategy<Value = ServerExtension> {
         tls13::key_share_entry().prop_map(ServerExtension::KeyShare),
         any::<u16>().prop_map(ServerExtension::PreSharedKey),
         (unknown_ext_type(), bytes(0, 64))
-            .prop_map(|(ext_type, data)| ServerExtension::Unknown(RawExtension { ext_type, data })),
+            .prop_map(|(ext_type, data)| ServerExtension::from(RawExtension::new(ext_type, data))),
     ]
 }
 

@@ -93,7 +93,7 @@ fn list<E: ExtensionCodec + std::fmt::Debug + Clone>(
 ) -> impl Strategy<Value = ExtensionList<E>> {
     vec(item, min..6).prop_map(|items| {
         let mut seen = Vec::new();
-        ExtensionList(
+        ExtensionList::from(
             items
                 .into_iter()
                 .filter(|e| {
@@ -102,7 +102,7 @@ fn list<E: ExtensionCodec + std::fmt::Debug + Clone>(
                     seen.push(t);
                     fresh
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
         )
     })
 }
@@ -113,7 +113,7 @@ pub fn hello_retry_request() -> impl Strategy<Value = HelloRetryRequest> {
         opaque::<2, 1, 0xffff>(80).prop_map(HelloRetryExtension::Cookie),
         any::<u16>().prop_map(|v| HelloRetryExtension::SupportedVersions(ProtocolVersion::new(v))),
         (unrecognised_ext_type(), bytes(0, 40)).prop_map(|(ext_type, data)| {
-            HelloRetryExtension::Unknown(RawExtension { ext_type, data })
+            HelloRetryExtension::from(RawExtension::new(ext_type, data))
         }),
     ];
     (
@@ -143,7 +143,7 @@ pub fn encrypted_extensions() -> impl Strategy<Value = EncryptedExtensions> {
         Just(EncryptedExtension::EarlyData),
         any::<u16>().prop_map(EncryptedExtension::RecordSizeLimit),
         (unrecognised_ext_type(), bytes(0, 40)).prop_map(|(ext_type, data)| {
-            EncryptedExtension::Unknown(RawExtension { ext_type, data })
+            EncryptedExtension::from(RawExtension::new(ext_type, data))
         }),
     ];
     list(ext, 0).prop_map(|extensions| EncryptedExtensions { extensions })
@@ -155,7 +155,7 @@ pub fn certificate13() -> impl Strategy<Value = Certificate13> {
         vec(bytes(1, 40).prop_map(SignedCertificateTimestamp), 1..3)
             .prop_map(|s| CertificateExtension::SignedCertificateTimestamp(List(s))),
         (unrecognised_ext_type(), bytes(0, 40)).prop_map(|(ext_type, data)| {
-            CertificateExtension::Unknown(RawExtension { ext_type, data })
+            CertificateExtension::from(RawExtension::new(ext_type, data))
         }),
     ];
     let entry = (bytes(1, 300), list(ext, 0)).prop_map(|(cert, extensions)| CertificateEntry {
@@ -183,7 +183,7 @@ pub fn certificate_request13() -> impl Strategy<Value = CertificateRequest13> {
         Just(CertificateRequestExtension::StatusRequest),
         Just(CertificateRequestExtension::SignedCertificateTimestamp),
         (unrecognised_ext_type(), bytes(0, 40)).prop_map(|(ext_type, data)| {
-            CertificateRequestExtension::Unknown(RawExtension { ext_type, data })
+            CertificateRequestExtension::from(RawExtension::new(ext_type, data))
         }),
     ];
     (opaque::<1, 0, 0xff>(32), list(ext, 1)).prop_map(|(context, extensions)| {
@@ -198,7 +198,7 @@ pub fn new_session_ticket13() -> impl Strategy<Value = NewSessionTicket13> {
     let ext = prop_oneof![
         any::<u32>().prop_map(NewSessionTicketExtension::EarlyData),
         (unrecognised_ext_type(), bytes(0, 40)).prop_map(|(ext_type, data)| {
-            NewSessionTicketExtension::Unknown(RawExtension { ext_type, data })
+            NewSessionTicketExtension::from(RawExtension::new(ext_type, data))
         }),
     ];
     (
