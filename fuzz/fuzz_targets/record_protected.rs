@@ -1,12 +1,12 @@
 //! Parsing after decryption. A fuzzer cannot forge AEAD tags, so the input
 //! describes records in the clear — each a content-type byte, a two-byte
 //! length and that many bytes — which the target seals with the real
-//! RecordSealer under fixed keys (first byte: the AEAD) before both
-//! receive levels open and parse them. No null cipher, no weakened opener.
+//! RecordSealer under fixed keys (first byte: the AEAD, and TLS 1.2 or TLS
+//! 1.3 records) before both receive levels open and parse them. No null cipher, no weakened opener.
 //! Application data must come out exactly as it went in.
 #![no_main]
 
-use keel_fuzz::levels::{Got, both_levels, keys};
+use keel_fuzz::levels::{Got, both_levels, keys, keys13};
 use keel_record::{AeadAlgorithm, RecordSealer};
 use keel_wire::registry::{ContentType, ProtocolVersion};
 use libfuzzer_sys::fuzz_target;
@@ -23,7 +23,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut rest: &[u8] = records;
     let algorithm = ALGORITHMS[usize::from(*selector) % ALGORITHMS.len()];
-    let mut sealer = RecordSealer::new(&keys(algorithm)).unwrap();
+    // The next bit of the selector picks the record protection: in TLS 1.3
+    // the content type travels inside (RFC 8446 §5.2).
+    let keys = if usize::from(*selector) / ALGORITHMS.len() % 2 == 1 {
+        keys13(algorithm)
+    } else {
+        keys(algorithm)
+    };
+    let mut sealer = RecordSealer::new(&keys).unwrap();
     let mut stream = Vec::new();
     let mut sent_data = Vec::new();
     while let [content_type, hi, lo, tail @ ..] = rest {
@@ -45,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
             sent_data.push(plaintext.to_vec());
         }
     }
-    let (got, _) = both_levels(&stream, true, Some(algorithm), usize::from(*chunk));
+    let (got, _) = both_levels(&stream, true, Some(&keys), usize::from(*chunk));
     let received: Vec<&Vec<u8>> = got
         .iter()
         .filter_map(|g| if let Got::Data(d) = g { Some(d) } else { None })

@@ -34,29 +34,40 @@ pub fn keys(algorithm: AeadAlgorithm) -> TrafficKeys {
     .unwrap()
 }
 
-/// A reader, protected with [`keys`] when `algorithm` is given.
-pub fn reader(negotiated: bool, algorithm: Option<AeadAlgorithm>) -> RecordReader {
+/// The same, for TLS 1.3 records (RFC 8446 §5.2: the real content type
+/// inside, zero padding, a 12-byte IV for every AEAD).
+pub fn keys13(algorithm: AeadAlgorithm) -> TrafficKeys {
+    TrafficKeys::new_tls13(
+        algorithm,
+        &vec![0x5c; algorithm.key_len()],
+        &vec![0xc5; algorithm.tls13_iv_len()],
+    )
+    .unwrap()
+}
+
+/// A reader, protected with `keys` when given.
+pub fn reader(negotiated: bool, keys: Option<&TrafficKeys>) -> RecordReader {
     let mut reader = RecordReader::new();
     if negotiated {
         reader.set_version_negotiated();
     }
-    if let Some(algorithm) = algorithm {
+    if let Some(keys) = keys {
         reader
-            .install_opener(RecordOpener::new(&keys(algorithm)).unwrap())
+            .install_opener(RecordOpener::new(keys).unwrap())
             .unwrap();
     }
     reader
 }
 
-/// A decoder, protected with [`keys`] when `algorithm` is given.
-pub fn decoder(negotiated: bool, algorithm: Option<AeadAlgorithm>) -> RecordDecoder {
+/// A decoder, protected with `keys` when given.
+pub fn decoder(negotiated: bool, keys: Option<&TrafficKeys>) -> RecordDecoder {
     let mut decoder = RecordDecoder::new();
     if negotiated {
         decoder.set_version_negotiated();
     }
-    if let Some(algorithm) = algorithm {
+    if let Some(keys) = keys {
         decoder
-            .install_opener(RecordOpener::new(&keys(algorithm)).unwrap())
+            .install_opener(RecordOpener::new(keys).unwrap())
             .unwrap();
     }
     decoder
@@ -161,11 +172,11 @@ pub fn decode_all(decoder: &mut RecordDecoder, stream: &[u8]) -> (Vec<Got>, Opti
 pub fn both_levels(
     stream: &[u8],
     negotiated: bool,
-    algorithm: Option<AeadAlgorithm>,
+    keys: Option<&TrafficKeys>,
     chunk: usize,
 ) -> (Vec<Got>, Option<RecordError>) {
-    let (got_reader, err_reader) = read_all(&mut reader(negotiated, algorithm), stream, chunk);
-    let (got_decoder, err_decoder) = decode_all(&mut decoder(negotiated, algorithm), stream);
+    let (got_reader, err_reader) = read_all(&mut reader(negotiated, keys), stream, chunk);
+    let (got_decoder, err_decoder) = decode_all(&mut decoder(negotiated, keys), stream);
     assert_eq!(
         got_reader, got_decoder,
         "the two levels handed out different items"

@@ -172,6 +172,11 @@ pub enum RecordError {
         /// The protection of the key used.
         protection: RecordProtection,
     },
+    /// A TLS 1.3 record asked to carry content type 0, which its receiver
+    /// would read as padding (RFC 8446 §5.2: the padding is zeros and the
+    /// type is the last non-zero byte). A bug in the caller.
+    #[snafu(display("content type 0 cannot be sent in a TLS 1.3 record"))]
+    ZeroContentType,
     /// The cipher library refused an operation that cannot fail on valid
     /// input (aws-lc-rs reports no reason).
     #[snafu(display("the AEAD implementation failed"))]
@@ -258,6 +263,7 @@ impl RecordError {
             | Self::KeyLimitReached { .. }
             | Self::BadKeyMaterial { .. }
             | Self::WrongProtection { .. }
+            | Self::ZeroContentType
             | Self::CipherFailure
             | Self::BufferTooSmall { .. } => AlertDescription::INTERNAL_ERROR,
         }

@@ -340,9 +340,10 @@ fn zero_copy_sealing_and_in_place_decoding_work_for_tls13() {
 #[test]
 fn an_all_zero_inner_plaintext_is_unexpected_message() {
     for algorithm in ALGORITHMS {
-        for (content, padding) in [(&[][..], 0), (&[][..], 12), (&[0u8, 0, 0][..], 5)] {
-            let mut sealer = sealer13(algorithm);
-            let record = seal13(&mut sealer, ContentType::new(0), content, padding);
+        // keel's sealer refuses to make these (type 0); the independent
+        // construction makes them as a broken peer would.
+        for inner_len in [1, 13, 9] {
+            let record = raw_record13(algorithm, 0, &vec![0u8; inner_len]);
             refused(
                 protected_decoder13(algorithm),
                 &record,
@@ -995,4 +996,20 @@ fn only_a_tls13_sealer_sends_the_change_cipher_spec_in_plaintext() {
         "TLS 1.2 never asks for a KeyUpdate"
     );
     assert!(!RecordWriter::new().key_update_due());
+}
+
+#[test]
+fn a_tls13_sealer_refuses_content_type_zero() {
+    // Found by the record_protected fuzz target: sealed, type 0 would read
+    // as padding, and the content's own last non-zero byte as its type.
+    let mut sealer = sealer13(AeadAlgorithm::Aes128Gcm);
+    let mut buf = vec![0u8; 64];
+    buf[5..9].copy_from_slice(b"data");
+    let err = sealer
+        .seal_in_place(ContentType::new(0), ProtocolVersion::TLS_V1_2, &mut buf, 4)
+        .unwrap_err();
+    assert_eq!(err, RecordError::ZeroContentType);
+    assert_eq!(err.alert(), AlertDescription::INTERNAL_ERROR);
+    // Nothing was used up: the next record still goes out as the first.
+    assert_eq!(sealer.sequence(), 0);
 }

@@ -15,6 +15,7 @@ use keel_fuzz::configs::{SERVER_NAME, Stores, client_config, pki, server_config}
 use keel_fuzz::pair::{self, Side, Tamper};
 use keel_fuzz::records::{content_type, messages, split_records};
 use keel_fuzz::wire::{Structure, selector};
+use keel_wire::handshake::Random;
 use keel_wire::registry::ContentType;
 
 /// Seeds by target, deduplicated.
@@ -118,6 +119,23 @@ fn wire_seeds(corpus: &mut Corpus, name: &str, flight: &[u8]) {
             name,
             [&[selector(Structure::Handshake)][..], message].concat(),
         );
+        // TLS 1.3 captures' hellos, read as TLS 1.3 reads them; a
+        // HelloRetryRequest also as a body of its own.
+        if name.starts_with("tls13") {
+            corpus.add(
+                "wire",
+                name,
+                [&[selector(Structure::Handshake13)][..], message].concat(),
+            );
+            if message[0] == 2 && message.get(6..38) == Some(&Random::HELLO_RETRY_REQUEST.0[..]) {
+                corpus.add(
+                    "wire",
+                    name,
+                    [&[selector(Structure::HelloRetryRequest)][..], &message[4..]].concat(),
+                );
+                continue;
+            }
+        }
         let structure = match message[0] {
             1 => Structure::ClientHello,
             2 => Structure::ServerHello,

@@ -225,6 +225,12 @@ impl RecordSealer {
             Plaintext::InPlace { len, padding } => (len, padding),
             Plaintext::From(bytes) => (bytes.len(), 0),
         };
+        // RFC 8446 §5.2: the receiver takes the last non-zero byte for the
+        // type, so a type of 0 would turn the content's own last byte into
+        // one.
+        if self.protection == RecordProtection::Tls13 && content_type.get() == 0 {
+            return Err(RecordError::ZeroContentType);
+        }
         let shape = self.shape(plaintext_len, padding)?;
         let record_len = HEADER_LEN + shape.fragment_len;
         let Some(record) = buf.get_mut(..record_len) else {
