@@ -5,42 +5,19 @@
 //! from fixed randomness, so the hybrid is checked by agreement, lengths
 //! and refusals only.
 
-use std::sync::Mutex;
-
 use aws_lc_rs::kem::{DecapsulationKey, ML_KEM_768};
 use keel_wire::registry::NamedGroup;
 
 use super::vectors::Section;
 use crate::error::{HandshakeError, IllegalParameter, Internal};
-use crate::random::{Rng, RngFailed, SystemRng};
+use crate::random::SystemRng;
 use crate::tls13::key_share::{
     HYBRID_CLIENT_SHARE_LEN, HYBRID_SERVER_SHARE_LEN, MLKEM768_CIPHERTEXT_LEN,
     MLKEM768_ENCAPSULATION_KEY_LEN,
 };
 use crate::tls13::{ClientKeyShare, KEY_SHARE_GROUPS, server_key_share};
 
-/// Hands out the given bytes, then fails.
-#[derive(Debug)]
-struct FixedRng(Mutex<Vec<u8>>);
-
-impl FixedRng {
-    fn new(bytes: &[u8]) -> Self {
-        Self(Mutex::new(bytes.to_vec()))
-    }
-}
-
-impl Rng for FixedRng {
-    fn fill(&self, buf: &mut [u8]) -> Result<(), RngFailed> {
-        let mut left = self.0.lock().unwrap();
-        if left.len() < buf.len() {
-            return Err(RngFailed);
-        }
-        let rest = left.split_off(buf.len());
-        buf.copy_from_slice(&left);
-        *left = rest;
-        Ok(())
-    }
-}
+use super::FixedRng;
 
 fn bad_share() -> HandshakeError {
     HandshakeError::IllegalParameter {
