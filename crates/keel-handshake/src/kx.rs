@@ -89,6 +89,12 @@ impl EphemeralKey {
     /// NIST-curve secret is the whole x-coordinate, leading zeros kept, and
     /// an all-zero X25519 result ends the handshake). The ECPoint holds
     /// only these ephemeral ECDH keys, never an EdDSA key (RFC 8422 §5.4).
+    ///
+    /// TLS 1.3's key shares use this too, and RFC 8446 §7.4.2 asks the
+    /// same: X25519 computed as RFC 7748 does it (aws-lc-rs's), its output
+    /// used raw and refused when all zeros, the NIST-curve secret the whole
+    /// fixed-length x-coordinate. The secret is returned exactly as
+    /// aws-lc-rs gives it, never trimmed.
     pub(crate) fn agree(self, peer: &[u8]) -> Result<Zeroizing<Vec<u8>>, HandshakeError> {
         let bad_point = HandshakeError::IllegalParameter {
             reason: IllegalParameter::BadKeySharePoint,

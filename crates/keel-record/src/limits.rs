@@ -9,8 +9,8 @@ pub const MAX_PLAINTEXT: usize = 1 << 14;
 /// The largest protected fragment: 2^14 + 2048 bytes (RFC 5246 §6.2.3).
 pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
 
-/// The largest protected fragment in TLS 1.3: 2^14 + 256 bytes (RFC 8446
-/// §5.2: "The length MUST NOT exceed 2^14 + 256 bytes").
+/// The largest protected fragment in TLS 1.3: 2^14 + 256 bytes
+/// (RFC 8446 §5.2: "The length MUST NOT exceed 2^14 + 256 bytes").
 pub const MAX_CIPHERTEXT_TLS13: usize = MAX_PLAINTEXT + 256;
 
 /// The largest TLSInnerPlaintext (content, type byte and padding) in TLS

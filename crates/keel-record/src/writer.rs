@@ -297,7 +297,9 @@ impl RecordWriter {
         out.reserve(data.len() + records * overhead);
         // RFC 5246 §6.2.1: fragments of at most 2^14 bytes (max_fragment is
         // clamped to it), and none at all for no data, so never an empty
-        // handshake, alert or change_cipher_spec fragment. Records are
+        // handshake, alert or change_cipher_spec fragment; RFC 8446 §5.4
+        // forbids empty handshake and alert content in TLS 1.3, padded or
+        // not, and this is what keeps it out. Records are
         // appended in the order they are sealed, which is the order they
         // reach the network.
         for chunk in data.chunks(self.max_fragment) {

@@ -200,6 +200,32 @@ fn sealed_records_match_an_independent_construction_for_every_algorithm() {
     }
 }
 
+/// RFC 8446 §5.4: "Implementations MUST set the padding octets to all
+/// zeros before encrypting". The sealer is handed a buffer whose padding
+/// room holds 0xff; the record it makes is the independent construction's
+/// with zero padding, so the bytes that went under the cipher were zeros.
+#[test]
+fn padding_goes_out_as_zeros_whatever_the_buffer_held() {
+    for algorithm in ALGORITHMS {
+        let mut sealer = sealer13(algorithm);
+        let (content, padding) = (b"hello", 9);
+        let mut buf = vec![0xffu8; sealer.overhead() + content.len() + padding];
+        let prefix = sealer.prefix_len();
+        buf[prefix..prefix + content.len()].copy_from_slice(content);
+        let len = sealer
+            .seal_in_place_with_padding(ContentType::HANDSHAKE, &mut buf, content.len(), padding)
+            .unwrap();
+        let mut inner = content.to_vec();
+        inner.push(22);
+        inner.resize(inner.len() + padding, 0);
+        assert_eq!(
+            buf[..len],
+            raw_record13(algorithm, 0, &inner),
+            "{algorithm:?}"
+        );
+    }
+}
+
 /// Any content, any padding that fits, any of the three real types: the
 /// receiver gets exactly the content back, with the padding gone, and the
 /// record is exactly as long as content, type, padding and tag.
@@ -764,6 +790,43 @@ fn drain_one(reader: &mut RecordReader) -> Got {
     match got {
         keel_record::Incoming::Handshake(m) => Got::Handshake(m.to_vec()),
         other => panic!("{other:?}"),
+    }
+}
+
+/// RFC 8446 §5.4: "Implementations MUST NOT send Handshake and Alert
+/// records that have a zero-length TLSInnerPlaintext.content". Under TLS
+/// 1.3 keys the writer writes nothing for an empty handshake message, and
+/// every handshake and alert record it does write, opened, carries content.
+#[test]
+fn the_writer_sends_no_empty_handshake_or_alert_content_under_tls13_keys() {
+    for algorithm in ALGORITHMS {
+        let (mut writer, _) = protected_pair13(algorithm);
+        let mut wire = Vec::new();
+        writer.write_handshake(&[], &mut wire).unwrap();
+        assert!(wire.is_empty(), "no record for no handshake bytes");
+        assert_eq!(writer.sealer().unwrap().sequence(), 0);
+        for len in [1, MAX_PLAINTEXT, MAX_PLAINTEXT + 1] {
+            writer.write_handshake(&vec![20; len], &mut wire).unwrap();
+        }
+        writer.write_alert(close_notify(), &mut wire).unwrap();
+
+        let mut opener = RecordOpener::new(&keys13(algorithm)).unwrap();
+        let mut types = Vec::new();
+        let mut at = 0;
+        while at < wire.len() {
+            let length = usize::from(u16::from_be_bytes([wire[at + 3], wire[at + 4]]));
+            let (header, body) = wire[at..at + HEADER_LEN + length].split_at_mut(HEADER_LEN);
+            let (content_type, content) = opener
+                .open_record_in_place(ContentType::new(header[0]), ProtocolVersion::TLS_V1_2, body)
+                .unwrap();
+            assert!(
+                !content.is_empty(),
+                "{algorithm:?}: an empty {content_type} record"
+            );
+            types.push(content_type.get());
+            at += HEADER_LEN + length;
+        }
+        assert_eq!(types, [22, 22, 22, 22, 21], "{algorithm:?}");
     }
 }
 

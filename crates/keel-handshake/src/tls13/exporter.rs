@@ -37,10 +37,10 @@ impl ExporterSecret {
     ///                       "exporter", Hash(context_value), key_length)
     /// ```
     ///
-    /// RFC 8446 §7.5: "the requirements ... that an empty context and no
-    /// context be distinguished ... are lifted"; the context is always
-    /// hashed, so `None` and `Some(&[])` give the same output (unlike TLS
-    /// 1.2's exporter, where they differ).
+    /// RFC 8446 §7.5: "providing no context computes the same value as
+    /// providing an empty context"; the context is always hashed, so
+    /// `None` and `Some(&[])` give the same output (unlike TLS 1.2's
+    /// exporter, where they differ).
     ///
     /// Refused: a label of the TLS 1.2 key schedule ([`ExportError::ReservedLabel`]);
     /// an empty label or one over 249 bytes, which the HkdfLabel structure

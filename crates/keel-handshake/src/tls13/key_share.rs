@@ -51,6 +51,11 @@ pub const HYBRID_SERVER_SHARE_LEN: usize = MLKEM768_CIPHERTEXT_LEN + X25519_SHAR
 /// The shared secret of a key exchange: the (EC)DHE secret, or for
 /// X25519MLKEM768 the ML-KEM shared secret followed by the X25519 one
 /// (64 bytes). Zeroized on drop; `Debug` never shows it.
+///
+/// The (EC)DHE secret is the agreement's output as it is
+/// (RFC 8446 §7.4.2): the NIST-curve x-coordinate at its full length,
+/// leading zeros kept, and the X25519 output raw, an all-zero one having
+/// been refused (see `kx::EphemeralKey::agree`).
 pub struct SharedSecret(Zeroizing<Vec<u8>>);
 
 impl SharedSecret {

@@ -28,7 +28,9 @@ pub enum AeadAlgorithm {
     ChaCha20Poly1305,
 }
 
-/// The authentication tag length of every algorithm here.
+/// The authentication tag length of every algorithm here. It is all the
+/// AEAD adds to what it encrypts: RFC 8446 §5.2 forbids a TLS 1.3 AEAD an
+/// expansion over 255 bytes, and these three expand by 16.
 pub const TAG_LEN: usize = 16;
 
 impl AeadAlgorithm {
@@ -85,9 +87,9 @@ impl AeadAlgorithm {
         }
     }
 
-    /// `iv_length` in TLS 1.3: 12 bytes for every algorithm here (RFC 8446
-    /// §5.3: max(8 bytes, N_MIN), and N_MIN is 12 for all three), GCM
-    /// included. The key schedule derives this many bytes of write IV.
+    /// `iv_length` in TLS 1.3: 12 bytes for every algorithm here, GCM
+    /// included (RFC 8446 §5.3: max(8 bytes, N_MIN), and N_MIN is 12 for
+    /// all three). The key schedule derives this many bytes of write IV.
     #[must_use]
     pub const fn tls13_iv_len(self) -> usize {
         NONCE_LEN
@@ -143,7 +145,9 @@ impl AeadAlgorithm {
 }
 
 /// The bytes of every AEAD nonce here (RFC 5116 §3.2's N_MIN = N_MAX for
-/// all three algorithms).
+/// all three algorithms). RFC 8446 §5.3 bars an AEAD whose N_MAX is under
+/// 8 bytes, since the nonce must hold the 64-bit sequence number; none of
+/// these is one, and no other algorithm can be named.
 const NONCE_LEN: usize = 12;
 
 /// Which version's record protection a key is used with. The two differ in

@@ -65,8 +65,8 @@ impl RecordSealer {
     }
 
     /// Bytes a record adds around its plaintext: the prefix and the tag,
-    /// and in TLS 1.3 the content type byte inside the ciphertext (RFC 8446
-    /// §5.2). Padding, if any is asked for, comes on top.
+    /// and in TLS 1.3 the content type byte inside the ciphertext
+    /// (RFC 8446 §5.2). Padding, if any is asked for, comes on top.
     #[must_use]
     pub fn overhead(&self) -> usize {
         match self.protection {
@@ -297,6 +297,9 @@ impl RecordSealer {
                     // ContentType type || uint8 zeros[length_of_padding].
                     // `ciphertext` is the inner plaintext's room, longer
                     // than the content by the type byte and the padding.
+                    // RFC 8446 §5.4: the padding must be zeros, and the
+                    // caller's buffer may hold anything there, so it is
+                    // cleared here rather than trusted.
                     let (_, type_and_padding) = ciphertext.split_at_mut(plaintext_len);
                     type_and_padding.fill(0);
                     if let Some(type_byte) = type_and_padding.first_mut() {

@@ -106,3 +106,38 @@ fn a_tls13_opener_never_lets_its_sequence_number_wrap() {
         RecordError::SequenceExhausted
     );
 }
+
+/// RFC 8446 §5.3: a sequence number must not wrap; the implementation
+/// rekeys or ends the connection. ChaCha20-Poly1305 has no record limit
+/// short of the 64-bit number (RFC 8446 §5.5), so there the number itself
+/// runs out: data stops one record early, the closing alert takes the last
+/// number, and after it the writer refuses everything for good with an
+/// error that ends the connection (internal_error), never reusing a nonce.
+#[test]
+fn a_tls13_sealer_never_lets_its_sequence_number_wrap() {
+    let mut writer = writer13(AeadAlgorithm::ChaCha20Poly1305);
+    writer.sealer_mut().unwrap().set_sequence(u64::MAX - 2);
+    let mut out = Vec::new();
+    writer.write_application_data(b"x", &mut out).unwrap();
+    assert_eq!(
+        writer.write_application_data(b"x", &mut out).unwrap_err(),
+        RecordError::SequenceExhausted
+    );
+    let alert = Alert {
+        level: AlertLevel::WARNING,
+        description: AlertDescription::CLOSE_NOTIFY,
+    };
+    writer.write_alert(alert, &mut out).unwrap();
+    assert_eq!(writer.sealer().unwrap().sequence(), u64::MAX);
+    let written = out.len();
+    let err = writer.write_alert(alert, &mut out).unwrap_err();
+    assert_eq!(err, RecordError::SequenceExhausted);
+    assert_eq!(err.alert(), AlertDescription::INTERNAL_ERROR);
+    assert_eq!(
+        writer.write_handshake(&[24, 0, 0, 1, 0], &mut out),
+        Err(RecordError::SequenceExhausted),
+        "the writer stays failed"
+    );
+    assert_eq!(out.len(), written, "nothing more went out");
+    assert_eq!(writer.sealer().unwrap().sequence(), u64::MAX);
+}

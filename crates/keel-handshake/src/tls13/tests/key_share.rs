@@ -198,6 +198,46 @@ fn an_all_zero_x25519_result_is_refused() {
     assert_eq!(hybrid.complete(&tampered).unwrap_err(), bad_share());
 }
 
+/// RFC 8446 §7.4.2: the NIST-curve shared secret is the x-coordinate at
+/// the field's length, and "leading zeros found in this octet string MUST
+/// NOT be truncated". Client keys from fixed scalars are tried until the
+/// secret, computed here with aws-lc-rs alone, starts with a zero byte
+/// (about one in 256); both ends' secrets must be that whole octet string.
+/// Trimmed alike on both ends they would still agree, so agreement alone
+/// proves nothing; the comparison with the independent value does.
+#[test]
+fn nist_curve_shared_secrets_keep_their_leading_zeros() {
+    use aws_lc_rs::agreement::{self, ECDH_P256, ECDH_P384, PrivateKey, UnparsedPublicKey};
+
+    for (group, algorithm, len) in [
+        (NamedGroup::SECP256R1, &ECDH_P256, 32),
+        (NamedGroup::SECP384R1, &ECDH_P384, 48),
+    ] {
+        let server_scalar = vec![0x02; len];
+        let server_private = PrivateKey::from_private_key(algorithm, &server_scalar).unwrap();
+        let found = (1..5000u64).find_map(|seed| {
+            let mut client_scalar = vec![0x01; len];
+            client_scalar[len - 8..].copy_from_slice(&seed.to_be_bytes());
+            let client = ClientKeyShare::generate(group, &FixedRng::new(&client_scalar)).unwrap();
+            let expected = agreement::agree(
+                &server_private,
+                UnparsedPublicKey::new(algorithm, client.public()),
+                (),
+                |secret| Ok(secret.to_vec()),
+            )
+            .unwrap();
+            (expected[0] == 0).then_some((client, expected))
+        });
+        let (client, expected) = found.expect("a secret with a leading zero byte");
+        assert_eq!(expected.len(), len);
+        let (server_share, server_secret) =
+            server_key_share(group, client.public(), &FixedRng::new(&server_scalar)).unwrap();
+        assert_eq!(server_secret.as_bytes(), expected, "{group}");
+        let client_secret = client.complete(&server_share).unwrap();
+        assert_eq!(client_secret.as_bytes(), expected, "{group}");
+    }
+}
+
 #[test]
 fn nist_curves_refuse_compressed_and_off_curve_points() {
     for group in [NamedGroup::SECP256R1, NamedGroup::SECP384R1] {
