@@ -44,7 +44,10 @@ pub use load_reasons::{
     UnsupportedKey,
 };
 pub use peer_keys::{LeafKeyUse, PeerKeys};
-pub use signature::{supported_verify_schemes, verify_signature};
+pub use signature::{
+    supported_verify_schemes, supported_verify_schemes_tls13, verify_signature,
+    verify_signature_tls13,
+};
 pub use signing::SigningKey;
 pub use trust_store::TrustStore;
 pub use verify::{

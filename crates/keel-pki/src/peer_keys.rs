@@ -16,7 +16,7 @@ use rustls_pki_types::CertificateDer;
 use crate::load_error::SignError;
 use crate::load_reasons::PeerKeyProblem;
 use crate::recent::Recent;
-use crate::signature::{peer_key, verify_with};
+use crate::signature::{check_tls13_scheme, peer_key, verify_with};
 use crate::signing::PublicKeyType;
 
 /// The parsed keys of the last few peers' leaves, by the leaf's exact
@@ -68,6 +68,23 @@ impl PeerKeys {
         verify_with(&key, scheme, message, signature)
     }
 
+    /// Exactly [`verify_signature_tls13`](crate::verify_signature_tls13),
+    /// with the key parsed only the first time a leaf and scheme are seen.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_signature_tls13`](crate::verify_signature_tls13).
+    pub fn verify_signature_tls13(
+        &self,
+        leaf: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SignError> {
+        check_tls13_scheme(scheme, self.leaf_key_use(leaf)?.ecdsa_curve)?;
+        self.verify_signature(leaf, scheme, message, signature)
+    }
+
     /// What `leaf` allows its key to be used for, remembered or read now.
     ///
     /// # Errors
@@ -100,6 +117,11 @@ impl PeerKeys {
 }
 
 /// Reads a leaf's key type and keyUsage.
+/// The curve of `leaf`'s key when it is an ECDSA key.
+pub(crate) fn leaf_ecdsa_curve(leaf: &CertificateDer<'_>) -> Result<Option<NamedGroup>, SignError> {
+    read_key_use(leaf).map(|key_use| key_use.ecdsa_curve)
+}
+
 fn read_key_use(leaf: &[u8]) -> Result<LeafKeyUse, SignError> {
     let bad = |reason| SignError::BadPeerKey { reason };
     let (_, certificate) =

@@ -1,5 +1,6 @@
-//! Checking a peer's TLS 1.2 handshake signature (ServerKeyExchange,
-//! CertificateVerify) with the public key of its leaf certificate.
+//! Checking a peer's handshake signature (TLS 1.2's ServerKeyExchange and
+//! CertificateVerify, TLS 1.3's CertificateVerify) with the public key of
+//! its leaf certificate.
 //!
 //! RFC 5246 §7.4.1.4.1 and RFC 8422 §5.1.3: in TLS 1.2 an ECDSA scheme names
 //! the hash only, so the curve comes from the certificate's key: a P-256
@@ -9,7 +10,7 @@
 //! or SHA-512. SHA-1, MD5, SHA-224 and DSA are refused (RFC 9155).
 
 use aws_lc_rs::signature::{self as lc, ParsedPublicKey, VerificationAlgorithm};
-use keel_wire::registry::SignatureScheme;
+use keel_wire::registry::{NamedGroup, SignatureScheme};
 use rustls_pki_types::CertificateDer;
 use x509_parser::public_key::PublicKey;
 
@@ -25,6 +26,64 @@ use crate::signing::PublicKeyType;
 #[must_use]
 pub fn supported_verify_schemes() -> &'static [SignatureScheme] {
     SUPPORTED_VERIFY_SCHEMES
+}
+
+/// The schemes keel accepts in a TLS 1.3 CertificateVerify, in the order
+/// it offers them: the TLS 1.2 list without PKCS#1 v1.5 (RFC 8446 §4.4.3:
+/// "RSA signatures MUST use an RSASSA-PSS algorithm") and without P-521,
+/// for which keel has no key type.
+#[must_use]
+pub fn supported_verify_schemes_tls13() -> &'static [SignatureScheme] {
+    SUPPORTED_VERIFY_SCHEMES_TLS13
+}
+
+/// [`verify_signature`] under TLS 1.3's rules: the scheme must be one of
+/// [`supported_verify_schemes_tls13`], and an ECDSA scheme names the curve
+/// as well as the hash (RFC 8446 §4.2.3), so a P-256 key signs only with
+/// `ecdsa_secp256r1_sha256` and a P-384 key only with
+/// `ecdsa_secp384r1_sha384`.
+///
+/// # Errors
+///
+/// As [`verify_signature`]; a PKCS#1 v1.5 scheme is
+/// [`SignError::UnsupportedSignatureScheme`], an ECDSA scheme for the
+/// other curve [`SignError::SchemeDoesNotFitKey`].
+pub fn verify_signature_tls13(
+    leaf: &CertificateDer<'_>,
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignError> {
+    check_tls13_scheme(scheme, crate::peer_keys::leaf_ecdsa_curve(leaf)?)?;
+    verify_signature(leaf, scheme, message, signature)
+}
+
+/// The TLS 1.3 checks on a scheme, before the TLS 1.2 ones, given the
+/// curve of the leaf's key when it is an ECDSA key.
+pub(crate) fn check_tls13_scheme(
+    scheme: SignatureScheme,
+    ecdsa_curve: Option<NamedGroup>,
+) -> Result<(), SignError> {
+    if !SUPPORTED_VERIFY_SCHEMES_TLS13.contains(&scheme) {
+        return UnsupportedSignatureSchemeSnafu { scheme }.fail();
+    }
+    // RFC 8446 §4.2.3: in TLS 1.3 "ecdsa_secp256r1_sha256" and its kin name
+    // the curve the key is on.
+    let fits = match (ecdsa_curve, scheme) {
+        (Some(NamedGroup::SECP256R1), SignatureScheme::ECDSA_SECP256R1_SHA256)
+        | (Some(NamedGroup::SECP384R1), SignatureScheme::ECDSA_SECP384R1_SHA384) => true,
+        (Some(_), _) => false,
+        (None, _) => true,
+    };
+    if fits {
+        Ok(())
+    } else {
+        SchemeDoesNotFitKeySnafu {
+            scheme,
+            key: "ECDSA",
+        }
+        .fail()
+    }
 }
 
 /// Verifies `signature` over `message` with the public key of `leaf` under
@@ -115,6 +174,15 @@ const SUPPORTED_VERIFY_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::RSA_PKCS1_SHA256,
     SignatureScheme::RSA_PKCS1_SHA384,
     SignatureScheme::RSA_PKCS1_SHA512,
+];
+
+const SUPPORTED_VERIFY_SCHEMES_TLS13: &[SignatureScheme] = &[
+    SignatureScheme::ECDSA_SECP256R1_SHA256,
+    SignatureScheme::ECDSA_SECP384R1_SHA384,
+    SignatureScheme::ED25519,
+    SignatureScheme::RSA_PSS_RSAE_SHA256,
+    SignatureScheme::RSA_PSS_RSAE_SHA384,
+    SignatureScheme::RSA_PSS_RSAE_SHA512,
 ];
 
 /// The aws-lc-rs algorithm for a key type and scheme, or `None` when the

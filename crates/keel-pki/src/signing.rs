@@ -114,6 +114,21 @@ impl SigningKey {
             .find(|scheme| offered.contains(scheme))
     }
 
+    /// The first scheme of this key's own preference order that the peer
+    /// offered and that TLS 1.3 allows: never PKCS#1 v1.5 (RFC 8446 §4.4.3:
+    /// "RSA signatures MUST use an RSASSA-PSS algorithm"), and for an ECDSA
+    /// key only the scheme of its curve, which is the one it has (RFC 8446
+    /// §4.2.3). `None` when they have none in common: an RSA key offered
+    /// PKCS#1 alone cannot sign a TLS 1.3 handshake.
+    #[must_use]
+    pub fn choose_scheme_tls13(&self, offered: &[SignatureScheme]) -> Option<SignatureScheme> {
+        self.schemes()
+            .iter()
+            .copied()
+            .filter(|scheme| crate::supported_verify_schemes_tls13().contains(scheme))
+            .find(|scheme| offered.contains(scheme))
+    }
+
     /// Signs `message` under `scheme`, as the `digitally-signed` struct of
     /// RFC 5246 §4.7 needs it (ECDSA signatures are DER-encoded).
     ///

@@ -11,12 +11,14 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
 use keel_pki::{
-    CertificateDer, PeerKeys, SignError, SigningKey, load_certificates, load_private_key,
-    supported_verify_schemes, verify_signature,
+    CertificateDer, PeerKeys, SignError, SigningKey, load_certificates, supported_verify_schemes,
+    verify_signature,
 };
 use keel_wire::registry::{AlertDescription, SignatureScheme as S};
 use rcgen::{CertificateParams, KeyPair, PKCS_ECDSA_P521_SHA512};
@@ -40,15 +42,7 @@ struct Signer {
 }
 
 fn signer(name: &'static str, pkcs8_file: &str) -> Signer {
-    let pem = data(&format!("keys/{pkcs8_file}"));
-    let key = SigningKey::from_der(&load_private_key(&pem).unwrap()).unwrap();
-    let rcgen_key = KeyPair::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap();
-    let certificate = CertificateParams::new(vec!["signer.example".to_owned()])
-        .unwrap()
-        .self_signed(&rcgen_key)
-        .unwrap()
-        .der()
-        .clone();
+    let (key, certificate) = common::key_and_leaf(pkcs8_file);
     Signer {
         name,
         key,

@@ -1,6 +1,7 @@
 //! TLS 1.3 building blocks for the 1.3 state machines: the key schedule
 //! (RFC 8446 §7), Finished and PSK binders (RFC 8446 §4.4.4, §4.2.11.2),
-//! the exporter (RFC 8446 §7.5), the transcript hash (RFC 8446 §4.4.1) and
+//! the exporter (RFC 8446 §7.5), the transcript hash (RFC 8446 §4.4.1),
+//! what a CertificateVerify signs (RFC 8446 §4.4.3) and
 //! the key shares of keel's groups, X25519MLKEM768 among them
 //! (draft-ietf-tls-ecdhe-mlkem).
 //!
@@ -10,6 +11,7 @@
 //! HKDF, HMAC, the hashes, X25519, ECDH and ML-KEM are aws-lc-rs's; this
 //! module chooses the labels, the inputs, the lengths and the order.
 
+pub mod certificate_verify;
 pub mod exporter;
 pub mod finished;
 mod hkdf;
@@ -19,6 +21,7 @@ pub mod keylog_labels;
 pub mod suite;
 pub mod transcript;
 
+pub use certificate_verify::{Signer, signed_content};
 pub use exporter::ExporterSecret;
 pub use finished::{FinishedKey, VerifyData};
 pub use key_schedule::{

@@ -96,3 +96,22 @@ fn ca_params(name: &str) -> CertificateParams {
     params.not_after = date_time_ymd(2035, 1, 1);
     params
 }
+
+/// A key from `tests/data/keys/` (PKCS#8 PEM), loaded as keel signs with
+/// it, and a self-signed certificate for it to verify with.
+pub fn key_and_leaf(pkcs8_file: &str) -> (keel_pki::SigningKey, keel_pki::CertificateDer<'static>) {
+    let path = format!(
+        "{}/tests/data/keys/{pkcs8_file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let pem = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let key = keel_pki::SigningKey::from_der(&keel_pki::load_private_key(&pem).unwrap()).unwrap();
+    let rcgen_key = rcgen::KeyPair::from_pem(std::str::from_utf8(&pem).unwrap()).unwrap();
+    let certificate = rcgen::CertificateParams::new(vec!["signer.example".to_owned()])
+        .unwrap()
+        .self_signed(&rcgen_key)
+        .unwrap()
+        .der()
+        .clone();
+    (key, certificate)
+}

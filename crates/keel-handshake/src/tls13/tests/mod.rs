@@ -1,6 +1,7 @@
 //! Tests of the TLS 1.3 building blocks: the RFC 8448 traces, the
 //! properties the traces do not cover, and the refusals.
 
+mod certificate_verify;
 mod key_schedule;
 mod key_share;
 mod layers;
