@@ -279,3 +279,18 @@ fn unquote(text: &str) -> Option<(String, &str)> {
     }
     None
 }
+
+#[test]
+fn go_quoted_pairs_parse_with_their_escapes() {
+    let report = Report::parse(r#"conn="2" alpn="" reply="go echo: a \"b\" c\\d" error="x=y""#);
+    assert_eq!(report.get("conn"), "2");
+    assert_eq!(report.get("alpn"), "");
+    assert_eq!(report.get("reply"), r#"go echo: a "b" c\d"#);
+    assert_eq!(report.get("error"), "x=y");
+    assert_eq!(
+        unquote(r#"ab\x41""#),
+        None,
+        "an escape Go's ASCII output never has"
+    );
+    assert_eq!(unquote("unterminated"), None);
+}
