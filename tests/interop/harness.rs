@@ -643,9 +643,9 @@ pub(crate) const EXPORT_LEN: usize = 32;
 /// The prefix the keel server puts before the line it echoes.
 pub(crate) const ECHO_PREFIX: &str = "keel echo: ";
 
-/// A keel server on 127.0.0.1 serving one connection in a thread: it runs
-/// the handshake, reads one line, answers `ECHO_PREFIX` + the line, and
-/// closes with close_notify.
+/// A keel server on 127.0.0.1 serving one connection (or a few, one after
+/// the other) in a thread: it runs the handshake, reads one line, answers
+/// `ECHO_PREFIX` + the line, and closes with close_notify.
 pub(crate) struct KeelServer {
     pub(crate) addr: SocketAddr,
     outcome: mpsc::Receiver<io::Result<ServerOutcome>>,
@@ -653,18 +653,31 @@ pub(crate) struct KeelServer {
 
 impl KeelServer {
     pub(crate) fn start(config: ServerConfig, deadline: Instant) -> Self {
+        Self::serving(config, 1, deadline)
+    }
+
+    /// A server that serves `connections` connections in turn, all with
+    /// `config` (and so with one session cache and one set of ticket keys).
+    pub(crate) fn serving(config: ServerConfig, connections: usize, deadline: Instant) -> Self {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let addr = listener.local_addr().unwrap();
         listener.set_nonblocking(true).unwrap();
         let (tx, outcome) = mpsc::channel();
         thread::spawn(move || {
-            let _ = tx.send(serve_one(&listener, config, deadline));
+            for _ in 0..connections {
+                if tx
+                    .send(serve_one(&listener, config.clone(), deadline))
+                    .is_err()
+                {
+                    return;
+                }
+            }
         });
         Self { addr, outcome }
     }
 
-    /// The server's result: its session and what it read, or the error the
-    /// handshake failed with.
+    /// The server's result for its next connection: its session and what
+    /// it read, or the error the handshake failed with.
     pub(crate) fn outcome(&self, deadline: Instant) -> io::Result<ServerOutcome> {
         self.outcome
             .recv_timeout(remaining(deadline))

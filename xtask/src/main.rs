@@ -144,7 +144,7 @@ fn help_text() -> String {
          \n\
          Commands:\n  \
            test       Run everything CI gates on, in order, stopping at the first failure\n  \
-           prereq     Check that the programs the tests run are installed; install cargo tools,\n             \
+           prereq     Check that the programs the tests run are installed; install cargo tools, Go,\n             \
                       and Debian packages as root with apt-get, else name the command to run\n  \
            layering   Check that workspace crates depend on each other only as docs/DESIGN.md allows\n  \
            limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \

