@@ -342,8 +342,12 @@ fn offers_tls13<R: Read + Seek>(reader: &mut R, len: usize) -> BinResult<bool> {
         let body_len = u64::from(u16::from_be_bytes([l0, l1]));
         if ExtensionType::new(u16::from_be_bytes([t0, t1])) == ExtensionType::SUPPORTED_VERSIONS {
             // `ProtocolVersion versions<2..254>`: a one-byte length, pairs.
-            let mut body = vec![0u8; usize::try_from(body_len.min(255)).unwrap_or(255)];
-            if reader.read_exact(&mut body).is_ok() {
+            // Read on the stack: every ClientHello passes through here.
+            let mut buf = [0u8; 255];
+            let body = buf
+                .get_mut(..usize::try_from(body_len.min(255)).unwrap_or(255))
+                .unwrap_or_default();
+            if reader.read_exact(body).is_ok() {
                 found = body
                     .get(1..)
                     .unwrap_or_default()
