@@ -107,9 +107,9 @@ pub trait ExtensionCodec: Sized + From<RawExtension> {
     /// Extensions that mean something only in TLS 1.3. In a list whose
     /// supported_versions does not offer TLS 1.3 they are kept raw, and
     /// [`MUST_BE_LAST`](Self::MUST_BE_LAST) does not apply: RFC 8446
-    /// §4.2.1 has a server negotiate such a hello "as specified in
-    /// [RFC5246]", where these extensions are unknown and ignored (RFC 5246
-    /// §7.4.1.4), whatever their bodies hold.
+    /// §4.2.1 has a server negotiate such a hello as RFC 5246 specifies,
+    /// where these extensions are unknown and ignored (RFC 5246 §7.4.1.4),
+    /// whatever their bodies hold.
     const TLS13_ONLY: &'static [ExtensionType] = &[];
 
     /// The list's smallest length in bytes.
