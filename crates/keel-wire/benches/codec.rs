@@ -2,7 +2,9 @@
 //! taken from real captures (`tests/data/captures`): openssl s_client's
 //! ClientHello (SNI, ALPN, 28 suites) and openssl s_server's flight
 //! ServerHello, Certificate (2 certs), ServerKeyExchange, ServerHelloDone,
-//! NewSessionTicket.
+//! NewSessionTicket; and a TLS 1.3 ClientHello (openssl s_client -tls1_3:
+//! supported_versions, key_share, psk_key_exchange_modes), decoded as TLS
+//! 1.3 reads it.
 //!
 //! Run: `cargo bench -p keel-wire --bench codec`.
 
@@ -57,6 +59,23 @@ fn bench(c: &mut Criterion) {
     });
     let decoded = HandshakeMessage::decode(&hello).unwrap();
     let mut out = Vec::with_capacity(hello.len());
+    group.bench_function("encode", |b| {
+        b.iter(|| {
+            out.clear();
+            black_box(&decoded).encode_into(&mut out).unwrap();
+        });
+    });
+    group.finish();
+
+    let hello13 = raw_messages("tls13_openssl.c2s.bin").swap_remove(0);
+    let tls13 = keel_wire::registry::ProtocolVersion::TLS_V1_3;
+    let mut group = c.benchmark_group("client_hello_tls13");
+    group.throughput(Throughput::Bytes(hello13.len() as u64));
+    group.bench_function("decode", |b| {
+        b.iter(|| HandshakeMessage::decode_in(tls13, black_box(&hello13)).unwrap())
+    });
+    let decoded = HandshakeMessage::decode_in(tls13, &hello13).unwrap();
+    let mut out = Vec::with_capacity(hello13.len());
     group.bench_function("encode", |b| {
         b.iter(|| {
             out.clear();
