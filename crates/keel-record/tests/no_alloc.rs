@@ -1,8 +1,8 @@
 //! Zero heap allocations per record in steady state, both directions, at
 //! every level of the API (buffered reader and writer; decoder and writer
-//! in the caller's buffers; sealer and opener alone), counted by dhat as
-//! the global allocator. One test in this binary on purpose: dhat counts
-//! for the whole process.
+//! in the caller's buffers; sealer and opener alone), for TLS 1.2 and TLS
+//! 1.3 records, counted by dhat as the global allocator. One test in this
+//! binary on purpose: dhat counts for the whole process.
 
 // A panic in a test is a failed test, not a crash in front of a peer.
 #![allow(
@@ -16,13 +16,18 @@ mod common;
 
 use common::*;
 use keel_record::limits::MAX_RECORD_LEN;
-use keel_record::{Decoded, Incoming, Received, RecordOpener, RecordSealer};
+use keel_record::{
+    AeadAlgorithm, Decoded, Incoming, Received, RecordOpener, RecordSealer, TrafficKeys,
+};
 use keel_wire::registry::{ContentType, ProtocolVersion};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
 const RECORDS: usize = 200;
+
+/// Keys of one record protection, TLS 1.2's or TLS 1.3's.
+type MakeKeys = fn(AeadAlgorithm) -> TrafficKeys;
 
 fn allocations() -> u64 {
     dhat::HeapStats::get().total_blocks
@@ -57,9 +62,14 @@ fn records_are_sealed_and_opened_without_allocating() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let plaintext = vec![0x61u8; 16 * 1024];
 
-    for algorithm in ALGORITHMS {
+    let versions: [(&str, MakeKeys); 2] = [("TLS 1.2", keys), ("TLS 1.3", keys13)];
+    for ((version, make_keys), algorithm) in versions
+        .into_iter()
+        .flat_map(|v| ALGORITHMS.map(|a| (v, a)))
+    {
+        let keys = make_keys(algorithm);
         // Buffered level: writer into a reused Vec, reader fed that Vec.
-        let (mut writer, mut reader) = protected_pair(algorithm);
+        let (mut writer, mut reader) = pair_with(&keys);
         let mut wire = Vec::new();
         let mut received = 0usize;
         let mut round = |writer: &mut keel_record::RecordWriter,
@@ -81,14 +91,17 @@ fn records_are_sealed_and_opened_without_allocating() {
             round(&mut writer, &mut reader);
         }
         let (allocated, rounds) = quietest_window(|| round(&mut writer, &mut reader));
-        assert_eq!(allocated, 0, "{algorithm:?}: buffered path allocated");
+        assert_eq!(
+            allocated, 0,
+            "{version} {algorithm:?}: buffered path allocated"
+        );
         assert_eq!(received, (rounds + 3) * plaintext.len());
 
         // Zero-copy level: the writer seals in the caller's send buffer,
         // the bytes arrive in two pieces in the caller's receive buffer, and
         // the decoder hands out the plaintext there.
-        let (mut writer, _) = protected_pair(algorithm);
-        let mut decoder = protected_decoder(algorithm);
+        let (mut writer, _) = pair_with(&keys);
+        let mut decoder = decoder_with(&keys);
         let mut send = vec![0u8; MAX_RECORD_LEN];
         let mut receive = vec![0u8; 2 * MAX_RECORD_LEN];
         let mut filled = 0;
@@ -130,12 +143,15 @@ fn records_are_sealed_and_opened_without_allocating() {
             round(&mut writer, &mut decoder);
         }
         let (allocated, rounds) = quietest_window(|| round(&mut writer, &mut decoder));
-        assert_eq!(allocated, 0, "{algorithm:?}: zero-copy path allocated");
+        assert_eq!(
+            allocated, 0,
+            "{version} {algorithm:?}: zero-copy path allocated"
+        );
         assert_eq!(received, (rounds + 3) * plaintext.len());
         assert_eq!(filled, 0);
 
-        // In-place level: one caller buffer, sealed and opened in place.
-        let keys = keys(algorithm);
+        // In-place level: one caller buffer, sealed and opened in place (in
+        // TLS 1.3 the inner type found behind the content).
         let mut sealer = RecordSealer::new(&keys).unwrap();
         let mut opener = RecordOpener::new(&keys).unwrap();
         let mut buf = vec![0u8; plaintext.len() + sealer.overhead()];
@@ -150,15 +166,19 @@ fn records_are_sealed_and_opened_without_allocating() {
                     plaintext.len(),
                 )
                 .unwrap();
-            let opened = opener
-                .open_in_place(
+            let (content_type, opened) = opener
+                .open_record_in_place(
                     ContentType::APPLICATION_DATA,
                     ProtocolVersion::TLS_V1_2,
                     &mut buf[5..len],
                 )
                 .unwrap();
+            assert_eq!(content_type, ContentType::APPLICATION_DATA);
             assert_eq!(opened.len(), plaintext.len());
         });
-        assert_eq!(allocated, 0, "{algorithm:?}: in-place path allocated");
+        assert_eq!(
+            allocated, 0,
+            "{version} {algorithm:?}: in-place path allocated"
+        );
     }
 }

@@ -23,29 +23,38 @@ pub fn keys(algorithm: AeadAlgorithm) -> TrafficKeys {
     .unwrap()
 }
 
-/// A writer and a reader for one direction, both protected with the same
-/// keys and the version negotiated.
-pub fn protected_pair(algorithm: AeadAlgorithm) -> (RecordWriter, RecordReader) {
-    let keys = keys(algorithm);
+/// A writer and a reader for one direction, both protected with `keys`
+/// (whose protection, TLS 1.2 or TLS 1.3, they follow) and the version
+/// negotiated.
+pub fn pair_with(keys: &TrafficKeys) -> (RecordWriter, RecordReader) {
     let mut writer = RecordWriter::new();
-    writer.install_sealer(RecordSealer::new(&keys).unwrap());
+    writer.install_sealer(RecordSealer::new(keys).unwrap());
     let mut reader = RecordReader::new();
     reader.set_version_negotiated();
     reader
-        .install_opener(RecordOpener::new(&keys).unwrap())
+        .install_opener(RecordOpener::new(keys).unwrap())
         .unwrap();
     (writer, reader)
 }
 
-/// A decoder protected with the keys of [`protected_pair`], the version
-/// negotiated.
-pub fn protected_decoder(algorithm: AeadAlgorithm) -> RecordDecoder {
+/// A decoder protected with `keys`, the version negotiated.
+pub fn decoder_with(keys: &TrafficKeys) -> RecordDecoder {
     let mut decoder = RecordDecoder::new();
     decoder.set_version_negotiated();
     decoder
-        .install_opener(RecordOpener::new(&keys(algorithm)).unwrap())
+        .install_opener(RecordOpener::new(keys).unwrap())
         .unwrap();
     decoder
+}
+
+/// A TLS 1.2 writer and reader for one direction, sharing [`keys`].
+pub fn protected_pair(algorithm: AeadAlgorithm) -> (RecordWriter, RecordReader) {
+    pair_with(&keys(algorithm))
+}
+
+/// A TLS 1.2 decoder with the keys of [`protected_pair`].
+pub fn protected_decoder(algorithm: AeadAlgorithm) -> RecordDecoder {
+    decoder_with(&keys(algorithm))
 }
 
 /// What a reader produced, owned, for comparisons.
@@ -195,29 +204,14 @@ pub fn keys13(algorithm: AeadAlgorithm) -> TrafficKeys {
     .unwrap()
 }
 
-/// A TLS 1.3 writer and reader for one direction, sharing [`keys13`], the
-/// version negotiated.
+/// A TLS 1.3 writer and reader for one direction, sharing [`keys13`].
 pub fn protected_pair13(algorithm: AeadAlgorithm) -> (RecordWriter, RecordReader) {
-    let keys = keys13(algorithm);
-    let mut writer = RecordWriter::new();
-    writer.install_sealer(RecordSealer::new(&keys).unwrap());
-    let mut reader = RecordReader::new();
-    reader.set_version_negotiated();
-    reader
-        .install_opener(RecordOpener::new(&keys).unwrap())
-        .unwrap();
-    (writer, reader)
+    pair_with(&keys13(algorithm))
 }
 
-/// A TLS 1.3 decoder with the keys of [`protected_pair13`], the version
-/// negotiated.
+/// A TLS 1.3 decoder with the keys of [`protected_pair13`].
 pub fn protected_decoder13(algorithm: AeadAlgorithm) -> RecordDecoder {
-    let mut decoder = RecordDecoder::new();
-    decoder.set_version_negotiated();
-    decoder
-        .install_opener(RecordOpener::new(&keys13(algorithm)).unwrap())
-        .unwrap();
-    decoder
+    decoder_with(&keys13(algorithm))
 }
 
 /// Decodes everything a decoder can read from `stream` at once, in one
