@@ -22,7 +22,10 @@ use std::hint::black_box;
 use aws_lc_rs::aead::{
     AES_128_GCM, AES_256_GCM, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey,
 };
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{
+    BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
+};
 use keel_record::{
     AeadAlgorithm, Decoded, Received, RecordDecoder, RecordOpener, RecordSealer, RecordWriter,
     TrafficKeys,
@@ -134,68 +137,7 @@ fn bench(c: &mut Criterion) {
         // One long-lived opener, as on a connection; the setup seals each
         // input with a sealer whose sequence number moves in lockstep
         // (criterion runs every setup input through the routine, in order).
-        let mut opener = RecordOpener::new(&keys).unwrap();
-        let mut sealer = RecordSealer::new(&keys).unwrap();
-        let template = vec![0xab; RECORD + sealer.overhead()];
-        group.bench_function("keel_in_place", |b| {
-            b.iter_batched_ref(
-                || {
-                    let mut record = template.clone();
-                    sealer
-                        .seal_in_place(
-                            ContentType::APPLICATION_DATA,
-                            keel_record::RECORD_VERSION,
-                            &mut record,
-                            RECORD,
-                        )
-                        .unwrap();
-                    record
-                },
-                |record| {
-                    opener
-                        .open_in_place(
-                            ContentType::APPLICATION_DATA,
-                            keel_record::RECORD_VERSION,
-                            &mut record[5..],
-                        )
-                        .unwrap()
-                        .len()
-                },
-                BatchSize::SmallInput,
-            );
-        });
-        // The same through the in-place decoder: deframing, the record
-        // checks and the plaintext slice handed out, as a connection reads.
-        let mut decoder = RecordDecoder::new();
-        decoder.set_version_negotiated();
-        decoder
-            .install_opener(RecordOpener::new(&keys).unwrap())
-            .unwrap();
-        let mut sealer = RecordSealer::new(&keys).unwrap();
-        group.bench_function("keel_decoder", |b| {
-            b.iter_batched_ref(
-                || {
-                    let mut record = template.clone();
-                    sealer
-                        .seal_in_place(
-                            ContentType::APPLICATION_DATA,
-                            keel_record::RECORD_VERSION,
-                            &mut record,
-                            RECORD,
-                        )
-                        .unwrap();
-                    record
-                },
-                |record| match decoder.decode(record).unwrap() {
-                    Decoded::Item {
-                        item: Received::ApplicationData(data),
-                        ..
-                    } => data.len(),
-                    other => panic!("{other:?}"),
-                },
-                BatchSize::SmallInput,
-            );
-        });
+        keel_open(&mut group, &keys);
         group.finish();
 
         bench_tls13(c, name, algorithm, &key);
@@ -240,23 +182,24 @@ fn bench_tls13(c: &mut Criterion, name: &str, algorithm: AeadAlgorithm, key: &[u
 
     let mut group = c.benchmark_group(format!("open_16k_tls13/{name}"));
     group.throughput(Throughput::Bytes(RECORD as u64));
-    let mut opener = RecordOpener::new(&keys).unwrap();
-    let mut sealer = RecordSealer::new(&keys).unwrap();
-    let template = vec![0xab; RECORD + sealer.overhead()];
+    keel_open(&mut group, &keys);
+    group.finish();
+}
+
+/// The keel rows of an open group, for either record protection: a record
+/// opened in place (`open_record_in_place`: for TLS 1.2 exactly
+/// `open_in_place`, for TLS 1.3 the inner type found behind the content),
+/// and the same through the in-place decoder (deframing, the record checks
+/// and the plaintext slice handed out, as a connection reads). Each input
+/// is sealed by a sealer whose sequence number moves in lockstep with the
+/// opener's (criterion runs every setup input through the routine, in
+/// order).
+fn keel_open(group: &mut BenchmarkGroup<'_, WallTime>, keys: &TrafficKeys) {
+    let mut opener = RecordOpener::new(keys).unwrap();
+    let mut sealed = sealing(keys);
     group.bench_function("keel_in_place", |b| {
         b.iter_batched_ref(
-            || {
-                let mut record = template.clone();
-                sealer
-                    .seal_in_place(
-                        ContentType::APPLICATION_DATA,
-                        keel_record::RECORD_VERSION,
-                        &mut record,
-                        RECORD,
-                    )
-                    .unwrap();
-                record
-            },
+            &mut sealed,
             |record| {
                 opener
                     .open_record_in_place(
@@ -274,23 +217,12 @@ fn bench_tls13(c: &mut Criterion, name: &str, algorithm: AeadAlgorithm, key: &[u
     let mut decoder = RecordDecoder::new();
     decoder.set_version_negotiated();
     decoder
-        .install_opener(RecordOpener::new(&keys).unwrap())
+        .install_opener(RecordOpener::new(keys).unwrap())
         .unwrap();
-    let mut sealer = RecordSealer::new(&keys).unwrap();
+    let mut sealed = sealing(keys);
     group.bench_function("keel_decoder", |b| {
         b.iter_batched_ref(
-            || {
-                let mut record = template.clone();
-                sealer
-                    .seal_in_place(
-                        ContentType::APPLICATION_DATA,
-                        keel_record::RECORD_VERSION,
-                        &mut record,
-                        RECORD,
-                    )
-                    .unwrap();
-                record
-            },
+            &mut sealed,
             |record| match decoder.decode(record).unwrap() {
                 Decoded::Item {
                     item: Received::ApplicationData(data),
@@ -301,7 +233,25 @@ fn bench_tls13(c: &mut Criterion, name: &str, algorithm: AeadAlgorithm, key: &[u
             BatchSize::SmallInput,
         );
     });
-    group.finish();
+}
+
+/// A fresh sealer's records of 16 KiB of application data, one per call,
+/// its sequence number starting at 0 like a fresh opener's.
+fn sealing(keys: &TrafficKeys) -> impl FnMut() -> Vec<u8> {
+    let mut sealer = RecordSealer::new(keys).unwrap();
+    let template = vec![0xab; RECORD + sealer.overhead()];
+    move || {
+        let mut record = template.clone();
+        sealer
+            .seal_in_place(
+                ContentType::APPLICATION_DATA,
+                keel_record::RECORD_VERSION,
+                &mut record,
+                RECORD,
+            )
+            .unwrap();
+        record
+    }
 }
 
 criterion_group!(benches, bench);
