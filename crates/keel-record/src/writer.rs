@@ -194,12 +194,7 @@ impl RecordWriter {
         plaintext_len: usize,
     ) -> Result<usize, RecordError> {
         self.check_failed()?;
-        if plaintext_len > self.max_fragment {
-            return Err(RecordError::RecordOverflow {
-                length: plaintext_len,
-                limit: self.max_fragment,
-            });
-        }
+        check_fragment(content_type, plaintext_len, self.max_fragment)?;
         let Some(sealer) = self.sealer.as_mut() else {
             return Err(RecordError::UnprotectedApplicationData);
         };
@@ -220,12 +215,7 @@ impl RecordWriter {
         out: &mut [u8],
     ) -> Result<usize, RecordError> {
         self.check_failed()?;
-        if plaintext.len() > self.max_fragment {
-            return Err(RecordError::RecordOverflow {
-                length: plaintext.len(),
-                limit: self.max_fragment,
-            });
-        }
+        check_fragment(content_type, plaintext.len(), self.max_fragment)?;
         let Some(sealer) = self.sealer.as_mut() else {
             return Err(RecordError::UnprotectedApplicationData);
         };
@@ -381,4 +371,28 @@ impl RecordWriter {
         }
         err
     }
+}
+
+/// What the zero-copy paths may seal, checked before anything is written:
+/// no more than the fragment limit, and no empty record but application
+/// data (RFC 5246 §6.2.1: "Implementations MUST NOT send zero-length
+/// fragments of Handshake, Alert, or ChangeCipherSpec content types";
+/// RFC 8446 §5.4 says the same of handshake and alert content). A refused
+/// call leaves the writer as it was: the mistake is the caller's, and
+/// nothing was sent.
+fn check_fragment(
+    content_type: ContentType,
+    len: usize,
+    max_fragment: usize,
+) -> Result<(), RecordError> {
+    if len > max_fragment {
+        return Err(RecordError::RecordOverflow {
+            length: len,
+            limit: max_fragment,
+        });
+    }
+    if len == 0 && content_type != ContentType::APPLICATION_DATA {
+        return Err(RecordError::EmptyRecord { content_type });
+    }
+    Ok(())
 }

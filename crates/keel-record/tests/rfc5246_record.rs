@@ -103,6 +103,45 @@ fn the_writer_never_sends_an_empty_handshake_alert_or_change_cipher_spec_fragmen
     }
 }
 
+/// The zero-copy paths take a content type from the caller: an empty
+/// handshake, alert or ChangeCipherSpec record is refused there too, for
+/// both record protections, before anything is sealed; the writer stays
+/// usable (the mistake was the caller's) and empty application data is
+/// still allowed (RFC 5246 §6.2.1 permits it).
+#[test]
+fn the_zero_copy_paths_refuse_an_empty_handshake_alert_or_change_cipher_spec() {
+    for keys in ALGORITHMS.into_iter().flat_map(|a| [keys(a), keys13(a)]) {
+        let (mut writer, _) = pair_with(&keys);
+        let mut buf = vec![0u8; 64];
+        for content_type in [
+            ContentType::HANDSHAKE,
+            ContentType::ALERT,
+            ContentType::CHANGE_CIPHER_SPEC,
+        ] {
+            let expected = RecordError::EmptyRecord { content_type };
+            assert_eq!(
+                writer.seal_in_place(content_type, &mut buf, 0).unwrap_err(),
+                expected
+            );
+            assert_eq!(
+                writer.seal_from(content_type, &[], &mut buf).unwrap_err(),
+                expected
+            );
+        }
+        assert_eq!(writer.sealer().unwrap().sequence(), 0, "nothing was sealed");
+        assert!(
+            writer
+                .seal_in_place(ContentType::APPLICATION_DATA, &mut buf, 0)
+                .is_ok()
+        );
+        assert!(
+            writer
+                .seal_from(ContentType::HANDSHAKE, &[20], &mut buf)
+                .is_ok()
+        );
+    }
+}
+
 /// RFC 5246 §6.2.1: "records MUST be delivered to the network in the same
 /// order as they are protected by the record layer". The writer's output,
 /// read front to back, opens under one fresh opener with consecutive
