@@ -102,6 +102,7 @@ pub(crate) fn client(
     };
     let client_certificates = credentials(s, false)?;
     let config = ClientHandshakeConfig {
+        versions: keel::Versions::Tls12Only,
         verifier: Arc::new(verifier),
         suites: suites(s)?,
         groups: groups(s)?,
@@ -185,6 +186,7 @@ pub(crate) fn server(
         _ => Vec::new(),
     };
     Ok(ServerHandshakeConfig {
+        versions: keel::Versions::Tls12Only,
         certificates: ServerCertificates {
             default: keys,
             by_name: Vec::new(),

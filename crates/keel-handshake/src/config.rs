@@ -54,14 +54,50 @@ impl Default for Limits {
     }
 }
 
+/// Which protocol versions a handshake may negotiate. TLS 1.2 alone is
+/// selectable but never the default: a TLS 1.2-only endpoint gives up TLS
+/// 1.3's encrypted handshake and signed transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Versions {
+    /// TLS 1.3 when the peer speaks it, else TLS 1.2 (with the downgrade
+    /// protection of RFC 8446 §4.1.3).
+    #[default]
+    Tls13AndTls12,
+    /// TLS 1.3 only: a peer without it is refused (protocol_version).
+    Tls13Only,
+    /// TLS 1.2 only.
+    Tls12Only,
+}
+
+impl Versions {
+    /// Whether TLS 1.3 may be negotiated.
+    #[must_use]
+    pub const fn tls13(self) -> bool {
+        matches!(self, Self::Tls13AndTls12 | Self::Tls13Only)
+    }
+
+    /// Whether TLS 1.2 may be negotiated.
+    #[must_use]
+    pub const fn tls12(self) -> bool {
+        matches!(self, Self::Tls13AndTls12 | Self::Tls12Only)
+    }
+}
+
 /// Everything a client handshake needs.
 #[derive(Debug, Clone)]
 pub struct ClientHandshakeConfig {
+    /// The versions offered.
+    pub versions: Versions,
     /// The server certificate verifier.
     pub verifier: Arc<dyn ServerCertificateVerifier>,
-    /// Suites to offer, in preference order (a subset of keel's six).
+    /// Suites to offer, in preference order: TLS 1.3 suites (offered when
+    /// [`versions`](Self::versions) allows TLS 1.3) and TLS 1.2 ones
+    /// (offered when it allows TLS 1.2).
     pub suites: Vec<CipherSuite>,
-    /// Groups to offer, in preference order.
+    /// Groups to offer, in preference order. The first that has a TLS 1.3
+    /// key share gets one; when that is X25519MLKEM768, X25519 gets one too
+    /// (if listed). X25519MLKEM768 is TLS 1.3's alone.
     pub groups: Vec<NamedGroup>,
     /// Signature schemes offered in signature_algorithms and accepted in
     /// the server's ServerKeyExchange, in preference order: a subset of
@@ -135,11 +171,14 @@ impl ServerCertificates {
 /// Everything a server handshake needs.
 #[derive(Debug, Clone)]
 pub struct ServerHandshakeConfig {
+    /// The versions served.
+    pub versions: Versions,
     /// The certificates and keys.
     pub certificates: ServerCertificates,
     /// Client authentication; `None`: no client certificate is requested.
     pub client_verifier: Option<Arc<dyn ClientCertificateVerifier>>,
-    /// Suites in the server's preference order.
+    /// Suites in the server's preference order, TLS 1.3 and TLS 1.2 ones
+    /// alike (each version chooses among its own).
     pub suites: Vec<CipherSuite>,
     /// Groups in the server's preference order.
     pub groups: Vec<NamedGroup>,

@@ -9,25 +9,37 @@ use keel_pki::ServerName;
 use keel_record::{
     Decoded, Received, RecordDecoder, RecordError, RecordOpener, RecordSealer, RecordWriter,
 };
-use keel_wire::registry::{AlertDescription, AlertLevel, ContentType, HandshakeType};
-use keel_wire::{Alert, Codec, HandshakeMessage};
+use keel_wire::registry::{
+    AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest,
+};
+use keel_wire::{Alert, HandshakeMessage};
 
 use crate::client::{self, ClientState};
+use crate::client13::ClientState13;
 use crate::config::{ClientHandshakeConfig, Limits, ServerHandshakeConfig};
 use crate::error::{HandshakeError, IllegalParameter, MessageKind, Repeated};
 use crate::machine::{Emit, SessionHandle, SessionSecrets};
 use crate::send_buffer::SendBuffer;
 use crate::server::ServerState;
+use crate::server13::ServerState13;
 use crate::session::SessionInfo;
 
 /// The most received TLS bytes held before they are processed: two whole
 /// protected records.
 const MAX_BUFFERED_TLS: usize = 2 * (5 + keel_record::limits::MAX_CIPHERTEXT);
 
+/// The most TLS 1.3 post-handshake messages (KeyUpdate, NewSessionTicket)
+/// taken in a row without application data between them: each KeyUpdate
+/// with update_requested costs an answer and two key derivations, so a
+/// flood is ended (BoringSSL allows 32 KeyUpdates in a row).
+const MAX_POST_HANDSHAKE_IN_A_ROW: usize = 32;
+
 #[derive(Debug)]
 enum Machine {
     Client(ClientState),
     Server(ServerState),
+    Client13(ClientState13),
+    Server13(ServerState13),
     /// Between taking the state out and putting the next one back, and
     /// after a failure.
     Gone,
@@ -63,6 +75,8 @@ pub struct Connection {
     peer_closed: bool,
     we_closed: bool,
     in_a_row: usize,
+    /// TLS 1.3 post-handshake messages since the last application data.
+    post_handshake_in_a_row: usize,
     limits: Limits,
 }
 
@@ -113,6 +127,7 @@ impl Connection {
             peer_closed: false,
             we_closed: false,
             in_a_row: 0,
+            post_handshake_in_a_row: 0,
             limits,
         }
     }
@@ -253,6 +268,8 @@ impl Connection {
         if self.session.is_none() || self.we_closed {
             return Err(HandshakeError::Closed);
         }
+        let update = self.update_keys_if_due();
+        self.result(update)?;
         match seal(&mut self.writer) {
             Err(err @ RecordError::KeyLimitReached { .. }) => Err(self.close_at_key_limit(err)),
             result => {
@@ -344,6 +361,8 @@ impl Connection {
                 .extend_from_slice(data.get(..n).unwrap_or_default());
             return Ok(n);
         }
+        let update = self.update_keys_if_due();
+        self.result(update)?;
         let room = self
             .limits
             .max_buffered_plaintext
@@ -402,16 +421,25 @@ impl Connection {
             .secrets
             .as_ref()
             .ok_or(HandshakeError::Exporter { reason: None })?;
-        crate::key_schedule::export_keying_material(
-            &secrets.master,
-            secrets.prf,
-            &secrets.client_random,
-            &secrets.server_random,
-            label,
-            context,
-            output,
-        )
-        .map_err(|source| HandshakeError::Exporter {
+        let result = match secrets.as_ref() {
+            SessionSecrets::Tls12 {
+                master,
+                prf,
+                client_random,
+                server_random,
+            } => crate::key_schedule::export_keying_material(
+                master,
+                *prf,
+                client_random,
+                server_random,
+                label,
+                context,
+                output,
+            ),
+            // RFC 8446 §7.5.
+            SessionSecrets::Tls13(exporter) => exporter.export(label, context, output),
+        };
+        result.map_err(|source| HandshakeError::Exporter {
             reason: Some(source),
         })
     }
@@ -500,7 +528,7 @@ impl Connection {
         // answered, everything the client sends says TLS 1.2, including
         // an alert about an answer it refuses (the server has settled on
         // TLS 1.2 by then and checks for it).
-        if matches!(self.machine, Machine::Client(_)) && !buf.is_empty() {
+        if matches!(self.machine, Machine::Client(_) | Machine::Client13(_)) && !buf.is_empty() {
             self.writer.version_negotiated();
         }
         let mut total = 0;
@@ -523,6 +551,7 @@ impl Connection {
                                 });
                             }
                             self.in_a_row = 0;
+                            self.post_handshake_in_a_row = 0;
                             let start = (data.as_ptr() as usize).wrapping_sub(base);
                             return Ok((total, Some(start..start + data.len())));
                         }
@@ -554,12 +583,29 @@ impl Connection {
                 got: MessageKind::Handshake(header_type),
             });
         }
-        let message = HandshakeMessage::decode(raw).map_err(|source| HandshakeError::Decode {
-            message: header_type,
-            source,
-        })?;
+        // RFC 8446 §4: once TLS 1.3 is negotiated, its messages are read as
+        // it defines them.
+        let tls13 = matches!(self.machine, Machine::Client13(_) | Machine::Server13(_));
+        let version = if tls13 {
+            keel_wire::registry::ProtocolVersion::TLS_V1_3
+        } else {
+            keel_wire::registry::ProtocolVersion::TLS_V1_2
+        };
+        let message =
+            HandshakeMessage::decode_in(version, raw).map_err(|source| HandshakeError::Decode {
+                message: header_type,
+                source,
+            })?;
         if self.session.is_some() {
-            return self.after_handshake();
+            if !tls13 {
+                return self.after_handshake();
+            }
+            self.post_handshake_in_a_row += 1;
+            if self.post_handshake_in_a_row > MAX_POST_HANDSHAKE_IN_A_ROW {
+                return Err(HandshakeError::TooMany {
+                    what: Repeated::PostHandshakeMessages,
+                });
+            }
         }
         // A HelloRequest the client ignores mid-handshake
         // (RFC 5246 §7.4.1.1: nor is it hashed) moves nothing forward: it
@@ -575,12 +621,30 @@ impl Connection {
             self.in_a_row = 0;
         }
         let mut emits = Vec::new();
+        let may_send = !self.we_closed;
         let next = match std::mem::replace(&mut self.machine, Machine::Gone) {
-            Machine::Client(state) => Machine::Client(state.handle(raw, message, &mut emits)?),
-            Machine::Server(state) => Machine::Server(state.handle(raw, message, &mut emits)?),
+            Machine::Client(state) => match state.handle(raw, message, &mut emits)? {
+                ClientState::Tls13(state) => Machine::Client13(*state),
+                state => Machine::Client(state),
+            },
+            Machine::Server(state) => match state.handle(raw, message, &mut emits)? {
+                ServerState::Tls13(state) => Machine::Server13(*state),
+                state => Machine::Server(state),
+            },
+            Machine::Client13(state) => {
+                Machine::Client13(state.handle(raw, message, may_send, &mut emits)?)
+            }
+            Machine::Server13(state) => {
+                Machine::Server13(state.handle(raw, message, may_send, &mut emits)?)
+            }
             Machine::Gone => return Err(HandshakeError::Closed),
         };
         self.machine = next;
+        // After the handshake, a KeyUpdate's answer may be followed by more
+        // of the peer's messages: there are no flights any more.
+        if self.session.is_some() {
+            return self.apply(emits);
+        }
         // The peer's flight ended with this message: it is our turn, and
         // the peer cannot have seen our reply yet, so nothing of its next
         // flight may be here already. Handshake bytes still buffered (a
@@ -605,6 +669,8 @@ impl Connection {
             Machine::Server(_) if self.session.is_some() => t == HandshakeType::CLIENT_HELLO,
             Machine::Client(state) => state.accepts(t),
             Machine::Server(state) => state.accepts(t),
+            Machine::Client13(state) => state.accepts(t),
+            Machine::Server13(state) => state.accepts(t),
             Machine::Gone => false,
         }
     }
@@ -634,6 +700,14 @@ impl Connection {
         let next = match std::mem::replace(&mut self.machine, Machine::Gone) {
             Machine::Client(state) => Machine::Client(state.handle_change_cipher_spec(&mut emits)?),
             Machine::Server(state) => Machine::Server(state.handle_change_cipher_spec(&mut emits)?),
+            // RFC 8446 §5: a ChangeCipherSpec the record layer did not drop
+            // as the middlebox one is unexpected_message.
+            state @ (Machine::Client13(_) | Machine::Server13(_)) => {
+                return Err(HandshakeError::UnexpectedMessage {
+                    expected: machine_name(&state),
+                    got: MessageKind::ChangeCipherSpec,
+                });
+            }
             Machine::Gone => return Err(HandshakeError::Closed),
         };
         self.machine = next;
@@ -663,6 +737,17 @@ impl Connection {
             }
             return Ok(());
         }
+        // RFC 8446 §6: in TLS 1.3 every alert but close_notify and
+        // user_canceled is an error alert, whatever its level says;
+        // user_canceled is a warning that a close_notify follows.
+        if self.is_tls13() {
+            if alert.description == AlertDescription::USER_CANCELED {
+                return self.count_in_a_row(Repeated::WarningAlerts);
+            }
+            return Err(HandshakeError::AlertReceived {
+                description: alert.description,
+            });
+        }
         // Warnings are survivable, but not an endless stream of them; a
         // description RFC 5246 §7.2.2 calls always fatal ends the
         // connection whatever level it came with (as RFC 8446 §6 requires
@@ -673,6 +758,52 @@ impl Connection {
         Err(HandshakeError::AlertReceived {
             description: alert.description,
         })
+    }
+
+    /// Whether TLS 1.3 was negotiated.
+    fn is_tls13(&self) -> bool {
+        matches!(self.machine, Machine::Client13(_) | Machine::Server13(_))
+    }
+
+    /// RFC 8446 §5.5: a TLS 1.3 key is replaced with a KeyUpdate before it
+    /// nears its limit, so a TLS 1.3 connection never stops at it as a TLS
+    /// 1.2 one must. Checked before each write.
+    fn update_keys_if_due(&mut self) -> Result<(), HandshakeError> {
+        if !self.writer.key_update_due() || self.we_closed || self.session.is_none() {
+            return Ok(());
+        }
+        self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)
+    }
+
+    fn send_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), HandshakeError> {
+        let mut emits = Vec::new();
+        let next = match std::mem::replace(&mut self.machine, Machine::Gone) {
+            Machine::Client13(state) => Machine::Client13(state.update_keys(request, &mut emits)?),
+            Machine::Server13(state) => Machine::Server13(state.update_keys(request, &mut emits)?),
+            other => other,
+        };
+        self.machine = next;
+        self.apply(emits)
+    }
+
+    /// TLS 1.3 only (RFC 8446 §4.6.3): replaces this side's sending keys
+    /// now, with a KeyUpdate; with `ask_peer`, the peer is asked to replace
+    /// its own too (as `openssl s_client`'s `K` command does). keel also
+    /// does this by itself before a key nears its limit. `Closed` before
+    /// the handshake completes, after close_notify, or in TLS 1.2, which
+    /// cannot change keys.
+    pub fn update_keys(&mut self, ask_peer: bool) -> Result<(), HandshakeError> {
+        self.check()?;
+        if self.session.is_none() || self.we_closed || !self.is_tls13() {
+            return Err(HandshakeError::Closed);
+        }
+        let request = if ask_peer {
+            KeyUpdateRequest::UPDATE_REQUESTED
+        } else {
+            KeyUpdateRequest::UPDATE_NOT_REQUESTED
+        };
+        let result = self.send_key_update(request);
+        self.result(result)
     }
 
     fn count_in_a_row(&mut self, what: Repeated) -> Result<(), HandshakeError> {
@@ -715,6 +846,7 @@ impl Connection {
                     self.decoder.set_version_negotiated();
                     self.writer.version_negotiated();
                 }
+                Emit::MiddleboxCcs(allowed) => self.decoder.set_middlebox_ccs_allowed(allowed),
                 Emit::SessionInUse(handle) => self.session_handle = Some(handle),
                 Emit::Established(session, secrets) => {
                     self.decoder.set_application_data_expected(true);
@@ -774,6 +906,8 @@ fn machine_name(machine: &Machine) -> &'static str {
     match machine {
         Machine::Client(state) => state.name(),
         Machine::Server(state) => state.name(),
+        Machine::Client13(state) => state.name(),
+        Machine::Server13(state) => state.name(),
         Machine::Gone => "nothing",
     }
 }

@@ -106,3 +106,36 @@ fn the_zero_copy_seal_closes_at_the_limit_too() {
     assert!(server.peer_closed());
     assert_eq!(server.error(), None);
 }
+
+/// RFC 8446 §5.5: a TLS 1.3 connection replaces its key with a KeyUpdate
+/// before the key nears its limit, on both write paths, and data goes on
+/// flowing under the new key (whose sequence starts again at zero).
+#[test]
+fn tls13_updates_its_key_before_the_limit() {
+    let (mut client, mut server) = support::established13();
+    // Near the limit: the next write sends a KeyUpdate first.
+    skip_to(&mut client, &mut server, LIMIT - 10);
+    assert!(client.writer.key_update_due());
+    assert_eq!(client.write(b"near the limit"), Ok(14));
+    assert!(!client.writer.key_update_due(), "a new key");
+    assert_eq!(
+        client.writer.sealer_mut().unwrap().records_remaining(),
+        LIMIT - 1
+    );
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    server.read_tls(&bytes).unwrap();
+    let mut out = [0u8; 32];
+    assert_eq!(server.read(&mut out), Ok(14));
+    assert_eq!(&out[..14], b"near the limit");
+
+    // The zero-copy path does the same.
+    skip_to(&mut client, &mut server, LIMIT - 10);
+    let mut record = vec![0u8; 256];
+    let n = client.seal_from(b"zero copy", &mut record).unwrap();
+    let mut bytes = Vec::new();
+    client.take_tls(&mut bytes);
+    bytes.extend_from_slice(&record[..n]);
+    server.read_tls(&bytes).unwrap();
+    assert_eq!(server.read(&mut out), Ok(9));
+}

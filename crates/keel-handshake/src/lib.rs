@@ -16,6 +16,7 @@
 extern crate self as keel_handshake;
 
 mod client;
+mod client13;
 mod config;
 mod connection;
 mod error;
@@ -23,11 +24,13 @@ pub mod key_schedule;
 pub mod keylog;
 mod kx;
 mod machine;
+mod machine13;
 pub mod policy;
 mod random;
 mod resumption_context;
 mod send_buffer;
 mod server;
+mod server13;
 mod session;
 pub mod sessions;
 pub mod tickets;
@@ -35,7 +38,9 @@ pub mod tls13;
 pub mod transcript;
 mod verifier;
 
-pub use config::{ClientHandshakeConfig, Limits, ServerCertificates, ServerHandshakeConfig};
+pub use config::{
+    ClientHandshakeConfig, Limits, ServerCertificates, ServerHandshakeConfig, Versions,
+};
 pub use connection::{Connection, ReadInPlace};
 pub use error::{HandshakeError, IllegalParameter, Internal, MessageKind, Repeated};
 pub use kx::GROUPS;

@@ -21,8 +21,12 @@ pub(crate) enum Emit {
     WriteKeys(TrafficKeys),
     /// Open everything received from now on with these keys.
     ReadKeys(TrafficKeys),
-    /// Records must carry TLS 1.2 from now on.
+    /// Records must carry TLS 1.2 from now on (TLS 1.3's
+    /// legacy_record_version too, RFC 8446 §5.1).
     VersionNegotiated,
+    /// Whether a TLS 1.3 middlebox-compatibility ChangeCipherSpec may come
+    /// now, to be dropped (RFC 8446 §5, Appendix D.4).
+    MiddleboxCcs(bool),
     /// record_size_limit was negotiated (RFC 8449): protected records sent
     /// carry at most `send` bytes of plaintext, and protected records
     /// received at most `receive`. Applied as keys are installed, since
@@ -35,14 +39,18 @@ pub(crate) enum Emit {
     Established(Box<SessionInfo>, Box<SessionSecrets>),
 }
 
-/// What the connection keeps after the handshake for RFC 5705 exports. The
-/// master secret zeroizes itself on drop.
+/// What the connection keeps after the handshake for exports: RFC 5705's
+/// inputs in TLS 1.2, the exporter master secret in TLS 1.3 (RFC 8446
+/// §7.5). Secrets zeroize themselves on drop.
 #[derive(Debug)]
-pub(crate) struct SessionSecrets {
-    pub(crate) master: MasterSecret,
-    pub(crate) prf: PrfHash,
-    pub(crate) client_random: [u8; 32],
-    pub(crate) server_random: [u8; 32],
+pub(crate) enum SessionSecrets {
+    Tls12 {
+        master: MasterSecret,
+        prf: PrfHash,
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+    },
+    Tls13(crate::tls13::ExporterSecret),
 }
 
 /// Encodes a message, adds it to the transcript and queues it.

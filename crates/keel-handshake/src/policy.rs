@@ -20,6 +20,15 @@ pub const SUITES: [CipherSuite; 6] = [
     CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 ];
 
+/// The three TLS 1.3 suites keel negotiates (RFC 8446 §9.1 makes
+/// TLS_AES_128_GCM_SHA256 mandatory), in a server's default preference, the
+/// same order as [`SUITES`]: AES-128-GCM, ChaCha20-Poly1305, AES-256-GCM.
+pub const TLS13_SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+];
+
 /// The signature schemes keel accepts from a peer, in the order a keel
 /// client offers them: ECDSA with SHA-256/384 (any curve: in TLS 1.2 the
 /// scheme names the hash), Ed25519, RSA-PSS (rsae), RSA PKCS#1 v1.5. No

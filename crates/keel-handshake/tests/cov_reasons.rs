@@ -19,7 +19,8 @@ use keel_handshake::{
     Connection, HandshakeError, IllegalParameter, Internal, MessageKind, Repeated,
 };
 use keel_wire::registry::{
-    AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme,
+    AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
 };
 use support::{Injection, Pair, Side, plaintext_alerts, plaintext_record, server_config};
 
@@ -187,6 +188,48 @@ fn each_illegal_parameter_reason_says_what_the_peer_did() {
             IllegalParameter::UnknownAlertLevel { level: 255 },
             "alert level 255 is neither warning nor fatal".to_owned(),
         ),
+        (
+            IllegalParameter::VersionNotOffered {
+                version: ProtocolVersion::TLS_V1_1,
+            },
+            "server chose TLSv1.1, which the client did not offer".to_owned(),
+        ),
+        (
+            IllegalParameter::DowngradeSentinel,
+            "server negotiated TLS 1.2 with a downgrade sentinel: TLS 1.3 was removed from the offer"
+                .to_owned(),
+        ),
+        (
+            IllegalParameter::SessionIdNotEchoed,
+            "server did not echo the client's legacy_session_id".to_owned(),
+        ),
+        (
+            IllegalParameter::KeyShareNotOffered { group },
+            format!("server's key share is for {group}, for which the client sent none"),
+        ),
+        (
+            IllegalParameter::RetryChangesNothing,
+            "HelloRetryRequest asks for no change, or for a group the client cannot use"
+                .to_owned(),
+        ),
+        (
+            IllegalParameter::SuiteChangedAfterRetry,
+            "ServerHello chose another suite than the HelloRetryRequest".to_owned(),
+        ),
+        (
+            IllegalParameter::RequestContextNotEmpty,
+            "certificate_request_context is not empty during the handshake".to_owned(),
+        ),
+        (
+            IllegalParameter::ExtensionNotPermitted {
+                extension: keel_wire::registry::ExtensionType::OID_FILTERS,
+            },
+            "oid_filters may not appear in this message".to_owned(),
+        ),
+        (
+            IllegalParameter::VerifySchemeNotOffered { scheme },
+            format!("CertificateVerify uses {scheme}, which this side did not offer"),
+        ),
     ];
     for (reason, words) in cases {
         assert_eq!(reason.to_string(), words);
@@ -243,6 +286,10 @@ fn each_repeated_thing_is_named() {
         (
             Repeated::HelloRequests,
             "too many HelloRequests and warning alerts in a row",
+        ),
+        (
+            Repeated::PostHandshakeMessages,
+            "too many KeyUpdates and NewSessionTickets in a row",
         ),
     ];
     for (what, words) in cases {

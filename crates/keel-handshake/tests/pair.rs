@@ -54,6 +54,7 @@ fn pki() -> Pki {
 fn client_config(pki: &Pki) -> ClientHandshakeConfig {
     let roots = TrustStore::from_der_certificates([pki.root_der.clone()]).unwrap();
     ClientHandshakeConfig {
+        versions: keel_handshake::Versions::Tls12Only,
         verifier: Arc::new(ServerCertVerifier::new(roots)),
         suites: keel_handshake::policy::SUITES.to_vec(),
         groups: GROUPS.to_vec(),
@@ -76,6 +77,7 @@ fn client_config(pki: &Pki) -> ClientHandshakeConfig {
 
 fn server_config(pki: &Pki) -> ServerHandshakeConfig {
     ServerHandshakeConfig {
+        versions: keel_handshake::Versions::Tls12Only,
         certificates: ServerCertificates {
             default: vec![pki.server.clone()],
             by_name: vec![],

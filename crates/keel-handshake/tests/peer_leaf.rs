@@ -134,3 +134,48 @@ fn a_server_leaf_on_a_curve_the_client_did_not_offer_is_refused() {
         })
     );
 }
+
+/// The same two refusals in TLS 1.3 (RFC 8446 §4.4.2.2: the key must be
+/// usable for the signature the CertificateVerify carries).
+#[test]
+fn tls13_leaves_whose_key_usage_forbids_signing_are_refused() {
+    let tls13 = |client: &mut keel_handshake::ClientHandshakeConfig,
+                 server: &mut keel_handshake::ServerHandshakeConfig| {
+        client.versions = keel_handshake::Versions::Tls13Only;
+        client.suites = support::all_suites();
+        server.versions = keel_handshake::Versions::Tls13AndTls12;
+        server.suites = support::all_suites();
+    };
+    // The server's leaf.
+    let mut client = client_config(false, None);
+    client.verifier = Arc::new(AcceptsAnything);
+    let mut server = server_config(false);
+    server.certificates = ServerCertificates {
+        default: vec![leaf(
+            &PKCS_ECDSA_P256_SHA256,
+            vec![KeyUsagePurpose::KeyEncipherment],
+        )],
+        by_name: vec![],
+    };
+    tls13(&mut client, &mut server);
+    let mut client =
+        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
+    let mut server = Connection::server(Arc::new(server));
+    let _ = pump(&mut client, &mut server);
+    assert_eq!(client.error(), Some(&HandshakeError::CertificateMayNotSign));
+
+    // The client's leaf.
+    let mut client = client_config(false, None);
+    client.client_certificates = vec![leaf(
+        &PKCS_ECDSA_P256_SHA256,
+        vec![KeyUsagePurpose::KeyEncipherment],
+    )];
+    let mut server = server_config(true);
+    server.client_verifier = Some(Arc::new(AcceptsAnyClient));
+    tls13(&mut client, &mut server);
+    let mut client =
+        Connection::client(Arc::new(client), ServerName::parse(SERVER_NAME).unwrap()).unwrap();
+    let mut server = Connection::server(Arc::new(server));
+    let _ = pump(&mut client, &mut server);
+    assert_eq!(server.error(), Some(&HandshakeError::CertificateMayNotSign));
+}

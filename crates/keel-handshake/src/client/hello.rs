@@ -7,20 +7,23 @@ use keel_wire::extensions::RawExtension;
 use keel_wire::extensions::{
     CertificateStatusRequest, ProtocolName, ServerName as SniName, ServerNameList,
 };
-use keel_wire::handshake::{ClientHello, ServerHello};
+use keel_wire::handshake::{ClientHello, HelloRetryRequest, ServerHello};
 use keel_wire::registry::{
-    CompressionMethod, EcPointFormat, ExtensionType, ProtocolVersion, ServerNameType,
+    CompressionMethod, EcPointFormat, ExtensionType, ProtocolVersion, PskKeyExchangeMode,
+    ServerNameType,
 };
 use keel_wire::vec::{List, Opaque};
-use keel_wire::{ClientExtension, Extensions, HandshakeMessage, ServerExtension};
+use keel_wire::{ClientExtension, Codec, Extensions, HandshakeMessage, ServerExtension};
 
 use super::server_flight::{ExpectCertificate, Negotiated};
 use super::{ClientContext, ClientState};
+use crate::client13::hello::Offer13;
 use crate::config::ClientHandshakeConfig;
 use crate::error::{HandshakeError, IllegalParameter};
 use crate::key_schedule::PrfHash;
 use crate::machine::{self, Emit};
 use crate::sessions::StoredSession;
+use crate::tls13::{ClientKeyShare, Tls13Suite};
 use crate::transcript::Transcript;
 
 /// Waiting for the ServerHello.
@@ -34,6 +37,23 @@ pub(crate) struct ExpectServerHello {
     /// The session ID the ClientHello carried: a server that echoes it
     /// resumes the offered session.
     offered_session_id: Vec<u8>,
+    /// What a TLS 1.3 answer needs, when TLS 1.3 was offered.
+    tls13: Option<Box<Offer13>>,
+}
+
+/// The suites a ClientHello offers: TLS 1.3's then TLS 1.2's, in the
+/// configured order, each only when its version is offered.
+fn offered_suites(config: &ClientHandshakeConfig) -> Vec<keel_wire::registry::CipherSuite> {
+    let is13 = |s: &keel_wire::registry::CipherSuite| Tls13Suite::from_cipher_suite(*s).is_some();
+    let tls13 = config
+        .suites
+        .iter()
+        .filter(|s| config.versions.tls13() && is13(s));
+    let tls12 = config
+        .suites
+        .iter()
+        .filter(|s| config.versions.tls12() && !is13(s));
+    tls13.chain(tls12).copied().collect()
 }
 
 /// Builds and queues the ClientHello.
@@ -44,6 +64,8 @@ pub(crate) fn start(
 ) -> Result<ClientState, HandshakeError> {
     let client_random = machine::random(config.rng.as_ref())?;
     let now = machine::now_secs(config.clock.as_ref());
+    let offer13 = config.versions.tls13();
+    let offer12 = config.versions.tls12();
     // RFC 5246 §7.4.1.2: offer the session stored for this name under this
     // configuration's resumption context (a session another policy
     // admitted is never offered: its verdict is not this one's), if its
@@ -54,6 +76,7 @@ pub(crate) fn start(
     let resuming = config
         .session_store
         .as_ref()
+        .filter(|_| offer12)
         .and_then(|store| {
             store.get_entry(&config.resumption_context, &server_name.to_string(), now)
         })
@@ -69,9 +92,12 @@ pub(crate) fn start(
         .map(|(s, _)| s)
         .filter(|s| !s.ticket.is_empty() && (s.ticket_expires == 0 || now < s.ticket_expires))
         .map(|s| s.ticket.clone());
+    // RFC 8446 Appendix D.4: a client offering TLS 1.3 sends a session ID
+    // of its own, so that middleboxes see a TLS 1.2 resumption.
     let offered_session_id = match (&ticket, &resuming) {
         (Some(_), _) => machine::random(config.rng.as_ref())?.to_vec(),
         (None, Some((stored, _))) => stored.session_id.clone(),
+        (None, None) if offer13 => machine::random(config.rng.as_ref())?.to_vec(),
         (None, None) => Vec::new(),
     };
     let resuming = resuming.filter(|_| !offered_session_id.is_empty());
@@ -91,12 +117,19 @@ pub(crate) fn start(
     // so supported_groups and ec_point_formats are both sent.
     // RFC 8422 §5.1.2: the point formats are uncompressed alone, the
     // octets 00 0B 00 02 01 00.
-    extensions.push(ClientExtension::SupportedGroups(List(
-        config.groups.clone(),
-    )));
-    extensions.push(ClientExtension::EcPointFormats(List(vec![
-        EcPointFormat::UNCOMPRESSED,
-    ])));
+    // X25519MLKEM768 is TLS 1.3's alone (draft-ietf-tls-ecdhe-mlkem).
+    let groups = config
+        .groups
+        .iter()
+        .copied()
+        .filter(|g| offer13 || crate::kx::is_supported(*g))
+        .collect();
+    extensions.push(ClientExtension::SupportedGroups(List(groups)));
+    if offer12 {
+        extensions.push(ClientExtension::EcPointFormats(List(vec![
+            EcPointFormat::UNCOMPRESSED,
+        ])));
+    }
     // RFC 5246 §7.4.1.4.1: always sent, since keel's schemes are not the
     // defaults (no SHA-1).
     extensions.push(ClientExtension::SignatureAlgorithms(List(
@@ -122,18 +155,40 @@ pub(crate) fn start(
     }
     // RFC 7627 §5.2: in all handshakes; RFC 7627 §5.3: a ClientHello that
     // offers a session to resume carries it too.
-    extensions.push(ClientExtension::ExtendedMasterSecret);
+    if offer12 {
+        extensions.push(ClientExtension::ExtendedMasterSecret);
+    }
     // RFC 8449 §4: advertised always, even at the protocol's own limit.
     extensions.push(ClientExtension::RecordSizeLimit(
         config.limits.record_size_limit,
     ));
     // RFC 5077 §3.2: a client that keeps sessions asks for a ticket (an
     // empty extension) or offers the one it has.
-    if config.session_store.is_some() {
+    if config.session_store.is_some() && offer12 {
         extensions.push(ClientExtension::SessionTicket(ticket.unwrap_or_default()));
     }
     // RFC 5746 §3.4: an empty renegotiation_info in the initial handshake.
-    extensions.push(ClientExtension::RenegotiationInfo(Opaque(Vec::new())));
+    if offer12 {
+        extensions.push(ClientExtension::RenegotiationInfo(Opaque(Vec::new())));
+    }
+    let mut shares = Vec::new();
+    if offer13 {
+        // RFC 8446 §4.2.1: the versions, most preferred first.
+        let mut versions = vec![ProtocolVersion::TLS_V1_3];
+        if offer12 {
+            versions.push(ProtocolVersion::TLS_V1_2);
+        }
+        extensions.push(ClientExtension::SupportedVersions(List(versions)));
+        for group in crate::client13::hello::share_groups(&config.groups) {
+            shares.push(ClientKeyShare::generate(group, config.rng.as_ref())?);
+        }
+        extensions.push(crate::client13::hello::key_share_extension(&shares));
+        // RFC 8446 §4.2.9: only psk_dhe_ke, so that a resumption keeps
+        // forward secrecy.
+        extensions.push(ClientExtension::PskKeyExchangeModes(List(vec![
+            PskKeyExchangeMode::PSK_DHE_KE,
+        ])));
+    }
 
     // RFC 5246 §7.4.1.2: client_version is the highest keel speaks; the
     // compression list is null alone.
@@ -145,7 +200,9 @@ pub(crate) fn start(
         // RFC 7507 §4: TLS 1.2 is this client's highest version, so never
         // TLS_FALLBACK_SCSV. RFC 5746 §3.4: the extension above rather
         // than also its SCSV.
-        cipher_suites: List(config.suites.clone()),
+        // RFC 8446 §4.1.2: the TLS 1.3 suites first, then TLS 1.2's, each
+        // only if its version is offered.
+        cipher_suites: List(offered_suites(&config)),
         compression_methods: List(vec![CompressionMethod::NULL]),
         extensions: Extensions::Present(extensions),
     };
@@ -155,6 +212,21 @@ pub(crate) fn start(
         Transcript::new(config.limits.max_transcript)
     } else {
         Transcript::retaining_messages(config.limits.max_transcript)
+    };
+    let tls13 = if offer13 {
+        let hello_bytes = HandshakeMessage::ClientHello(hello.clone())
+            .encode()
+            .map_err(|_| HandshakeError::Internal {
+                reason: crate::error::Internal::Encoding,
+            })?;
+        Some(Box::new(Offer13 {
+            shares,
+            hello: hello.clone(),
+            hello_bytes,
+            tls12_offered: offer12,
+        }))
+    } else {
+        None
     };
     machine::send(HandshakeMessage::ClientHello(hello), &mut transcript, out)?;
     let context = ClientContext {
@@ -168,22 +240,75 @@ pub(crate) fn start(
             transcript,
             resuming,
             offered_session_id,
+            tls13,
         },
     )))
 }
 
 impl ExpectServerHello {
+    /// A HelloRetryRequest (RFC 8446 §4.1.4): only to a client that
+    /// offered TLS 1.3.
+    pub(crate) fn handle_retry(
+        mut self: Box<Self>,
+        raw: &[u8],
+        retry: &HelloRetryRequest,
+        out: &mut Vec<Emit>,
+    ) -> Result<ClientState, HandshakeError> {
+        let offer = self.tls13.take().ok_or(HandshakeError::UnexpectedMessage {
+            expected: "ServerHello",
+            got: crate::error::MessageKind::Handshake(
+                keel_wire::registry::HandshakeType::SERVER_HELLO,
+            ),
+        })?;
+        crate::client13::hello::hello_retry_request(self.context, *offer, raw, retry, out)
+            .map(|state| ClientState::Tls13(Box::new(state)))
+    }
+
     pub(crate) fn handle(
         mut self: Box<Self>,
         raw: &[u8],
         hello: &ServerHello,
         out: &mut Vec<Emit>,
     ) -> Result<ClientState, HandshakeError> {
+        // RFC 8446 §4.2.1: supported_versions in the ServerHello selects the
+        // version; only TLS 1.3, and only if offered.
+        // A client that sent no supported_versions (TLS 1.2 only) gets
+        // none back: RFC 8446 §4.2, unsupported_extension.
+        if let Some(version) = crate::client13::hello::selected_version(hello) {
+            let offer = self.tls13.take().ok_or(HandshakeError::UnsolicitedExtension {
+                extension: ExtensionType::SUPPORTED_VERSIONS,
+            })?;
+            if version != ProtocolVersion::TLS_V1_3 {
+                return Err(HandshakeError::IllegalParameter {
+                    reason: IllegalParameter::VersionNotOffered { version },
+                });
+            }
+            return crate::client13::hello::server_hello(
+                self.context,
+                *offer,
+                None,
+                None,
+                raw,
+                hello,
+                out,
+            )
+            .map(|state| ClientState::Tls13(Box::new(state)));
+        }
         let config = &self.context.config;
-        // TLS 1.2 only, both ways (RFC 7627 §6.4: SSL 3.0 is refused).
-        if hello.server_version != ProtocolVersion::TLS_V1_2 {
+        // TLS 1.2 only, both ways (RFC 7627 §6.4: SSL 3.0 is refused), and
+        // only when offered.
+        if hello.server_version != ProtocolVersion::TLS_V1_2 || !config.versions.tls12() {
             return Err(HandshakeError::ProtocolVersion {
                 version: hello.server_version,
+            });
+        }
+        // RFC 8446 §4.1.3: a client that offered TLS 1.3 refuses a TLS 1.2
+        // answer that says the server speaks TLS 1.3 too.
+        if self.tls13.as_ref().is_some_and(|o| o.tls12_offered)
+            && hello.random.has_downgrade_sentinel()
+        {
+            return Err(HandshakeError::IllegalParameter {
+                reason: IllegalParameter::DowngradeSentinel,
             });
         }
         let suite = hello.cipher_suite;

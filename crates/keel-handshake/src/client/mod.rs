@@ -63,6 +63,9 @@ pub(crate) enum ClientState {
     ExpectChangeCipherSpec(Box<ExpectChangeCipherSpec>),
     ExpectFinished(Box<ExpectFinished>),
     Established,
+    /// The server chose TLS 1.3: the TLS 1.3 machine goes on from here
+    /// (the connection takes it out at once).
+    Tls13(Box<crate::client13::ClientState13>),
 }
 
 /// What every client state knows.
@@ -87,6 +90,7 @@ impl ClientState {
             Self::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
             Self::ExpectFinished(_) => "Finished",
             Self::Established => "application data",
+            Self::Tls13(state) => state.name(),
         }
     }
 
@@ -116,6 +120,7 @@ impl ClientState {
             Self::ExpectNewSessionTicket(_) => t == T::NEW_SESSION_TICKET,
             Self::ExpectFinished(_) => t == T::FINISHED,
             Self::ExpectChangeCipherSpec(_) | Self::Established => false,
+            Self::Tls13(state) => state.accepts(t),
         }
     }
 
@@ -135,6 +140,7 @@ impl ClientState {
         }
         match (self, message) {
             (Self::ExpectServerHello(s), M::ServerHello(m)) => s.handle(raw, &m, out),
+            (Self::ExpectServerHello(s), M::HelloRetryRequest(m)) => s.handle_retry(raw, &m, out),
             (Self::ExpectCertificate(s), M::Certificate(m)) => s.handle(raw, m),
             (Self::ExpectCertificateStatus(s), M::CertificateStatus(m)) => s.handle_status(raw, &m),
             (Self::ExpectCertificateStatus(s), M::ServerKeyExchange(m)) => {

@@ -648,7 +648,7 @@ impl ExpectFinished {
         if let Some(handle) = in_use_after_finished(&mut finish) {
             out.push(Emit::SessionInUse(handle));
         }
-        let secrets = SessionSecrets {
+        let secrets = SessionSecrets::Tls12 {
             master: finish.master,
             prf: finish.prf,
             client_random: finish.client_random,

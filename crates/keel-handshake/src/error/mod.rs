@@ -210,6 +210,24 @@ pub enum HandshakeError {
         /// Why, when the handshake is complete.
         reason: Option<crate::key_schedule::ExportError>,
     },
+    /// The peer left out an extension this handshake requires (RFC 8446
+    /// §4.2: missing_extension), such as signature_algorithms in a TLS 1.3
+    /// CertificateRequest.
+    #[snafu(display("the peer's {message} lacks the {extension} extension"))]
+    MissingExtension {
+        /// The message.
+        message: HandshakeType,
+        /// The extension.
+        extension: ExtensionType,
+    },
+    /// A TLS 1.3 server sent an empty Certificate (RFC 8446 §4.4.2.4:
+    /// decode_error).
+    #[snafu(display("the server sent an empty certificate chain"))]
+    EmptyServerCertificate,
+    /// A TLS 1.3 client sent no certificate to a server that requires one
+    /// (RFC 8446 §4.4.2.4: certificate_required).
+    #[snafu(display("the client sent no certificate, and one is required"))]
+    CertificateRequired,
     /// The connection was used after it was closed, or before it could be.
     #[snafu(display("connection is closed"))]
     Closed,
@@ -267,6 +285,9 @@ impl HandshakeError {
             Self::UnrecognizedName { .. } | Self::SniNotAHostName { .. } => A::UNRECOGNIZED_NAME,
             Self::UnsolicitedExtension { .. } => A::UNSUPPORTED_EXTENSION,
             Self::BadFinished => A::DECRYPT_ERROR,
+            Self::MissingExtension { .. } => A::MISSING_EXTENSION,
+            Self::EmptyServerCertificate => A::DECODE_ERROR,
+            Self::CertificateRequired => A::CERTIFICATE_REQUIRED,
             Self::Signature { source } => source.alert(),
             Self::Certificate { source } => source.alert(),
             Self::CertificateMayNotSign => A::UNSUPPORTED_CERTIFICATE,

@@ -74,6 +74,49 @@ pub enum IllegalParameter {
         /// The level sent.
         level: u8,
     },
+    /// The server's supported_versions names a version the client did not
+    /// offer, or one below TLS 1.3 (RFC 8446 §4.2.1).
+    VersionNotOffered {
+        /// The version named.
+        version: keel_wire::registry::ProtocolVersion,
+    },
+    /// A TLS 1.2 ServerHello to a client that offered TLS 1.3 carries a
+    /// downgrade sentinel in its random (RFC 8446 §4.1.3): an attacker
+    /// removed TLS 1.3 from the offer.
+    DowngradeSentinel,
+    /// The ServerHello's legacy_session_id_echo is not the client's
+    /// session ID (RFC 8446 §4.1.3).
+    SessionIdNotEchoed,
+    /// The server's key share is for a group the client sent no share for
+    /// (RFC 8446 §4.2.8), or after a HelloRetryRequest not for the group
+    /// it asked for.
+    KeyShareNotOffered {
+        /// The group of the server's share.
+        group: NamedGroup,
+    },
+    /// A HelloRetryRequest that would change nothing in the ClientHello
+    /// (RFC 8446 §4.1.4), or asks for a group the client already sent a
+    /// share for or did not offer (RFC 8446 §4.2.8).
+    RetryChangesNothing,
+    /// The ServerHello after a HelloRetryRequest chose another suite than
+    /// the HelloRetryRequest (RFC 8446 §4.1.4).
+    SuiteChangedAfterRetry,
+    /// A certificate_request_context that must be empty in the handshake
+    /// is not (RFC 8446 §4.3.2, §4.4.2).
+    RequestContextNotEmpty,
+    /// An extension the message may not carry (RFC 8446 §4.2's table: "If
+    /// an implementation receives an extension which it recognizes and which
+    /// is not specified for the message in which it appears").
+    ExtensionNotPermitted {
+        /// The extension.
+        extension: keel_wire::registry::ExtensionType,
+    },
+    /// The peer's CertificateVerify uses a scheme this side did not offer
+    /// or list (RFC 8446 §4.4.3).
+    VerifySchemeNotOffered {
+        /// The scheme used.
+        scheme: SignatureScheme,
+    },
 }
 
 impl core::fmt::Display for IllegalParameter {
@@ -125,6 +168,35 @@ impl core::fmt::Display for IllegalParameter {
             Self::UnknownAlertLevel { level } => {
                 write!(f, "alert level {level} is neither warning nor fatal")
             }
+            Self::VersionNotOffered { version } => {
+                write!(f, "server chose {version}, which the client did not offer")
+            }
+            Self::DowngradeSentinel => f.write_str(
+                "server negotiated TLS 1.2 with a downgrade sentinel: TLS 1.3 was removed from the offer",
+            ),
+            Self::SessionIdNotEchoed => {
+                f.write_str("server did not echo the client's legacy_session_id")
+            }
+            Self::KeyShareNotOffered { group } => write!(
+                f,
+                "server's key share is for {group}, for which the client sent none"
+            ),
+            Self::RetryChangesNothing => f.write_str(
+                "HelloRetryRequest asks for no change, or for a group the client cannot use",
+            ),
+            Self::SuiteChangedAfterRetry => {
+                f.write_str("ServerHello chose another suite than the HelloRetryRequest")
+            }
+            Self::RequestContextNotEmpty => {
+                f.write_str("certificate_request_context is not empty during the handshake")
+            }
+            Self::ExtensionNotPermitted { extension } => {
+                write!(f, "{extension} may not appear in this message")
+            }
+            Self::VerifySchemeNotOffered { scheme } => write!(
+                f,
+                "CertificateVerify uses {scheme}, which this side did not offer"
+            ),
         }
     }
 }
@@ -170,6 +242,9 @@ pub enum Repeated {
     /// (RFC 5246 §7.4.1.1); they count together with warning alerts (that
     /// they SHOULD be ignored, RFC 5246 §7.4, is not without end).
     HelloRequests,
+    /// TLS 1.3 post-handshake messages (KeyUpdate, NewSessionTicket)
+    /// without application data between them.
+    PostHandshakeMessages,
 }
 
 impl core::fmt::Display for Repeated {
@@ -178,6 +253,7 @@ impl core::fmt::Display for Repeated {
             Self::RenegotiationAttempts => "renegotiation attempts",
             Self::WarningAlerts => "warning alerts",
             Self::HelloRequests => "HelloRequests and warning alerts",
+            Self::PostHandshakeMessages => "KeyUpdates and NewSessionTickets",
         })
     }
 }

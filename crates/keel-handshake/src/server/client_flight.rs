@@ -373,7 +373,7 @@ impl ExpectFinished {
         if let Some(handle) = keyed.in_use.take() {
             out.push(Emit::SessionInUse(handle));
         }
-        let secrets = SessionSecrets {
+        let secrets = SessionSecrets::Tls12 {
             master: keyed.master,
             prf: keyed.prf,
             client_random: keyed.client_random,

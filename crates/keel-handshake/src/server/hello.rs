@@ -106,7 +106,7 @@ impl<'a> Offer<'a> {
 /// A name that is not one is refused (with unrecognized_name, as OpenSSL
 /// and BoringSSL answer a malformed name), never ignored or passed on raw;
 /// a valid one is normalised (lowercase, one trailing dot removed).
-fn host_name(bytes: &[u8]) -> Result<String, HandshakeError> {
+pub(crate) fn host_name(bytes: &[u8]) -> Result<String, HandshakeError> {
     let refused = || HandshakeError::SniNotAHostName {
         name: String::from_utf8_lossy(bytes).into_owned(),
     };
@@ -132,7 +132,13 @@ impl ExpectClientHello {
             return Err(HandshakeError::NoNullCompression);
         }
         let offer = Offer::read(hello)?;
-        check_version(hello, &offer)?;
+        // RFC 8446 §4.2.1: a client that offers TLS 1.3 gets it from a
+        // server that speaks it.
+        if config.versions.tls13() && crate::server13::hello::offers_tls13(offer.versions) {
+            return crate::server13::hello::client_hello(config, raw, hello, out)
+                .map(|state| ServerState::Tls13(Box::new(state)));
+        }
+        check_version(hello, &offer, config.versions.tls12())?;
         // RFC 5746 §3.6: in an initial handshake, renegotiation_info must be
         // empty; it or the SCSV sets the secure_renegotiation flag. (A
         // client that sends neither is served: a keel server never
@@ -196,7 +202,7 @@ impl ExpectClientHello {
 
         // RFC 5246 §7.4.1.3: the server's random comes from its own random
         // source, independent of the client's.
-        let server_random = machine::random(config.rng.as_ref())?;
+        let server_random = server_random(&config)?;
         // RFC 5077 §3.2: a ticket is issued when the client asks (its
         // extension, empty or not) and the server has ticket keys.
         let ticket_keys = config
@@ -403,7 +409,11 @@ impl ExpectClientHello {
 /// with inappropriate_fallback, before the version itself is judged.
 /// RFC 7627 §6.4: SSL 3.0 is refused like every version below 1.2.
 /// RFC 5746 §3.6: a client_version above 1.2 is served at 1.2.
-fn check_version(hello: &ClientHello, offer: &Offer<'_>) -> Result<(), HandshakeError> {
+fn check_version(
+    hello: &ClientHello,
+    offer: &Offer<'_>,
+    serves_1_2: bool,
+) -> Result<(), HandshakeError> {
     let highest = match offer.versions {
         Some(versions) => versions
             .iter()
@@ -424,18 +434,32 @@ fn check_version(hello: &ClientHello, offer: &Offer<'_>) -> Result<(), Handshake
         Some(versions) => versions.contains(&ProtocolVersion::TLS_V1_2),
         None => hello.client_version >= ProtocolVersion::TLS_V1_2,
     };
-    if speaks_1_2 {
+    if speaks_1_2 && serves_1_2 {
         Ok(())
     } else {
         Err(HandshakeError::ProtocolVersion { version: highest })
     }
 }
 
+/// A TLS 1.2 ServerHello's random: from the server's own random source,
+/// ending in RFC 8446 §4.1.3's downgrade sentinel when the server speaks
+/// TLS 1.3 too, so that a TLS 1.3 client can tell an attacker removed TLS
+/// 1.3 from its offer.
+fn server_random(config: &ServerHandshakeConfig) -> Result<[u8; 32], HandshakeError> {
+    let mut random = machine::random(config.rng.as_ref())?;
+    if config.versions.tls13()
+        && let Some(tail) = random.get_mut(24..)
+    {
+        tail.copy_from_slice(&Random::DOWNGRADE_TLS12);
+    }
+    Ok(random)
+}
+
 /// The roots' Names for certificate_authorities, unless they would not fit
 /// its 16-bit length; then an empty list, which RFC 5246 §7.4.4 reads as
 /// "any". A client then sends a chain issued by one of them, or none
 /// (RFC 5246 §7.4.6).
-fn authorities(names: Vec<Vec<u8>>) -> Vec<DistinguishedName> {
+pub(crate) fn authorities(names: Vec<Vec<u8>>) -> Vec<DistinguishedName> {
     let total: usize = names.iter().map(|n| n.len() + 2).sum();
     if total > 0xffff || names.iter().any(|n| n.is_empty() || n.len() > 0xffff) {
         return Vec::new();
@@ -516,7 +540,7 @@ fn choose_suite<'k>(
 
 /// RFC 7301 §3.2: the server picks by its own preference; no overlap is
 /// no_application_protocol. A server without ALPN configured ignores it.
-fn choose_alpn(
+pub(crate) fn choose_alpn(
     preference: &[Vec<u8>],
     offered: Option<&[&[u8]]>,
 ) -> Result<Option<Vec<u8>>, HandshakeError> {
@@ -652,7 +676,7 @@ fn try_resume(
         .map(machine::peer_record_size_limit)
         .transpose()?;
 
-    let server_random = machine::random(config.rng.as_ref())?;
+    let server_random = server_random(config)?;
     let mut extensions = Vec::new();
     if secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Opaque(Vec::new())));

@@ -13,6 +13,7 @@ use client_flight::{
     ExpectFinished,
 };
 pub(crate) use hello::ExpectClientHello;
+pub(crate) use hello::{authorities, choose_alpn, host_name};
 
 use crate::config::ServerHandshakeConfig;
 use crate::error::{HandshakeError, MessageKind};
@@ -57,6 +58,9 @@ pub(crate) enum ServerState {
     ExpectChangeCipherSpec(Box<ExpectChangeCipherSpec>),
     ExpectFinished(Box<ExpectFinished>),
     Established,
+    /// The client offered TLS 1.3 and the server speaks it: the TLS 1.3
+    /// machine goes on from here (the connection takes it out at once).
+    Tls13(Box<crate::server13::ServerState13>),
 }
 
 impl ServerState {
@@ -74,6 +78,7 @@ impl ServerState {
             Self::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
             Self::ExpectFinished(_) => "Finished",
             Self::Established => "application data",
+            Self::Tls13(state) => state.name(),
         }
     }
 
@@ -95,6 +100,7 @@ impl ServerState {
             Self::ExpectCertificateVerify(_) => t == T::CERTIFICATE_VERIFY,
             Self::ExpectFinished(_) => t == T::FINISHED,
             Self::ExpectChangeCipherSpec(_) | Self::Established => false,
+            Self::Tls13(state) => state.accepts(t),
         }
     }
 

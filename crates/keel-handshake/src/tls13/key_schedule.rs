@@ -304,6 +304,13 @@ impl TrafficSecret {
         self.0.expand_label(b"traffic upd", &[]).map(Self)
     }
 
+    /// A traffic secret from its bytes, as a key log holds them (for tools
+    /// that open recorded TLS 1.3 traffic, and tests that stand between
+    /// two endpoints); it must be Hash.length bytes for `hash`.
+    pub fn from_bytes(hash: SuiteHash, bytes: &[u8]) -> Result<Self, KeyScheduleError> {
+        SecretBytes::from_slice(hash, "traffic secret", bytes).map(Self)
+    }
+
     /// The secret itself, for a key log ([`keylog_labels`](super::keylog_labels)).
     /// Whoever copies it out is responsible for that copy.
     #[must_use]

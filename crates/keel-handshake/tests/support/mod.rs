@@ -7,6 +7,8 @@
 //! Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub(crate) mod tls13;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -128,6 +130,7 @@ pub(crate) fn client_config(
     let pki = pki();
     let roots = TrustStore::from_der_certificates([pki.root.clone()]).unwrap();
     ClientHandshakeConfig {
+        versions: keel_handshake::Versions::Tls12Only,
         verifier: Arc::new(ServerCertVerifier::new(roots)),
         suites: keel_handshake::policy::SUITES.to_vec(),
         // X25519 for the key exchange; P-256 because the certificates are
@@ -152,6 +155,57 @@ pub(crate) fn client_config(
     }
 }
 
+/// keel's TLS 1.3 and TLS 1.2 suites, TLS 1.3's first.
+pub(crate) fn all_suites() -> Vec<CipherSuite> {
+    let mut suites = keel_handshake::policy::TLS13_SUITES.to_vec();
+    suites.extend(keel_handshake::policy::SUITES);
+    suites
+}
+
+/// The groups a TLS 1.3 endpoint offers by default: the hybrid first.
+pub(crate) const GROUPS13: [NamedGroup; 4] = [
+    NamedGroup::X25519MLKEM768,
+    NamedGroup::X25519,
+    NamedGroup::SECP256R1,
+    NamedGroup::SECP384R1,
+];
+
+/// [`client_config`] with `versions`, every suite and `groups`.
+pub(crate) fn client_config13(
+    versions: keel_handshake::Versions,
+    groups: &[NamedGroup],
+) -> ClientHandshakeConfig {
+    let mut config = client_config(false, None);
+    config.versions = versions;
+    config.suites = all_suites();
+    config.groups = groups.to_vec();
+    config
+}
+
+/// [`server_config`] with `versions`, every suite and `groups`.
+pub(crate) fn server_config13(
+    versions: keel_handshake::Versions,
+    groups: &[NamedGroup],
+) -> ServerHandshakeConfig {
+    let mut config = server_config(false);
+    config.versions = versions;
+    config.suites = all_suites();
+    config.groups = groups.to_vec();
+    config
+}
+
+/// A TLS 1.3 client and server (TLS 1.2 enabled too) with the default
+/// groups, the handshake done.
+pub(crate) fn established13() -> (Connection, Connection) {
+    let (mut client, mut server) = connect(
+        client_config13(keel_handshake::Versions::Tls13AndTls12, &GROUPS13),
+        server_config13(keel_handshake::Versions::Tls13AndTls12, &GROUPS13),
+    );
+    pump(&mut client, &mut server).unwrap();
+    assert_eq!(client.session().unwrap().version, ProtocolVersion::TLS_V1_3);
+    (client, server)
+}
+
 /// The resumption context of every [`client_config`].
 pub(crate) fn client_context() -> ResumptionContext {
     ResumptionContext::builder(keel_handshake::Side::Client).build()
@@ -167,6 +221,7 @@ pub(crate) fn server_config(client_auth: bool) -> ServerHandshakeConfig {
             as Arc<dyn keel_handshake::ClientCertificateVerifier>
     });
     ServerHandshakeConfig {
+        versions: keel_handshake::Versions::Tls12Only,
         certificates: ServerCertificates {
             default: vec![Arc::clone(&pki.server)],
             by_name: vec![],

@@ -1,0 +1,536 @@
+//! A ClientHello that offers TLS 1.3 in; a HelloRetryRequest, or the
+//! ServerHello and the server's encrypted flight out (RFC 8446 §4.1, §4.3,
+//! §4.4).
+
+use std::sync::Arc;
+
+use keel_pki::CertifiedKey;
+use keel_wire::extensions::{
+    CertificateExtension, EncryptedExtension, ExtensionContext, KeyShareEntry, ProtocolName,
+    first_not_permitted,
+};
+use keel_wire::extensions::{CertificateRequestExtension, HelloRetryExtension};
+use keel_wire::handshake::{
+    Certificate13, CertificateEntry, CertificateRequest13, CertificateStatus, CertificateVerify,
+    ClientHello, DigitallySigned, EncryptedExtensions, HelloRetryRequest, Random, ServerHello,
+};
+use keel_wire::registry::{
+    CompressionMethod, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use keel_wire::vec::{List, Opaque};
+use keel_wire::{ClientExtension, ExtensionList, Extensions, HandshakeMessage, ServerExtension};
+
+use super::ServerState13;
+use super::client_flight::{Await, ServerHandshake13};
+use crate::config::ServerHandshakeConfig;
+use crate::error::{HandshakeError, IllegalParameter};
+use crate::machine::{self, Emit};
+use crate::machine13::{self, AppSecrets, log_secret};
+use crate::tls13::{
+    EarlySecret, KEY_SHARE_GROUPS, Signer, Tls13Suite, Transcript13, keylog_labels,
+    server_key_share, signed_content,
+};
+
+/// What a TLS 1.3 ClientHello's extensions say, gathered once.
+#[derive(Debug, Default)]
+struct Offer13<'a> {
+    sni: Option<String>,
+    groups: Option<&'a [NamedGroup]>,
+    schemes: Option<&'a [SignatureScheme]>,
+    alpn: Option<Vec<&'a [u8]>>,
+    shares: Option<&'a [KeyShareEntry]>,
+    record_size_limit: Option<u16>,
+    ocsp_requested: bool,
+    cookie: bool,
+}
+
+impl<'a> Offer13<'a> {
+    fn read(hello: &'a ClientHello) -> Result<Self, HandshakeError> {
+        let extensions: Vec<ClientExtension> = hello.extensions.iter().cloned().collect();
+        // RFC 8446 §4.2: an extension a ClientHello may not carry is
+        // illegal_parameter (unknown ones are ignored).
+        if let Some(extension) = first_not_permitted(&extensions, ExtensionContext::ClientHello) {
+            return Err(crate::client13::hello::not_permitted(extension));
+        }
+        let mut offer = Self::default();
+        for extension in hello.extensions.iter() {
+            match extension {
+                ClientExtension::ServerName(list) => {
+                    offer.sni = list.host_name().map(crate::server::host_name).transpose()?;
+                }
+                ClientExtension::SupportedGroups(groups) => offer.groups = Some(groups.as_slice()),
+                ClientExtension::SignatureAlgorithms(schemes) => {
+                    offer.schemes = Some(schemes.as_slice())
+                }
+                ClientExtension::Alpn(names) => {
+                    offer.alpn = Some(names.iter().map(|n| n.as_slice()).collect())
+                }
+                ClientExtension::KeyShare(list) => offer.shares = Some(list.0.as_slice()),
+                ClientExtension::RecordSizeLimit(value) => offer.record_size_limit = Some(*value),
+                ClientExtension::StatusRequest(
+                    keel_wire::extensions::CertificateStatusRequest::Ocsp { .. },
+                ) => offer.ocsp_requested = true,
+                ClientExtension::Cookie(_) => offer.cookie = true,
+                // RFC 8446 §4.2.10: early_data is ignored (keel accepts no
+                // PSK, so no early data can follow); pre_shared_key and
+                // psk_key_exchange_modes likewise until keel issues
+                // tickets. Everything else is not TLS 1.3's business.
+                _ => {}
+            }
+        }
+        Ok(offer)
+    }
+}
+
+/// The server's choices for a ClientHello.
+struct Choice {
+    suite: Tls13Suite,
+    group: NamedGroup,
+    key: Arc<CertifiedKey>,
+    scheme: SignatureScheme,
+    alpn: Option<Vec<u8>>,
+}
+
+/// Waiting for ClientHello2 after a HelloRetryRequest.
+#[derive(Debug)]
+pub(crate) struct ExpectClientHello2 {
+    config: Arc<ServerHandshakeConfig>,
+    transcript: Transcript13,
+    suite: Tls13Suite,
+    group: NamedGroup,
+    client_hello1: ClientHello,
+}
+
+/// RFC 8446 §4.1.2 and §4.1.3: a ClientHello that offers TLS 1.3, to a
+/// server that speaks it.
+pub(crate) fn client_hello(
+    config: Arc<ServerHandshakeConfig>,
+    raw: &[u8],
+    hello: &ClientHello,
+    out: &mut Vec<Emit>,
+) -> Result<ServerState13, HandshakeError> {
+    // RFC 8446 §4.1.2: exactly one compression method, null.
+    if hello.compression_methods.as_slice() != [CompressionMethod::NULL] {
+        return Err(HandshakeError::IllegalParameter {
+            reason: IllegalParameter::CompressionChosen,
+        });
+    }
+    let offer = Offer13::read(hello)?;
+    // RFC 8446 §4.2.2: a cookie in ClientHello1 was never sent by this
+    // server.
+    if offer.cookie {
+        return Err(HandshakeError::UnsolicitedExtension {
+            extension: ExtensionType::COOKIE,
+        });
+    }
+    let choice = choose(&config, hello, &offer)?;
+    let client_share = offer
+        .shares
+        .unwrap_or_default()
+        .iter()
+        .find(|s| s.group == choice.group);
+    let Some(client_share) = client_share else {
+        return hello_retry_request(config, raw, hello, &choice, out);
+    };
+    let mut transcript = Transcript13::new(config.limits.max_transcript);
+    transcript.add(raw)?;
+    transcript.start(choice.suite.hash())?;
+    let send_ccs = !hello.session_id.is_empty();
+    server_flight(
+        config,
+        transcript,
+        hello,
+        &offer,
+        choice,
+        client_share.key_exchange.as_slice(),
+        send_ccs,
+        out,
+    )
+}
+
+/// The suite, group, certificate and ALPN protocol for a ClientHello, by
+/// the server's preferences.
+fn choose(
+    config: &ServerHandshakeConfig,
+    hello: &ClientHello,
+    offer: &Offer13<'_>,
+) -> Result<Choice, HandshakeError> {
+    // RFC 8446 §4.1.1: the server's preferred suite among the client's.
+    let suite = config
+        .suites
+        .iter()
+        .copied()
+        .filter(|s| hello.cipher_suites.contains(s))
+        .find_map(Tls13Suite::from_cipher_suite)
+        .ok_or(HandshakeError::NoSharedCipherSuite)?;
+    // RFC 8446 §9.2: without a PSK, supported_groups, key_share and
+    // signature_algorithms are mandatory (missing_extension).
+    let missing = |extension| HandshakeError::MissingExtension {
+        message: HandshakeType::CLIENT_HELLO,
+        extension,
+    };
+    let groups = offer
+        .groups
+        .ok_or_else(|| missing(ExtensionType::SUPPORTED_GROUPS))?;
+    let shares = offer
+        .shares
+        .ok_or_else(|| missing(ExtensionType::KEY_SHARE))?;
+    let schemes = offer
+        .schemes
+        .ok_or_else(|| missing(ExtensionType::SIGNATURE_ALGORITHMS))?;
+    // RFC 8446 §4.2.8: a share for a group supported_groups does not list
+    // is illegal_parameter.
+    if let Some(share) = shares.iter().find(|s| !groups.contains(&s.group)) {
+        return Err(HandshakeError::IllegalParameter {
+            reason: IllegalParameter::GroupNotOffered { group: share.group },
+        });
+    }
+    // The server's most preferred group the client already sent a share
+    // for, so no round trip is lost; else its most preferred group the
+    // client supports, asked for with a HelloRetryRequest.
+    let usable: Vec<NamedGroup> = config
+        .groups
+        .iter()
+        .copied()
+        .filter(|g| KEY_SHARE_GROUPS.contains(g) && groups.contains(g))
+        .collect();
+    let group = usable
+        .iter()
+        .copied()
+        .find(|g| shares.iter().any(|s| s.group == *g))
+        .or_else(|| usable.first().copied())
+        .ok_or(HandshakeError::NoSharedGroup)?;
+    let candidates = config
+        .certificates
+        .candidates(offer.sni.as_deref())
+        .ok_or_else(|| HandshakeError::UnrecognizedName {
+            name: offer.sni.clone().unwrap_or_default(),
+        })?;
+    // RFC 8446 §4.4.2.2: a certificate whose key can sign a scheme the
+    // client offered, never with PKCS#1 (RFC 8446 §4.4.3).
+    let (key, scheme) = candidates
+        .iter()
+        .find_map(|k| k.key().choose_scheme_tls13(schemes).map(|s| (k, s)))
+        .ok_or(HandshakeError::NoSharedSignatureScheme)?;
+    let alpn = crate::server::choose_alpn(&config.alpn, offer.alpn.as_deref())?;
+    Ok(Choice {
+        suite,
+        group,
+        key: Arc::clone(key),
+        scheme,
+        alpn,
+    })
+}
+
+/// RFC 8446 §4.1.4: no share for the chosen group, so the client is asked
+/// for one.
+fn hello_retry_request(
+    config: Arc<ServerHandshakeConfig>,
+    raw: &[u8],
+    hello: &ClientHello,
+    choice: &Choice,
+    out: &mut Vec<Emit>,
+) -> Result<ServerState13, HandshakeError> {
+    let retry = HelloRetryRequest {
+        legacy_version: ProtocolVersion::TLS_V1_2,
+        legacy_session_id_echo: hello.session_id.clone(),
+        cipher_suite: choice.suite.cipher_suite(),
+        legacy_compression_method: CompressionMethod::NULL,
+        extensions: ExtensionList(vec![
+            HelloRetryExtension::SupportedVersions(ProtocolVersion::TLS_V1_3),
+            HelloRetryExtension::KeyShare(choice.group),
+        ]),
+    };
+    let mut transcript = Transcript13::new(config.limits.max_transcript);
+    transcript.add(raw)?;
+    transcript.start_after_hello_retry_request(choice.suite.hash())?;
+    out.push(Emit::VersionNegotiated);
+    machine13::send(
+        &HandshakeMessage::HelloRetryRequest(retry),
+        &mut transcript,
+        out,
+    )?;
+    // RFC 8446 Appendix D.4: right after the server's first handshake
+    // message, when the client sent a session ID; the client's own may
+    // come before ClientHello2.
+    if !hello.session_id.is_empty() {
+        out.push(Emit::ChangeCipherSpec);
+    }
+    out.push(Emit::MiddleboxCcs(true));
+    Ok(ServerState13::ExpectClientHello2(Box::new(
+        ExpectClientHello2 {
+            config,
+            transcript,
+            suite: choice.suite,
+            group: choice.group,
+            client_hello1: hello.clone(),
+        },
+    )))
+}
+
+impl ExpectClientHello2 {
+    /// RFC 8446 §4.1.2: ClientHello2 is ClientHello1 with one share, for
+    /// the group asked for (and no early_data); the server's choices must
+    /// come out the same.
+    pub(crate) fn handle(
+        mut self: Box<Self>,
+        raw: &[u8],
+        hello: &ClientHello,
+        out: &mut Vec<Emit>,
+    ) -> Result<ServerState13, HandshakeError> {
+        let first = &self.client_hello1;
+        let changed = hello.client_version != first.client_version
+            || hello.random != first.random
+            || hello.session_id != first.session_id
+            || hello.cipher_suites != first.cipher_suites
+            || hello.compression_methods != first.compression_methods;
+        let offer = Offer13::read(hello)?;
+        let share = match offer.shares {
+            Some([share]) if share.group == self.group => share,
+            _ => {
+                return Err(HandshakeError::IllegalParameter {
+                    reason: IllegalParameter::KeyShareNotOffered { group: self.group },
+                });
+            }
+        };
+        let offers_13 = hello.extensions.iter().any(|e| {
+            matches!(e, ClientExtension::SupportedVersions(v) if v.contains(&ProtocolVersion::TLS_V1_3))
+        });
+        if changed || !offers_13 {
+            return Err(HandshakeError::IllegalParameter {
+                reason: IllegalParameter::RetryChangesNothing,
+            });
+        }
+        let choice = choose(&self.config, hello, &offer)?;
+        if choice.suite != self.suite || choice.group != self.group {
+            return Err(HandshakeError::IllegalParameter {
+                reason: IllegalParameter::SuiteChangedAfterRetry,
+            });
+        }
+        self.transcript.add(raw)?;
+        let this = *self;
+        server_flight(
+            this.config,
+            this.transcript,
+            hello,
+            &offer,
+            choice,
+            share.key_exchange.as_slice(),
+            false,
+            out,
+        )
+    }
+}
+
+/// ServerHello, EncryptedExtensions, [CertificateRequest], Certificate,
+/// CertificateVerify, Finished (RFC 8446 §2), and the keys around them.
+#[allow(clippy::too_many_arguments)]
+fn server_flight(
+    config: Arc<ServerHandshakeConfig>,
+    mut transcript: Transcript13,
+    hello: &ClientHello,
+    offer: &Offer13<'_>,
+    choice: Choice,
+    client_share: &[u8],
+    send_ccs: bool,
+    out: &mut Vec<Emit>,
+) -> Result<ServerState13, HandshakeError> {
+    let Choice {
+        suite,
+        group,
+        key,
+        scheme,
+        alpn,
+    } = choice;
+    let (server_public, shared) = server_key_share(group, client_share, config.rng.as_ref())?;
+    let server_random = machine::random(config.rng.as_ref())?;
+    let server_hello = ServerHello {
+        server_version: ProtocolVersion::TLS_V1_2,
+        random: Random(server_random),
+        session_id: hello.session_id.clone(),
+        cipher_suite: suite.cipher_suite(),
+        compression_method: CompressionMethod::NULL,
+        extensions: Extensions::Present(vec![
+            ServerExtension::SupportedVersions(ProtocolVersion::TLS_V1_3),
+            ServerExtension::KeyShare(KeyShareEntry {
+                group,
+                key_exchange: Opaque(server_public),
+            }),
+        ]),
+    };
+    out.push(Emit::VersionNegotiated);
+    machine13::send(
+        &HandshakeMessage::ServerHello(server_hello),
+        &mut transcript,
+        out,
+    )?;
+    if send_ccs {
+        out.push(Emit::ChangeCipherSpec);
+    }
+    out.push(Emit::MiddleboxCcs(true));
+    let hello_hash = transcript.current_hash()?;
+    let handshake_secret =
+        EarlySecret::without_psk(suite.hash())?.into_handshake_secret(shared.as_bytes())?;
+    let client_secret = handshake_secret.client_handshake_traffic_secret(hello_hash.as_ref())?;
+    let server_secret = handshake_secret.server_handshake_traffic_secret(hello_hash.as_ref())?;
+    let client_random = hello.random.0;
+    let key_log = config.key_log.as_deref();
+    log_secret(
+        key_log,
+        keylog_labels::CLIENT_HANDSHAKE_TRAFFIC_SECRET,
+        &client_random,
+        client_secret.as_bytes(),
+    );
+    log_secret(
+        key_log,
+        keylog_labels::SERVER_HANDSHAKE_TRAFFIC_SECRET,
+        &client_random,
+        server_secret.as_bytes(),
+    );
+    out.push(Emit::WriteKeys(machine13::record_keys(
+        &server_secret,
+        suite,
+    )?));
+    out.push(Emit::ReadKeys(machine13::record_keys(
+        &client_secret,
+        suite,
+    )?));
+
+    // RFC 8446 §4.3.1: everything not needed to set up the keys.
+    let mut extensions = Vec::new();
+    if offer.sni.is_some() {
+        extensions.push(EncryptedExtension::ServerName);
+    }
+    if let Some(protocol) = &alpn {
+        extensions.push(EncryptedExtension::Alpn(ProtocolName(protocol.clone())));
+    }
+    // RFC 8449 §4: answered with ours; in TLS 1.3 the limit counts the
+    // content type byte.
+    if let Some(value) = offer.record_size_limit {
+        let send = machine::peer_record_size_limit(value)?
+            .saturating_sub(1)
+            .max(63);
+        extensions.push(EncryptedExtension::RecordSizeLimit(
+            config.limits.record_size_limit,
+        ));
+        let receive = usize::from(config.limits.record_size_limit).clamp(64, 1 << 14);
+        out.push(Emit::RecordSizeLimit { send, receive });
+    }
+    machine13::send(
+        &HandshakeMessage::EncryptedExtensions(EncryptedExtensions {
+            extensions: ExtensionList(extensions),
+        }),
+        &mut transcript,
+        out,
+    )?;
+    if let Some(verifier) = &config.client_verifier {
+        // RFC 8446 §4.3.2: an empty context in the handshake, the schemes
+        // the server verifies (never PKCS#1 in TLS 1.3) and the CAs.
+        let schemes: Vec<SignatureScheme> = config
+            .signature_schemes
+            .iter()
+            .copied()
+            .filter(|s| keel_pki::supported_verify_schemes_tls13().contains(s))
+            .collect();
+        let mut extensions = vec![CertificateRequestExtension::SignatureAlgorithms(List(
+            schemes,
+        ))];
+        let authorities = crate::server::authorities(verifier.acceptable_issuers());
+        if !authorities.is_empty() {
+            extensions.push(CertificateRequestExtension::CertificateAuthorities(List(
+                authorities,
+            )));
+        }
+        machine13::send(
+            &HandshakeMessage::CertificateRequest13(CertificateRequest13 {
+                certificate_request_context: Opaque(Vec::new()),
+                extensions: ExtensionList(extensions),
+            }),
+            &mut transcript,
+            out,
+        )?;
+    }
+    // RFC 8446 §4.4.2: the chain, leaf first; RFC 8446 §4.4.2.1: the
+    // stapled OCSP response in the leaf's entry, when asked for.
+    let staple = key
+        .ocsp_response()
+        .filter(|r| offer.ocsp_requested && (1..=0xff_ffff).contains(&r.len()));
+    let entries = key
+        .chain()
+        .iter()
+        .enumerate()
+        .map(|(index, cert)| CertificateEntry {
+            cert_data: Opaque(cert.as_ref().to_vec()),
+            extensions: ExtensionList(match staple {
+                Some(response) if index == 0 => vec![CertificateExtension::StatusRequest(
+                    CertificateStatus::ocsp(response.to_vec()),
+                )],
+                _ => Vec::new(),
+            }),
+        })
+        .collect();
+    machine13::send(
+        &HandshakeMessage::Certificate13(Certificate13 {
+            certificate_request_context: Opaque(Vec::new()),
+            certificate_list: List(entries),
+        }),
+        &mut transcript,
+        out,
+    )?;
+    let hash = transcript.current_hash()?;
+    let signature = key
+        .key()
+        .sign(scheme, &signed_content(Signer::Server, hash.as_ref()))
+        .map_err(|source| HandshakeError::Signature { source })?;
+    machine13::send(
+        &HandshakeMessage::CertificateVerify(CertificateVerify {
+            signed: DigitallySigned {
+                scheme,
+                signature: Opaque(signature),
+            },
+        }),
+        &mut transcript,
+        out,
+    )?;
+    machine13::send_finished(&server_secret, &mut transcript, out)?;
+    // RFC 8446 §7.1: the application secrets over the transcript through
+    // the server's Finished; the server sends under its own from now on.
+    let server_finished_hash = transcript.current_hash()?;
+    let AppSecrets {
+        client: client_app,
+        server: server_app,
+        exporter,
+    } = machine13::application_secrets(
+        handshake_secret,
+        server_finished_hash.as_ref(),
+        key_log,
+        &client_random,
+    )?;
+    out.push(Emit::WriteKeys(machine13::record_keys(&server_app, suite)?));
+    let awaiting = if config.client_verifier.is_some() {
+        Await::Certificate
+    } else {
+        Await::Finished
+    };
+    let handshake = ServerHandshake13 {
+        config,
+        suite,
+        group,
+        scheme,
+        alpn,
+        sni: offer.sni.clone(),
+        transcript,
+        client_secret,
+        client_app,
+        server_app,
+        exporter,
+        client_chain: Vec::new(),
+        client_scheme: None,
+    };
+    Ok(handshake.awaiting(awaiting))
+}
+
+/// A TLS 1.3 ClientHello's offered versions include TLS 1.3.
+pub(crate) fn offers_tls13(versions: Option<&[ProtocolVersion]>) -> bool {
+    versions.is_some_and(|v| v.contains(&ProtocolVersion::TLS_V1_3))
+}

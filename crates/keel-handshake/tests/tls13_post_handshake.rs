@@ -1,0 +1,125 @@
+//! An established TLS 1.3 connection: KeyUpdate both ways and its bound
+//! (RFC 8446 §4.6.3), alerts as RFC 8446 §6 reads them, no renegotiation,
+//! and the exporter (§7.5).
+
+// A panic in a test is a failed test, not a crash in front of a peer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use keel_handshake::{Connection, HandshakeError, Repeated};
+use keel_wire::registry::AlertDescription;
+use support::{established13, pump, take};
+
+/// `from` writes `data`; `to` reads it back.
+fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
+    assert_eq!(from.write(data).unwrap(), data.len());
+    let bytes = take(from);
+    to.read_tls(&bytes).unwrap();
+    let mut out = vec![0; data.len() + 1];
+    let n = to.read(&mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+#[test]
+fn a_key_update_changes_keys_and_data_still_flows() {
+    let (mut client, mut server) = established13();
+    client.update_keys(false).unwrap();
+    assert_eq!(
+        send(&mut client, &mut server, b"under new keys"),
+        b"under new keys"
+    );
+    // The server did not answer: it was not asked.
+    assert!(take(&mut server).is_empty());
+    assert_eq!(
+        send(&mut server, &mut client, b"old server keys"),
+        b"old server keys"
+    );
+}
+
+#[test]
+fn a_requested_key_update_is_answered() {
+    let (mut client, mut server) = established13();
+    server.update_keys(true).unwrap();
+    client.read_tls(&take(&mut server)).unwrap();
+    // The client's answer is a KeyUpdate of its own, and the server reads
+    // the client's data under the client's new keys.
+    let answer = take(&mut client);
+    assert!(!answer.is_empty(), "the client answers with a KeyUpdate");
+    server.read_tls(&answer).unwrap();
+    assert_eq!(
+        send(&mut client, &mut server, b"both updated"),
+        b"both updated"
+    );
+    assert_eq!(send(&mut server, &mut client, b"and back"), b"and back");
+}
+
+#[test]
+fn a_key_update_flood_ends_the_connection() {
+    let (mut client, mut server) = established13();
+    let mut flood = Vec::new();
+    for _ in 0..40 {
+        server.update_keys(true).unwrap();
+        server.take_tls(&mut flood);
+    }
+    let err = client.read_tls(&flood).unwrap_err();
+    assert_eq!(
+        err,
+        HandshakeError::TooMany {
+            what: Repeated::PostHandshakeMessages
+        }
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::UNEXPECTED_MESSAGE));
+    // The server reads the alert (protected) and fails with it.
+    let err = server.read_tls(&take(&mut client)).unwrap_err();
+    assert_eq!(
+        err,
+        HandshakeError::AlertReceived {
+            description: AlertDescription::UNEXPECTED_MESSAGE
+        }
+    );
+}
+
+/// The bound is on KeyUpdates without data between them: with data both
+/// ways in every round, any number goes through.
+#[test]
+fn data_between_key_updates_resets_the_bound() {
+    let (mut client, mut server) = established13();
+    for round in 0..50 {
+        server.update_keys(true).unwrap();
+        let data = format!("round {round}");
+        assert_eq!(
+            send(&mut server, &mut client, data.as_bytes()),
+            data.as_bytes()
+        );
+        // The client's answer, then its data, under its new keys.
+        assert_eq!(
+            send(&mut client, &mut server, data.as_bytes()),
+            data.as_bytes()
+        );
+    }
+}
+
+#[test]
+fn key_update_is_refused_in_tls12_and_before_the_handshake() {
+    let (mut client, mut server) = support::connections(false, None);
+    assert_eq!(client.update_keys(false), Err(HandshakeError::Closed));
+    pump(&mut client, &mut server).unwrap();
+    assert_eq!(client.update_keys(false), Err(HandshakeError::Closed));
+}
+
+#[test]
+fn close_notify_closes_both_ways() {
+    let (mut client, mut server) = established13();
+    client.close();
+    server.read_tls(&take(&mut client)).unwrap();
+    assert!(server.peer_closed());
+    client.read_tls(&take(&mut server)).unwrap();
+    assert!(client.peer_closed());
+}
