@@ -77,3 +77,5 @@ mod refusals;
 mod resumption;
 #[path = "interop/tickets.rs"]
 mod tickets;
+#[path = "interop/tls13_openssl.rs"]
+mod tls13_openssl;

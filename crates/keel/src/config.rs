@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use keel_handshake::Versions;
 use keel_handshake::keylog::KeyLog;
 use keel_handshake::{
     ClientHandshakeConfig, Clock, ContextBuilder, Limits, ResumptionContext, Rng,
@@ -140,6 +141,7 @@ impl ClientConfigBuilder {
         );
         Ok(ClientConfig {
             inner: Arc::new(ClientHandshakeConfig {
+                versions: self.common.versions,
                 verifier: Arc::new(verifier),
                 suites: self.common.suites,
                 groups: self.common.groups,
@@ -401,6 +403,7 @@ impl ServerConfigBuilder {
         });
         Ok(ServerConfig {
             inner: Arc::new(ServerHandshakeConfig {
+                versions: self.common.versions,
                 certificates: self.certificates,
                 client_verifier,
                 suites: self.common.suites,
@@ -423,6 +426,7 @@ impl ServerConfigBuilder {
 /// The settings both sides have, with keel's defaults.
 #[derive(Debug, Clone)]
 struct Common {
+    versions: Versions,
     suites: Vec<CipherSuite>,
     groups: Vec<NamedGroup>,
     signature_schemes: Vec<SignatureScheme>,
@@ -437,8 +441,11 @@ struct Common {
 impl Default for Common {
     fn default() -> Self {
         Self {
-            suites: keel_handshake::policy::SUITES.to_vec(),
-            groups: keel_handshake::GROUPS.to_vec(),
+            // TLS 1.2 alone until TLS 1.3 resumption lands; then TLS 1.3
+            // and 1.2 become the default.
+            versions: Versions::Tls12Only,
+            suites: all_suites(),
+            groups: all_groups(),
             signature_schemes: keel_handshake::policy::SIGNATURE_SCHEMES.to_vec(),
             alpn: Vec::new(),
             rng: Arc::new(SystemRng),
@@ -483,6 +490,18 @@ impl Common {
             return Err(ConfigError::InvalidRecordSizeLimit { value });
         }
         check_lists(&self.suites, &self.groups, &self.alpn)?;
+        // Every version enabled needs a suite of its own to offer.
+        let tls13 = |s: &&CipherSuite| keel_handshake::policy::TLS13_SUITES.contains(s);
+        let has13 = self.suites.iter().any(|s| tls13(&s));
+        let has12 = self.suites.iter().any(|s| !tls13(&s));
+        if (self.versions == Versions::Tls13Only && !has13)
+            || (self.versions == Versions::Tls12Only && !has12)
+            || (!has13 && !has12)
+        {
+            return Err(ConfigError::Empty {
+                what: "cipher suites for the enabled versions",
+            });
+        }
         if self.signature_schemes.is_empty() {
             return Err(ConfigError::Empty {
                 what: "signature schemes",
@@ -506,8 +525,15 @@ impl Common {
 macro_rules! common_setters {
     ($($builder:ty),*) => {$(
         impl $builder {
+            /// Which protocol versions may be negotiated.
+            pub fn with_versions(mut self, versions: Versions) -> Self {
+                self.common.versions = versions;
+                self
+            }
+
             /// The cipher suites, in order of preference: a subset of keel's
-            /// six. A client offers them in this order; a server picks the
+            /// three TLS 1.3 and six TLS 1.2 suites (each version uses its
+            /// own). A client offers them in this order; a server picks the
             /// first the client offers.
             pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
                 self.common.suites = suites.to_vec();
@@ -625,6 +651,21 @@ macro_rules! config_overrides {
 
 config_overrides!(ClientConfigBuilder, ServerConfigBuilder);
 
+/// keel's suites: TLS 1.3's three, then TLS 1.2's six.
+fn all_suites() -> Vec<CipherSuite> {
+    let mut suites = keel_handshake::policy::TLS13_SUITES.to_vec();
+    suites.extend(keel_handshake::policy::SUITES);
+    suites
+}
+
+/// keel's groups: X25519MLKEM768 (TLS 1.3 only) first, then the ECDHE
+/// groups both versions use.
+fn all_groups() -> Vec<NamedGroup> {
+    let mut groups = vec![NamedGroup::X25519MLKEM768];
+    groups.extend(keel_handshake::GROUPS);
+    groups
+}
+
 fn check_lists(
     suites: &[CipherSuite],
     groups: &[NamedGroup],
@@ -638,16 +679,13 @@ fn check_lists(
     // Signalling values are no suites either: RFC 7507 §4, a client at its
     // highest version (keel's only one) never sends TLS_FALLBACK_SCSV, and
     // RFC 5746 §3.4, it sends renegotiation_info rather than also the SCSV.
-    if let Some(&suite) = suites
-        .iter()
-        .find(|s| !keel_handshake::policy::SUITES.contains(s))
-    {
+    if let Some(&suite) = suites.iter().find(|s| !all_suites().contains(s)) {
         return Err(ConfigError::UnsupportedCipherSuite { suite });
     }
     if groups.is_empty() {
         return Err(ConfigError::Empty { what: "groups" });
     }
-    if let Some(&group) = groups.iter().find(|g| !keel_handshake::GROUPS.contains(g)) {
+    if let Some(&group) = groups.iter().find(|g| !all_groups().contains(g)) {
         return Err(ConfigError::UnsupportedGroup { group });
     }
     if alpn.iter().any(|p| p.is_empty() || p.len() > 255) {

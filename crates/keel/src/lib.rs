@@ -91,7 +91,9 @@ mod stream;
 pub use config::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder};
 pub use connection::{ClientConnection, Connection, ServerConnection};
 pub use error::{ConfigError, Error};
-pub use keel_handshake::{HandshakeError, Limits, ReadInPlace, ResumptionContext, SessionInfo};
+pub use keel_handshake::{
+    HandshakeError, Limits, ReadInPlace, ResumptionContext, SessionInfo, Versions,
+};
 pub use server_name::IntoServerName;
 pub use stream::Stream;
 

@@ -90,6 +90,15 @@ pub(crate) struct ConnectArgs {
     #[arg(long, value_name = "N", default_value_t = 0,
           value_parser = clap::value_parser!(u8).range(0..=100))]
     reconnect: u8,
+
+    /// Speak TLS 1.3 only (as `openssl s_client -tls1_3`): a server
+    /// without it is refused.
+    #[arg(long = "tls1_3", conflicts_with = "tls1_2")]
+    pub(crate) tls1_3: bool,
+
+    /// Speak TLS 1.2 only (as `openssl s_client -tls1_2`).
+    #[arg(long = "tls1_2")]
+    pub(crate) tls1_2: bool,
 }
 
 /// The examples, shown by `-h` and `--help`.

@@ -39,6 +39,11 @@ pub(super) fn client_config(
 ) -> Result<ClientConfig, ConnectError> {
     let client_key = client_certificate(args)?;
     let mut builder = ClientConfig::builder();
+    if args.tls1_3 {
+        builder = builder.with_versions(keel::Versions::Tls13Only);
+    } else if args.tls1_2 {
+        builder = builder.with_versions(keel::Versions::Tls12Only);
+    }
     if let Some(roots) = trust_store(args.ca.as_deref())? {
         builder = builder.with_root_certificates(roots);
     }
