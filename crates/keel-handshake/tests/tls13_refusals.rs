@@ -487,5 +487,8 @@ fn supported_versions_to_a_tls12_client_is_unsolicited() {
             extension: ExtensionType::SUPPORTED_VERSIONS
         }
     );
-    assert_eq!(last_alert(&client), Some(AlertDescription::UNSUPPORTED_EXTENSION));
+    assert_eq!(
+        last_alert(&client),
+        Some(AlertDescription::UNSUPPORTED_EXTENSION)
+    );
 }

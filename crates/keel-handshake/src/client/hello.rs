@@ -275,9 +275,12 @@ impl ExpectServerHello {
         // A client that sent no supported_versions (TLS 1.2 only) gets
         // none back: RFC 8446 §4.2, unsupported_extension.
         if let Some(version) = crate::client13::hello::selected_version(hello) {
-            let offer = self.tls13.take().ok_or(HandshakeError::UnsolicitedExtension {
-                extension: ExtensionType::SUPPORTED_VERSIONS,
-            })?;
+            let offer = self
+                .tls13
+                .take()
+                .ok_or(HandshakeError::UnsolicitedExtension {
+                    extension: ExtensionType::SUPPORTED_VERSIONS,
+                })?;
             if version != ProtocolVersion::TLS_V1_3 {
                 return Err(HandshakeError::IllegalParameter {
                     reason: IllegalParameter::VersionNotOffered { version },
