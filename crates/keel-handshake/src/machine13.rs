@@ -225,3 +225,45 @@ pub(crate) fn verify_certificate_verify(
         .verify_signature_tls13(leaf, scheme, &content, &verify.signed.signature)
         .map_err(|source| HandshakeError::Signature { source })
 }
+
+/// Signs the transcript so far with `key` under `scheme` as `signer`
+/// (RFC 8446 §4.4.3) and sends the CertificateVerify.
+pub(crate) fn send_certificate_verify(
+    key: &keel_pki::CertifiedKey,
+    scheme: keel_wire::registry::SignatureScheme,
+    signer: crate::tls13::Signer,
+    transcript: &mut Transcript13,
+    out: &mut Vec<Emit>,
+) -> Result<(), HandshakeError> {
+    let hash = transcript.current_hash()?;
+    let signature = key
+        .key()
+        .sign(scheme, &crate::tls13::signed_content(signer, hash.as_ref()))
+        .map_err(|source| HandshakeError::Signature { source })?;
+    send(
+        &HandshakeMessage::CertificateVerify(keel_wire::handshake::CertificateVerify {
+            signed: keel_wire::handshake::DigitallySigned {
+                scheme,
+                signature: keel_wire::vec::Opaque(signature),
+            },
+        }),
+        transcript,
+        out,
+    )?;
+    Ok(())
+}
+
+/// The handshake is over: the session and the exporter go to the
+/// connection, and the application secrets stay for KeyUpdate.
+pub(crate) fn establish(
+    session: crate::session::SessionInfo,
+    exporter: crate::tls13::ExporterSecret,
+    traffic: Traffic13,
+    out: &mut Vec<Emit>,
+) -> Box<Traffic13> {
+    out.push(Emit::Established(
+        Box::new(session),
+        Box::new(crate::machine::SessionSecrets::Tls13(exporter)),
+    ));
+    Box::new(traffic)
+}

@@ -223,7 +223,6 @@ pub(crate) fn start(
             shares,
             hello: hello.clone(),
             hello_bytes,
-            tls12_offered: offer12,
         }))
     } else {
         None
@@ -305,11 +304,10 @@ impl ExpectServerHello {
                 version: hello.server_version,
             });
         }
-        // RFC 8446 §4.1.3: a client that offered TLS 1.3 refuses a TLS 1.2
-        // answer that says the server speaks TLS 1.3 too.
-        if self.tls13.as_ref().is_some_and(|o| o.tls12_offered)
-            && hello.random.has_downgrade_sentinel()
-        {
+        // RFC 8446 §4.1.3: a client that offered TLS 1.3 (and, as checked
+        // above, TLS 1.2) refuses a TLS 1.2 answer that says the server
+        // speaks TLS 1.3 too.
+        if self.tls13.is_some() && hello.random.has_downgrade_sentinel() {
             return Err(HandshakeError::IllegalParameter {
                 reason: IllegalParameter::DowngradeSentinel,
             });

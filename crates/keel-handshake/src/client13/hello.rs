@@ -30,9 +30,6 @@ pub(crate) struct Offer13 {
     /// HelloRetryRequest and for the transcript.
     pub(crate) hello: ClientHello,
     pub(crate) hello_bytes: Vec<u8>,
-    /// Whether TLS 1.2 was offered too (a TLS 1.2 answer is then judged
-    /// for a downgrade sentinel).
-    pub(crate) tls12_offered: bool,
 }
 
 /// The groups that get a key share in the first ClientHello: the most

@@ -8,8 +8,8 @@ use keel_pki::{CertificateDer, CertifiedKey};
 use keel_wire::extensions::CertificateRequestExtension;
 use keel_wire::extensions::{CertificateExtension, EncryptedExtension, ExtensionCodec};
 use keel_wire::handshake::{
-    Certificate13, CertificateEntry, CertificateRequest13, CertificateVerify, DigitallySigned,
-    EncryptedExtensions, Finished13,
+    Certificate13, CertificateEntry, CertificateRequest13, CertificateVerify, EncryptedExtensions,
+    Finished13,
 };
 use keel_wire::registry::{ExtensionType, HandshakeType, NamedGroup, SignatureScheme};
 use keel_wire::vec::{List, Opaque};
@@ -18,12 +18,10 @@ use keel_wire::{ExtensionList, HandshakeMessage};
 use super::ClientState13;
 use crate::client::ClientContext;
 use crate::error::{HandshakeError, IllegalParameter};
-use crate::machine::{Emit, SessionSecrets};
+use crate::machine::Emit;
 use crate::machine13::{self, AppSecrets, Traffic13};
 use crate::session::SessionInfo;
-use crate::tls13::{
-    HandshakeSecret, Signer, Tls13Suite, TrafficSecret, Transcript13, signed_content,
-};
+use crate::tls13::{HandshakeSecret, Signer, Tls13Suite, TrafficSecret, Transcript13};
 
 /// What the client knows once the ServerHello is in.
 #[derive(Debug)]
@@ -328,15 +326,14 @@ impl ExpectFinished {
             extended_master_secret: true,
             resumed: false,
         };
-        out.push(Emit::Established(
-            Box::new(session),
-            Box::new(SessionSecrets::Tls13(exporter)),
-        ));
-        Ok(ClientState13::Established(Box::new(Traffic13 {
+        let traffic = Traffic13 {
             suite,
             ours: client_app,
             peers: server_app,
-        })))
+        };
+        Ok(ClientState13::Established(machine13::establish(
+            session, exporter, traffic, out,
+        )))
     }
 }
 
@@ -372,20 +369,6 @@ fn send_client_certificate(
     let Some((key, scheme)) = chosen else {
         return Ok(None);
     };
-    let hash = transcript.current_hash()?;
-    let signature = key
-        .key()
-        .sign(scheme, &signed_content(Signer::Client, hash.as_ref()))
-        .map_err(|source| HandshakeError::Signature { source })?;
-    machine13::send(
-        &HandshakeMessage::CertificateVerify(CertificateVerify {
-            signed: DigitallySigned {
-                scheme,
-                signature: Opaque(signature),
-            },
-        }),
-        transcript,
-        out,
-    )?;
+    machine13::send_certificate_verify(key, scheme, Signer::Client, transcript, out)?;
     Ok(Some(scheme))
 }

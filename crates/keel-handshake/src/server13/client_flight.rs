@@ -11,7 +11,7 @@ use keel_wire::registry::{NamedGroup, SignatureScheme};
 use super::ServerState13;
 use crate::config::ServerHandshakeConfig;
 use crate::error::{HandshakeError, IllegalParameter, Internal};
-use crate::machine::{Emit, SessionSecrets};
+use crate::machine::Emit;
 use crate::machine13::{self, Traffic13};
 use crate::session::SessionInfo;
 use crate::tls13::{ExporterSecret, Signer, Tls13Suite, TrafficSecret, Transcript13};
@@ -215,14 +215,13 @@ impl ExpectFinished {
             extended_master_secret: true,
             resumed: false,
         };
-        out.push(Emit::Established(
-            Box::new(session),
-            Box::new(SessionSecrets::Tls13(exporter)),
-        ));
-        Ok(ServerState13::Established(Box::new(Traffic13 {
+        let traffic = Traffic13 {
             suite,
             ours: server_app,
             peers: client_app,
-        })))
+        };
+        Ok(ServerState13::Established(machine13::establish(
+            session, exporter, traffic, out,
+        )))
     }
 }

@@ -11,8 +11,8 @@ use keel_wire::extensions::{
 };
 use keel_wire::extensions::{CertificateRequestExtension, HelloRetryExtension};
 use keel_wire::handshake::{
-    Certificate13, CertificateEntry, CertificateRequest13, CertificateStatus, CertificateVerify,
-    ClientHello, DigitallySigned, EncryptedExtensions, HelloRetryRequest, Random, ServerHello,
+    Certificate13, CertificateEntry, CertificateRequest13, CertificateStatus, ClientHello,
+    EncryptedExtensions, HelloRetryRequest, Random, ServerHello,
 };
 use keel_wire::registry::{
     CompressionMethod, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -28,7 +28,7 @@ use crate::machine::{self, Emit};
 use crate::machine13::{self, AppSecrets, log_secret};
 use crate::tls13::{
     EarlySecret, KEY_SHARE_GROUPS, Signer, Tls13Suite, Transcript13, keylog_labels,
-    server_key_share, signed_content,
+    server_key_share,
 };
 
 /// What a TLS 1.3 ClientHello's extensions say, gathered once.
@@ -477,21 +477,7 @@ fn server_flight(
         &mut transcript,
         out,
     )?;
-    let hash = transcript.current_hash()?;
-    let signature = key
-        .key()
-        .sign(scheme, &signed_content(Signer::Server, hash.as_ref()))
-        .map_err(|source| HandshakeError::Signature { source })?;
-    machine13::send(
-        &HandshakeMessage::CertificateVerify(CertificateVerify {
-            signed: DigitallySigned {
-                scheme,
-                signature: Opaque(signature),
-            },
-        }),
-        &mut transcript,
-        out,
-    )?;
+    machine13::send_certificate_verify(&key, scheme, Signer::Server, &mut transcript, out)?;
     machine13::send_finished(&server_secret, &mut transcript, out)?;
     // RFC 8446 §7.1: the application secrets over the transcript through
     // the server's Finished; the server sends under its own from now on.
