@@ -116,11 +116,13 @@ impl Traffic13 {
 
 /// The secrets derived over the transcript through the server's Finished
 /// (RFC 8446 §7.1): both application traffic secrets and the exporter's,
-/// logged as NSS names them.
+/// logged as NSS names them, and the master secret, kept for the
+/// resumption secret after the client's Finished.
 pub(crate) struct AppSecrets {
     pub(crate) client: TrafficSecret,
     pub(crate) server: TrafficSecret,
     pub(crate) exporter: crate::tls13::ExporterSecret,
+    pub(crate) master: crate::tls13::MasterSecret,
 }
 
 pub(crate) fn application_secrets(
@@ -156,7 +158,18 @@ pub(crate) fn application_secrets(
         client,
         server,
         exporter,
+        master,
     })
+}
+
+/// `resumption_master_secret` over the transcript through the client's
+/// Finished (RFC 8446 §7.1), which the master secret ends in.
+pub(crate) fn resumption_master_secret(
+    master: crate::tls13::MasterSecret,
+    transcript: &Transcript13,
+) -> Result<crate::tls13::ResumptionMasterSecret, HandshakeError> {
+    let hash = transcript.current_hash()?;
+    Ok(master.into_resumption_master_secret(hash.as_ref())?)
 }
 
 /// Sends this side's Finished over the transcript so far (RFC 8446 §4.4.4).

@@ -40,12 +40,13 @@ const T0: u64 = 1_795_000_000 / HOUR * HOUR;
 
 fn session(created: u64) -> StoredSession {
     StoredSession {
+        version: keel_wire::registry::ProtocolVersion::TLS_V1_2,
         context: crate::ResumptionContext::from_bytes([3; 32]),
         session_id: vec![7; 32],
         cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         group: NamedGroup::X25519,
         signature_scheme: SignatureScheme::ECDSA_SECP256R1_SHA256,
-        master_secret: [0x42; 48],
+        secret: vec![0x42; 48],
         extended_master_secret: true,
         server_name: Some("example.com".to_owned()),
         alpn: Some(b"h2".to_vec()),
@@ -53,6 +54,7 @@ fn session(created: u64) -> StoredSession {
         created,
         ticket: Vec::new(),
         ticket_expires: 0,
+        ticket_age_add: 0,
         client_signature_scheme: None,
         ocsp_response: None,
     }

@@ -25,7 +25,7 @@ const SECRET_BYTE: u8 = 0xA7;
 /// Offsets in the encoding of `full(..)` (fixed-size fields come first).
 const MAGIC_LEN: usize = 7;
 const VERSION_AT: usize = 7;
-const SESSION_ID_LEN_AT: usize = 8 + ResumptionContext::LEN;
+const SESSION_ID_LEN_AT: usize = 8 + 2 + ResumptionContext::LEN;
 
 /// The context `full(..)` sessions carry.
 fn context() -> ResumptionContext {
@@ -43,12 +43,13 @@ fn other_context() -> ResumptionContext {
 
 fn full(id: u8, created: u64) -> StoredSession {
     StoredSession {
+        version: keel_wire::registry::ProtocolVersion::TLS_V1_2,
         context: context(),
         session_id: vec![id; 32],
         cipher_suite: SUITES[2],
         group: GROUPS[1],
         signature_scheme: SIGNATURE_SCHEMES[0],
-        master_secret: [SECRET_BYTE; 48],
+        secret: vec![SECRET_BYTE; 48],
         extended_master_secret: true,
         server_name: Some("example.com".to_owned()),
         alpn: Some(b"h2".to_vec()),
@@ -59,6 +60,7 @@ fn full(id: u8, created: u64) -> StoredSession {
         created,
         ticket: vec![0xEE; 40],
         ticket_expires: created + 7200,
+        ticket_age_add: 0,
         client_signature_scheme: Some(SIGNATURE_SCHEMES[1]),
         ocsp_response: Some(vec![0x30, 0x03, 0x0a, 0x01, 0x00]),
     }
@@ -66,12 +68,13 @@ fn full(id: u8, created: u64) -> StoredSession {
 
 fn minimal() -> StoredSession {
     StoredSession {
+        version: keel_wire::registry::ProtocolVersion::TLS_V1_2,
         context: ResumptionContext::from_bytes([0; 32]),
         session_id: vec![9],
         cipher_suite: SUITES[5],
         group: GROUPS[0],
         signature_scheme: SIGNATURE_SCHEMES[8],
-        master_secret: [SECRET_BYTE; 48],
+        secret: vec![SECRET_BYTE; 48],
         extended_master_secret: false,
         server_name: None,
         alpn: None,
@@ -79,6 +82,7 @@ fn minimal() -> StoredSession {
         created: 0,
         ticket: Vec::new(),
         ticket_expires: 0,
+        ticket_age_add: 0,
         client_signature_scheme: None,
         ocsp_response: None,
     }
@@ -90,7 +94,7 @@ fn assert_same(a: &StoredSession, b: &StoredSession) {
     assert_eq!(a.cipher_suite, b.cipher_suite);
     assert_eq!(a.group, b.group);
     assert_eq!(a.signature_scheme, b.signature_scheme);
-    assert_eq!(a.master_secret, b.master_secret);
+    assert_eq!(a.secret, b.secret);
     assert_eq!(a.extended_master_secret, b.extended_master_secret);
     assert_eq!(a.server_name, b.server_name);
     assert_eq!(a.alpn, b.alpn);
@@ -332,10 +336,10 @@ fn well_formed_sessions_outside_keels_limits_are_refused() {
 fn bad_flags_lengths_and_utf8_are_refused() {
     let s = with(|s| s.server_name = Some("ab".to_owned()));
     let bytes = s.to_bytes().unwrap();
-    // Layout: magic 8, context 32, id 1 + 1, suite/group/scheme 6, secret
-    // 48, then the flag, created 8, the name's presence flag, its length 1,
-    // the name.
-    let ems_at = 8 + 32 + 2 + 6 + 48;
+    // Layout: magic 8, protocol version 2, context 32, id 1 + 1,
+    // suite/group/scheme 6, secret 1 + 48, then the flag, created 8, the
+    // name's presence flag, its length 1, the name.
+    let ems_at = 8 + 2 + 32 + 2 + 6 + 49;
     let name_flag_at = ems_at + 1 + 8;
     let name_at = name_flag_at + 1 + 1;
     assert_eq!(&bytes[name_at..name_at + 2], b"ab");
@@ -423,7 +427,7 @@ impl TestRng {
 #[test]
 fn random_bytes_never_panic() {
     let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
-    let header = b"KEELSES\x05";
+    let header = b"KEELSES\x06";
     for _ in 0..20_000 {
         let len = (rng.next() % 200) as usize;
         let random = rng.bytes(len);

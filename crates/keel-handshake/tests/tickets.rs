@@ -119,7 +119,7 @@ fn a_ticket_resumes_without_a_server_cache_and_is_replaced() {
     // what is left of its lifetime: it expires when the first one would.
     assert_eq!(second.ticket_expires, T0 + 600);
     // The session itself is the same one.
-    assert_eq!(second.master_secret, first.master_secret);
+    assert_eq!(second.secret, first.secret);
     assert_eq!(second.created, T0);
 }
 

@@ -81,7 +81,9 @@ pub(crate) fn start(
             store.get_entry(&config.resumption_context, &server_name.to_string(), now)
         })
         .filter(|(stored, _)| {
-            stored.extended_master_secret && config.suites.contains(&stored.cipher_suite)
+            stored.version == ProtocolVersion::TLS_V1_2
+                && stored.extended_master_secret
+                && config.suites.contains(&stored.cipher_suite)
         });
     // RFC 5077 §3.3: a ticket is offered only while its lifetime hint
     // lasts. RFC 5077 §3.4: it goes with a session ID of the client's own that the server echoes if it
@@ -189,10 +191,20 @@ pub(crate) fn start(
             PskKeyExchangeMode::PSK_DHE_KE,
         ])));
     }
+    // RFC 8446 §4.2.11: a TLS 1.3 ticket kept for this server, offered in
+    // pre_shared_key, which must be the last extension.
+    let psk = if offer13 {
+        crate::client13::psk::take(&config, &server_name.to_string(), now)
+    } else {
+        None
+    };
+    if let Some(offered) = &psk {
+        extensions.push(crate::client13::psk::extension(offered, now));
+    }
 
     // RFC 5246 §7.4.1.2: client_version is the highest keel speaks; the
     // compression list is null alone.
-    let hello = ClientHello {
+    let mut hello = ClientHello {
         client_version: ProtocolVersion::TLS_V1_2,
         random: keel_wire::handshake::Random(client_random),
         session_id: Opaque(offered_session_id.clone()),
@@ -214,15 +226,23 @@ pub(crate) fn start(
         Transcript::retaining_messages(config.limits.max_transcript)
     };
     let tls13 = if offer13 {
-        let hello_bytes = HandshakeMessage::ClientHello(hello.clone())
-            .encode()
-            .map_err(|_| HandshakeError::Internal {
-                reason: crate::error::Internal::Encoding,
-            })?;
+        let hello_bytes = match &psk {
+            Some(offered) => crate::client13::psk::bind(
+                &mut hello,
+                &crate::tls13::Transcript13::new(config.limits.max_transcript),
+                offered,
+            )?,
+            None => HandshakeMessage::ClientHello(hello.clone())
+                .encode()
+                .map_err(|_| HandshakeError::Internal {
+                    reason: crate::error::Internal::Encoding,
+                })?,
+        };
         Some(Box::new(Offer13 {
             shares,
             hello: hello.clone(),
             hello_bytes,
+            psk,
         }))
     } else {
         None

@@ -695,10 +695,11 @@ fn in_use_after_finished(finish: &mut Finishing) -> Option<SessionHandle> {
 fn stored_session(finish: &mut Finishing, session_id: Vec<u8>) -> StoredSession {
     let (ticket, ticket_expires) = finish.new_ticket.take().unwrap_or_default();
     StoredSession {
+        version: keel_wire::registry::ProtocolVersion::TLS_V1_2,
         context: finish.context,
         session_id,
         cipher_suite: finish.session.cipher_suite,
-        master_secret: *finish.master.as_bytes(),
+        secret: finish.master.as_bytes().to_vec(),
         extended_master_secret: true,
         server_name: finish.session.server_name.clone(),
         alpn: finish.session.alpn.clone(),
@@ -708,6 +709,7 @@ fn stored_session(finish: &mut Finishing, session_id: Vec<u8>) -> StoredSession 
         created: finish.created,
         ticket,
         ticket_expires,
+        ticket_age_add: 0,
         client_signature_scheme: None,
         ocsp_response: finish.session.ocsp_response.clone(),
     }
@@ -724,7 +726,7 @@ pub(crate) fn resume(
     seq: u64,
 ) -> Result<ClientState, HandshakeError> {
     let config = Arc::clone(&negotiated.context.config);
-    let master = MasterSecret::from_bytes(&stored.master_secret)?;
+    let master = MasterSecret::from_bytes(&stored.secret)?;
     let algorithm =
         AeadAlgorithm::for_suite(negotiated.suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
     let (client_keys, server_keys) = key_schedule::key_block(

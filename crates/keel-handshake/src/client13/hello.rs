@@ -30,6 +30,8 @@ pub(crate) struct Offer13 {
     /// HelloRetryRequest and for the transcript.
     pub(crate) hello: ClientHello,
     pub(crate) hello_bytes: Vec<u8>,
+    /// The stored session offered in pre_shared_key, if any.
+    pub(crate) psk: Option<super::psk::OfferedSession>,
 }
 
 /// The groups that get a key share in the first ClientHello: the most
@@ -94,7 +96,7 @@ fn offered_suite(
 /// and the suite must be the one the HelloRetryRequest chose.
 pub(crate) fn server_hello(
     context: ClientContext,
-    offer: Offer13,
+    mut offer: Offer13,
     transcript: Option<Transcript13>,
     retry_suite: Option<Tls13Suite>,
     raw: &[u8],
@@ -126,12 +128,18 @@ pub(crate) fn server_hello(
         return Err(not_permitted(extension));
     }
     let mut server_share = None;
+    let mut resumed = None;
     for extension in &extensions {
         match extension {
             keel_wire::ServerExtension::SupportedVersions(_) => {}
             keel_wire::ServerExtension::KeyShare(entry) => server_share = Some(entry),
-            // No PSK was offered (RFC 8446 §4.2: a response to an
-            // extension not sent is unsupported_extension).
+            // RFC 8446 §4.2.11: the PSK the server accepted; without one
+            // offered, any index is out of range.
+            keel_wire::ServerExtension::PreSharedKey(index) => {
+                resumed = Some(super::psk::accepted(offer.psk.take(), *index, suite)?);
+            }
+            // RFC 8446 §4.2: a response to an extension not sent is
+            // unsupported_extension.
             other => {
                 return Err(HandshakeError::UnsolicitedExtension {
                     extension: other.extension_type(),
@@ -139,9 +147,9 @@ pub(crate) fn server_hello(
             }
         }
     }
-    // RFC 8446 §4.2.8: without a PSK the ServerHello must carry a share,
-    // for a group the client sent one for (missing_extension otherwise,
-    // RFC 8446 §9.2).
+    // RFC 8446 §4.2.8: the ServerHello must carry a share (keel offers
+    // psk_dhe_ke only, so a resumption has one too), for a group the client
+    // sent one for (missing_extension otherwise, RFC 8446 §9.2).
     let entry = server_share.ok_or(HandshakeError::MissingExtension {
         message: keel_wire::registry::HandshakeType::SERVER_HELLO,
         extension: keel_wire::registry::ExtensionType::KEY_SHARE,
@@ -168,9 +176,13 @@ pub(crate) fn server_hello(
     };
     transcript.add(raw)?;
     let hello_hash = transcript.current_hash()?;
-    // RFC 8446 §7.1: no PSK, so the early secret of zeros.
-    let handshake_secret =
-        EarlySecret::without_psk(hash)?.into_handshake_secret(shared.as_bytes())?;
+    // RFC 8446 §7.1: the accepted PSK's Early Secret, or without one the
+    // early secret of zeros.
+    let early_secret = match &resumed {
+        Some(offered) => offered.early_secret()?,
+        None => EarlySecret::without_psk(hash)?,
+    };
+    let handshake_secret = early_secret.into_handshake_secret(shared.as_bytes())?;
     let client_secret = handshake_secret.client_handshake_traffic_secret(hello_hash.as_ref())?;
     let server_secret = handshake_secret.server_handshake_traffic_secret(hello_hash.as_ref())?;
     let key_log = context.config.key_log.as_deref();
@@ -214,6 +226,7 @@ pub(crate) fn server_hello(
                 handshake_secret,
                 client_secret,
                 server_secret,
+                resumed,
             },
         },
     )))
@@ -347,16 +360,37 @@ pub(crate) fn hello_retry_request(
             *extension = key_share_extension(&offer.shares);
         }
     }
+    // RFC 8446 §4.1.2: a PSK whose hash is not the chosen suite's is
+    // removed from ClientHello2; pre_shared_key stays last.
+    let psk_extension = match extensions.last() {
+        Some(ClientExtension::PreSharedKey(_)) => extensions.pop(),
+        _ => None,
+    };
+    if offer
+        .psk
+        .as_ref()
+        .is_some_and(|p| p.suite.hash() != suite.hash())
+    {
+        offer.psk = None;
+    }
     if let Some(cookie) = cookie {
-        // RFC 8446 §4.2.2: echoed in ClientHello2. (pre_shared_key, which
-        // must stay last, is never offered here.)
+        // RFC 8446 §4.2.2: echoed in ClientHello2.
         extensions.push(ClientExtension::Cookie(cookie));
     }
-    offer.hello_bytes = HandshakeMessage::ClientHello(offer.hello.clone())
-        .encode()
-        .map_err(|_| HandshakeError::Internal {
-            reason: Internal::Encoding,
-        })?;
+    offer.hello_bytes = match (&offer.psk, psk_extension) {
+        // RFC 8446 §4.1.2: the binder is computed again, over
+        // ClientHello1's message_hash, the HelloRetryRequest and the
+        // truncated ClientHello2.
+        (Some(offered), Some(extension)) => {
+            extensions.push(extension);
+            super::psk::bind(&mut offer.hello, &transcript, offered)?
+        }
+        _ => HandshakeMessage::ClientHello(offer.hello.clone())
+            .encode()
+            .map_err(|_| HandshakeError::Internal {
+                reason: Internal::Encoding,
+            })?,
+    };
     transcript.add(&offer.hello_bytes)?;
     // RFC 8446 §5.1: from now on records carry {03,03}; RFC 8446 Appendix
     // D.4: the client's middlebox ChangeCipherSpec goes before

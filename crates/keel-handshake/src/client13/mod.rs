@@ -4,6 +4,7 @@
 //! first state; the first answer decides which machine goes on.
 
 pub(crate) mod hello;
+pub(crate) mod psk;
 mod server_flight;
 
 use keel_wire::HandshakeMessage;
@@ -57,8 +58,9 @@ pub(crate) enum ClientState13 {
     ExpectCertificate(Box<ExpectCertificate>),
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
-    /// The handshake is over: KeyUpdate and NewSessionTicket may come.
-    Established(Box<Traffic13>),
+    /// The handshake is over: KeyUpdate and NewSessionTicket may come;
+    /// tickets are kept when the configuration has a session store.
+    Established(Box<Traffic13>, Option<Box<psk::TicketReceiver>>),
 }
 
 impl ClientState13 {
@@ -71,7 +73,7 @@ impl ClientState13 {
             Self::ExpectCertificate(_) => "Certificate",
             Self::ExpectCertificateVerify(_) => "CertificateVerify",
             Self::ExpectFinished(_) => "Finished",
-            Self::Established(_) => "application data",
+            Self::Established(..) => "application data",
         }
     }
 
@@ -92,7 +94,7 @@ impl ClientState13 {
             Self::ExpectCertificate(_) => t == T::CERTIFICATE,
             Self::ExpectCertificateVerify(_) => t == T::CERTIFICATE_VERIFY,
             Self::ExpectFinished(_) => t == T::FINISHED,
-            Self::Established(_) => t == T::NEW_SESSION_TICKET || t == T::KEY_UPDATE,
+            Self::Established(..) => t == T::NEW_SESSION_TICKET || t == T::KEY_UPDATE,
         }
     }
 
@@ -120,12 +122,18 @@ impl ClientState13 {
             ) => s.handle(raw, m),
             (Self::ExpectCertificateVerify(s), M::CertificateVerify(m)) => s.handle(raw, &m),
             (Self::ExpectFinished(s), M::Finished13(m)) => s.handle(raw, &m, out),
-            // RFC 8446 §4.6.1: tickets are accepted and not used yet (keel
-            // offers no PSK from them).
-            (Self::Established(s), M::NewSessionTicket13(_)) => Ok(Self::Established(s)),
-            (Self::Established(s), M::KeyUpdate(m)) => Ok(Self::Established(Box::new(
-                s.on_key_update(&m, may_send, out)?,
-            ))),
+            // RFC 8446 §4.6.1: a ticket for the next connection, kept if
+            // there is a store to keep it in.
+            (Self::Established(s, tickets), M::NewSessionTicket13(m)) => {
+                if let Some(receiver) = &tickets {
+                    receiver.receive(&m)?;
+                }
+                Ok(Self::Established(s, tickets))
+            }
+            (Self::Established(s, tickets), M::KeyUpdate(m)) => Ok(Self::Established(
+                Box::new(s.on_key_update(&m, may_send, out)?),
+                tickets,
+            )),
             // A second HelloRetryRequest (RFC 8446 §4.1.4) and anything
             // else out of place.
             (state, message) => Err(HandshakeError::UnexpectedMessage {
@@ -142,7 +150,10 @@ impl ClientState13 {
         out: &mut Vec<Emit>,
     ) -> Result<Self, HandshakeError> {
         match self {
-            Self::Established(s) => Ok(Self::Established(Box::new(s.update_ours(request, out)?))),
+            Self::Established(s, tickets) => Ok(Self::Established(
+                Box::new(s.update_ours(request, out)?),
+                tickets,
+            )),
             state => Ok(state),
         }
     }

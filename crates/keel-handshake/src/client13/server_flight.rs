@@ -16,6 +16,7 @@ use keel_wire::vec::{List, Opaque};
 use keel_wire::{ExtensionList, HandshakeMessage};
 
 use super::ClientState13;
+use super::psk::TicketReceiver;
 use crate::client::ClientContext;
 use crate::error::{HandshakeError, IllegalParameter};
 use crate::machine::Emit;
@@ -33,6 +34,8 @@ pub(crate) struct Handshake13 {
     pub(crate) handshake_secret: HandshakeSecret,
     pub(crate) client_secret: TrafficSecret,
     pub(crate) server_secret: TrafficSecret,
+    /// The session the server's pre_shared_key accepted, if it did.
+    pub(crate) resumed: Option<super::psk::OfferedSession>,
 }
 
 /// What the EncryptedExtensions settled.
@@ -100,6 +103,25 @@ impl ExpectEncryptedExtensions {
             }
         }
         self.handshake.transcript.add(raw)?;
+        // RFC 8446 §2.2: a resumption goes straight to the server's
+        // Finished (a certificate or CertificateRequest is
+        // unexpected_message, RFC 8446 §4.3.2); the session's peer is the
+        // one the full handshake verified.
+        if let Some(offered) = &self.handshake.resumed {
+            let session = &offered.session;
+            let (chain, ocsp_response, scheme) = (
+                session.peer_certificates.clone(),
+                session.ocsp_response.clone(),
+                session.signature_scheme,
+            );
+            return Ok(ClientState13::ExpectFinished(Box::new(ExpectFinished {
+                handshake: self.handshake,
+                settled,
+                chain,
+                ocsp_response,
+                scheme,
+            })));
+        }
         Ok(ClientState13::ExpectCertificateOrRequest(Box::new(
             ExpectCertificate {
                 handshake: self.handshake,
@@ -279,6 +301,7 @@ impl ExpectFinished {
             handshake_secret,
             client_secret,
             server_secret,
+            resumed,
         } = handshake;
         machine13::check_finished(&server_secret, &transcript, &finished.verify_data)?;
         transcript.add(raw)?;
@@ -290,6 +313,7 @@ impl ExpectFinished {
             client: client_app,
             server: server_app,
             exporter,
+            master,
         } = machine13::application_secrets(
             handshake_secret,
             server_finished_hash.as_ref(),
@@ -324,16 +348,36 @@ impl ExpectFinished {
             ocsp_response,
             peer_certificates: chain,
             extended_master_secret: true,
-            resumed: false,
+            resumed: resumed.is_some(),
+        };
+        // RFC 8446 §4.6.1: tickets come after the handshake, under the
+        // resumption secret over the transcript through this Finished.
+        let tickets = match &config.session_store {
+            Some(store) => Some(Box::new(TicketReceiver {
+                store: Arc::clone(store),
+                clock: Arc::clone(&config.clock),
+                server_name: context.server_name.to_string(),
+                context: config.resumption_context,
+                resumption: machine13::resumption_master_secret(master, &transcript)?,
+                suite,
+                group,
+                scheme,
+                sni: session.server_name.clone(),
+                alpn: session.alpn.clone(),
+                chain: session.peer_certificates.clone(),
+                ocsp_response: session.ocsp_response.clone(),
+            })),
+            None => None,
         };
         let traffic = Traffic13 {
             suite,
             ours: client_app,
             peers: server_app,
         };
-        Ok(ClientState13::Established(machine13::establish(
-            session, exporter, traffic, out,
-        )))
+        Ok(ClientState13::Established(
+            machine13::establish(session, exporter, traffic, out),
+            tickets,
+        ))
     }
 }
 

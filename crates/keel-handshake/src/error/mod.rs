@@ -138,6 +138,10 @@ pub enum HandshakeError {
     /// The peer's Finished did not verify.
     #[snafu(display("the peer's Finished message does not verify"))]
     BadFinished,
+    /// The binder of the PSK the server selected does not verify (RFC 8446
+    /// §4.2.11: the handshake is aborted).
+    #[snafu(display("the client's PSK binder does not verify"))]
+    BadBinder,
     /// The peer's key-exchange or CertificateVerify signature is invalid.
     #[snafu(transparent)]
     Signature {
@@ -284,7 +288,7 @@ impl HandshakeError {
             Self::NoApplicationProtocol => A::NO_APPLICATION_PROTOCOL,
             Self::UnrecognizedName { .. } | Self::SniNotAHostName { .. } => A::UNRECOGNIZED_NAME,
             Self::UnsolicitedExtension { .. } => A::UNSUPPORTED_EXTENSION,
-            Self::BadFinished => A::DECRYPT_ERROR,
+            Self::BadFinished | Self::BadBinder => A::DECRYPT_ERROR,
             Self::MissingExtension { .. } => A::MISSING_EXTENSION,
             Self::EmptyServerCertificate => A::DECODE_ERROR,
             Self::CertificateRequired => A::CERTIFICATE_REQUIRED,

@@ -117,6 +117,25 @@ pub enum IllegalParameter {
         /// The scheme used.
         scheme: SignatureScheme,
     },
+    /// A ClientHello's pre_shared_key has not one binder per identity
+    /// (RFC 8446 §4.2.11).
+    BindersDoNotMatchIdentities,
+    /// The server selected a PSK identity the client did not offer (RFC
+    /// 8446 §4.2.11: "Clients MUST verify that the server's
+    /// selected_identity is within the range supplied by the client").
+    PskNotOffered {
+        /// The index selected.
+        index: u16,
+    },
+    /// The server resumed with a suite whose hash is not the PSK's (RFC
+    /// 8446 §4.2.11).
+    PskHashMismatch,
+    /// A NewSessionTicket lifetime over seven days (RFC 8446 §4.6.1:
+    /// "Servers MUST NOT use any value greater than 604800 seconds").
+    TicketLifetimeTooLong {
+        /// The lifetime sent, in seconds.
+        seconds: u32,
+    },
 }
 
 impl core::fmt::Display for IllegalParameter {
@@ -196,6 +215,19 @@ impl core::fmt::Display for IllegalParameter {
             Self::VerifySchemeNotOffered { scheme } => write!(
                 f,
                 "CertificateVerify uses {scheme}, which this side did not offer"
+            ),
+            Self::BindersDoNotMatchIdentities => {
+                f.write_str("pre_shared_key does not have one binder per identity")
+            }
+            Self::PskNotOffered { index } => {
+                write!(f, "server selected PSK {index}, which the client did not offer")
+            }
+            Self::PskHashMismatch => {
+                f.write_str("server resumed with a suite whose hash is not the PSK's")
+            }
+            Self::TicketLifetimeTooLong { seconds } => write!(
+                f,
+                "NewSessionTicket lifetime of {seconds} s is over the 604800 s allowed"
             ),
         }
     }

@@ -390,10 +390,11 @@ impl ExpectFinished {
 /// The session as it is cached or sealed into a ticket.
 fn stored_session(keyed: &Keyed) -> StoredSession {
     StoredSession {
+        version: keel_wire::registry::ProtocolVersion::TLS_V1_2,
         context: keyed.context,
         session_id: keyed.session_id.clone(),
         cipher_suite: keyed.session.cipher_suite,
-        master_secret: *keyed.master.as_bytes(),
+        secret: keyed.master.as_bytes().to_vec(),
         extended_master_secret: true,
         server_name: keyed.session.server_name.clone(),
         alpn: keyed.session.alpn.clone(),
@@ -403,6 +404,7 @@ fn stored_session(keyed: &Keyed) -> StoredSession {
         created: keyed.created,
         ticket: Vec::new(),
         ticket_expires: 0,
+        ticket_age_add: 0,
         client_signature_scheme: keyed.session.client_signature_scheme,
         ocsp_response: None,
     }
@@ -430,7 +432,7 @@ pub(crate) fn resumed(
     stored: StoredSession,
     out: &mut Vec<Emit>,
 ) -> Result<ServerState, HandshakeError> {
-    let master = MasterSecret::from_bytes(&stored.master_secret)?;
+    let master = MasterSecret::from_bytes(&stored.secret)?;
     let algorithm =
         AeadAlgorithm::for_suite(stored.cipher_suite).ok_or(HandshakeError::NoSharedCipherSuite)?;
     let (client_keys, server_keys) = key_schedule::key_block(

@@ -626,7 +626,9 @@ fn find_resumable(
         .client_verifier
         .as_ref()
         .is_some_and(|v| v.mode() == keel_pki::ClientAuth::Required);
-    if stored.context != config.resumption_context
+    // A TLS 1.3 session resumes only in TLS 1.3 (RFC 8446 §4.6.1).
+    if stored.version != ProtocolVersion::TLS_V1_2
+        || stored.context != config.resumption_context
         || (requires_certificate && stored.peer_certificates.is_empty())
         || !stored.extended_master_secret
         || !hello.cipher_suites.contains(&suite)

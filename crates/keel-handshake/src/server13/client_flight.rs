@@ -31,8 +31,12 @@ pub(crate) struct ServerHandshake13 {
     pub(crate) client_app: TrafficSecret,
     pub(crate) server_app: TrafficSecret,
     pub(crate) exporter: ExporterSecret,
+    /// Kept for the resumption secret once the client's Finished is in.
+    pub(crate) master: crate::tls13::MasterSecret,
     pub(crate) client_chain: Vec<CertificateDer<'static>>,
     pub(crate) client_scheme: Option<SignatureScheme>,
+    /// Whether a PSK was accepted.
+    pub(crate) resumed: bool,
 }
 
 /// Which message of the client's flight comes next.
@@ -192,12 +196,13 @@ impl ExpectFinished {
             client_app,
             server_app,
             exporter,
+            master,
             client_chain,
             client_scheme,
+            resumed,
         } = self.handshake;
         machine13::check_finished(&client_secret, &transcript, &finished.verify_data)?;
         transcript.add(raw)?;
-        drop(config);
         // The client's flight is over: no more middlebox ChangeCipherSpec
         // (RFC 8446 §5); its data comes under its application keys.
         out.push(Emit::MiddleboxCcs(false));
@@ -213,8 +218,19 @@ impl ExpectFinished {
             ocsp_response: None,
             peer_certificates: client_chain,
             extended_master_secret: true,
-            resumed: false,
+            resumed,
         };
+        // RFC 8446 §4.6.1: a ticket for the next connection, when this
+        // server can resume one.
+        if config.ticket_keys.is_some() || config.session_cache.is_some() {
+            let resumption = machine13::resumption_master_secret(master, &transcript)?;
+            let source = super::psk::TicketSource {
+                config: &config,
+                suite,
+                session: &session,
+            };
+            super::psk::issue_ticket(&source, &resumption, out)?;
+        }
         let traffic = Traffic13 {
             suite,
             ours: server_app,

@@ -22,6 +22,7 @@ use keel_wire::{ClientExtension, ExtensionList, Extensions, HandshakeMessage, Se
 
 use super::ServerState13;
 use super::client_flight::{Await, ServerHandshake13};
+use super::psk;
 use crate::config::ServerHandshakeConfig;
 use crate::error::{HandshakeError, IllegalParameter};
 use crate::machine::{self, Emit};
@@ -71,10 +72,10 @@ impl<'a> Offer13<'a> {
                     keel_wire::extensions::CertificateStatusRequest::Ocsp { .. },
                 ) => offer.ocsp_requested = true,
                 ClientExtension::Cookie(_) => offer.cookie = true,
-                // RFC 8446 §4.2.10: early_data is ignored (keel accepts no
-                // PSK, so no early data can follow); pre_shared_key and
-                // psk_key_exchange_modes likewise until keel issues
-                // tickets. Everything else is not TLS 1.3's business.
+                // RFC 8446 §4.2.10: early_data is rejected by leaving it
+                // out of EncryptedExtensions (keel never accepts 0-RTT);
+                // pre_shared_key and psk_key_exchange_modes are `psk.rs`'s.
+                // Everything else is not TLS 1.3's business.
                 _ => {}
             }
         }
@@ -133,6 +134,14 @@ pub(crate) fn client_hello(
         return hello_retry_request(config, raw, hello, &choice, out);
     };
     let mut transcript = Transcript13::new(config.limits.max_transcript);
+    let resumed = psk::accept(
+        &config,
+        hello,
+        raw,
+        &transcript,
+        choice.suite,
+        offer.sni.as_deref(),
+    )?;
     transcript.add(raw)?;
     transcript.start(choice.suite.hash())?;
     let send_ccs = !hello.session_id.is_empty();
@@ -142,8 +151,11 @@ pub(crate) fn client_hello(
         hello,
         &offer,
         choice,
-        client_share.key_exchange.as_slice(),
-        send_ccs,
+        Shares {
+            client: client_share.key_exchange.as_slice(),
+            resumed,
+            send_ccs,
+        },
         out,
     )
 }
@@ -307,6 +319,14 @@ impl ExpectClientHello2 {
                 reason: IllegalParameter::SuiteChangedAfterRetry,
             });
         }
+        let resumed = psk::accept(
+            &self.config,
+            hello,
+            raw,
+            &self.transcript,
+            choice.suite,
+            offer.sni.as_deref(),
+        )?;
         self.transcript.add(raw)?;
         let this = *self;
         server_flight(
@@ -315,24 +335,35 @@ impl ExpectClientHello2 {
             hello,
             &offer,
             choice,
-            share.key_exchange.as_slice(),
-            false,
+            Shares {
+                client: share.key_exchange.as_slice(),
+                resumed,
+                send_ccs: false,
+            },
             out,
         )
     }
 }
 
+/// What the key schedule starts from: the client's key share and, when a
+/// PSK was accepted, the session it resumes; and whether the middlebox
+/// ChangeCipherSpec follows the ServerHello.
+struct Shares<'a> {
+    client: &'a [u8],
+    resumed: Option<psk::Accepted>,
+    send_ccs: bool,
+}
+
 /// ServerHello, EncryptedExtensions, [CertificateRequest], Certificate,
-/// CertificateVerify, Finished (RFC 8446 §2), and the keys around them.
-#[allow(clippy::too_many_arguments)]
+/// CertificateVerify, Finished (RFC 8446 §2), and the keys around them; a
+/// resumption (RFC 8446 §2.2) leaves out everything about certificates.
 fn server_flight(
     config: Arc<ServerHandshakeConfig>,
     mut transcript: Transcript13,
     hello: &ClientHello,
     offer: &Offer13<'_>,
     choice: Choice,
-    client_share: &[u8],
-    send_ccs: bool,
+    shares: Shares<'_>,
     out: &mut Vec<Emit>,
 ) -> Result<ServerState13, HandshakeError> {
     let Choice {
@@ -342,21 +373,30 @@ fn server_flight(
         scheme,
         alpn,
     } = choice;
-    let (server_public, shared) = server_key_share(group, client_share, config.rng.as_ref())?;
+    let (server_public, shared) = server_key_share(group, shares.client, config.rng.as_ref())?;
     let server_random = machine::random(config.rng.as_ref())?;
+    let mut extensions = vec![
+        ServerExtension::SupportedVersions(ProtocolVersion::TLS_V1_3),
+        ServerExtension::KeyShare(KeyShareEntry {
+            group,
+            key_exchange: Opaque(server_public),
+        }),
+    ];
+    // RFC 8446 §4.2.11: the index of the PSK accepted.
+    let (early_secret, resumed) = match shares.resumed {
+        Some(accepted) => {
+            extensions.push(ServerExtension::PreSharedKey(accepted.index));
+            (accepted.early_secret, Some(accepted.session))
+        }
+        None => (EarlySecret::without_psk(suite.hash())?, None),
+    };
     let server_hello = ServerHello {
         server_version: ProtocolVersion::TLS_V1_2,
         random: Random(server_random),
         session_id: hello.session_id.clone(),
         cipher_suite: suite.cipher_suite(),
         compression_method: CompressionMethod::NULL,
-        extensions: Extensions::Present(vec![
-            ServerExtension::SupportedVersions(ProtocolVersion::TLS_V1_3),
-            ServerExtension::KeyShare(KeyShareEntry {
-                group,
-                key_exchange: Opaque(server_public),
-            }),
-        ]),
+        extensions: Extensions::Present(extensions),
     };
     out.push(Emit::VersionNegotiated);
     machine13::send(
@@ -364,13 +404,12 @@ fn server_flight(
         &mut transcript,
         out,
     )?;
-    if send_ccs {
+    if shares.send_ccs {
         out.push(Emit::ChangeCipherSpec);
     }
     out.push(Emit::MiddleboxCcs(true));
     let hello_hash = transcript.current_hash()?;
-    let handshake_secret =
-        EarlySecret::without_psk(suite.hash())?.into_handshake_secret(shared.as_bytes())?;
+    let handshake_secret = early_secret.into_handshake_secret(shared.as_bytes())?;
     let client_secret = handshake_secret.client_handshake_traffic_secret(hello_hash.as_ref())?;
     let server_secret = handshake_secret.server_handshake_traffic_secret(hello_hash.as_ref())?;
     let client_random = hello.random.0;
@@ -423,6 +462,27 @@ fn server_flight(
         &mut transcript,
         out,
     )?;
+    // RFC 8446 §4.3.2: no CertificateRequest when authenticating with a
+    // PSK; the resumed session keeps the client certificate it had.
+    if let Some(session) = resumed {
+        return finish_server_flight(
+            config,
+            transcript,
+            Flight {
+                suite,
+                group,
+                scheme: session.signature_scheme,
+                alpn,
+                sni: offer.sni.clone(),
+                handshake_secret,
+                client_secret,
+                server_secret,
+                client_random,
+                resumed: Some(session),
+            },
+            out,
+        );
+    }
     if let Some(verifier) = &config.client_verifier {
         // RFC 8446 §4.3.2: an empty context in the handshake, the schemes
         // the server verifies (never PKCS#1 in TLS 1.3) and the CAs.
@@ -478,6 +538,59 @@ fn server_flight(
         out,
     )?;
     machine13::send_certificate_verify(&key, scheme, Signer::Server, &mut transcript, out)?;
+    finish_server_flight(
+        config,
+        transcript,
+        Flight {
+            suite,
+            group,
+            scheme,
+            alpn,
+            sni: offer.sni.clone(),
+            handshake_secret,
+            client_secret,
+            server_secret,
+            client_random,
+            resumed: None,
+        },
+        out,
+    )
+}
+
+/// What the end of the server's flight needs.
+struct Flight {
+    suite: Tls13Suite,
+    group: NamedGroup,
+    scheme: SignatureScheme,
+    alpn: Option<Vec<u8>>,
+    sni: Option<String>,
+    handshake_secret: crate::tls13::HandshakeSecret,
+    client_secret: crate::tls13::TrafficSecret,
+    server_secret: crate::tls13::TrafficSecret,
+    client_random: [u8; 32],
+    resumed: Option<crate::sessions::StoredSession>,
+}
+
+/// The server's Finished, its application keys, and the state that waits
+/// for the client's flight.
+fn finish_server_flight(
+    config: Arc<ServerHandshakeConfig>,
+    mut transcript: Transcript13,
+    flight: Flight,
+    out: &mut Vec<Emit>,
+) -> Result<ServerState13, HandshakeError> {
+    let Flight {
+        suite,
+        group,
+        scheme,
+        alpn,
+        sni,
+        handshake_secret,
+        client_secret,
+        server_secret,
+        client_random,
+        resumed,
+    } = flight;
     machine13::send_finished(&server_secret, &mut transcript, out)?;
     // RFC 8446 §7.1: the application secrets over the transcript through
     // the server's Finished; the server sends under its own from now on.
@@ -486,17 +599,25 @@ fn server_flight(
         client: client_app,
         server: server_app,
         exporter,
+        master,
     } = machine13::application_secrets(
         handshake_secret,
         server_finished_hash.as_ref(),
-        key_log,
+        config.key_log.as_deref(),
         &client_random,
     )?;
     out.push(Emit::WriteKeys(machine13::record_keys(&server_app, suite)?));
-    let awaiting = if config.client_verifier.is_some() {
+    let awaiting = if config.client_verifier.is_some() && resumed.is_none() {
         Await::Certificate
     } else {
         Await::Finished
+    };
+    let (client_chain, client_scheme) = match resumed.as_ref() {
+        Some(session) => (
+            session.peer_certificates.clone(),
+            session.client_signature_scheme,
+        ),
+        None => (Vec::new(), None),
     };
     let handshake = ServerHandshake13 {
         config,
@@ -504,14 +625,16 @@ fn server_flight(
         group,
         scheme,
         alpn,
-        sni: offer.sni.clone(),
+        sni,
         transcript,
         client_secret,
         client_app,
         server_app,
         exporter,
-        client_chain: Vec::new(),
-        client_scheme: None,
+        master,
+        client_chain,
+        client_scheme,
+        resumed: resumed.is_some(),
     };
     Ok(handshake.awaiting(awaiting))
 }

@@ -4,6 +4,7 @@
 
 mod client_flight;
 pub(crate) mod hello;
+mod psk;
 
 use keel_wire::HandshakeMessage;
 use keel_wire::registry::HandshakeType;

@@ -4,17 +4,20 @@
 //! certificates). Every accepted input re-encodes to the same bytes.
 
 use keel_pki::CertificateDer;
-use keel_wire::session::{MasterSecret, SessionCertificate, SessionState};
+use keel_wire::session::{SessionCertificate, SessionSecret, SessionState};
 use keel_wire::vec::Opaque;
 use keel_wire::{Codec, DecodeError, DecodeErrorKind};
 
 use super::{
-    MAX_ALPN_LEN, MAX_CERTIFICATE_LEN, MAX_CERTIFICATES, MAX_OCSP_LEN, MAX_SERVER_NAME_LEN,
-    MAX_SESSION_ID_LEN, MAX_TICKET_LEN, SessionDecodeError, SessionEncodeError, StoredSession,
+    MASTER_SECRET_LEN, MAX_ALPN_LEN, MAX_CERTIFICATE_LEN, MAX_CERTIFICATES, MAX_OCSP_LEN,
+    MAX_SERVER_NAME_LEN, MAX_SESSION_ID_LEN, MAX_TICKET_LEN, SessionDecodeError,
+    SessionEncodeError, StoredSession,
 };
 use crate::kx::GROUPS;
-use crate::policy::{SIGNATURE_SCHEMES, SUITES};
+use crate::policy::{SIGNATURE_SCHEMES, SUITES, TLS13_SUITES};
 use crate::resumption_context::ResumptionContext;
+use crate::tls13::Tls13Suite;
+use keel_wire::registry::{NamedGroup, ProtocolVersion};
 
 impl StoredSession {
     /// The session serialised in keel's versioned binary format (laid out
@@ -63,8 +66,30 @@ impl StoredSession {
         let in_range = |len: usize, max: usize| (1..=max).contains(&len);
         let fail = |ok: bool, field: &'static str| if ok { Ok(()) } else { Err(field) };
         fail(self.session_id.len() <= MAX_SESSION_ID_LEN, "session_id")?;
-        fail(SUITES.contains(&self.cipher_suite), "cipher_suite")?;
-        fail(GROUPS.contains(&self.group), "group")?;
+        // Each version with its own suites, groups and secret: a TLS 1.2
+        // master secret is 48 bytes, a TLS 1.3 PSK its suite's Hash.length.
+        match self.version {
+            ProtocolVersion::TLS_V1_2 => {
+                fail(SUITES.contains(&self.cipher_suite), "cipher_suite")?;
+                fail(GROUPS.contains(&self.group), "group")?;
+                fail(self.secret.len() == MASTER_SECRET_LEN, "secret")?;
+                fail(self.ticket_age_add == 0, "ticket_age_add")?;
+            }
+            ProtocolVersion::TLS_V1_3 => {
+                let suite = Tls13Suite::from_cipher_suite(self.cipher_suite)
+                    .filter(|_| TLS13_SUITES.contains(&self.cipher_suite));
+                fail(suite.is_some(), "cipher_suite")?;
+                fail(
+                    GROUPS.contains(&self.group) || self.group == NamedGroup::X25519MLKEM768,
+                    "group",
+                )?;
+                fail(
+                    suite.is_some_and(|s| s.hash().hash_len() == self.secret.len()),
+                    "secret",
+                )?;
+            }
+            _ => return Err("version"),
+        }
         fail(
             SIGNATURE_SCHEMES.contains(&self.signature_scheme),
             "signature_scheme",
@@ -90,10 +115,12 @@ impl StoredSession {
             "certificates",
         )?;
         fail(self.ticket.len() <= MAX_TICKET_LEN, "ticket")?;
-        // A server that issues tickets need not cache the session, so the
-        // ID may be empty, but not both.
+        // A TLS 1.2 server that issues tickets need not cache the session,
+        // so the ID may be empty, but not both. (A TLS 1.3 session sealed
+        // into a ticket has neither: the ticket is its identity.)
         fail(
-            !(self.session_id.is_empty() && self.ticket.is_empty()),
+            self.version == ProtocolVersion::TLS_V1_3
+                || !(self.session_id.is_empty() && self.ticket.is_empty()),
             "session_id",
         )?;
         fail(
@@ -116,12 +143,13 @@ impl StoredSession {
 
     fn to_state(&self) -> SessionState {
         SessionState {
+            protocol_version: self.version,
             context: *self.context.as_bytes(),
             session_id: Opaque(self.session_id.clone()),
             cipher_suite: self.cipher_suite,
             group: self.group,
             signature_scheme: self.signature_scheme,
-            master_secret: MasterSecret(self.master_secret),
+            secret: SessionSecret(Opaque(self.secret.clone())),
             extended_master_secret: self.extended_master_secret,
             created: self.created,
             server_name: self
@@ -136,6 +164,7 @@ impl StoredSession {
                 .collect(),
             ticket: Opaque(self.ticket.clone()),
             ticket_expires: self.ticket_expires,
+            ticket_age_add: self.ticket_age_add,
             client_signature_scheme: self.client_signature_scheme,
             ocsp_response: self.ocsp_response.clone().map(Opaque),
         }
@@ -153,13 +182,14 @@ impl StoredSession {
             }
         };
         Ok(Self {
+            version: state.protocol_version,
             context: ResumptionContext::from_bytes(state.context),
             session_id: state.session_id.0,
             cipher_suite: state.cipher_suite,
             group: state.group,
             signature_scheme: state.signature_scheme,
-            // `MasterSecret` zeroizes its own copy when `state` drops.
-            master_secret: state.master_secret.0,
+            // `SessionSecret` zeroizes its own copy when `state` drops.
+            secret: state.secret.0.0.clone(),
             extended_master_secret: state.extended_master_secret,
             server_name,
             alpn: state.alpn.map(|alpn| alpn.0),
@@ -171,6 +201,7 @@ impl StoredSession {
             created: state.created,
             ticket: state.ticket.0,
             ticket_expires: state.ticket_expires,
+            ticket_age_add: state.ticket_age_add,
             client_signature_scheme: state.client_signature_scheme,
             ocsp_response: state.ocsp_response.map(|staple| staple.0),
         })

@@ -1,5 +1,6 @@
-//! Sessions kept for resumption by session ID (RFC 5246 §7.3), with the
-//! extended master secret of RFC 7627: what one session is
+//! Sessions kept for resumption: TLS 1.2 sessions by session ID (RFC 5246
+//! §7.3) or ticket, with the extended master secret of RFC 7627, and TLS
+//! 1.3 resumption PSKs from tickets (RFC 8446 §4.6.1): what one session is
 //! ([`StoredSession`]), its serialised form for crossing process and fleet
 //! boundaries ([`StoredSession::to_bytes`], [`StoredSession::from_bytes`],
 //! in `encoding.rs`), and the two bounded stores a configuration uses
@@ -23,7 +24,7 @@ mod store;
 pub use store::{ClientSessionStore, DEFAULT_BYTES_PER_ENTRY, ServerSessionCache};
 
 use keel_pki::CertificateDer;
-use keel_wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
+use keel_wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use snafu::Snafu;
 use zeroize::Zeroize;
 
@@ -37,7 +38,7 @@ use crate::resumption_context::ResumptionContext;
 // Version 5 moved the format onto keel-wire's codec, with TLS-style length
 // prefixes.
 /// The length of a TLS 1.2 master secret.
-const MASTER_SECRET_LEN: usize = 48;
+pub(crate) const MASTER_SECRET_LEN: usize = 48;
 /// A session ID is 1..=32 bytes (RFC 5246 §7.4.1.2; an empty one means
 /// "not resumable" and is never stored).
 const MAX_SESSION_ID_LEN: usize = 32;
@@ -54,27 +55,33 @@ const MAX_ALPN_LEN: usize = 255;
 /// An OCSP response is `opaque OCSPResponse<1..2^24-1>` (RFC 6066 §8).
 const MAX_OCSP_LEN: usize = 0xff_ffff;
 
-/// Everything needed to resume a TLS 1.2 session by ID (RFC 5246 §7.3;
-/// the extended master secret per RFC 7627).
+/// Everything needed to resume a session: a TLS 1.2 session by ID or
+/// ticket (RFC 5246 §7.3; the extended master secret per RFC 7627), or a
+/// TLS 1.3 ticket's PSK (RFC 8446 §4.6.1).
 ///
-/// The master secret is zeroized when the value is dropped and never shown
+/// The secret is zeroized when the value is dropped and never shown
 /// by `Debug`. `Clone` copies it: every copy is deliberate, and each copy
 /// zeroizes itself in turn.
 pub struct StoredSession {
+    /// TLS 1.2 or TLS 1.3: which handshake resumes the session.
+    pub version: ProtocolVersion,
     /// The policy under which the peer was admitted: the session is resumed
     /// only under a configuration with the same context.
     pub context: ResumptionContext,
     /// The session ID, 1..=32 bytes.
     pub session_id: Vec<u8>,
-    /// The negotiated cipher suite, one of [`SUITES`](crate::policy::SUITES).
+    /// The negotiated cipher suite, one of [`SUITES`](crate::policy::SUITES)
+    /// (TLS 1.2) or [`TLS13_SUITES`](crate::policy::TLS13_SUITES).
     pub cipher_suite: CipherSuite,
-    /// The ECDHE group of the full handshake, one of [`GROUPS`](crate::kx::GROUPS).
+    /// The key-exchange group of the full handshake, one of
+    /// [`GROUPS`](crate::kx::GROUPS) (or, in TLS 1.3, X25519MLKEM768).
     pub group: NamedGroup,
-    /// The scheme of the server's key-exchange signature in the full
-    /// handshake, one of [`SIGNATURE_SCHEMES`](crate::policy::SIGNATURE_SCHEMES).
+    /// The scheme of the server's signature in the full handshake, one of
+    /// [`SIGNATURE_SCHEMES`](crate::policy::SIGNATURE_SCHEMES).
     pub signature_scheme: SignatureScheme,
-    /// The session's master secret.
-    pub master_secret: [u8; MASTER_SECRET_LEN],
+    /// TLS 1.2: the session's master secret (48 bytes). TLS 1.3: the
+    /// ticket's PSK, Hash.length bytes for the suite's hash.
+    pub secret: Vec<u8>,
     /// Whether the master secret is an extended one (RFC 7627).
     pub extended_master_secret: bool,
     /// The SNI name the session was made under.
@@ -93,6 +100,9 @@ pub struct StoredSession {
     /// Unix epoch: its arrival plus the server's lifetime hint (RFC 5077
     /// §3.3); 0: the server gave no hint.
     pub ticket_expires: u64,
+    /// TLS 1.3: the ticket's `ticket_age_add`, added to its age in the
+    /// client's offer (RFC 8446 §4.2.11.1); 0 in TLS 1.2.
+    pub ticket_age_add: u32,
     /// The scheme of the client's CertificateVerify in the full handshake,
     /// when the client authenticated (kept by servers), one of
     /// [`SIGNATURE_SCHEMES`](crate::policy::SIGNATURE_SCHEMES).
@@ -152,12 +162,13 @@ impl Clone for StoredSession {
         // Copying the master secret is deliberate: the copy zeroizes itself
         // on drop like the original.
         Self {
+            version: self.version,
             context: self.context,
             session_id: self.session_id.clone(),
             cipher_suite: self.cipher_suite,
             group: self.group,
             signature_scheme: self.signature_scheme,
-            master_secret: self.master_secret,
+            secret: self.secret.clone(),
             extended_master_secret: self.extended_master_secret,
             server_name: self.server_name.clone(),
             alpn: self.alpn.clone(),
@@ -165,6 +176,7 @@ impl Clone for StoredSession {
             created: self.created,
             ticket: self.ticket.clone(),
             ticket_expires: self.ticket_expires,
+            ticket_age_add: self.ticket_age_add,
             client_signature_scheme: self.client_signature_scheme,
             ocsp_response: self.ocsp_response.clone(),
         }
@@ -173,13 +185,14 @@ impl Clone for StoredSession {
 
 impl Drop for StoredSession {
     fn drop(&mut self) {
-        self.master_secret.zeroize();
+        self.secret.zeroize();
     }
 }
 
 impl core::fmt::Debug for StoredSession {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("StoredSession")
+            .field("version", &self.version)
             .field("context", &self.context)
             .field("session_id_len", &self.session_id.len())
             .field("cipher_suite", &self.cipher_suite)

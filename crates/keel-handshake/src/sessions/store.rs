@@ -230,6 +230,13 @@ macro_rules! bounded_store {
                 self.inner.len()
             }
 
+            /// How long a session stays usable after it was made, in
+            /// seconds.
+            #[must_use]
+            pub fn lifetime_secs(&self) -> u64 {
+                self.inner.lifetime
+            }
+
             #[doc = concat!("Whether the ", $noun, " holds no session.")]
             #[must_use]
             pub fn is_empty(&self) -> bool {

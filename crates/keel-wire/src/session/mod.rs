@@ -1,18 +1,22 @@
 //! keel's serialised session: not a TLS message, but keel's own structure
-//! for the state a TLS 1.2 session is resumed from. It is the plaintext
+//! for the state a session is resumed from: a TLS 1.2 session (by ID or
+//! ticket) or a TLS 1.3 resumption PSK. It is the plaintext
 //! inside keel's session tickets (RFC 5077 §4 leaves a ticket's contents to
 //! the server that issues it) and the form in which session stores are
 //! exported and imported. A ticket comes back from the network, so its
 //! contents get the same strict codec as every message here.
 //!
 //! ```text
-//! "KEELSES" 0x05                             magic and format version
+//! "KEELSES" 0x06                             magic and format version
+//! ProtocolVersion version                    0x0303 or 0x0304
 //! opaque context[32]                         the resumption context
 //! opaque session_id<0..32>
 //! CipherSuite cipher_suite
 //! NamedGroup group
 //! SignatureScheme signature_scheme
-//! opaque master_secret[48]
+//! opaque secret<32..48>                     TLS 1.2: the master secret
+//!                                            (48); TLS 1.3: the ticket's
+//!                                            PSK (Hash.length)
 //! uint8 extended_master_secret               0 or 1
 //! uint64 created                             seconds since the Unix epoch
 //! uint8 present; opaque server_name<1..255>  when present is 1
@@ -20,6 +24,7 @@
 //! uint8 count; count × opaque certificate<1..2^24-1>
 //! opaque ticket<0..2^16-1>
 //! uint64 ticket_expires
+//! uint32 ticket_age_add                      TLS 1.3; 0 in TLS 1.2
 //! uint8 present; SignatureScheme client_signature_scheme
 //! uint8 present; opaque ocsp_response<1..2^24-1>
 //! ```
@@ -37,36 +42,40 @@ use zeroize::Zeroize;
 
 use crate::codec::read_only;
 use crate::error::{DecodeErrorKind, EncodeError, decode_err, encode_err};
-use crate::registry::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::vec::{Field, Opaque};
 
 /// The first seven bytes of every serialised session.
 pub const SESSION_MAGIC: [u8; 7] = *b"KEELSES";
 /// The one format version this code reads and writes. Version 5 moved the
-/// format onto this codec (1–3 byte length prefixes instead of 4-byte ones).
-pub const SESSION_VERSION: u8 = 5;
+/// format onto this codec (1–3 byte length prefixes instead of 4-byte ones);
+/// version 6 added the protocol version, TLS 1.3's PSK in place of the
+/// fixed 48-byte master secret, and the ticket's age offset.
+pub const SESSION_VERSION: u8 = 6;
 
 opaque_item! {
     /// One certificate of the peer's chain, DER: `opaque certificate<1..2^24-1>`.
     SessionCertificate, 3, 1, 0xff_ffff, "Session.certificates"
 }
 
-/// A TLS 1.2 master secret (RFC 5246 §8.1), zeroized when dropped and never
-/// shown by `Debug`.
+/// The secret a session resumes from: a TLS 1.2 master secret (RFC 5246
+/// §8.1, 48 bytes) or a TLS 1.3 ticket's PSK (RFC 8446 §4.6.1, the suite's
+/// Hash.length: 32 or 48). Zeroized when dropped and never shown by
+/// `Debug`.
 #[binrw]
 #[brw(big)]
 #[derive(Clone, PartialEq, Eq)]
-pub struct MasterSecret(pub [u8; 48]);
+pub struct SessionSecret(#[brw(args_raw = Field("Session.secret"))] pub Opaque<1, 32, 48>);
 
-impl Drop for MasterSecret {
+impl Drop for SessionSecret {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.0.0.zeroize();
     }
 }
 
-impl core::fmt::Debug for MasterSecret {
+impl core::fmt::Debug for SessionSecret {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("MasterSecret(..)")
+        f.write_str("SessionSecret(..)")
     }
 }
 
@@ -82,6 +91,9 @@ pub struct SessionState {
     #[br(temp, parse_with = read_version)]
     #[bw(calc = SESSION_VERSION)]
     version: u8,
+    /// The protocol version of the session: TLS 1.2 or TLS 1.3 (which
+    /// versions keel accepts is keel-handshake's check).
+    pub protocol_version: ProtocolVersion,
     /// The resumption context of the configuration that admitted the peer.
     pub context: [u8; 32],
     /// The session ID; empty when only a ticket identifies the session.
@@ -93,8 +105,8 @@ pub struct SessionState {
     pub group: NamedGroup,
     /// The scheme of the server's key-exchange signature.
     pub signature_scheme: SignatureScheme,
-    /// The master secret.
-    pub master_secret: MasterSecret,
+    /// The master secret (TLS 1.2) or the PSK (TLS 1.3).
+    pub secret: SessionSecret,
     /// Whether the master secret is an extended one (RFC 7627).
     #[br(parse_with = read_flag, args_raw = Field("Session.extended_master_secret"))]
     #[bw(map = |ems: &bool| u8::from(*ems))]
@@ -118,6 +130,9 @@ pub struct SessionState {
     pub ticket: Opaque<2, 0, 0xffff>,
     /// When the client stops offering the ticket; 0: no hint.
     pub ticket_expires: u64,
+    /// TLS 1.3: the ticket's `ticket_age_add` (RFC 8446 §4.6.1); 0 in
+    /// TLS 1.2.
+    pub ticket_age_add: u32,
     /// The scheme of the client's CertificateVerify, when it authenticated.
     #[br(parse_with = read_optional_scheme)]
     #[bw(write_with = write_optional_scheme)]
@@ -138,13 +153,15 @@ impl SessionState {
             |width: usize, bytes: Option<&[u8]>| 1 + bytes.map_or(0, |b| width + b.len());
         SESSION_MAGIC.len()
             + 1
+            + 2
             + 32
             + 1
             + self.session_id.len()
             + 2
             + 2
             + 2
-            + 48
+            + 1
+            + self.secret.0.len()
             + 1
             + 8
             + optional(1, self.server_name.as_deref())
@@ -154,6 +171,7 @@ impl SessionState {
             + 2
             + self.ticket.len()
             + 8
+            + 4
             + 1
             + self.client_signature_scheme.map_or(0, |_| 2)
             + optional(3, self.ocsp_response.as_deref())
