@@ -189,9 +189,10 @@ matrix! {
 
 #[test]
 fn defaults_negotiate_the_servers_first_choice() {
-    // No restriction on either side: AES-128-GCM with the key's family,
-    // X25519 (the server's first group).
-    for (key, suite) in [
+    // No restriction on either side: TLS 1.3 with AES-128-GCM and the
+    // hybrid X25519MLKEM768 (the server's first suite and group); held to
+    // TLS 1.2, AES-128-GCM with the key's family and X25519.
+    for (key, suite12) in [
         (
             KeyType::EcdsaP256,
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -201,18 +202,34 @@ fn defaults_negotiate_the_servers_first_choice() {
             CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         ),
     ] {
-        let pair = Pair::new(
-            client_builder().build().unwrap(),
-            server_with(key).build().unwrap(),
-            "localhost",
-        )
-        .handshake()
-        .established();
-        let session = pair.client.session().unwrap();
-        assert_eq!(session.cipher_suite, suite);
-        assert_eq!(session.group, NamedGroup::X25519);
-        assert_eq!(session.alpn, None);
-        pair.exchange(100).close(false);
+        for (versions, version, suite, group) in [
+            (
+                keel::Versions::Tls13AndTls12,
+                ProtocolVersion::TLS_V1_3,
+                CipherSuite::TLS_AES_128_GCM_SHA256,
+                NamedGroup::X25519MLKEM768,
+            ),
+            (
+                keel::Versions::Tls12Only,
+                ProtocolVersion::TLS_V1_2,
+                suite12,
+                NamedGroup::X25519,
+            ),
+        ] {
+            let pair = Pair::new(
+                client_builder().build().unwrap(),
+                server_with(key).with_versions(versions).build().unwrap(),
+                "localhost",
+            )
+            .handshake()
+            .established();
+            let session = pair.client.session().unwrap();
+            assert_eq!(session.version, version);
+            assert_eq!(session.cipher_suite, suite);
+            assert_eq!(session.group, group);
+            assert_eq!(session.alpn, None);
+            pair.exchange(100).close(false);
+        }
     }
 }
 
@@ -245,7 +262,32 @@ fn a_server_with_both_key_types_picks_by_the_clients_suites() {
 // --- Client authentication -----------------------------------------------------
 
 fn client_auth_pair(mode: ClientAuth, certificate: Option<CertifiedKey>) -> Pair {
+    client_auth_pair_in(keel::Versions::Tls13AndTls12, mode, certificate)
+}
+
+/// The refusal of a client without a certificate where one is required:
+/// RFC 8446 §4.4.2.4's certificate_required in TLS 1.3; TLS 1.2 has no
+/// alert of its own (handshake_failure, keel's `NoCertificate`).
+const NO_CERTIFICATE: [(keel::Versions, HandshakeError); 2] = [
+    (
+        keel::Versions::Tls12Only,
+        HandshakeError::Certificate {
+            source: CertError::NoCertificate,
+        },
+    ),
+    (
+        keel::Versions::Tls13Only,
+        HandshakeError::CertificateRequired,
+    ),
+];
+
+fn client_auth_pair_in(
+    versions: keel::Versions,
+    mode: ClientAuth,
+    certificate: Option<CertifiedKey>,
+) -> Pair {
     let server = server_with(KeyType::EcdsaP256)
+        .with_versions(versions)
         .with_client_auth(ca().trust_store(), mode)
         .build()
         .unwrap();
@@ -281,9 +323,9 @@ fn client_certificates_of_every_key_type_are_accepted() {
 
 #[test]
 fn required_client_auth_without_a_certificate_fails() {
-    client_auth_pair(ClientAuth::Required, None).server_refused(HandshakeError::Certificate {
-        source: CertError::NoCertificate,
-    });
+    for (versions, refusal) in NO_CERTIFICATE {
+        client_auth_pair_in(versions, ClientAuth::Required, None).server_refused(refusal);
+    }
 }
 
 #[test]
@@ -299,11 +341,10 @@ fn optional_client_auth_without_a_certificate_succeeds() {
 #[test]
 fn a_client_certificate_from_an_unlisted_root_is_not_sent() {
     let stranger = || other_ca().leaf(KeyType::EcdsaP256, &["client.example"], Usage::Client);
-    client_auth_pair(ClientAuth::Required, Some(stranger())).server_refused(
-        HandshakeError::Certificate {
-            source: CertError::NoCertificate,
-        },
-    );
+    for (versions, refusal) in NO_CERTIFICATE {
+        client_auth_pair_in(versions, ClientAuth::Required, Some(stranger()))
+            .server_refused(refusal);
+    }
     let pair = client_auth_pair(ClientAuth::Optional, Some(stranger())).established();
     assert!(pair.server.session().unwrap().peer_certificates.is_empty());
 }
@@ -648,14 +689,37 @@ fn the_servers_group_preference_wins() {
         ])
         .build()
         .unwrap();
-    let server = server_with(KeyType::EcdsaP256)
-        .with_groups(&[NamedGroup::SECP384R1, NamedGroup::X25519])
-        .build()
-        .unwrap();
-    let pair = Pair::new(client, server, "localhost")
-        .handshake()
-        .established();
-    assert_eq!(pair.client.session().unwrap().group, NamedGroup::SECP384R1);
+    // TLS 1.2: the server's first group the client supports. TLS 1.3: the
+    // server's first group the client sent a key share for (X25519), so
+    // that no HelloRetryRequest costs a round trip; with only P-384, a
+    // HelloRetryRequest asks for it.
+    for (versions, groups, chosen) in [
+        (
+            keel::Versions::Tls12Only,
+            &[NamedGroup::SECP384R1, NamedGroup::X25519][..],
+            NamedGroup::SECP384R1,
+        ),
+        (
+            keel::Versions::Tls13Only,
+            &[NamedGroup::SECP384R1, NamedGroup::X25519][..],
+            NamedGroup::X25519,
+        ),
+        (
+            keel::Versions::Tls13Only,
+            &[NamedGroup::SECP384R1][..],
+            NamedGroup::SECP384R1,
+        ),
+    ] {
+        let server = server_with(KeyType::EcdsaP256)
+            .with_versions(versions)
+            .with_groups(groups)
+            .build()
+            .unwrap();
+        let pair = Pair::new(client.clone(), server, "localhost")
+            .handshake()
+            .established();
+        assert_eq!(pair.client.session().unwrap().group, chosen, "{versions:?}");
+    }
 }
 
 // --- Configuration refusals --------------------------------------------------------
@@ -804,6 +868,9 @@ fn stream_handshake_and_echo_over_tcp() {
             echoed += n;
         }
         assert!(stream.connection().peer_closed());
+        // TLS 1.3 (RFC 8446 §6.1): the client's close_notify closed its
+        // side only; the server closes its own.
+        stream.close().unwrap();
         echoed
     });
 
@@ -829,7 +896,7 @@ fn stream_handshake_and_echo_over_tcp() {
         Some("localhost")
     );
     stream.close().unwrap();
-    // The server answers with its own close_notify: the end of its data.
+    // The server's close_notify follows: the end of its data.
     assert_eq!(stream.read(&mut [0; 16]).unwrap(), 0);
     assert_eq!(server.join().unwrap(), message.len());
 }

@@ -141,9 +141,8 @@ fn a_session_admitted_without_a_client_certificate_is_not_resumed_where_one_is_r
 
         // The anonymous client's session must not get it past the server
         // that requires a certificate: a full handshake, which it fails.
-        connect(&anonymous, &strict).server_refused(HandshakeError::Certificate {
-            source: CertError::NoCertificate,
-        });
+        // (RFC 8446 §4.4.2.4: certificate_required, in TLS 1.3.)
+        connect(&anonymous, &strict).server_refused(HandshakeError::CertificateRequired);
 
         // A client with a certificate gets a full handshake, and is seen.
         let store = Arc::new(ClientSessionStore::new(

@@ -171,23 +171,41 @@ fn curl_gets_the_session_page_from_the_throwaway_certificate() {
         "{:?}",
         server.stdout_lines
     );
-    let output = curl(&server, &[]);
-    let page = text(&output);
-    assert!(output.status.success(), "{page}");
-    for line in [
-        "protocol: TLSv1.2",
-        "ems: yes",
-        "sni: localhost",
-        "alpn: http/1.1",
-        "cipher: TLS_ECDHE_ECDSA_WITH_",
+    // TLS 1.3 by default; TLS 1.2 (with EMS) for a client that has
+    // nothing newer.
+    for (extra, expected) in [
+        (
+            &[][..],
+            [
+                "protocol: TLSv1.3",
+                "ems: n/a (TLS 1.3)",
+                "cipher: TLS_AES_128_GCM_SHA256",
+                "group: x25519",
+            ],
+        ),
+        (
+            &["--tls-max", "1.2"][..],
+            [
+                "protocol: TLSv1.2",
+                "ems: yes",
+                "cipher: TLS_ECDHE_ECDSA_WITH_",
+                "group: x25519",
+            ],
+        ),
     ] {
-        assert!(page.contains(line), "missing {line:?} in\n{page}");
+        let output = curl(&server, extra);
+        let page = text(&output);
+        assert!(output.status.success(), "{page}");
+        for line in expected.iter().chain(&["sni: localhost", "alpn: http/1.1"]) {
+            assert!(page.contains(line), "missing {line:?} in\n{page}");
+        }
     }
     let log = server.log();
     assert!(
         log.contains("outcome=\"ok\"") || log.contains("outcome=ok"),
         "{log}"
     );
+    assert!(log.contains("version=\"TLSv1.3\""), "{log}");
     assert!(
         log.contains("sni=localhost") || log.contains("sni=\"localhost\""),
         "{log}"
@@ -213,10 +231,17 @@ fn openssl_s_client_gets_the_page_and_close_notify() {
             "-CAfile",
         ])
         .arg(&server.ca);
+    let mut tls12 = Command::new("openssl");
+    tls12.args(command.get_args()).arg("-tls1_2");
     let output = run(command, b"GET / HTTP/1.0\r\n\r\n");
     let out = text(&output);
-    assert!(out.contains("protocol: TLSv1.2"), "{out}");
+    assert!(out.contains("protocol: TLSv1.3"), "{out}");
+    assert!(out.contains("New, TLSv1.3"), "{out}");
     assert!(out.contains("Verify return code: 0 (ok)"), "{out}");
+    // Held to TLS 1.2, s_client gets it with the extended master secret.
+    let output = run(tls12, b"GET / HTTP/1.0\r\n\r\n");
+    let out = text(&output);
+    assert!(out.contains("protocol: TLSv1.2"), "{out}");
     assert!(out.contains("Extended master secret: yes"), "{out}");
 }
 
@@ -276,7 +301,7 @@ fn gnutls_cli_gets_the_page() {
         ]);
     let output = run(command, b"GET / HTTP/1.0\r\n\r\n");
     let out = text(&output);
-    assert!(out.contains("protocol: TLSv1.2"), "{out}");
+    assert!(out.contains("protocol: TLSv1.3"), "{out}");
 }
 
 #[test]

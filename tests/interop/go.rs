@@ -1,8 +1,9 @@
 //! Go's crypto/tls, an implementation that shares no code with OpenSSL or
 //! GnuTLS: keel client → Go server and Go client → keel server, with Go on
-//! its defaults (it offers TLS 1.3 and X25519MLKEM768 first, and must
-//! settle on TLS 1.2 and X25519 with keel); session tickets both ways; and
-//! a refusal each way. The peer is `go/peer/main.go`, see [`crate::go_peer`].
+//! its defaults (it offers TLS 1.3 and X25519MLKEM768 first) and keel held
+//! to TLS 1.2 here, so that both must settle on TLS 1.2 and X25519;
+//! session tickets both ways; and a refusal each way. The peer is
+//! `go/peer/main.go`, see [`crate::go_peer`].
 
 use std::io::Write;
 use std::sync::Arc;
@@ -19,6 +20,15 @@ use crate::harness::{
     Suite, TempDir, X25519, assert_session, client_config, deadline, handshake_error, keel_close,
     keel_connect, pki, read_line, server_config,
 };
+
+/// keel's client and server builders held to TLS 1.2.
+fn client12() -> keel::ClientConfigBuilder {
+    client_config().with_versions(keel::Versions::Tls12Only)
+}
+
+fn server12() -> keel::ServerConfigBuilder {
+    server_config().with_versions(keel::Versions::Tls12Only)
+}
 
 /// A line longer than a record (16 KiB), so that data crosses in several
 /// records each way.
@@ -38,7 +48,7 @@ fn keel_client_to_go_server(test: &str, suite: Suite, go_suite: &str) {
     let identity = pki().server(suite.key);
     let mut server = go_server(&dir, identity, 1, &[], deadline);
 
-    let config = client_config().build().unwrap();
+    let config = client12().build().unwrap();
     let mut stream = keel_connect(config, server.addr, HOST)
         .unwrap_or_else(|e| panic!("handshake failed: {e}\n{}", server.peer.kill()));
     let session = stream.connection().session().unwrap().clone();
@@ -90,10 +100,7 @@ fn keel_client_resumes_by_ticket_with_go_server() {
     let dir = TempDir::new("go-c-resume");
     let mut server = go_server(&dir, &pki().ecdsa_server, 2, &[], deadline);
     let store = Arc::new(ClientSessionStore::new(8, Duration::from_secs(3600)));
-    let config = client_config()
-        .with_session_resumption(store)
-        .build()
-        .unwrap();
+    let config = client12().with_session_resumption(store).build().unwrap();
 
     for (index, resumed) in [false, true].into_iter().enumerate() {
         let mut stream = keel_connect(config.clone(), server.addr, HOST)
@@ -124,7 +131,7 @@ fn go_client_to_keel_server() {
     go_peer();
     let deadline = deadline();
     let dir = TempDir::new("go-s");
-    let server = KeelServer::start(server_config().build().unwrap(), deadline);
+    let server = KeelServer::start(server12().build().unwrap(), deadline);
     let line = long_line("Go");
     let mut client = go_client(&dir, server.addr, &pki().server_roots_pem, 1, &line);
 
@@ -194,7 +201,7 @@ fn go_client_resumes_by_ticket_with_keel_server() {
         Duration::from_secs(3600),
     )
     .unwrap();
-    let config = server_config()
+    let config = server12()
         .with_session_tickets(Arc::new(keys))
         .build()
         .unwrap();
@@ -208,7 +215,7 @@ fn go_client_resumes_by_ticket_with_keel_server() {
 /// session IDs for resumption, runs a full handshake every time.
 #[test]
 fn go_client_without_a_ticket_runs_full_handshakes() {
-    let (resumed, reports) = go_client_twice("go-s-no-ticket", server_config().build().unwrap());
+    let (resumed, reports) = go_client_twice("go-s-no-ticket", server12().build().unwrap());
     assert_eq!(resumed, [false, false], "keel's account");
     reports[0].assert_negotiated("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", false);
     reports[1].assert_negotiated("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", false);
@@ -224,7 +231,7 @@ fn go_client_refuses_keel_certificate_from_unknown_root() {
     go_peer();
     let deadline = deadline();
     let dir = TempDir::new("go-s-unknown-root");
-    let server = KeelServer::start(server_config().build().unwrap(), deadline);
+    let server = KeelServer::start(server12().build().unwrap(), deadline);
     let mut client = go_client(&dir, server.addr, &pki().untrusted_root_pem, 1, "never");
 
     let result = server.outcome(deadline);
@@ -257,11 +264,7 @@ fn keel_client_refuses_go_server_certificate_for_another_name() {
     let dir = TempDir::new("go-c-wrong-name");
     let mut server = go_server(&dir, pki().server(KeyType::Ecdsa), 1, &[], deadline);
 
-    let result = keel_connect(
-        client_config().build().unwrap(),
-        server.addr,
-        "wrong.example",
-    );
+    let result = keel_connect(client12().build().unwrap(), server.addr, "wrong.example");
     let out = server.peer.finish(deadline);
     let err = result
         .err()

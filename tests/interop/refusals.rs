@@ -79,12 +79,30 @@ fn assert_no_shared_cipher(test: &str, args: &[&str]) {
     out.assert_printed("no shared cipher");
 }
 
-/// A TLS 1.1-only server cannot pick any of keel's suites (all are TLS 1.2
-/// suites), so OpenSSL refuses the ClientHello with handshake_failure ("no
-/// shared cipher") before keel sees a TLS 1.1 ServerHello.
+/// A TLS 1.1-only server finds no version it shares with keel, whose
+/// supported_versions lists TLS 1.3 and TLS 1.2 (RFC 8446 §4.2.1): OpenSSL
+/// refuses the ClientHello with protocol_version ("unsupported protocol")
+/// before keel sees a TLS 1.1 ServerHello.
 #[test]
 fn client_refused_by_tls11_only_server() {
-    assert_no_shared_cipher("r-c-tls11", &TLS11_ONLY);
+    let dir = TempDir::new("r-c-tls11");
+    let (error, out) = keel_client_fails(
+        &dir,
+        KeyType::Rsa,
+        &TLS11_ONLY,
+        None,
+        default_client(),
+        HOST,
+    );
+    assert_eq!(
+        error,
+        HandshakeError::AlertReceived {
+            description: AlertDescription::PROTOCOL_VERSION
+        },
+        "{out}"
+    );
+    assert_eq!(error.alert(), None);
+    out.assert_printed("unsupported protocol");
 }
 
 #[test]

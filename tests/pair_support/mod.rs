@@ -94,7 +94,14 @@ impl Pair {
                 source: HandshakeError::AlertReceived { description: alert }
             })
         );
-        assert!(self.client.session().is_none());
+        // A TLS 1.3 client has finished its handshake when the server
+        // judges its certificate (RFC 8446 §4.4.2.4): only a TLS 1.2 client
+        // has no session.
+        assert!(
+            self.client
+                .session()
+                .is_none_or(|s| s.version == keel::registry::ProtocolVersion::TLS_V1_3)
+        );
         assert!(self.server.session().is_none());
     }
 
@@ -125,13 +132,35 @@ impl Pair {
         self
     }
 
-    /// `closer` sends close_notify; the other side answers with its own;
-    /// both then see the end of the peer's data and can write no more.
+    /// `closer` sends close_notify; the other side answers with its own
+    /// (TLS 1.2, at once, RFC 5246 §7.2.1; TLS 1.3, when its application
+    /// closes, having been free to write until then, RFC 8446 §6.1); both
+    /// then see the end of the peer's data and can write no more.
     pub(crate) fn close(mut self, client_first: bool) {
-        if client_first {
-            self.client.close();
+        let tls13 = self
+            .client
+            .session()
+            .is_some_and(|s| s.version == keel::registry::ProtocolVersion::TLS_V1_3);
+        let (closer, other) = if client_first {
+            (&mut *self.client, &mut *self.server)
         } else {
-            self.server.close();
+            (&mut *self.server, &mut *self.client)
+        };
+        closer.close();
+        if tls13 {
+            let mut bytes = Vec::new();
+            closer.write_tls(&mut bytes);
+            other.read_tls(&bytes).unwrap();
+            assert!(other.peer_closed());
+            // Half-closed: the other side still writes, then closes.
+            assert_eq!(other.write(b"last").unwrap(), 4);
+            other.close();
+            let mut bytes = Vec::new();
+            other.write_tls(&mut bytes);
+            closer.read_tls(&bytes).unwrap();
+            let mut last = [0u8; 4];
+            assert_eq!(closer.read(&mut last).unwrap(), 4);
+            assert_eq!(&last, b"last");
         }
         pump(&mut self.client, &mut self.server);
         for (side, connection) in [("client", &mut *self.client), ("server", &mut *self.server)] {

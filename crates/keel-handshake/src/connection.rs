@@ -456,7 +456,9 @@ impl Connection {
         self.session.as_ref()
     }
 
-    /// Whether the peer sent close_notify.
+    /// Whether the peer sent close_notify. TLS 1.2 answers it at once
+    /// (RFC 5246 §7.2.1); in TLS 1.3 this side may still write until it
+    /// calls [`close`](Self::close) (RFC 8446 §6.1).
     #[must_use]
     pub fn peer_closed(&self) -> bool {
         self.peer_closed
@@ -726,9 +728,14 @@ impl Connection {
         }
         if alert.description == AlertDescription::CLOSE_NOTIFY {
             // RFC 5246 §7.2.1: answer with a close_notify of our own; read
-            // nothing after it.
+            // nothing after it. RFC 8446 §6.1: in TLS 1.3 it closes only
+            // the peer's write side ("This does not have any effect on its
+            // read side"), so this side may still send, and sends its own
+            // close_notify when the application closes.
             self.peer_closed = true;
-            self.close();
+            if !self.is_tls13() || self.session.is_none() {
+                self.close();
+            }
             // Before the handshake is complete there is no session and no
             // data: the handshake was cut short, which is a failure, not
             // the end of a stream.

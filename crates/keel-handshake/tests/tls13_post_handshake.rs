@@ -114,12 +114,26 @@ fn key_update_is_refused_in_tls12_and_before_the_handshake() {
     assert_eq!(client.update_keys(false), Err(HandshakeError::Closed));
 }
 
+/// RFC 8446 §6.1: close_notify closes the sender's write side only. The
+/// side that receives it may go on sending (a half-close: the client sent
+/// its request and closed; the server answers), and closes when it is
+/// done; TLS 1.2's answer-at-once (RFC 5246 §7.2.1) is not TLS 1.3's.
 #[test]
-fn close_notify_closes_both_ways() {
+fn close_notify_closes_one_direction() {
     let (mut client, mut server) = established13();
+    client.write(b"request").unwrap();
     client.close();
+    assert_eq!(client.write(b"more"), Err(HandshakeError::Closed));
     server.read_tls(&take(&mut client)).unwrap();
     assert!(server.peer_closed());
+    let mut buf = [0u8; 16];
+    assert_eq!(server.read(&mut buf).unwrap(), 7);
+    // Nothing went back yet: no close_notify of the server's own.
+    assert!(take(&mut server).is_empty());
+    server.write(b"answer").unwrap();
+    server.close();
     client.read_tls(&take(&mut server)).unwrap();
+    assert_eq!(client.read(&mut buf).unwrap(), 6);
+    assert_eq!(&buf[..6], b"answer");
     assert!(client.peer_closed());
 }

@@ -48,8 +48,10 @@ impl ClientConfig {
         self.inner.resumption_context
     }
 
-    /// A builder with keel's defaults: Mozilla's roots (webpki-roots), all
-    /// six suites, X25519/P-256/P-384, no ALPN, no client certificate.
+    /// A builder with keel's defaults: TLS 1.3 and TLS 1.2, Mozilla's roots
+    /// (webpki-roots), every suite (TLS 1.3's three, TLS 1.2's six),
+    /// X25519MLKEM768 (TLS 1.3 only), X25519, P-256 and P-384, no ALPN, no
+    /// client certificate.
     pub fn builder() -> ClientConfigBuilder {
         ClientConfigBuilder {
             roots: None,
@@ -141,7 +143,7 @@ impl ClientConfigBuilder {
         );
         Ok(ClientConfig {
             inner: Arc::new(ClientHandshakeConfig {
-                versions: self.common.versions,
+                versions: self.common.effective_versions(),
                 verifier: Arc::new(verifier),
                 suites: self.common.suites,
                 groups: self.common.groups,
@@ -204,9 +206,11 @@ impl ServerConfig {
         self.inner.resumption_context
     }
 
-    /// A builder with keel's defaults: all six suites in the order
-    /// AES-128-GCM, ChaCha20-Poly1305, AES-256-GCM; X25519, P-256, P-384;
-    /// no ALPN; no client authentication. A certificate must be added.
+    /// A builder with keel's defaults: TLS 1.3 and TLS 1.2; TLS 1.3's three
+    /// suites, then TLS 1.2's six, each in the order AES-128-GCM,
+    /// ChaCha20-Poly1305, AES-256-GCM; X25519MLKEM768 (TLS 1.3 only),
+    /// X25519, P-256, P-384; no ALPN; no client authentication. A
+    /// certificate must be added.
     pub fn builder() -> ServerConfigBuilder {
         ServerConfigBuilder {
             certificates: ServerCertificates::default(),
@@ -403,7 +407,7 @@ impl ServerConfigBuilder {
         });
         Ok(ServerConfig {
             inner: Arc::new(ServerHandshakeConfig {
-                versions: self.common.versions,
+                versions: self.common.effective_versions(),
                 certificates: self.certificates,
                 client_verifier,
                 suites: self.common.suites,
@@ -441,9 +445,9 @@ struct Common {
 impl Default for Common {
     fn default() -> Self {
         Self {
-            // TLS 1.2 alone until TLS 1.3 resumption lands; then TLS 1.3
-            // and 1.2 become the default.
-            versions: Versions::Tls12Only,
+            // TLS 1.3 preferred, TLS 1.2 (with EMS) when the peer has
+            // nothing newer; never TLS 1.2 alone by default.
+            versions: Versions::Tls13AndTls12,
             suites: all_suites(),
             groups: all_groups(),
             signature_schemes: keel_handshake::policy::SIGNATURE_SCHEMES.to_vec(),
@@ -481,6 +485,26 @@ impl Common {
             None => context,
         };
         Ok(context.build())
+    }
+
+    /// The versions this configuration can actually speak: with both
+    /// enabled, a version left without a suite (or, for TLS 1.2, without
+    /// an ECDHE group) of its own is not offered, so that a configuration
+    /// narrowed to TLS 1.2 suites negotiates TLS 1.2 instead of offering a
+    /// TLS 1.3 it cannot complete.
+    fn effective_versions(&self) -> Versions {
+        let tls13 = |s: &CipherSuite| keel_handshake::policy::TLS13_SUITES.contains(s);
+        let has13 = self.suites.iter().any(tls13);
+        let has12 = self.suites.iter().any(|s| !tls13(s))
+            && self
+                .groups
+                .iter()
+                .any(|g| keel_handshake::GROUPS.contains(g));
+        match self.versions {
+            Versions::Tls13AndTls12 if !has13 => Versions::Tls12Only,
+            Versions::Tls13AndTls12 if !has12 => Versions::Tls13Only,
+            versions => versions,
+        }
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -525,7 +549,11 @@ impl Common {
 macro_rules! common_setters {
     ($($builder:ty),*) => {$(
         impl $builder {
-            /// Which protocol versions may be negotiated.
+            /// Which protocol versions may be negotiated. The default,
+            /// [`Versions::Tls13AndTls12`], prefers TLS 1.3; with it, a
+            /// version left without suites of its own by
+            /// `with_cipher_suites` (or TLS 1.2 without an ECDHE group by
+            /// `with_groups`) is simply not offered.
             pub fn with_versions(mut self, versions: Versions) -> Self {
                 self.common.versions = versions;
                 self
@@ -533,16 +561,18 @@ macro_rules! common_setters {
 
             /// The cipher suites, in order of preference: a subset of keel's
             /// three TLS 1.3 and six TLS 1.2 suites (each version uses its
-            /// own). A client offers them in this order; a server picks the
-            /// first the client offers.
+            /// own; TLS 1.2 suites alone mean TLS 1.2 alone). A client
+            /// offers them in this order; a server picks the first the
+            /// client offers.
             pub fn with_cipher_suites(mut self, suites: &[CipherSuite]) -> Self {
                 self.common.suites = suites.to_vec();
                 self
             }
 
-            /// The key-exchange groups, in order of preference (X25519,
-            /// P-256, P-384). For a client they are also the curves it
-            /// accepts in an ECDSA certificate (RFC 8422 §5.3).
+            /// The key-exchange groups, in order of preference
+            /// (X25519MLKEM768, TLS 1.3 only; X25519, P-256, P-384). For a
+            /// client they are also the curves it accepts in an ECDSA
+            /// certificate (RFC 8422 §5.3).
             pub fn with_groups(mut self, groups: &[NamedGroup]) -> Self {
                 self.common.groups = groups.to_vec();
                 self

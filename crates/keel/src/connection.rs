@@ -153,7 +153,10 @@ impl Connection {
         self.inner.session()
     }
 
-    /// Whether the peer sent close_notify: the end of its data.
+    /// Whether the peer sent close_notify: the end of its data. In TLS 1.2
+    /// keel has answered with its own already (RFC 5246 §7.2.1); in TLS 1.3
+    /// it closes the peer's direction only (RFC 8446 §6.1): this side may
+    /// still write, and calls [`close`](Self::close) when it is done.
     #[must_use]
     pub fn peer_closed(&self) -> bool {
         self.inner.peer_closed()

@@ -57,9 +57,10 @@ fn client_key(key: KeyType) -> keel::pki::CertifiedKey {
     ca().leaf(key, &["client.example"], Usage::Client)
 }
 
-#[test]
-fn a_key_restricted_to_pkcs1_signs_with_pkcs1_and_both_sides_report_it() {
-    let server = ServerConfig::builder()
+/// A server whose RSA key may sign only with PKCS#1 v1.5.
+fn pkcs1_server(versions: keel::Versions) -> ServerConfig {
+    ServerConfig::builder()
+        .with_versions(versions)
         .with_certificate(
             server_key(KeyType::Rsa2048)
                 .with_signature_schemes(&[S::RSA_PKCS1_SHA384, S::RSA_PKCS1_SHA256])
@@ -67,8 +68,11 @@ fn a_key_restricted_to_pkcs1_signs_with_pkcs1_and_both_sides_report_it() {
         )
         .with_client_auth(ca().trust_store(), ClientAuth::Required)
         .build()
-        .unwrap();
-    let client = ClientConfig::builder()
+        .unwrap()
+}
+
+fn pkcs1_client() -> ClientConfig {
+    ClientConfig::builder()
         .with_root_certificates(ca().trust_store())
         .with_client_certificate(
             client_key(KeyType::Rsa2048)
@@ -76,14 +80,31 @@ fn a_key_restricted_to_pkcs1_signs_with_pkcs1_and_both_sides_report_it() {
                 .unwrap(),
         )
         .build()
-        .unwrap();
-    let (c, s) = pair(client, server);
+        .unwrap()
+}
+
+#[test]
+fn a_key_restricted_to_pkcs1_signs_with_pkcs1_in_tls12_and_both_sides_report_it() {
+    let (c, s) = pair(pkcs1_client(), pkcs1_server(keel::Versions::Tls12Only));
     let (cs, ss) = (c.session().unwrap(), s.session().unwrap());
     // Unrestricted, an RSA key signs with RSA-PSS-SHA512 first.
     assert_eq!(cs.signature_scheme, S::RSA_PKCS1_SHA384);
     assert_eq!(ss.signature_scheme, S::RSA_PKCS1_SHA384);
     assert_eq!(cs.client_signature_scheme, Some(S::RSA_PKCS1_SHA256));
     assert_eq!(ss.client_signature_scheme, Some(S::RSA_PKCS1_SHA256));
+}
+
+/// RFC 8446 §4.4.3: TLS 1.3 never signs a CertificateVerify with PKCS#1
+/// v1.5, so a key restricted to it cannot serve TLS 1.3.
+#[test]
+fn a_key_restricted_to_pkcs1_cannot_serve_tls13() {
+    let (_, s) = pair(pkcs1_client(), pkcs1_server(keel::Versions::Tls13Only));
+    assert_eq!(
+        s.error(),
+        Some(Error::Tls {
+            source: HandshakeError::NoSharedSignatureScheme
+        })
+    );
 }
 
 #[test]
@@ -136,28 +157,43 @@ fn a_client_accepting_no_scheme_of_the_servers_key_is_refused() {
 /// A server accepting only ECDSA P-256 from clients lists only it in its
 /// CertificateRequest: a client with an Ed25519 certificate cannot sign,
 /// sends no certificate, and a server that requires one refuses it.
+///
+/// TLS 1.2 has no alert of its own for the missing certificate
+/// (handshake_failure, keel's `NoCertificate`); TLS 1.3 says
+/// certificate_required (RFC 8446 §4.4.2.4).
 #[test]
 fn a_server_lists_only_its_accepted_schemes_to_clients() {
-    let server = ServerConfig::builder()
-        .with_certificate(server_key(KeyType::EcdsaP256))
-        .with_client_auth(ca().trust_store(), ClientAuth::Required)
-        .with_signature_schemes(&[S::ECDSA_SECP256R1_SHA256])
-        .build()
-        .unwrap();
-    let client = ClientConfig::builder()
-        .with_root_certificates(ca().trust_store())
-        .with_client_certificate(client_key(KeyType::Ed25519))
-        .build()
-        .unwrap();
-    let (_, s) = pair(client, server);
-    assert_eq!(
-        s.error(),
-        Some(Error::Tls {
-            source: HandshakeError::Certificate {
-                source: keel::pki::CertError::NoCertificate
-            }
-        })
-    );
+    for (versions, refusal) in [
+        (
+            keel::Versions::Tls12Only,
+            HandshakeError::Certificate {
+                source: keel::pki::CertError::NoCertificate,
+            },
+        ),
+        (
+            keel::Versions::Tls13Only,
+            HandshakeError::CertificateRequired,
+        ),
+    ] {
+        let server = ServerConfig::builder()
+            .with_versions(versions)
+            .with_certificate(server_key(KeyType::EcdsaP256))
+            .with_client_auth(ca().trust_store(), ClientAuth::Required)
+            .with_signature_schemes(&[S::ECDSA_SECP256R1_SHA256])
+            .build()
+            .unwrap();
+        let client = ClientConfig::builder()
+            .with_root_certificates(ca().trust_store())
+            .with_client_certificate(client_key(KeyType::Ed25519))
+            .build()
+            .unwrap();
+        let (_, s) = pair(client, server);
+        assert_eq!(
+            s.error(),
+            Some(Error::Tls { source: refusal }),
+            "{versions:?}"
+        );
+    }
 }
 
 #[test]

@@ -121,7 +121,7 @@ async fn duplex_handshake_bulk_both_ways_and_close_notify() {
         // The session is readable on both sides, and they agree.
         let client_session = client.session().unwrap().clone();
         let server_session = server.session().unwrap().clone();
-        assert_eq!(client_session.version, ProtocolVersion::TLS_V1_2);
+        assert_eq!(client_session.version, ProtocolVersion::TLS_V1_3);
         assert_eq!(client_session.cipher_suite, server_session.cipher_suite);
         assert_eq!(client_session.group, server_session.group);
         assert_eq!(client_session.alpn.as_deref(), Some(&b"echo"[..]));

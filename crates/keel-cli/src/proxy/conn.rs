@@ -46,6 +46,7 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
     let mut line = Line {
         peer,
         sni: String::new(),
+        version: String::new(),
         suite: String::new(),
         upstream: settings.upstream.clone(),
         totals: Totals::default(),
@@ -53,6 +54,7 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
     };
     if let Some(session) = tls.session() {
         line.sni = session.server_name.clone().unwrap_or_default();
+        line.version = session.version.to_string();
         line.suite = session.cipher_suite.to_string();
     }
 
@@ -149,6 +151,7 @@ async fn close_client(mut tls: TlsStream<TcpStream>) -> Result<(), ConnError> {
 struct Line {
     peer: SocketAddr,
     sni: String,
+    version: String,
     suite: String,
     upstream: String,
     totals: Totals,
@@ -161,6 +164,7 @@ impl Line {
         let Self {
             peer,
             sni,
+            version,
             suite,
             upstream,
             totals,
@@ -170,12 +174,12 @@ impl Line {
         let (to_upstream, to_client) = (totals.to_upstream, totals.to_client);
         match result {
             Ok(end) => tracing::info!(
-                %peer, sni, suite, upstream, to_upstream, to_client, ms, outcome = "ok", end
+                %peer, sni, version, suite, upstream, to_upstream, to_client, ms, outcome = "ok", end
             ),
             Err(e) => {
                 let (outcome, error) = (e.outcome(), e.to_string());
                 tracing::warn!(
-                    %peer, sni, suite, upstream, to_upstream, to_client, ms, outcome, error
+                    %peer, sni, version, suite, upstream, to_upstream, to_client, ms, outcome, error
                 );
             }
         }

@@ -42,6 +42,7 @@ pub(crate) async fn serve_one(
         return;
     };
     let sni = session.server_name.clone().unwrap_or_default();
+    let version = session.version.to_string();
     let suite = session.cipher_suite.to_string();
     let alpn = session
         .alpn
@@ -52,10 +53,10 @@ pub(crate) async fn serve_one(
     let outcome = respond(&mut tls, &session, timeouts.request).await;
     let ms = started.elapsed().as_millis();
     match outcome {
-        Ok(()) => tracing::info!(%peer, sni, suite, alpn, ms, outcome = "ok"),
+        Ok(()) => tracing::info!(%peer, sni, version, suite, alpn, ms, outcome = "ok"),
         Err(e) => {
             let error = e.to_string();
-            tracing::warn!(%peer, sni, suite, alpn, ms, outcome = "failed", error);
+            tracing::warn!(%peer, sni, version, suite, alpn, ms, outcome = "failed", error);
         }
     }
 }

@@ -29,7 +29,11 @@ pub(crate) fn describe(session: &SessionInfo) -> String {
         session.signature_scheme,
         alpn,
         session.server_name.as_deref().unwrap_or("(none)"),
-        if session.extended_master_secret {
+        // RFC 7627 is TLS 1.2's: TLS 1.3's key schedule covers the whole
+        // handshake by construction.
+        if session.version == keel::registry::ProtocolVersion::TLS_V1_3 {
+            "n/a (TLS 1.3)"
+        } else if session.extended_master_secret {
             "yes"
         } else {
             "no"

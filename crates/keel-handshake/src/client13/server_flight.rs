@@ -42,9 +42,17 @@ pub(crate) struct Handshake13 {
 #[derive(Debug, Default)]
 pub(crate) struct Settled {
     alpn: Option<Vec<u8>>,
-    /// The CertificateRequest's signature schemes, if the server asked for
-    /// a certificate.
-    requested: Option<Vec<SignatureScheme>>,
+    /// What the CertificateRequest asked for, if the server asked for a
+    /// certificate.
+    requested: Option<Requested>,
+}
+
+/// A TLS 1.3 CertificateRequest's signature schemes and the CAs it lists
+/// (RFC 8446 §4.2.4; empty: any).
+#[derive(Debug, Default)]
+pub(crate) struct Requested {
+    schemes: Vec<SignatureScheme>,
+    authorities: Vec<Vec<u8>>,
 }
 
 /// Waiting for EncryptedExtensions.
@@ -151,20 +159,26 @@ impl ExpectCertificate {
                 reason: IllegalParameter::RequestContextNotEmpty,
             });
         }
-        let schemes = request
-            .extensions
-            .0
-            .iter()
-            .find_map(|e| match e {
-                CertificateRequestExtension::SignatureAlgorithms(s) => Some(s.to_vec()),
-                _ => None,
-            })
-            .ok_or(HandshakeError::MissingExtension {
-                message: HandshakeType::CERTIFICATE_REQUEST,
-                extension: ExtensionType::SIGNATURE_ALGORITHMS,
-            })?;
+        let mut schemes = None;
+        let mut authorities = Vec::new();
+        for extension in request.extensions.0.iter() {
+            match extension {
+                CertificateRequestExtension::SignatureAlgorithms(s) => schemes = Some(s.to_vec()),
+                CertificateRequestExtension::CertificateAuthorities(names) => {
+                    authorities = names.iter().map(|n| n.as_slice().to_vec()).collect();
+                }
+                _ => {}
+            }
+        }
+        let schemes = schemes.ok_or(HandshakeError::MissingExtension {
+            message: HandshakeType::CERTIFICATE_REQUEST,
+            extension: ExtensionType::SIGNATURE_ALGORITHMS,
+        })?;
         self.handshake.transcript.add(raw)?;
-        self.settled.requested = Some(schemes);
+        self.settled.requested = Some(Requested {
+            schemes,
+            authorities,
+        });
         Ok(ClientState13::ExpectCertificate(self))
     }
 
@@ -327,10 +341,10 @@ impl ExpectFinished {
         out.push(Emit::ReadKeys(machine13::record_keys(&server_app, suite)?));
 
         let mut client_scheme = None;
-        if let Some(schemes) = &settled.requested {
+        if let Some(requested) = &settled.requested {
             client_scheme = send_client_certificate(
                 &config.client_certificates,
-                schemes,
+                requested,
                 &mut transcript,
                 out,
             )?;
@@ -382,17 +396,24 @@ impl ExpectFinished {
 }
 
 /// RFC 8446 §4.4.2: the client answers a CertificateRequest with its chain
-/// (empty if it has no key that can sign one of the listed schemes) and,
-/// with a chain, a CertificateVerify. Returns the scheme signed with.
+/// (empty if it has no key whose chain leads to one of the listed CAs,
+/// RFC 8446 §4.2.4, and that can sign one of the listed schemes) and, with
+/// a chain, a CertificateVerify. Returns the scheme signed with.
 fn send_client_certificate(
     keys: &[Arc<CertifiedKey>],
-    schemes: &[SignatureScheme],
+    requested: &Requested,
     transcript: &mut Transcript13,
     out: &mut Vec<Emit>,
 ) -> Result<Option<SignatureScheme>, HandshakeError> {
-    let chosen = keys
-        .iter()
-        .find_map(|key| key.key().choose_scheme_tls13(schemes).map(|s| (key, s)));
+    let authorities: Vec<&[u8]> = requested.authorities.iter().map(Vec::as_slice).collect();
+    let chosen = keys.iter().find_map(|key| {
+        if !key.issued_by_any_of(&authorities) {
+            return None;
+        }
+        key.key()
+            .choose_scheme_tls13(&requested.schemes)
+            .map(|s| (key, s))
+    });
     let entries = chosen.map_or_else(Vec::new, |(key, _)| {
         key.chain()
             .iter()

@@ -139,8 +139,11 @@ pub(crate) fn client_hello(
         hello,
         raw,
         &transcript,
-        choice.suite,
-        offer.sni.as_deref(),
+        psk::Chosen {
+            suite: choice.suite,
+            sni: offer.sni.as_deref(),
+            alpn: choice.alpn.as_deref(),
+        },
     )?;
     transcript.add(raw)?;
     transcript.start(choice.suite.hash())?;
@@ -324,8 +327,11 @@ impl ExpectClientHello2 {
             hello,
             raw,
             &self.transcript,
-            choice.suite,
-            offer.sni.as_deref(),
+            psk::Chosen {
+                suite: choice.suite,
+                sni: offer.sni.as_deref(),
+                alpn: choice.alpn.as_deref(),
+            },
         )?;
         self.transcript.add(raw)?;
         let this = *self;

@@ -29,6 +29,14 @@ const MAX_IDENTITIES_TRIED: usize = 4;
 /// RFC 8446 §4.6.1: a ticket lives at most seven days.
 pub(crate) const MAX_TICKET_LIFETIME: u32 = 604_800;
 
+/// What the server chose for this ClientHello that a resumed session must
+/// match.
+pub(crate) struct Chosen<'a> {
+    pub(crate) suite: Tls13Suite,
+    pub(crate) sni: Option<&'a str>,
+    pub(crate) alpn: Option<&'a [u8]>,
+}
+
 /// A PSK the server accepted: its index in the offer, the session it
 /// resumes and the Early Secret it starts the key schedule from.
 #[derive(Debug)]
@@ -77,17 +85,18 @@ fn offered_psks(hello: &ClientHello) -> Result<Option<&OfferedPsks>, HandshakeEr
 /// HelloRetryRequest); `raw` is this ClientHello with its header.
 ///
 /// A ticket that does not open, has expired, was made under another
-/// resumption context, another hash or another server name, or lacks the
-/// client certificate this configuration requires is passed over, and
-/// with none left the handshake is a full one.
+/// resumption context, another hash, another server name or another ALPN
+/// protocol (a session must not carry a connection to another service:
+/// ALPACA), or lacks the client certificate this configuration requires is
+/// passed over, and with none left the handshake is a full one.
 pub(crate) fn accept(
     config: &ServerHandshakeConfig,
     hello: &ClientHello,
     raw: &[u8],
     earlier: &Transcript13,
-    suite: Tls13Suite,
-    sni: Option<&str>,
+    chosen: Chosen<'_>,
 ) -> Result<Option<Accepted>, HandshakeError> {
+    let Chosen { suite, sni, alpn } = chosen;
     let Some(psks) = offered_psks(hello)? else {
         return Ok(None);
     };
@@ -111,6 +120,7 @@ pub(crate) fn accept(
             && Tls13Suite::from_cipher_suite(session.cipher_suite)
                 .is_some_and(|s| s.hash() == suite.hash())
             && session.server_name.as_deref() == sni
+            && session.alpn.as_deref() == alpn
             && !(requires_certificate && session.peer_certificates.is_empty());
         if !usable {
             continue;
