@@ -854,6 +854,7 @@ impl Connection {
                     self.writer.version_negotiated();
                 }
                 Emit::MiddleboxCcs(allowed) => self.decoder.set_middlebox_ccs_allowed(allowed),
+                Emit::SkipEarlyData(what) => self.decoder.skip_rejected_early_data(what),
                 Emit::SessionInUse(handle) => self.session_handle = Some(handle),
                 Emit::Established(session, secrets) => {
                     self.decoder.set_application_data_expected(true);

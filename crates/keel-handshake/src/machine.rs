@@ -1,7 +1,7 @@
 //! What a state machine tells the connection to do, and helpers both sides
 //! share.
 
-use keel_record::TrafficKeys;
+use keel_record::{EarlyDataSkip, TrafficKeys};
 use keel_wire::{Codec, HandshakeMessage};
 
 use crate::error::{HandshakeError, IllegalParameter, Internal};
@@ -27,6 +27,11 @@ pub(crate) enum Emit {
     /// Whether a TLS 1.3 middlebox-compatibility ChangeCipherSpec may come
     /// now, to be dropped (RFC 8446 §5, Appendix D.4).
     MiddleboxCcs(bool),
+    /// The ClientHello offered early data, which a server rejects: skip
+    /// the 0-RTT records that follow it (RFC 8446 §4.2.10), those that do
+    /// not open under the keys just installed (after a ServerHello) or
+    /// those of type application_data (after a HelloRetryRequest).
+    SkipEarlyData(EarlyDataSkip),
     /// record_size_limit was negotiated (RFC 8449): protected records sent
     /// carry at most `send` bytes of plaintext, and protected records
     /// received at most `receive`. Applied as keys are installed, since

@@ -217,6 +217,10 @@ fn each_illegal_parameter_reason_says_what_the_peer_did() {
             "ServerHello chose another suite than the HelloRetryRequest".to_owned(),
         ),
         (
+            IllegalParameter::EarlyDataAfterRetry,
+            "the ClientHello after a HelloRetryRequest offers early data".to_owned(),
+        ),
+        (
             IllegalParameter::RequestContextNotEmpty,
             "certificate_request_context is not empty during the handshake".to_owned(),
         ),

@@ -7,6 +7,7 @@ use keel_wire::{Alert, Codec};
 
 use crate::aead::{RecordOpener, RecordProtection, TAG_LEN};
 use crate::deframe::{VersionCheck, judge_header};
+use crate::early_data::{EarlyDataSkip, Skipping, Unread};
 use crate::error::RecordError;
 use crate::joiner::HandshakeJoiner;
 use crate::limits::{
@@ -146,6 +147,8 @@ pub struct RecordDecoder {
     /// empty application-data record is handed out, for the caller to
     /// refuse.
     application_data_expected: bool,
+    /// Rejected 0-RTT records being skipped, if any (RFC 8446 §4.2.10).
+    early_data: Option<Skipping>,
     failed: Option<RecordError>,
 }
 
@@ -168,6 +171,7 @@ impl RecordDecoder {
             middlebox_ccs_allowed: false,
             ccs_run: 0,
             application_data_expected: true,
+            early_data: None,
             failed: None,
         }
     }
@@ -245,7 +249,36 @@ impl RecordDecoder {
             return Err(self.fail(err));
         }
         self.opener = Some(opener);
+        // Skipping was for the key it was asked under (or for none).
+        self.early_data = None;
         Ok(())
+    }
+
+    /// Skip the client's rejected 0-RTT records from now on: a server
+    /// calls this when the ClientHello carried early_data, which keel never
+    /// accepts (RFC 8446 §4.2.10), after installing the client's handshake
+    /// opener for [`EarlyDataSkip::Undecryptable`] (its answer was a
+    /// ServerHello) or before any opener for
+    /// [`EarlyDataSkip::ApplicationData`] (a HelloRetryRequest).
+    ///
+    /// Skipped records are consumed like any other, and hand out nothing.
+    /// The records themselves end the skipping: the first one that opens
+    /// under the installed opener, or the first handshake record when
+    /// there is none; so does installing an opener. At most
+    /// [`MAX_SKIPPED_EARLY_DATA`](crate::limits::MAX_SKIPPED_EARLY_DATA)
+    /// bytes of records are skipped; a record past that bound meets the
+    /// usual rules (one that does not open is
+    /// [`RecordError::BadRecordMac`]). Nothing else is skipped: a record of
+    /// another outer type, or under another protection, is judged as ever.
+    pub fn skip_rejected_early_data(&mut self, what: EarlyDataSkip) {
+        self.early_data = Some(Skipping::new(what));
+    }
+
+    /// Whether rejected 0-RTT records are being skipped now (see
+    /// [`skip_rejected_early_data`](Self::skip_rejected_early_data)).
+    #[must_use]
+    pub fn is_skipping_early_data(&self) -> bool {
+        self.early_data.is_some()
     }
 
     /// Whether records are being decrypted.
@@ -346,14 +379,7 @@ impl RecordDecoder {
             if self.joiner.has_complete() {
                 return Ok((consumed, Next::Handshake));
             }
-            // RFC 5246 §6.2.3: 2^14 + 2048 once records are protected;
-            // RFC 8446 §5.2: 2^14 + 256 in TLS 1.3; RFC 5246 §6.2.1: 2^14
-            // (or a record size limit) before.
-            let max_fragment = match self.protection() {
-                None => self.max_plaintext,
-                Some(RecordProtection::Tls12) => MAX_CIPHERTEXT,
-                Some(RecordProtection::Tls13) => MAX_CIPHERTEXT_TLS13,
-            };
+            let max_fragment = self.max_fragment(rest.first().copied().map(ContentType::new));
             let Some(header) = judge_header(rest, self.versions, max_fragment)? else {
                 return Ok((consumed, Next::NeedMore(None)));
             };
@@ -365,11 +391,76 @@ impl RecordDecoder {
             };
             rest = tail;
             consumed += record_len;
+            if self.drops_unread(header.content_type, record_len) {
+                continue;
+            }
             let body = record.get_mut(HEADER_LEN..).unwrap_or_default();
-            let opened = self.open(header, body)?;
+            let opened = match self.open(header, body) {
+                Ok(opened) => opened,
+                Err(RecordError::BadRecordMac) if self.drops_undecryptable(record_len) => continue,
+                Err(err) => return Err(err),
+            };
+            // RFC 8446 §4.2.10: "Once a record is deprotected successfully,
+            // it is treated as the start of the client's second flight".
+            if opened.sealed_by == Some(RecordProtection::Tls13) {
+                self.early_data = None;
+            }
             if let Some(item) = self.dispatch(opened)? {
                 return Ok((consumed, Next::Other(item)));
             }
+        }
+    }
+
+    /// RFC 8446 §4.2.10, after a HelloRetryRequest: whether this record,
+    /// not yet opened, is rejected early data to drop ("skipping all
+    /// records with an external content type of "application_data"", while
+    /// no key is installed); ClientHello2's record ends the skipping.
+    fn drops_unread(&mut self, content_type: ContentType, record_len: usize) -> bool {
+        if self.opener.is_some() {
+            return false;
+        }
+        let Some(skipping) = self.early_data.as_mut() else {
+            return false;
+        };
+        match skipping.before_open(content_type, record_len) {
+            Unread::Drop => true,
+            Unread::Read => false,
+            Unread::ReadAndStop => {
+                self.early_data = None;
+                false
+            }
+        }
+    }
+
+    /// RFC 8446 §4.2.10, after a ServerHello: whether a record that failed
+    /// to open under the TLS 1.3 handshake key is rejected early data to
+    /// drop ("discarding records which fail deprotection").
+    fn drops_undecryptable(&mut self, record_len: usize) -> bool {
+        self.protection() == Some(RecordProtection::Tls13)
+            && self
+                .early_data
+                .as_mut()
+                .is_some_and(|skipping| skipping.drops_undecryptable(record_len))
+    }
+
+    /// The longest fragment a record of `content_type` (if its first byte
+    /// is in) may carry now.
+    fn max_fragment(&self, content_type: Option<ContentType>) -> usize {
+        // RFC 5246 §6.2.3: 2^14 + 2048 once records are protected;
+        // RFC 8446 §5.2: 2^14 + 256 in TLS 1.3; RFC 5246 §6.2.1: 2^14
+        // (or a record size limit) before.
+        match self.protection() {
+            // RFC 8446 §4.2.10: the 0-RTT records skipped unread after a
+            // HelloRetryRequest are protected ones, as long as TLS 1.3
+            // protection makes them.
+            None if content_type == Some(ContentType::APPLICATION_DATA)
+                && self.early_data.is_some_and(|s| s.skips_unread()) =>
+            {
+                MAX_CIPHERTEXT_TLS13
+            }
+            None => self.max_plaintext,
+            Some(RecordProtection::Tls12) => MAX_CIPHERTEXT,
+            Some(RecordProtection::Tls13) => MAX_CIPHERTEXT_TLS13,
         }
     }
 

@@ -39,7 +39,9 @@
 //! ([`RecordDecoder::install_opener`] refuses a change while handshake
 //! bytes are buffered, RFC 8446 §5.1); the middlebox change_cipher_spec
 //! switch ([`RecordDecoder::set_middlebox_ccs_allowed`]); and a KeyUpdate
-//! when [`RecordWriter::key_update_due`] says so (RFC 8446 §5.5).
+//! when [`RecordWriter::key_update_due`] says so (RFC 8446 §5.5). A server
+//! that rejects the client's 0-RTT data has the decoder skip it
+//! ([`RecordDecoder::skip_rejected_early_data`], RFC 8446 §4.2.10).
 //!
 //! Every error is a [`RecordError`] with the alert it sends
 //! ([`RecordError::alert`]); the decoder, reader and writer stay failed
@@ -50,6 +52,7 @@
 mod aead;
 mod decoder;
 mod deframe;
+mod early_data;
 mod error;
 mod joiner;
 pub mod limits;
@@ -60,6 +63,7 @@ mod writer;
 pub use aead::{AeadAlgorithm, RecordOpener, RecordProtection, RecordSealer, TAG_LEN, TrafficKeys};
 pub use decoder::{Decoded, Received, RecordDecoder};
 pub use deframe::{VersionCheck, deframe};
+pub use early_data::EarlyDataSkip;
 pub use error::{HttpRequestKind, RecordError};
 pub use joiner::HandshakeJoiner;
 pub use reader::{Incoming, RecordReader};

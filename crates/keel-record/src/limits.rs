@@ -50,3 +50,25 @@ pub const MAX_CONSECUTIVE_MIDDLEBOX_CCS: usize = 4;
 /// that a KeyUpdate (RFC 8446 §4.6.3) goes out long before any one write
 /// could reach the limit itself (RFC 8446 §5.5).
 pub const KEY_UPDATE_MARGIN: u64 = 1 << 16;
+
+/// How many bytes of rejected 0-RTT records a server drops before it stops
+/// skipping them: 16,645, the longest record a TLS 1.3 header may announce
+/// (5 bytes of header and 2^14 + 256 of ciphertext), counted as records
+/// arrive on the wire, header included.
+///
+/// RFC 8446 §4.2.10 has a server skip rejected early data "up to the
+/// configured max_early_data_size". keel accepts no early data and so has
+/// no such setting; a client that sends some holds a ticket from another
+/// server (one that advertised a max_early_data_size), or misbehaves. The
+/// bound is a work ceiling: each record skipped after a ServerHello costs
+/// a failed decryption, and without a bound a peer could keep a server
+/// busy with them for free. BoringSSL skips 16,384 bytes of whole records
+/// (`kMaxEarlyDataSkipped`, a little above the 14,336 bytes of plaintext it
+/// accepts); rustls, rejecting without a configured size, 16,384 bytes of
+/// record bodies ("a single maximum-sized message"). Servers advertise at
+/// most 2^14 bytes in practice, and max_early_data_size counts content
+/// only (RFC 8446 §4.6.1), so the bound is 2^14 bytes of early data with
+/// room for what records add to it: one record of 2^14 bytes sealed by any
+/// AEAD TLS 1.3 allows, padding included, or with 16-byte tags the same
+/// 2^14 bytes in up to eleven records (5 + 1 + 16 bytes each).
+pub const MAX_SKIPPED_EARLY_DATA: usize = HEADER_LEN + MAX_CIPHERTEXT_TLS13;

@@ -4,6 +4,7 @@ use keel_wire::Alert;
 
 use crate::aead::RecordOpener;
 use crate::decoder::{Decoded, Received, RecordDecoder};
+use crate::early_data::EarlyDataSkip;
 use crate::error::RecordError;
 
 /// What a record carried, after opening and reassembly.
@@ -88,6 +89,12 @@ impl RecordReader {
     /// TLS 1.3 a record boundary; see [`RecordDecoder::install_opener`]).
     pub fn install_opener(&mut self, opener: RecordOpener) -> Result<(), RecordError> {
         self.decoder.install_opener(opener)
+    }
+
+    /// Skip the client's rejected 0-RTT records from now on (see
+    /// [`RecordDecoder::skip_rejected_early_data`]).
+    pub fn skip_rejected_early_data(&mut self, what: EarlyDataSkip) {
+        self.decoder.skip_rejected_early_data(what);
     }
 
     /// Whether records are being decrypted.

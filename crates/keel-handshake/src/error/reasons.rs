@@ -101,6 +101,10 @@ pub enum IllegalParameter {
     /// The ServerHello after a HelloRetryRequest chose another suite than
     /// the HelloRetryRequest (RFC 8446 §4.1.4).
     SuiteChangedAfterRetry,
+    /// A ClientHello after a HelloRetryRequest carries early_data (RFC
+    /// 8446 §4.1.2: the client removes it, "Early data is not permitted
+    /// after a HelloRetryRequest").
+    EarlyDataAfterRetry,
     /// A certificate_request_context that must be empty in the handshake
     /// is not (RFC 8446 §4.3.2, §4.4.2).
     RequestContextNotEmpty,
@@ -203,6 +207,9 @@ impl core::fmt::Display for IllegalParameter {
             Self::RetryChangesNothing => f.write_str(
                 "HelloRetryRequest asks for no change, or for a group the client cannot use",
             ),
+            Self::EarlyDataAfterRetry => {
+                f.write_str("the ClientHello after a HelloRetryRequest offers early data")
+            }
             Self::SuiteChangedAfterRetry => {
                 f.write_str("ServerHello chose another suite than the HelloRetryRequest")
             }

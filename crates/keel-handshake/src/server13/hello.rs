@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use keel_pki::CertifiedKey;
+use keel_record::EarlyDataSkip;
 use keel_wire::extensions::{
     CertificateExtension, EncryptedExtension, ExtensionContext, KeyShareEntry, ProtocolName,
     first_not_permitted,
@@ -43,6 +44,7 @@ struct Offer13<'a> {
     record_size_limit: Option<u16>,
     ocsp_requested: bool,
     cookie: bool,
+    early_data: bool,
 }
 
 impl<'a> Offer13<'a> {
@@ -73,7 +75,9 @@ impl<'a> Offer13<'a> {
                 ) => offer.ocsp_requested = true,
                 ClientExtension::Cookie(_) => offer.cookie = true,
                 // RFC 8446 §4.2.10: early_data is rejected by leaving it
-                // out of EncryptedExtensions (keel never accepts 0-RTT);
+                // out of EncryptedExtensions (keel never accepts 0-RTT),
+                // and the early data that follows is skipped.
+                ClientExtension::EarlyData => offer.early_data = true,
                 // pre_shared_key and psk_key_exchange_modes are `psk.rs`'s.
                 // Everything else is not TLS 1.3's business.
                 _ => {}
@@ -131,7 +135,14 @@ pub(crate) fn client_hello(
         .iter()
         .find(|s| s.group == choice.group);
     let Some(client_share) = client_share else {
-        return hello_retry_request(config, raw, hello, &choice, out);
+        let retry = hello_retry_request(config, raw, hello, &choice, out)?;
+        // RFC 8446 §4.2.10: after a HelloRetryRequest "the server then
+        // ignores early data by skipping all records with an external
+        // content type of "application_data"" until ClientHello2.
+        if offer.early_data {
+            out.push(Emit::SkipEarlyData(EarlyDataSkip::ApplicationData));
+        }
+        return Ok(retry);
     };
     let mut transcript = Transcript13::new(config.limits.max_transcript);
     let resumed = psk::accept(
@@ -300,6 +311,14 @@ impl ExpectClientHello2 {
             || hello.cipher_suites != first.cipher_suites
             || hello.compression_methods != first.compression_methods;
         let offer = Offer13::read(hello)?;
+        // RFC 8446 §4.1.2: ClientHello2 drops early_data ("Early data is not
+        // permitted after a HelloRetryRequest"); rustls refuses one that
+        // keeps it with illegal_parameter too.
+        if offer.early_data {
+            return Err(HandshakeError::IllegalParameter {
+                reason: IllegalParameter::EarlyDataAfterRetry,
+            });
+        }
         let share = match offer.shares {
             Some([share]) if share.group == self.group => share,
             _ => {
@@ -440,6 +459,13 @@ fn server_flight(
         &client_secret,
         suite,
     )?));
+    // RFC 8446 §4.2.10: "The server then skips past early data by
+    // attempting to deprotect received records using the handshake traffic
+    // key, discarding records which fail deprotection". (A ClientHello2
+    // with early_data never gets here: `ExpectClientHello2` refuses it.)
+    if offer.early_data {
+        out.push(Emit::SkipEarlyData(EarlyDataSkip::Undecryptable));
+    }
 
     // RFC 8446 §4.3.1: everything not needed to set up the keys.
     let mut extensions = Vec::new();

@@ -7,6 +7,7 @@
 //! Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub(crate) mod raw_client13;
 pub(crate) mod tls13;
 
 use std::collections::VecDeque;
