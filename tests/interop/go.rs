@@ -133,7 +133,7 @@ fn go_client_to_keel_server() {
     let dir = TempDir::new("go-s");
     let server = KeelServer::start(server12().build().unwrap(), deadline);
     let line = long_line("Go");
-    let mut client = go_client(&dir, server.addr, &pki().server_roots_pem, 1, &line);
+    let mut client = go_client(&dir, server.addr, &pki().server_roots_pem, 1, &line, &[]);
 
     let outcome = server
         .outcome(deadline)
@@ -167,7 +167,7 @@ fn go_client_twice(test: &str, config: keel::ServerConfig) -> ([bool; 2], Vec<Re
     let deadline = deadline();
     let dir = TempDir::new(test);
     let server = KeelServer::serving(config, 2, deadline);
-    let mut client = go_client(&dir, server.addr, &pki().server_roots_pem, 2, "again");
+    let mut client = go_client(&dir, server.addr, &pki().server_roots_pem, 2, "again", &[]);
     let mut resumed = [false; 2];
     for (index, resumed) in resumed.iter_mut().enumerate() {
         let outcome = server.outcome(deadline).unwrap_or_else(|e| {
@@ -232,7 +232,14 @@ fn go_client_refuses_keel_certificate_from_unknown_root() {
     let deadline = deadline();
     let dir = TempDir::new("go-s-unknown-root");
     let server = KeelServer::start(server12().build().unwrap(), deadline);
-    let mut client = go_client(&dir, server.addr, &pki().untrusted_root_pem, 1, "never");
+    let mut client = go_client(
+        &dir,
+        server.addr,
+        &pki().untrusted_root_pem,
+        1,
+        "never",
+        &[],
+    );
 
     let result = server.outcome(deadline);
     let out = client.finish(deadline);

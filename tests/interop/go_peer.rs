@@ -179,14 +179,16 @@ pub(crate) fn go_server(
 }
 
 /// Starts the Go client against `addr`, trusting `roots_pem`, asking for
-/// [`HOST`] and offering ALPN; it makes `connections` connections in turn
-/// (sharing a ticket cache) and sends `message` on each.
+/// [`HOST`] and offering ALPN, with `extra` flags; it makes `connections`
+/// connections in turn (sharing a ticket cache) and sends `message` on
+/// each.
 pub(crate) fn go_client(
     dir: &TempDir,
     addr: SocketAddr,
     roots_pem: &str,
     connections: usize,
     message: &str,
+    extra: &[&str],
 ) -> Peer {
     let program = go_peer();
     let roots = dir.write("roots.pem", roots_pem);
@@ -197,7 +199,8 @@ pub(crate) fn go_client(
         .args(["-alpn", ALPN, "-message", message])
         .args(["-connections", &connections.to_string()])
         .arg("-ca")
-        .arg(&roots);
+        .arg(&roots)
+        .args(extra);
     Peer::spawn("Go client", command)
 }
 
@@ -243,14 +246,27 @@ impl Report {
             .unwrap_or_else(|| panic!("no {key} in {:?}", self.line))
     }
 
-    /// Asserts what a successful connection negotiated, in Go's names.
+    /// Asserts what a successful TLS 1.2 connection negotiated, in Go's
+    /// names. Go offers TLS 1.3 and X25519MLKEM768 first; a keel limited
+    /// to TLS 1.2 answers with TLS 1.2, where the hybrid group does not
+    /// exist.
     pub(crate) fn assert_negotiated(&self, suite: &str, resumed: bool) {
+        self.assert_negotiated_as("TLS 1.2", suite, "X25519", resumed);
+    }
+
+    /// Asserts what a successful connection negotiated, in Go's names:
+    /// the version, suite, group (`CurveID`) and resumption.
+    pub(crate) fn assert_negotiated_as(
+        &self,
+        version: &str,
+        suite: &str,
+        curve: &str,
+        resumed: bool,
+    ) {
         assert_eq!(self.pairs.get("error"), None, "{}", self.line);
-        // Go offers TLS 1.3 and X25519MLKEM768 first; keel answers with
-        // TLS 1.2, where the hybrid group does not exist.
-        assert_eq!(self.get("version"), "TLS 1.2", "{}", self.line);
+        assert_eq!(self.get("version"), version, "{}", self.line);
         assert_eq!(self.get("suite"), suite, "{}", self.line);
-        assert_eq!(self.get("curve"), "X25519", "{}", self.line);
+        assert_eq!(self.get("curve"), curve, "{}", self.line);
         assert_eq!(self.get("alpn"), ALPN, "{}", self.line);
         assert_eq!(self.get("resumed"), resumed.to_string(), "{}", self.line);
     }

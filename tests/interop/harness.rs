@@ -412,6 +412,12 @@ impl Peer {
         stdin.flush().unwrap();
     }
 
+    /// Closes the peer's stdin: the end of its input, which `s_client`
+    /// and `s_server` take as the signal to close the connection.
+    pub(crate) fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
     /// Whether the process has ended (without reaping it twice).
     pub(crate) fn has_exited(&mut self) -> bool {
         self.reap();

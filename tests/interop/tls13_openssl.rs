@@ -14,21 +14,21 @@ use crate::harness::{
 };
 use crate::openssl::{s_client, s_server};
 
-/// One TLS 1.3 suite: keel's name and OpenSSL's.
-struct Suite13 {
-    keel: CipherSuite,
-    openssl: &'static str,
+/// One TLS 1.3 suite: keel's name and OpenSSL's (which is the RFC's).
+pub(crate) struct Suite13 {
+    pub(crate) keel: CipherSuite,
+    pub(crate) openssl: &'static str,
 }
 
-const AES128: Suite13 = Suite13 {
+pub(crate) const AES128: Suite13 = Suite13 {
     keel: CipherSuite::TLS_AES_128_GCM_SHA256,
     openssl: "TLS_AES_128_GCM_SHA256",
 };
-const AES256: Suite13 = Suite13 {
+pub(crate) const AES256: Suite13 = Suite13 {
     keel: CipherSuite::TLS_AES_256_GCM_SHA384,
     openssl: "TLS_AES_256_GCM_SHA384",
 };
-const CHACHA: Suite13 = Suite13 {
+pub(crate) const CHACHA: Suite13 = Suite13 {
     keel: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
     openssl: "TLS_CHACHA20_POLY1305_SHA256",
 };

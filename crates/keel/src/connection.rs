@@ -140,6 +140,19 @@ impl Connection {
         Ok(self.inner.export_keying_material(output, label, context)?)
     }
 
+    /// TLS 1.3 only (RFC 8446 §4.6.3): replaces this side's sending keys
+    /// now with a KeyUpdate, queued in [`pending_tls`](Self::pending_tls);
+    /// with `ask_peer`, the peer is asked to replace its sending keys too,
+    /// and answers with a KeyUpdate of its own. keel also does this by
+    /// itself before a key nears its limit, so calling it is only needed
+    /// to limit what one key protects sooner. Fails with
+    /// [`HandshakeError::Closed`](crate::HandshakeError::Closed) before
+    /// the handshake completes, after close_notify, or on a TLS 1.2
+    /// connection, which cannot change keys.
+    pub fn update_keys(&mut self, ask_peer: bool) -> Result<(), Error> {
+        Ok(self.inner.update_keys(ask_peer)?)
+    }
+
     /// Whether the handshake is still running.
     #[must_use]
     pub fn is_handshaking(&self) -> bool {

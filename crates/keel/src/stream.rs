@@ -54,6 +54,14 @@ impl<C: DerefMut<Target = Connection>, T: Read + Write> Stream<C, T> {
         self.flush_tls()
     }
 
+    /// TLS 1.3 only: sends a KeyUpdate now, replacing this side's sending
+    /// keys, and with `ask_peer` asks the peer to replace its own (see
+    /// [`Connection::update_keys`]).
+    pub fn update_keys(&mut self, ask_peer: bool) -> io::Result<()> {
+        self.connection.update_keys(ask_peer).map_err(to_io)?;
+        self.flush_tls()
+    }
+
     /// Gives back the connection and the transport.
     pub fn into_parts(self) -> (C, T) {
         (self.connection, self.transport)

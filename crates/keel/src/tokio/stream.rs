@@ -117,6 +117,14 @@ impl<IO> TlsStream<IO> {
         self.side.get()
     }
 
+    /// TLS 1.3 only: queues a KeyUpdate replacing this side's sending
+    /// keys, and with `ask_peer` asks the peer to replace its own (see
+    /// [`Connection::update_keys`]). It goes out with the next write or
+    /// flush.
+    pub fn update_keys(&mut self, ask_peer: bool) -> Result<(), Error> {
+        self.side.get_mut().update_keys(ask_peer)
+    }
+
     /// The transport.
     #[must_use]
     pub fn get_ref(&self) -> &IO {

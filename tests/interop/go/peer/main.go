@@ -1,12 +1,12 @@
 // Command gopeer is Go's crypto/tls as a peer for keel's interop tests
 // (tests/interop/go.rs builds and runs it).
 //
-//	gopeer client -addr 127.0.0.1:PORT -ca roots.pem -name localhost -alpn keel-interop -message TEXT [-connections N]
-//	gopeer server -cert server.crt -key server.key -alpn keel-interop [-connections N] [-no-tickets]
+//	gopeer client -addr 127.0.0.1:PORT -ca roots.pem -name localhost -alpn keel-interop -message TEXT [-connections N] [-min-version 1.3]
+//	gopeer server -cert server.crt -key server.key -alpn keel-interop [-connections N] [-no-tickets] [-min-version 1.3]
 //
-// Both sides use Go's defaults for everything else (versions, cipher
-// suites, groups): the point is to see what Go negotiates with keel when
-// left to itself.
+// Both sides use Go's defaults for everything else (cipher suites, groups,
+// and the versions unless -min-version raises the lowest one): the point
+// is to see what Go negotiates with keel when left to itself.
 //
 // Output, on stdout, one line per event, each a list of key="value"
 // pairs with Go-quoted values, which the Rust tests parse:
@@ -65,6 +65,7 @@ func client(args []string) bool {
 	alpn := flags.String("alpn", "", "the ALPN protocol to offer (none if empty)")
 	message := flags.String("message", "hello from Go", "the line to send")
 	connections := flags.Int("connections", 1, "how many connections to make, one after the other")
+	minVersion := flags.String("min-version", "", "the lowest TLS version to accept, 1.2 or 1.3 (Go's default if empty)")
 	flags.Parse(args)
 
 	roots := x509.NewCertPool()
@@ -78,6 +79,7 @@ func client(args []string) bool {
 		// Go resumes TLS 1.2 sessions only with tickets, kept here per
 		// server name across this process's connections.
 		ClientSessionCache: tls.NewLRUClientSessionCache(4),
+		MinVersion:         version(*minVersion),
 	}
 	if *alpn != "" {
 		config.NextProtos = []string{*alpn}
@@ -122,6 +124,7 @@ func server(args []string) bool {
 	alpn := flags.String("alpn", "", "the ALPN protocol to accept (none if empty)")
 	connections := flags.Int("connections", 1, "how many connections to serve, one after the other")
 	noTickets := flags.Bool("no-tickets", false, "issue no session tickets")
+	minVersion := flags.String("min-version", "", "the lowest TLS version to accept, 1.2 or 1.3 (Go's default if empty)")
 	flags.Parse(args)
 
 	cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
@@ -131,6 +134,7 @@ func server(args []string) bool {
 	config := &tls.Config{
 		Certificates:           []tls.Certificate{cert},
 		SessionTicketsDisabled: *noTickets,
+		MinVersion:             version(*minVersion),
 	}
 	if *alpn != "" {
 		config.NextProtos = []string{*alpn}
@@ -181,6 +185,21 @@ func serverConnection(index int, conn *tls.Conn) bool {
 	}
 	report(index, append(negotiated(conn.ConnectionState()), "received", strings.TrimSuffix(received, "\n"))...)
 	return true
+}
+
+// version is the tls.Config.MinVersion for a -min-version flag: zero, Go's
+// default, when it is empty.
+func version(name string) uint16 {
+	switch name {
+	case "":
+		return 0
+	case "1.2":
+		return tls.VersionTLS12
+	case "1.3":
+		return tls.VersionTLS13
+	}
+	fail("unknown -min-version " + name)
+	return 0
 }
 
 // negotiated lists what a finished handshake agreed on, as key, value,
