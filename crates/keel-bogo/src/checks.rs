@@ -4,7 +4,6 @@
 
 use keel::hazmat::handshake::SessionInfo;
 
-use crate::configure::TLS12;
 use crate::flags::Settings;
 
 /// What the checks look at besides the session.
@@ -32,7 +31,7 @@ pub(crate) fn after_handshake(session: &SessionInfo, cx: &Context<'_>) -> Result
             "the session was not resumed".to_owned()
         });
     }
-    expect("version", s.expect_version, TLS12)?;
+    expect("version", s.expect_version, session.version.get())?;
     expect("curve", s.expect_curve_id, session.group.get())?;
     expect("cipher", s.expect_cipher_aes, session.cipher_suite.get())?;
     // The peer's signature: the server's ServerKeyExchange for a client,
@@ -76,7 +75,7 @@ pub(crate) fn after_handshake(session: &SessionInfo, cx: &Context<'_>) -> Result
     {
         return Err("no client certificate".to_owned());
     }
-    sessions(session, cx)
+    Ok(())
 }
 
 fn expect(what: &str, expected: Option<u16>, got: u16) -> Result<(), String> {
@@ -105,11 +104,12 @@ fn alpn(session: &SessionInfo, cx: &Context<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// Session bookkeeping: `-expect-session-id`, `-expect-no-session-id`
-/// (server, first connection), and for clients the rule that a full
-/// handshake leaves a resumable session and a resumed one leaves none
-/// unless the ticket was renewed.
-fn sessions(session: &SessionInfo, cx: &Context<'_>) -> Result<(), String> {
+/// Session bookkeeping, once the connection is over (a TLS 1.3 ticket
+/// comes after the handshake, RFC 8446 §4.6.1): `-expect-session-id`,
+/// `-expect-no-session-id` (server, first connection), and for clients the
+/// rule that a full handshake leaves a resumable session and a resumed one
+/// leaves none unless the ticket was renewed.
+pub(crate) fn sessions(session: &SessionInfo, cx: &Context<'_>) -> Result<(), String> {
     let s = cx.settings;
     if cx.server {
         if cx.index == 0 && s.expect_session_id && !cx.new_session {
@@ -120,13 +120,19 @@ fn sessions(session: &SessionInfo, cx: &Context<'_>) -> Result<(), String> {
         }
         return Ok(());
     }
-    let expected = !s.expect_no_session && (!session.resumed || s.expect_ticket_renewal);
-    if expected != cx.new_session {
-        return Err(if expected {
-            "no new session was established".to_owned()
-        } else {
-            "a new session was established".to_owned()
-        });
+    // As BoringSSL's shim: a session is required after a full handshake
+    // (or a renewal), and refused only with -expect-no-session; a TLS 1.3
+    // resumption may bring a fresh ticket without asking.
+    // TLS 1.3 tickets come after the handshake, whenever the server sends
+    // them: BoringSSL's shim requires one in TLS 1.2 only.
+    let expected = !s.expect_no_session
+        && (!session.resumed || s.expect_ticket_renewal)
+        && session.version == keel::hazmat::wire::registry::ProtocolVersion::TLS_V1_2;
+    if expected && !cx.new_session {
+        return Err("no new session was established".to_owned());
+    }
+    if s.expect_no_session && cx.new_session {
+        return Err("a new session was established".to_owned());
     }
     Ok(())
 }

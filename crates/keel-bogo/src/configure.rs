@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use keel::hazmat::handshake::policy::{SIGNATURE_SCHEMES, SUITES};
+use keel::hazmat::handshake::policy::{SIGNATURE_SCHEMES, SUITES, TLS13_SUITES};
 use keel::hazmat::handshake::sessions::{ClientSessionStore, ServerSessionCache};
 use keel::hazmat::handshake::tickets::TicketKeys;
 use keel::hazmat::handshake::{
@@ -21,8 +21,9 @@ use keel::hazmat::wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::flags::Settings;
 use crate::verify::{ClientVerifier, ServerVerifier};
 
-/// TLS 1.2 as a decimal wire value, the way the runner writes versions.
+/// TLS 1.2 and TLS 1.3 as the runner writes versions (decimal wire values).
 pub(crate) const TLS12: u16 = 0x0303;
+pub(crate) const TLS13: u16 = 0x0304;
 
 /// Why a flag cannot be honoured: exit 89.
 #[derive(Debug)]
@@ -84,7 +85,7 @@ pub(crate) fn client(
     s: &Settings,
     shared: &Shared,
 ) -> Result<ClientHandshakeConfig, Unimplemented> {
-    versions(s)?;
+    let versions = versions(s)?;
     ocsp_callback(s)?;
     if s.no_ticket {
         return Err(Unimplemented(
@@ -102,7 +103,7 @@ pub(crate) fn client(
     };
     let client_certificates = credentials(s, false)?;
     let config = ClientHandshakeConfig {
-        versions: keel::Versions::Tls12Only,
+        versions,
         verifier: Arc::new(verifier),
         suites: suites(s)?,
         groups: groups(s)?,
@@ -139,7 +140,7 @@ pub(crate) fn server(
     s: &Settings,
     shared: &Shared,
 ) -> Result<ServerHandshakeConfig, Unimplemented> {
-    versions(s)?;
+    let versions = versions(s)?;
     ocsp_callback(s)?;
     let keys = credentials(s, true)?;
     if keys.is_empty() {
@@ -186,7 +187,7 @@ pub(crate) fn server(
         _ => Vec::new(),
     };
     Ok(ServerHandshakeConfig {
-        versions: keel::Versions::Tls12Only,
+        versions,
         certificates: ServerCertificates {
             default: keys,
             by_name: Vec::new(),
@@ -228,20 +229,30 @@ fn ocsp_callback(s: &Settings) -> Result<(), Unimplemented> {
     Ok(())
 }
 
-/// keel speaks TLS 1.2 only: a test that needs another version is
-/// unimplemented, not failed.
-fn versions(s: &Settings) -> Result<(), Unimplemented> {
-    if s.min_version.is_some_and(|v| v > TLS12) {
-        return Err(Unimplemented(
-            "-min-version above TLS 1.2: keel speaks TLS 1.2 only".to_owned(),
-        ));
+/// `-min-version`, `-max-version` and `-no-tls13`: the versions keel may
+/// negotiate. keel speaks TLS 1.2 and TLS 1.3 only: a test that needs
+/// another version is unimplemented, not failed.
+fn versions(s: &Settings) -> Result<keel::Versions, Unimplemented> {
+    let min = s.min_version.unwrap_or(TLS12).max(TLS12);
+    let mut max = s.max_version.unwrap_or(TLS13).min(TLS13);
+    if s.no_tls13 {
+        max = max.min(TLS12);
     }
     if s.max_version.is_some_and(|v| v < TLS12) {
         return Err(Unimplemented(
             "-max-version below TLS 1.2: keel refuses older versions".to_owned(),
         ));
     }
-    Ok(())
+    if s.min_version.is_some_and(|v| v > TLS13) || min > max {
+        return Err(Unimplemented(format!(
+            "versions {min:#06x}..={max:#06x}: keel speaks TLS 1.2 and TLS 1.3"
+        )));
+    }
+    Ok(match (min, max) {
+        (TLS13, _) => keel::Versions::Tls13Only,
+        (_, TLS13) => keel::Versions::Tls13AndTls12,
+        _ => keel::Versions::Tls12Only,
+    })
 }
 
 /// `-verify-prefs`: the schemes accepted from the peer. A scheme keel
@@ -334,10 +345,13 @@ fn certified_key(
 /// two or more of them (a keel server always follows its own order; it has
 /// no equal preference that defers to the client's).
 fn suites(s: &Settings) -> Result<Vec<CipherSuite>, Unimplemented> {
+    // BoringSSL's -cipher configures TLS 1.2 suites only; TLS 1.3's are
+    // always on (its TLS 1.3 order is fixed).
+    let mut out = TLS13_SUITES.to_vec();
     let Some(list) = &s.cipher else {
-        return Ok(SUITES.to_vec());
+        out.extend(SUITES);
+        return Ok(out);
     };
-    let mut out = Vec::new();
     for entry in list.split(':').filter(|t| !t.is_empty()) {
         let group = entry.strip_prefix('[').and_then(|e| e.strip_suffix(']'));
         let mut in_entry = 0;
@@ -364,7 +378,7 @@ fn suites(s: &Settings) -> Result<Vec<CipherSuite>, Unimplemented> {
             )));
         }
     }
-    if out.is_empty() {
+    if out.len() == TLS13_SUITES.len() {
         return Err(Unimplemented(format!(
             "-cipher {list:?} names none of keel's suites"
         )));
@@ -405,20 +419,26 @@ fn suite_by_name(name: &str) -> Option<CipherSuite> {
         .find(|(n, _)| *n == name)
         .map(|(_, s)| *s)
         .or_else(|| SUITES.iter().copied().find(|s| s.name() == Some(name)))
+        .filter(|s| !TLS13_SUITES.contains(s))
 }
 
 /// `-curves`: every group must be one keel has, or the test would run
 /// with fewer groups than it asked for.
 fn groups(s: &Settings) -> Result<Vec<NamedGroup>, Unimplemented> {
+    let known = |g: &NamedGroup| GROUPS.contains(g) || *g == NamedGroup::X25519MLKEM768;
     if s.curves.is_empty() {
-        return Ok(GROUPS.to_vec());
+        let mut groups = vec![NamedGroup::X25519MLKEM768];
+        groups.extend(GROUPS);
+        return Ok(groups);
     }
     s.curves
         .iter()
         .map(|&id| {
             let group = NamedGroup::new(id);
-            GROUPS.contains(&group).then_some(group).ok_or_else(|| {
-                Unimplemented(format!("-curves {id}: keel has X25519, P-256 and P-384"))
+            known(&group).then_some(group).ok_or_else(|| {
+                Unimplemented(format!(
+                    "-curves {id}: keel has X25519MLKEM768, X25519, P-256 and P-384"
+                ))
             })
         })
         .collect()
@@ -463,16 +483,23 @@ mod tests {
 
     #[test]
     fn cipher_lists() {
+        // -cipher sets TLS 1.2's suites; TLS 1.3's three always come first.
         let with = |list: &str| {
             suites(&Settings {
                 cipher: Some(list.to_owned()),
                 ..Settings::default()
+            })
+            .map(|suites| {
+                assert_eq!(suites[..TLS13_SUITES.len()], TLS13_SUITES);
+                suites[TLS13_SUITES.len()..].to_vec()
             })
         };
         assert_eq!(
             with("ECDHE-RSA-AES128-GCM-SHA256").unwrap(),
             [CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]
         );
+        // A TLS 1.3 name in -cipher is not a TLS 1.2 suite.
+        assert!(with("TLS_AES_128_GCM_SHA256").is_err());
         // A group with one keel suite is that suite.
         assert_eq!(
             with("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:[TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384|TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA]")
@@ -509,16 +536,25 @@ mod tests {
     }
 
     #[test]
-    fn versions_outside_tls12_are_unimplemented() {
-        let with = |min, max| {
+    fn versions_come_from_the_flags_and_others_are_unimplemented() {
+        let with = |min, max, no_tls13| {
             versions(&Settings {
                 min_version: min,
                 max_version: max,
+                no_tls13,
                 ..Settings::default()
             })
         };
-        assert!(with(Some(0x0301), Some(0x0304)).is_ok());
-        assert!(with(Some(0x0304), None).is_err());
-        assert!(with(None, Some(0x0302)).is_err());
+        use keel::Versions as V;
+        assert_eq!(
+            with(Some(0x0301), Some(0x0304), false).unwrap(),
+            V::Tls13AndTls12
+        );
+        assert_eq!(with(None, None, false).unwrap(), V::Tls13AndTls12);
+        assert_eq!(with(Some(0x0304), None, false).unwrap(), V::Tls13Only);
+        assert_eq!(with(None, Some(0x0303), false).unwrap(), V::Tls12Only);
+        assert_eq!(with(None, None, true).unwrap(), V::Tls12Only);
+        assert!(with(None, Some(0x0302), false).is_err());
+        assert!(with(Some(0x0304), None, true).is_err());
     }
 }

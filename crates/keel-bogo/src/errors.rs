@@ -39,7 +39,11 @@ pub(crate) fn name(error: &HandshakeError, server: bool) -> String {
         E::SniNotAHostName { .. } => "ERROR_PARSING_EXTENSION",
         E::UnsolicitedExtension { .. } => "UNEXPECTED_EXTENSION",
         E::IllegalParameter { reason } => illegal_parameter(*reason),
-        E::BadFinished => "DIGEST_CHECK_FAILED",
+        E::BadFinished | E::BadBinder => "DIGEST_CHECK_FAILED",
+        // TLS 1.3's certificate_required (RFC 8446 §4.4.2.4), and an empty
+        // server chain (RFC 8446 §4.4.2.4: decode_error).
+        E::CertificateRequired | E::EmptyServerCertificate => "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+        E::MissingExtension { extension, .. } => missing_extension(*extension),
         E::Signature { source } => signature(source),
         E::Certificate { source } => certificate(source, server),
         E::CertificateMayNotSign => "KEY_USAGE_BIT_INCORRECT",
@@ -47,6 +51,7 @@ pub(crate) fn name(error: &HandshakeError, server: bool) -> String {
             Repeated::WarningAlerts => "TOO_MANY_WARNING_ALERTS",
             // A HelloRequest is a request to renegotiate.
             Repeated::RenegotiationAttempts | Repeated::HelloRequests => "NO_RENEGOTIATION",
+            Repeated::PostHandshakeMessages => "TOO_MANY_KEY_UPDATES",
             _ => "KEEL_UNMAPPED_REPETITION",
         },
         E::AlertReceived { description } => return peer_alert(*description),
@@ -79,13 +84,19 @@ fn record(error: &RecordError) -> &'static str {
         R::BadVersion { .. } => "WRONG_VERSION_NUMBER",
         // Above 2^14 the limit is the plaintext's; BoringSSL names the two
         // checks apart.
-        R::RecordOverflow { limit, .. } if *limit > 1 << 14 => "ENCRYPTED_LENGTH_TOO_LONG",
+        // (TLS 1.3's inner plaintext may be 2^14 + 1 bytes, its type
+        // included: that limit is still the plaintext's.)
+        R::RecordOverflow { limit, .. } if *limit > (1 << 14) + 1 => "ENCRYPTED_LENGTH_TOO_LONG",
         R::RecordOverflow { .. } => "DATA_LENGTH_TOO_LONG",
         R::EmptyRecord { content_type } if *content_type == ContentType::ALERT => "BAD_ALERT",
         R::EmptyRecord { .. } => "DECODE_ERROR",
         R::AlertLength { .. } => "BAD_ALERT",
         R::TooManyEmptyRecords { .. } => "TOO_MANY_EMPTY_FRAGMENTS",
         R::BadChangeCipherSpec => "BAD_CHANGE_CIPHER_SPEC",
+        R::TooManyChangeCipherSpecs { .. } => "TOO_MANY_EMPTY_FRAGMENTS",
+        // BoringSSL finds no content type while decrypting.
+        R::MissingContentType => "DECRYPTION_FAILED_OR_BAD_RECORD_MAC",
+        R::KeyChangeNotOnRecordBoundary => "EXCESS_HANDSHAKE_DATA",
         R::BadRecordMac => "DECRYPTION_FAILED_OR_BAD_RECORD_MAC",
         R::HandshakeTooLarge { .. } => "EXCESSIVE_MESSAGE_SIZE",
         R::SequenceExhausted
@@ -115,7 +126,32 @@ fn illegal_parameter(reason: IllegalParameter) -> &'static str {
         I::BadKeySharePoint => "BAD_ECPOINT",
         I::NoUncompressedPoints | I::RecordSizeLimitTooSmall { .. } => "ERROR_PARSING_EXTENSION",
         I::UnknownAlertLevel { .. } => "UNKNOWN_ALERT_TYPE",
+        I::VerifySchemeNotOffered { .. } => "WRONG_SIGNATURE_TYPE",
+        I::BindersDoNotMatchIdentities => "PSK_IDENTITY_BINDER_COUNT_MISMATCH",
+        I::KeyShareNotOffered { .. } | I::RetryGroupNotUsable { .. } => "WRONG_CURVE",
+        I::RetryChangesNothing => "EMPTY_HELLO_RETRY_REQUEST",
+        I::DowngradeSentinel => "TLS13_DOWNGRADE",
+        I::SuiteChangedAfterRetry => "WRONG_CIPHER_RETURNED",
+        I::PskHashMismatch => "OLD_SESSION_PRF_HASH_MISMATCH",
+        I::ExtensionNotPermitted { .. } => "UNEXPECTED_EXTENSION",
+        // BoringSSL parses the context as part of the message.
+        I::RequestContextNotEmpty => "DECODE_ERROR",
+        I::SessionIdNotEchoed | I::CompatibilitySessionIdEchoed => {
+            "SERVER_ECHOED_INVALID_SESSION_ID"
+        }
+        I::VersionNotOffered { .. } => "KEEL_VERSION_NOT_OFFERED",
         _ => "KEEL_ILLEGAL_PARAMETER",
+    }
+}
+
+/// A mandatory extension that is missing, by the check BoringSSL makes.
+fn missing_extension(extension: keel::hazmat::wire::registry::ExtensionType) -> &'static str {
+    use keel::hazmat::wire::registry::ExtensionType as X;
+    match extension {
+        X::KEY_SHARE => "MISSING_KEY_SHARE",
+        X::SUPPORTED_GROUPS => "NO_SHARED_GROUP",
+        X::SIGNATURE_ALGORITHMS => "NO_COMMON_SIGNATURE_ALGORITHMS",
+        _ => "MISSING_EXTENSION",
     }
 }
 

@@ -68,6 +68,8 @@ pub(crate) struct Settings {
     pub(crate) trust_cert: Option<String>,
     pub(crate) min_version: Option<u16>,
     pub(crate) max_version: Option<u16>,
+    /// `-no-tls13`: TLS 1.3 off.
+    pub(crate) no_tls13: bool,
     pub(crate) curves: Vec<u16>,
     pub(crate) signing_prefs: Vec<u16>,
     pub(crate) verify_prefs: Vec<u16>,
@@ -130,6 +132,7 @@ impl Default for Settings {
             trust_cert: None,
             min_version: None,
             max_version: None,
+            no_tls13: false,
             curves: Vec::new(),
             signing_prefs: Vec::new(),
             verify_prefs: Vec::new(),
@@ -493,9 +496,9 @@ fn apply_to_connection(
         "-read-size" => s.read_size = int::<usize>(name, value)?.max(1),
         "-max-cert-list" => s.max_cert_list = Some(int(name, value)?),
         "-resumption-delay" => s.resumption_delay = int(name, value)?,
-        // keel offers TLS 1.2 only: turning off other versions changes
-        // nothing.
-        "-no-tls13" | "-no-tls11" | "-no-tls1" => {}
+        "-no-tls13" => s.no_tls13 = true,
+        // keel never speaks these: turning them off changes nothing.
+        "-no-tls11" | "-no-tls1" => {}
         other if NO_OPS.contains(&other) || NO_OP_VALUES.contains(&other) => {}
         other => return Err(FlagError::Unimplemented(format!("unknown flag {other}"))),
     }

@@ -138,20 +138,34 @@ fn drive(
             .conn
             .session()
             .ok_or_else(|| Failure::Check("no session after the handshake".to_owned()))?;
+        let cx = Context {
+            settings: s,
+            server,
+            index,
+            new_session: false,
+        };
+        checks::after_handshake(session, &cx).map_err(Failure::Check)?;
+    }
+    exchange(tls, s)?;
+    if !s.implicit_handshake {
         let new_session = if server {
             shared.server_cache.len() > cache_before
         } else {
             shared.client_store.export() != store_before
         };
+        let session = tls
+            .conn
+            .session()
+            .ok_or_else(|| Failure::Check("no session after the connection".to_owned()))?;
         let cx = Context {
             settings: s,
             server,
             index,
             new_session,
         };
-        checks::after_handshake(session, &cx).map_err(Failure::Check)?;
+        checks::sessions(session, &cx).map_err(Failure::Check)?;
     }
-    exchange(tls, s)
+    Ok(())
 }
 
 /// The exporter bytes, then the echo (or the record-size pattern), then

@@ -73,6 +73,9 @@ pub struct Connection {
     secrets: Option<Box<SessionSecrets>>,
     error: Option<HandshakeError>,
     peer_closed: bool,
+    /// The peer asked for a KeyUpdate that is not sent yet (RFC 8446
+    /// §4.6.3: before this side's next application data).
+    key_update_owed: bool,
     we_closed: bool,
     in_a_row: usize,
     /// TLS 1.3 post-handshake messages since the last application data.
@@ -125,6 +128,7 @@ impl Connection {
             secrets: None,
             error: None,
             peer_closed: false,
+            key_update_owed: false,
             we_closed: false,
             in_a_row: 0,
             post_handshake_in_a_row: 0,
@@ -776,13 +780,16 @@ impl Connection {
     /// nears its limit, so a TLS 1.3 connection never stops at it as a TLS
     /// 1.2 one must. Checked before each write.
     fn update_keys_if_due(&mut self) -> Result<(), HandshakeError> {
-        if !self.writer.key_update_due() || self.we_closed || self.session.is_none() {
+        let due = self.writer.key_update_due() || self.key_update_owed;
+        if !due || self.we_closed || self.session.is_none() {
             return Ok(());
         }
         self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)
     }
 
+    /// Sends a KeyUpdate; it also answers any the peer asked for.
     fn send_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), HandshakeError> {
+        self.key_update_owed = false;
         let mut emits = Vec::new();
         let next = match std::mem::replace(&mut self.machine, Machine::Gone) {
             Machine::Client13(state) => Machine::Client13(state.update_keys(request, &mut emits)?),
@@ -854,6 +861,7 @@ impl Connection {
                     self.writer.version_negotiated();
                 }
                 Emit::MiddleboxCcs(allowed) => self.decoder.set_middlebox_ccs_allowed(allowed),
+                Emit::KeyUpdateOwed => self.key_update_owed = true,
                 Emit::SkipEarlyData(what) => self.decoder.skip_rejected_early_data(what),
                 Emit::SessionInUse(handle) => self.session_handle = Some(handle),
                 Emit::Established(session, secrets) => {

@@ -27,6 +27,9 @@ pub(crate) enum Emit {
     /// Whether a TLS 1.3 middlebox-compatibility ChangeCipherSpec may come
     /// now, to be dropped (RFC 8446 §5, Appendix D.4).
     MiddleboxCcs(bool),
+    /// The peer asked for a KeyUpdate (RFC 8446 §4.6.3): one is sent before
+    /// this side's next application data.
+    KeyUpdateOwed,
     /// The ClientHello offered early data, which a server rejects: skip
     /// the 0-RTT records that follow it (RFC 8446 §4.2.10), those that do
     /// not open under the keys just installed (after a ServerHello) or

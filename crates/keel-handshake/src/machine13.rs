@@ -70,11 +70,12 @@ pub(crate) struct Traffic13 {
 
 impl Traffic13 {
     /// RFC 8446 §4.6.3: the peer's KeyUpdate changes its sending keys, so
-    /// ours for reading; one with update_requested is answered with a
-    /// KeyUpdate of our own (update_not_requested, so that two updates
-    /// cannot loop) before any more data, and our keys change after it.
-    /// `may_send` is false once this side sent close_notify: nothing may be
-    /// sent after it, so the answer is left out.
+    /// ours for reading; one with update_requested is owed a KeyUpdate of
+    /// our own (update_not_requested, so that two updates cannot loop)
+    /// "prior to sending its next Application Data record": the connection
+    /// sends it before its next write, once however many requests came
+    /// before it. `may_send` is false once this side sent close_notify:
+    /// nothing may be sent after it, so nothing is owed.
     pub(crate) fn on_key_update(
         self,
         update: &KeyUpdate,
@@ -84,11 +85,10 @@ impl Traffic13 {
         let Self { suite, ours, peers } = self;
         let peers = peers.into_next_generation()?;
         out.push(Emit::ReadKeys(record_keys(&peers, suite)?));
-        let next = Self { suite, ours, peers };
         if update.request_update == KeyUpdateRequest::UPDATE_REQUESTED && may_send {
-            return next.update_ours(KeyUpdateRequest::UPDATE_NOT_REQUESTED, out);
+            out.push(Emit::KeyUpdateOwed);
         }
-        Ok(next)
+        Ok(Self { suite, ours, peers })
     }
 
     /// Sends a KeyUpdate under the current keys and changes this side's
@@ -218,7 +218,9 @@ pub(crate) fn verify_certificate_verify(
     verify: &keel_wire::handshake::CertificateVerify,
 ) -> Result<(), HandshakeError> {
     let scheme = verify.signed.scheme;
-    if !offered.contains(&scheme) {
+    // RFC 8446 §4.4.3: a scheme this side listed, and one TLS 1.3 allows in
+    // a CertificateVerify (never PKCS#1 v1.5 or SHA-1, RFC 8446 §4.2.3).
+    if !offered.contains(&scheme) || !keel_pki::supported_verify_schemes_tls13().contains(&scheme) {
         return Err(HandshakeError::IllegalParameter {
             reason: crate::error::IllegalParameter::VerifySchemeNotOffered { scheme },
         });

@@ -209,8 +209,14 @@ fn each_illegal_parameter_reason_says_what_the_peer_did() {
         ),
         (
             IllegalParameter::RetryChangesNothing,
-            "HelloRetryRequest asks for no change, or for a group the client cannot use"
+            "HelloRetryRequest asks for no change, or ClientHello2 changes what it may not"
                 .to_owned(),
+        ),
+        (
+            IllegalParameter::RetryGroupNotUsable { group },
+            format!(
+                "HelloRetryRequest asks for {group}, which the client did not offer or already sent a share for"
+            ),
         ),
         (
             IllegalParameter::SuiteChangedAfterRetry,

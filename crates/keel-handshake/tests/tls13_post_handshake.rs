@@ -14,7 +14,7 @@ mod support;
 
 use keel_handshake::{Connection, HandshakeError, Repeated};
 use keel_wire::registry::AlertDescription;
-use support::{established13, pump, take};
+use support::{established13, pump, split_records, take};
 
 /// `from` writes `data`; `to` reads it back.
 fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
@@ -43,20 +43,27 @@ fn a_key_update_changes_keys_and_data_still_flows() {
     );
 }
 
+/// RFC 8446 §4.6.3: the answer goes "prior to sending its next
+/// Application Data record", once for however many requests came before:
+/// the client's next write sends one KeyUpdate, then its data under the new
+/// keys.
 #[test]
-fn a_requested_key_update_is_answered() {
+fn a_requested_key_update_is_answered_once_before_the_next_data() {
     let (mut client, mut server) = established13();
-    server.update_keys(true).unwrap();
-    client.read_tls(&take(&mut server)).unwrap();
-    // The client's answer is a KeyUpdate of its own, and the server reads
-    // the client's data under the client's new keys.
-    let answer = take(&mut client);
-    assert!(!answer.is_empty(), "the client answers with a KeyUpdate");
-    server.read_tls(&answer).unwrap();
-    assert_eq!(
-        send(&mut client, &mut server, b"both updated"),
-        b"both updated"
-    );
+    for _ in 0..3 {
+        server.update_keys(true).unwrap();
+        client.read_tls(&take(&mut server)).unwrap();
+    }
+    assert!(take(&mut client).is_empty(), "nothing is sent before data");
+    client.write(b"both updated").unwrap();
+    let records = split_records(&take(&mut client));
+    // One KeyUpdate (22 bytes on the wire, as the AEADs' tags make it),
+    // then the data.
+    assert_eq!(records.len(), 2, "one KeyUpdate, then the data");
+    assert_eq!(records[0].len(), 5 + 5 + 1 + 16);
+    server.read_tls(&records.concat()).unwrap();
+    let mut buf = [0u8; 32];
+    assert_eq!(server.read(&mut buf).unwrap(), 12);
     assert_eq!(send(&mut server, &mut client, b"and back"), b"and back");
 }
 

@@ -144,7 +144,9 @@ fn a_hello_retry_request_that_changes_nothing_is_refused() {
     assert_eq!(
         err,
         HandshakeError::IllegalParameter {
-            reason: IllegalParameter::RetryChangesNothing
+            reason: IllegalParameter::RetryGroupNotUsable {
+                group: NamedGroup::X25519
+            }
         }
     );
     assert_eq!(
@@ -295,7 +297,7 @@ fn a_hello_retry_request_without_tls13_is_illegal() {
 }
 
 #[test]
-fn a_hello_retry_request_for_a_group_not_offered_changes_nothing() {
+fn a_hello_retry_request_for_a_group_not_offered_is_refused() {
     let (err, _) = retry_refused(|h| {
         for e in &mut h.extensions.0 {
             if let HelloRetryExtension::KeyShare(g) = e {
@@ -306,7 +308,9 @@ fn a_hello_retry_request_for_a_group_not_offered_changes_nothing() {
     assert_eq!(
         err,
         HandshakeError::IllegalParameter {
-            reason: IllegalParameter::RetryChangesNothing
+            reason: IllegalParameter::RetryGroupNotUsable {
+                group: NamedGroup::SECP384R1
+            }
         }
     );
 }

@@ -327,7 +327,16 @@ fn a_pkcs1_certificate_verify_is_refused() {
         &mut mitm,
         with_verify_scheme(SignatureScheme::RSA_PKCS1_SHA256),
     );
-    assert!(matches!(err, HandshakeError::Signature { .. }), "{err}");
+    // RFC 8446 §4.4.3: never PKCS#1 v1.5 in a CertificateVerify, even one
+    // listed for certificates.
+    assert_eq!(
+        err,
+        HandshakeError::IllegalParameter {
+            reason: IllegalParameter::VerifySchemeNotOffered {
+                scheme: SignatureScheme::RSA_PKCS1_SHA256
+            }
+        }
+    );
     assert_eq!(err.alert(), Some(AlertDescription::ILLEGAL_PARAMETER));
 }
 

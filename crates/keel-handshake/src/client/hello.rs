@@ -441,10 +441,16 @@ impl ExpectServerHello {
         // session ID (RFC 5077 §3.4: the client's own, with a ticket); it
         // must then keep that session's suite.
         let offered = std::mem::take(&mut self.offered_session_id);
-        let resumed = self
-            .resuming
-            .take()
-            .filter(|_| !hello.session_id.is_empty() && hello.session_id.as_slice() == offered);
+        let echoed = !hello.session_id.is_empty() && hello.session_id.as_slice() == offered;
+        // RFC 8446 Appendix D.4: an ID sent only for middlebox
+        // compatibility names no session, so a TLS 1.2 server that echoes
+        // it claims to resume what it cannot have.
+        if echoed && self.resuming.is_none() {
+            return Err(HandshakeError::IllegalParameter {
+                reason: IllegalParameter::CompatibilitySessionIdEchoed,
+            });
+        }
+        let resumed = self.resuming.take().filter(|_| echoed);
         let negotiated = Negotiated {
             context: self.context,
             server_random: hello.random.0,

@@ -256,7 +256,9 @@ impl ExpectServerKeyExchange {
     ) -> Result<ClientState, HandshakeError> {
         let context = &self.negotiated.context;
         let group = kx.params.named_group;
-        if !context.config.groups.contains(&group) {
+        // A group offered for TLS 1.3 only (X25519MLKEM768) is not one
+        // offered for TLS 1.2's ECDHE (draft-ietf-tls-ecdhe-mlkem §3).
+        if !context.config.groups.contains(&group) || !crate::kx::is_supported(group) {
             return Err(HandshakeError::IllegalParameter {
                 reason: IllegalParameter::GroupNotOffered { group },
             });

@@ -103,8 +103,14 @@ pub(crate) fn server_hello(
     hello: &ServerHello,
     out: &mut Vec<Emit>,
 ) -> Result<ClientState13, HandshakeError> {
-    // RFC 8446 §4.1.3: the session ID echoed, null compression, a suite
-    // offered.
+    // RFC 8446 §4.1.3: legacy_version 0x0303 ("the server MUST set
+    // ServerHello.legacy_version to 0x0303"), the session ID echoed, null
+    // compression, a suite offered.
+    if hello.server_version != ProtocolVersion::TLS_V1_2 {
+        return Err(HandshakeError::ProtocolVersion {
+            version: hello.server_version,
+        });
+    }
     if hello.session_id.as_slice() != offer.hello.session_id.as_slice() {
         return Err(HandshakeError::IllegalParameter {
             reason: IllegalParameter::SessionIdNotEchoed,
@@ -334,7 +340,7 @@ pub(crate) fn hello_retry_request(
             || offer.shares.iter().any(|s| s.group() == g))
     {
         return Err(HandshakeError::IllegalParameter {
-            reason: IllegalParameter::RetryChangesNothing,
+            reason: IllegalParameter::RetryGroupNotUsable { group: g },
         });
     }
     if group.is_none() && cookie.is_none() {

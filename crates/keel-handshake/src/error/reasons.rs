@@ -87,6 +87,10 @@ pub enum IllegalParameter {
     /// The ServerHello's legacy_session_id_echo is not the client's
     /// session ID (RFC 8446 §4.1.3).
     SessionIdNotEchoed,
+    /// A TLS 1.2 ServerHello echoes the session ID a client offering TLS
+    /// 1.3 sent for middlebox compatibility (RFC 8446 Appendix D.4), which
+    /// names no session to resume.
+    CompatibilitySessionIdEchoed,
     /// The server's key share is for a group the client sent no share for
     /// (RFC 8446 §4.2.8), or after a HelloRetryRequest not for the group
     /// it asked for.
@@ -95,9 +99,15 @@ pub enum IllegalParameter {
         group: NamedGroup,
     },
     /// A HelloRetryRequest that would change nothing in the ClientHello
-    /// (RFC 8446 §4.1.4), or asks for a group the client already sent a
-    /// share for or did not offer (RFC 8446 §4.2.8).
+    /// (RFC 8446 §4.1.4), or a ClientHello2 that is not ClientHello1 with
+    /// the changes RFC 8446 §4.1.2 allows.
     RetryChangesNothing,
+    /// A HelloRetryRequest that asks for a group the client did not offer
+    /// or already sent a share for (RFC 8446 §4.2.8, §4.1.4).
+    RetryGroupNotUsable {
+        /// The group asked for.
+        group: NamedGroup,
+    },
     /// The ServerHello after a HelloRetryRequest chose another suite than
     /// the HelloRetryRequest (RFC 8446 §4.1.4).
     SuiteChangedAfterRetry,
@@ -200,12 +210,19 @@ impl core::fmt::Display for IllegalParameter {
             Self::SessionIdNotEchoed => {
                 f.write_str("server did not echo the client's legacy_session_id")
             }
+            Self::CompatibilitySessionIdEchoed => f.write_str(
+                "a TLS 1.2 server echoed the session ID sent only for middlebox compatibility",
+            ),
             Self::KeyShareNotOffered { group } => write!(
                 f,
                 "server's key share is for {group}, for which the client sent none"
             ),
             Self::RetryChangesNothing => f.write_str(
-                "HelloRetryRequest asks for no change, or for a group the client cannot use",
+                "HelloRetryRequest asks for no change, or ClientHello2 changes what it may not",
+            ),
+            Self::RetryGroupNotUsable { group } => write!(
+                f,
+                "HelloRetryRequest asks for {group}, which the client did not offer or already sent a share for"
             ),
             Self::EarlyDataAfterRetry => {
                 f.write_str("the ClientHello after a HelloRetryRequest offers early data")

@@ -37,6 +37,11 @@ pub(crate) struct ServerHandshake13 {
     pub(crate) client_scheme: Option<SignatureScheme>,
     /// Whether a PSK was accepted.
     pub(crate) resumed: bool,
+    /// Whether the client can use a ticket: RFC 8446 §4.2.9, a server
+    /// "SHOULD NOT send NewSessionTicket with tickets that are not
+    /// compatible with the advertised modes", and keel resumes with
+    /// psk_dhe_ke only.
+    pub(crate) tickets: bool,
 }
 
 /// Which message of the client's flight comes next.
@@ -200,6 +205,7 @@ impl ExpectFinished {
             client_chain,
             client_scheme,
             resumed,
+            tickets,
         } = self.handshake;
         machine13::check_finished(&client_secret, &transcript, &finished.verify_data)?;
         transcript.add(raw)?;
@@ -222,7 +228,7 @@ impl ExpectFinished {
         };
         // RFC 8446 §4.6.1: a ticket for the next connection, when this
         // server can resume one.
-        if config.ticket_keys.is_some() || config.session_cache.is_some() {
+        if tickets && (config.ticket_keys.is_some() || config.session_cache.is_some()) {
             let resumption = machine13::resumption_master_secret(master, &transcript)?;
             let source = super::psk::TicketSource {
                 config: &config,

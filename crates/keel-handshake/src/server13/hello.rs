@@ -45,6 +45,8 @@ struct Offer13<'a> {
     ocsp_requested: bool,
     cookie: bool,
     early_data: bool,
+    /// psk_key_exchange_modes lists psk_dhe_ke: a ticket is of use.
+    psk_dhe_ke: bool,
 }
 
 impl<'a> Offer13<'a> {
@@ -74,6 +76,10 @@ impl<'a> Offer13<'a> {
                     keel_wire::extensions::CertificateStatusRequest::Ocsp { .. },
                 ) => offer.ocsp_requested = true,
                 ClientExtension::Cookie(_) => offer.cookie = true,
+                ClientExtension::PskKeyExchangeModes(modes) => {
+                    offer.psk_dhe_ke =
+                        modes.contains(&keel_wire::registry::PskKeyExchangeMode::PSK_DHE_KE);
+                }
                 // RFC 8446 §4.2.10: early_data is rejected by leaving it
                 // out of EncryptedExtensions (keel never accepts 0-RTT),
                 // and the early data that follows is skipped.
@@ -270,7 +276,11 @@ fn hello_retry_request(
     let mut transcript = Transcript13::new(config.limits.max_transcript);
     transcript.add(raw)?;
     transcript.start_after_hello_retry_request(choice.suite.hash())?;
-    out.push(Emit::VersionNegotiated);
+    // The record version is held to {03,03} from the ServerHello on, not
+    // yet: what the client sent before it saw this HelloRetryRequest (an
+    // alert, rejected early data) still carries its first flight's
+    // version (RFC 8446 §5.1: only the initial ClientHello may differ, and
+    // those records belong to that flight).
     machine13::send(
         &HandshakeMessage::HelloRetryRequest(retry),
         &mut transcript,
@@ -469,7 +479,10 @@ fn server_flight(
 
     // RFC 8446 §4.3.1: everything not needed to set up the keys.
     let mut extensions = Vec::new();
-    if offer.sni.is_some() {
+    // RFC 6066 §3: the server_name acknowledgement is left out when
+    // resuming ("When resuming a session, the server MUST NOT include a
+    // server_name extension").
+    if offer.sni.is_some() && resumed.is_none() {
         extensions.push(EncryptedExtension::ServerName);
     }
     if let Some(protocol) = &alpn {
@@ -506,6 +519,7 @@ fn server_flight(
                 scheme: session.signature_scheme,
                 alpn,
                 sni: offer.sni.clone(),
+                tickets: offer.psk_dhe_ke,
                 handshake_secret,
                 client_secret,
                 server_secret,
@@ -517,15 +531,12 @@ fn server_flight(
     }
     if let Some(verifier) = &config.client_verifier {
         // RFC 8446 §4.3.2: an empty context in the handshake, the schemes
-        // the server verifies (never PKCS#1 in TLS 1.3) and the CAs.
-        let schemes: Vec<SignatureScheme> = config
-            .signature_schemes
-            .iter()
-            .copied()
-            .filter(|s| keel_pki::supported_verify_schemes_tls13().contains(s))
-            .collect();
+        // the server accepts and the CAs. PKCS#1 may be listed for the
+        // certificates' own signatures (RFC 8446 §4.2.3: "MAY appear ...
+        // for backward compatibility"); a CertificateVerify with it is
+        // refused.
         let mut extensions = vec![CertificateRequestExtension::SignatureAlgorithms(List(
-            schemes,
+            config.signature_schemes.clone(),
         ))];
         let authorities = crate::server::authorities(verifier.acceptable_issuers());
         if !authorities.is_empty() {
@@ -579,6 +590,7 @@ fn server_flight(
             scheme,
             alpn,
             sni: offer.sni.clone(),
+            tickets: offer.psk_dhe_ke,
             handshake_secret,
             client_secret,
             server_secret,
@@ -596,6 +608,8 @@ struct Flight {
     scheme: SignatureScheme,
     alpn: Option<Vec<u8>>,
     sni: Option<String>,
+    /// Whether the client can use a ticket (it offered psk_dhe_ke).
+    tickets: bool,
     handshake_secret: crate::tls13::HandshakeSecret,
     client_secret: crate::tls13::TrafficSecret,
     server_secret: crate::tls13::TrafficSecret,
@@ -617,6 +631,7 @@ fn finish_server_flight(
         scheme,
         alpn,
         sni,
+        tickets,
         handshake_secret,
         client_secret,
         server_secret,
@@ -667,6 +682,7 @@ fn finish_server_flight(
         client_chain,
         client_scheme,
         resumed: resumed.is_some(),
+        tickets,
     };
     Ok(handshake.awaiting(awaiting))
 }

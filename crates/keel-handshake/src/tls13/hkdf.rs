@@ -169,10 +169,13 @@ pub(crate) fn expand_label(
     let length = u16::try_from(out.len())
         .map_err(|_| too_long("HKDF-Expand output", 255 * hash.hash_len(), out.len()))?
         .to_be_bytes();
+    // RFC 8446 §7.1 writes `label<7..255>`, which an empty Label would
+    // undercut by one; keel's own labels are never empty, but an exporter
+    // label (RFC 8446 §7.5) is the application's, and OpenSSL, BoringSSL
+    // and rustls all export with an empty one as "tls13 " alone, so keel
+    // does too rather than fail where its peer succeeds.
     let label_len = u8::try_from(LABEL_PREFIX.len() + label.len())
-        .ok()
-        .filter(|_| !label.is_empty())
-        .ok_or_else(|| too_long("HkdfLabel label", MAX_LABEL_LEN, label.len()))?;
+        .map_err(|_| too_long("HkdfLabel label", MAX_LABEL_LEN, label.len()))?;
     let context_len = u8::try_from(context.len())
         .map_err(|_| too_long("HkdfLabel context", 255, context.len()))?;
     let info: [&[u8]; 6] = [
