@@ -543,3 +543,67 @@ fn a_resumption_under_a_suite_of_another_hash_is_illegal_parameter() {
         Some(AlertDescription::ILLEGAL_PARAMETER)
     );
 }
+
+/// RFC 6066 §3: "When resuming a session, the server MUST NOT include a
+/// server_name extension"; a full handshake acknowledges the name.
+#[test]
+fn a_resumed_server_does_not_acknowledge_the_name() {
+    let store = store();
+    let keys = keys();
+    let configure_client =
+        |c: &mut ClientHandshakeConfig| c.session_store = Some(Arc::clone(&store));
+    let configure_server = |s: &mut ServerHandshakeConfig| s.ticket_keys = Some(Arc::clone(&keys));
+    let mut acknowledged = Vec::new();
+    for _ in 0..2 {
+        let mut mitm = Mitm::new(configure_client, configure_server);
+        mitm.server_flight(|message| {
+            if let HandshakeMessage::EncryptedExtensions(ee) = &message {
+                acknowledged.push(
+                    ee.extensions.0.iter().any(|e| {
+                        matches!(e, keel_wire::extensions::EncryptedExtension::ServerName)
+                    }),
+                );
+            }
+            vec![message]
+        })
+        .unwrap();
+        mitm.complete();
+    }
+    assert_eq!(acknowledged, [true, false]);
+}
+
+/// RFC 6066 §3: a server "MUST NOT accept the request to resume the session
+/// if the server_name extension contains a different name".
+#[test]
+fn a_ticket_for_another_name_is_not_resumed() {
+    let pair = pair_with(|c| c.verifier = Arc::new(support::AcceptsAnything), |_| {});
+    handshake(&pair);
+    let store = pair.client.session_store.as_ref().unwrap();
+    let (_, bytes) = store.export().pop().unwrap();
+    store.import("other.example", &bytes).unwrap();
+    let mut client = Connection::client(
+        Arc::clone(&pair.client),
+        ServerName::parse("other.example").unwrap(),
+    )
+    .unwrap();
+    let mut server = Connection::server(Arc::clone(&pair.server));
+    // The ticket is offered under the other name...
+    let hello = take(&mut client);
+    let record = &support::split_records(&hello)[0];
+    let HandshakeMessage::ClientHello(offer) = HandshakeMessage::decode(&record[5..]).unwrap()
+    else {
+        panic!("not a ClientHello");
+    };
+    assert!(matches!(
+        offer.extensions.iter().last(),
+        Some(ClientExtension::PreSharedKey(_))
+    ));
+    server.read_tls(&hello).unwrap();
+    // ...and the server runs a full handshake.
+    pump(&mut client, &mut server).unwrap();
+    assert!(!resumed(&client) && !resumed(&server));
+    assert_eq!(
+        server.session().unwrap().server_name.as_deref(),
+        Some("other.example")
+    );
+}

@@ -115,6 +115,7 @@ pub(crate) fn accept(
         let Some(session) = open(config, identity.identity.as_slice(), now) else {
             continue;
         };
+        // RFC 6066 §3: never a session made under another server name.
         let usable = session.version == ProtocolVersion::TLS_V1_3
             && session.context == config.resumption_context
             && Tls13Suite::from_cipher_suite(session.cipher_suite)
