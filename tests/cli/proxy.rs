@@ -447,6 +447,31 @@ fn a_client_close_notify_is_answered_and_ends_the_connection() {
     assert!(has(&log, "to_client", "15"), "{log}");
 }
 
+/// RFC 8446 §6.1: a TLS 1.3 client that sends its request and closes its
+/// direction at once (as gnutls-cli does at the end of its input) still
+/// gets the upstream's whole answer, then close_notify.
+#[test]
+fn a_tls13_client_that_closes_first_still_gets_the_answer() {
+    let pki = Pki::new("half-close");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &[]);
+    let connector = pki.connector(false);
+    runtime().block_on(async {
+        let mut tls = connect(&connector, proxy.addr).await;
+        assert_eq!(
+            tls.connection().session().unwrap().version,
+            keel::registry::ProtocolVersion::TLS_V1_3
+        );
+        tls.write_all(b"asked, then closed").await.unwrap();
+        tls.shutdown().await.unwrap();
+        assert_eq!(read_to_close_notify(&mut tls).await, b"asked, then closed");
+    });
+    let log = proxy.one_line();
+    assert!(has(&log, "outcome", "ok"), "{log}");
+    assert!(has(&log, "end", "client close_notify"), "{log}");
+    assert!(has(&log, "to_client", "18"), "{log}");
+}
+
 #[test]
 fn everything_the_upstream_sent_arrives_before_close_notify() {
     let pki = Pki::new("burst");

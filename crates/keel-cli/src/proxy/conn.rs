@@ -89,15 +89,23 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
     }
 
     let idle = settings.timeouts.idle;
-    let (end, totals) = copy::copy(&mut tls, &mut upstream, idle, |tls| {
-        tls.connection().peer_closed()
+    // RFC 8446 §6.1: a TLS 1.3 client's close_notify ends its direction
+    // only, so the upstream's answer still reaches it.
+    let half_close = tls
+        .connection()
+        .session()
+        .is_some_and(|s| s.version == keel::registry::ProtocolVersion::TLS_V1_3);
+    let (end, totals) = copy::copy(&mut tls, &mut upstream, idle, half_close, |tls| {
+        !half_close && tls.connection().peer_closed()
     })
     .await;
     line.totals = totals;
     let result = match end {
         End::ClientClosed => {
-            // Everything the client sent is with the upstream: tell it
-            // there is no more, answer the close_notify, close both.
+            // Everything the client sent is with the upstream (and, in
+            // TLS 1.3, everything the upstream answered is with the
+            // client): tell it there is no more, answer the close_notify,
+            // close both.
             let _ = upstream.shutdown().await;
             drop(upstream);
             match timeout(CLOSE_TIMEOUT, tls.shutdown()).await {

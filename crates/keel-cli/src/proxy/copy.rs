@@ -48,10 +48,16 @@ pub(crate) struct Totals {
 /// nothing moves for `idle`. `client_closed` says whether the client has
 /// ended its stream (read its close_notify) while data it sent before is
 /// still on its way: from then on nothing is written to it.
+///
+/// With `half_close` (TLS 1.3, RFC 8446 §6.1: close_notify closes the
+/// sender's direction only), the client's end is passed on as the end of
+/// the upstream's input, and the upstream's answer still goes to the
+/// client until the upstream ends too; that is then `ClientClosed`.
 pub(crate) async fn copy<C, U>(
     client: &mut C,
     upstream: &mut U,
     idle: Duration,
+    half_close: bool,
     client_closed: impl Fn(&C) -> bool,
 ) -> (End, Totals)
 where
@@ -62,19 +68,32 @@ where
     let mut down = Pipe::new();
     let timer = tokio::time::sleep(idle);
     tokio::pin!(timer);
+    // TLS 1.3: the client has ended, and whether the upstream was told.
+    let (mut client_done, mut upstream_told) = (false, false);
     let end = poll_fn(|cx| {
         let mut moved = false;
-        match up.poll_copy(cx, client, upstream, &mut moved) {
-            Poll::Ready(Ok(())) => return Poll::Ready(End::ClientClosed),
-            Poll::Ready(Err(Failed::Read(e))) => return Poll::Ready(End::Client(e)),
-            Poll::Ready(Err(Failed::Write(e))) => return Poll::Ready(End::Upstream(e)),
-            Poll::Pending => {}
+        if !client_done {
+            match up.poll_copy(cx, client, upstream, &mut moved) {
+                Poll::Ready(Ok(())) if half_close => client_done = true,
+                Poll::Ready(Ok(())) => return Poll::Ready(End::ClientClosed),
+                Poll::Ready(Err(Failed::Read(e))) => return Poll::Ready(End::Client(e)),
+                Poll::Ready(Err(Failed::Write(e))) => return Poll::Ready(End::Upstream(e)),
+                Poll::Pending => {}
+            }
         }
-        // After the client's close_notify nothing may be sent to it
-        // (RFC 5246 §7.2.1: pending writes are discarded); the client's
-        // last bytes still go up, and then the loop ends.
+        if client_done && !upstream_told {
+            match Pin::new(&mut *upstream).poll_shutdown(cx) {
+                Poll::Ready(Ok(())) => upstream_told = true,
+                Poll::Ready(Err(e)) => return Poll::Ready(End::Upstream(e)),
+                Poll::Pending => {}
+            }
+        }
+        // After the client's close_notify nothing may be sent to it in
+        // TLS 1.2 (RFC 5246 §7.2.1: pending writes are discarded); the
+        // client's last bytes still go up, and then the loop ends.
         if !client_closed(client) {
             match down.poll_copy(cx, upstream, client, &mut moved) {
+                Poll::Ready(Ok(())) if client_done => return Poll::Ready(End::ClientClosed),
                 Poll::Ready(Ok(())) => return Poll::Ready(End::UpstreamClosed),
                 Poll::Ready(Err(Failed::Read(e))) => return Poll::Ready(End::Upstream(e)),
                 Poll::Ready(Err(Failed::Write(e))) => return Poll::Ready(End::Client(e)),
@@ -227,6 +246,7 @@ mod tests {
                 &mut client_side,
                 &mut upstream_side,
                 Duration::from_secs(10),
+                false,
                 |_| false,
             )
             .await
@@ -264,6 +284,7 @@ mod tests {
                 &mut client_side,
                 &mut upstream_side,
                 Duration::from_secs(10),
+                false,
                 |_| false,
             )
             .await
@@ -278,6 +299,39 @@ mod tests {
         assert_eq!(&got, b"last words");
     }
 
+    /// TLS 1.3's half-close: the client's end goes on to the upstream as
+    /// the end of its input, and the upstream's answer still reaches the
+    /// client before the copy ends.
+    #[tokio::test]
+    async fn with_half_close_the_answer_to_a_closed_client_still_arrives() {
+        let (mut client, mut client_side) = duplex(1024);
+        let (mut upstream, mut upstream_side) = duplex(1024);
+        let proxy = tokio::spawn(async move {
+            copy(
+                &mut client_side,
+                &mut upstream_side,
+                Duration::from_secs(10),
+                true,
+                |_| false,
+            )
+            .await
+        });
+        client.write_all(b"question").await.unwrap();
+        client.shutdown().await.unwrap();
+        // The upstream reads to its end, then answers and ends.
+        let mut asked = Vec::new();
+        upstream.read_to_end(&mut asked).await.unwrap();
+        assert_eq!(asked, b"question");
+        upstream.write_all(b"answer").await.unwrap();
+        upstream.shutdown().await.unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        assert_eq!(answer, b"answer");
+        let (end, totals) = proxy.await.unwrap();
+        assert!(matches!(end, End::ClientClosed), "{end:?}");
+        assert_eq!((totals.to_upstream, totals.to_client), (8, 6));
+    }
+
     #[tokio::test]
     async fn silence_both_ways_is_an_idle_end_and_traffic_is_not() {
         let (mut client, mut client_side) = duplex(1024);
@@ -287,6 +341,7 @@ mod tests {
                 &mut client_side,
                 &mut upstream_side,
                 Duration::from_millis(400),
+                false,
                 |_| false,
             )
             .await
