@@ -240,6 +240,27 @@ fn each_illegal_parameter_reason_says_what_the_peer_did() {
             IllegalParameter::VerifySchemeNotOffered { scheme },
             format!("CertificateVerify uses {scheme}, which this side did not offer"),
         ),
+        (
+            IllegalParameter::CompatibilitySessionIdEchoed,
+            "a TLS 1.2 server echoed the session ID sent only for middlebox compatibility"
+                .to_owned(),
+        ),
+        (
+            IllegalParameter::BindersDoNotMatchIdentities,
+            "pre_shared_key does not have one binder per identity".to_owned(),
+        ),
+        (
+            IllegalParameter::PskNotOffered { index: 3 },
+            "server selected PSK 3, which the client did not offer".to_owned(),
+        ),
+        (
+            IllegalParameter::PskHashMismatch,
+            "server resumed with a suite whose hash is not the PSK's".to_owned(),
+        ),
+        (
+            IllegalParameter::TicketLifetimeTooLong { seconds: 604_801 },
+            "NewSessionTicket lifetime of 604801 s is over the 604800 s allowed".to_owned(),
+        ),
     ];
     for (reason, words) in cases {
         assert_eq!(reason.to_string(), words);

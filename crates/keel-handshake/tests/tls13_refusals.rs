@@ -496,3 +496,37 @@ fn supported_versions_to_a_tls12_client_is_unsolicited() {
         Some(AlertDescription::UNSUPPORTED_EXTENSION)
     );
 }
+
+/// RFC 8446 Appendix D.4: the 32-byte session ID a client offering TLS 1.3
+/// sends names no session; a TLS 1.2 ServerHello that echoes it claims to
+/// resume what the client never had.
+#[test]
+fn a_tls12_server_echoing_the_compatibility_session_id_is_refused() {
+    let (mut client, mut server) = connect(
+        client_config13(Versions::Tls13AndTls12, &GROUPS13),
+        support::server_config(false),
+    );
+    let hello = take(&mut client);
+    let session_id = client_session_id(&hello);
+    server.read_tls(&hello).unwrap();
+    let flight = support::rewrite_flight(&take(&mut server), |message| {
+        Some(match message {
+            HandshakeMessage::ServerHello(mut hello) => {
+                hello.session_id = keel_wire::vec::Opaque(session_id.clone());
+                HandshakeMessage::ServerHello(hello)
+            }
+            other => other,
+        })
+    });
+    let err = client.read_tls(&flight).unwrap_err();
+    assert_eq!(
+        err,
+        HandshakeError::IllegalParameter {
+            reason: IllegalParameter::CompatibilitySessionIdEchoed
+        }
+    );
+    assert_eq!(
+        last_alert(&client),
+        Some(AlertDescription::ILLEGAL_PARAMETER)
+    );
+}

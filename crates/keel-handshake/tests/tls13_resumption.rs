@@ -607,3 +607,33 @@ fn a_ticket_for_another_name_is_not_resumed() {
         Some("other.example")
     );
 }
+
+/// An established client that keeps tickets shows it in `Debug`, without
+/// its resumption secret.
+#[test]
+fn a_client_keeping_tickets_says_so_in_debug_without_secrets() {
+    let pair = pair();
+    let (client, _) = handshake(&pair);
+    let shown = format!("{client:?}");
+    assert!(shown.contains("TicketReceiver"), "{shown}");
+    assert!(shown.contains("server_name: \"localhost\""), "{shown}");
+    assert!(!shown.contains("resumption"), "{shown}");
+}
+
+/// A session the server cannot keep (here, over its cache's byte budget)
+/// gets no ticket, and the connection goes on.
+#[test]
+fn a_session_the_cache_cannot_keep_gets_no_ticket() {
+    let cache = Arc::new(ServerSessionCache::new(16, Duration::from_secs(600)).with_max_bytes(10));
+    let pair = pair_with(
+        |_| {},
+        |s| {
+            s.ticket_keys = None;
+            s.session_cache = Some(Arc::clone(&cache));
+        },
+    );
+    let (client, _) = handshake(&pair);
+    assert!(!resumed(&client));
+    assert!(cache.is_empty());
+    assert!(stored(&pair).is_none());
+}

@@ -474,6 +474,41 @@ fn a_server_hello_must_echo_the_session_id() {
     );
 }
 
+/// RFC 8446 §4.1.3: "the server MUST set ServerHello.legacy_version to
+/// 0x0303"; anything else is a version keel does not speak.
+#[test]
+fn a_server_hello_legacy_version_other_than_tls12_is_refused() {
+    let err = hello_refused(|h| {
+        h.server_version = keel_wire::registry::ProtocolVersion::TLS_V1_3;
+    });
+    assert_eq!(
+        err,
+        HandshakeError::ProtocolVersion {
+            version: keel_wire::registry::ProtocolVersion::TLS_V1_3
+        }
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::PROTOCOL_VERSION));
+}
+
+/// An extension the ServerHello may carry by RFC 8446 §4.2's table (an
+/// unknown one passes the table) but that answers nothing the client sent.
+#[test]
+fn an_unknown_server_hello_extension_is_unsolicited() {
+    let err = hello_refused(|h| {
+        if let keel_wire::Extensions::Present(e) = &mut h.extensions {
+            e.push(ServerExtension::Unknown(
+                keel_wire::extensions::RawExtension::new(ExtensionType::new(0x7a7a), vec![]),
+            ));
+        }
+    });
+    assert_eq!(
+        err,
+        HandshakeError::UnsolicitedExtension {
+            extension: ExtensionType::new(0x7a7a)
+        }
+    );
+}
+
 #[test]
 fn a_server_hello_with_compression_is_illegal() {
     let err = hello_refused(|h| h.compression_method = CompressionMethod::new(1));

@@ -228,14 +228,14 @@ impl ExpectFinished {
         };
         // RFC 8446 §4.6.1: a ticket for the next connection, when this
         // server can resume one.
-        if tickets && (config.ticket_keys.is_some() || config.session_cache.is_some()) {
+        if tickets && let Some(minter) = super::psk::Minter::of(&config) {
             let resumption = machine13::resumption_master_secret(master, &transcript)?;
             let source = super::psk::TicketSource {
                 config: &config,
                 suite,
                 session: &session,
             };
-            super::psk::issue_ticket(&source, &resumption, out)?;
+            super::psk::issue_ticket(&source, &minter, &resumption, out)?;
         }
         let traffic = Traffic13 {
             suite,

@@ -185,37 +185,78 @@ pub(crate) struct TicketSource<'a> {
     pub(crate) session: &'a crate::session::SessionInfo,
 }
 
-/// RFC 8446 §4.6.1: one NewSessionTicket after the client's Finished, when
-/// the configuration can resume (ticket keys or a session cache). A ticket
-/// that cannot be made (the random source fails, the session is outside
-/// the serialised form's limits) is simply not sent.
+/// How this server's tickets are made: sealed under its ticket keys, or
+/// naming an entry of its session cache.
+pub(crate) enum Minter<'a> {
+    Sealed(&'a crate::tickets::TicketKeys),
+    Cached(&'a crate::sessions::ServerSessionCache),
+}
+
+impl<'a> Minter<'a> {
+    /// The configuration's way of making tickets, if it can resume.
+    pub(crate) fn of(config: &'a ServerHandshakeConfig) -> Option<Self> {
+        match (&config.ticket_keys, &config.session_cache) {
+            (Some(keys), _) => Some(Self::Sealed(keys)),
+            (None, Some(cache)) => Some(Self::Cached(cache)),
+            (None, None) => None,
+        }
+    }
+
+    /// How long its tickets last, in seconds (RFC 8446 §4.6.1: at most
+    /// seven days).
+    fn lifetime(&self) -> u32 {
+        let secs = match self {
+            Self::Sealed(keys) => keys.lifetime().as_secs(),
+            Self::Cached(cache) => cache.lifetime_secs(),
+        };
+        u32::try_from(secs)
+            .unwrap_or(MAX_TICKET_LIFETIME)
+            .min(MAX_TICKET_LIFETIME)
+    }
+
+    /// The ticket for `session`: sealed, or a random identity under which
+    /// the cache keeps it. `None` when the session cannot be kept (outside
+    /// the serialised form's limits or the cache's byte budget) or its
+    /// sealed form would not fit a ticket's 2^16 - 1 bytes.
+    fn mint(
+        &self,
+        mut session: StoredSession,
+        now: u64,
+        rng: &dyn crate::random::Rng,
+    ) -> Result<Option<Vec<u8>>, HandshakeError> {
+        let ticket = match self {
+            Self::Sealed(keys) => keys.seal(&session, now, rng),
+            Self::Cached(cache) => {
+                let id = machine::random(rng)?.to_vec();
+                session.session_id.clone_from(&id);
+                cache.insert_entry(session).map(|_| id)
+            }
+        };
+        Ok(ticket.filter(|t| (1..=0xffff).contains(&t.len())))
+    }
+}
+
+/// RFC 8446 §4.6.1: one NewSessionTicket after the client's Finished. A
+/// ticket that cannot be made is simply not sent.
 pub(crate) fn issue_ticket(
     source: &TicketSource<'_>,
+    minter: &Minter<'_>,
     resumption: &ResumptionMasterSecret,
     out: &mut Vec<Emit>,
 ) -> Result<(), HandshakeError> {
     let config = source.config;
-    let lifetime = match (&config.ticket_keys, &config.session_cache) {
-        (Some(keys), _) => keys.lifetime().as_secs(),
-        (None, Some(cache)) => cache.lifetime_secs(),
-        (None, None) => return Ok(()),
-    };
-    let lifetime = u32::try_from(lifetime)
-        .unwrap_or(MAX_TICKET_LIFETIME)
-        .min(MAX_TICKET_LIFETIME);
     let rng = config.rng.as_ref();
-    let mut age_add = [0u8; 4];
-    rng.fill(&mut age_add)
-        .map_err(|_| HandshakeError::Internal {
-            reason: crate::error::Internal::RandomSource,
-        })?;
+    // ticket_age_add from random bytes of its own, so that nothing on the
+    // wire (a cache ticket is random too) says anything about it.
+    let random = machine::random(rng)?;
+    let ticket_age_add = u32::from_be_bytes([random[0], random[1], random[2], random[3]]);
     // One ticket per connection, so an empty nonce already makes its PSK
     // unique (RFC 8446 §4.6.1: unique among the connection's tickets).
     let nonce: &[u8] = &[];
     let psk = resumption.ticket_psk(nonce)?;
     let now = machine::now_secs(config.clock.as_ref());
     let info = source.session;
-    let mut session = StoredSession {
+    let session = StoredSession {
         version: ProtocolVersion::TLS_V1_3,
         context: config.resumption_context,
         session_id: Vec::new(),
@@ -230,25 +271,16 @@ pub(crate) fn issue_ticket(
         created: now,
         ticket: Vec::new(),
         ticket_expires: 0,
-        ticket_age_add: u32::from_be_bytes(age_add),
+        ticket_age_add,
         client_signature_scheme: info.client_signature_scheme,
         ocsp_response: None,
     };
-    let ticket = if let Some(keys) = &config.ticket_keys {
-        keys.seal(&session, now, rng)
-    } else if let Some(cache) = &config.session_cache {
-        let id = machine::random(rng)?.to_vec();
-        session.session_id.clone_from(&id);
-        cache.insert_entry(session.clone()).map(|_| id)
-    } else {
-        None
-    };
-    let Some(ticket) = ticket.filter(|t| (1..=0xffff).contains(&t.len())) else {
+    let Some(ticket) = minter.mint(session, now, rng)? else {
         return Ok(());
     };
     let message = HandshakeMessage::NewSessionTicket13(NewSessionTicket13 {
-        ticket_lifetime: lifetime,
-        ticket_age_add: session.ticket_age_add,
+        ticket_lifetime: minter.lifetime(),
+        ticket_age_add,
         ticket_nonce: Opaque(nonce.to_vec()),
         ticket: Opaque(ticket),
         extensions: ExtensionList::default(),
