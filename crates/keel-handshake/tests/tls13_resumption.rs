@@ -301,6 +301,35 @@ fn stored_tls13_sessions_survive_export_and_import() {
     assert!(resumed(&client));
 }
 
+/// A client store and ticket keys for connections a test stands between.
+struct Resuming {
+    store: Arc<ClientSessionStore>,
+    keys: Arc<TicketKeys>,
+}
+
+impl Resuming {
+    fn new() -> Self {
+        Self {
+            store: store(),
+            keys: keys(),
+        }
+    }
+
+    /// A TLS 1.3 pair with the store and the keys, and the key logs.
+    fn mitm(&self) -> Mitm {
+        Mitm::new(
+            |c| c.session_store = Some(Arc::clone(&self.store)),
+            |s| s.ticket_keys = Some(Arc::clone(&self.keys)),
+        )
+    }
+
+    /// The pair of a second connection, the first having left a ticket.
+    fn second_connection(&self) -> Mitm {
+        self.mitm().complete();
+        self.mitm()
+    }
+}
+
 /// The client's next ClientHello, its pre_shared_key present.
 fn hello_offering_a_ticket(pair: &Pair) -> (Connection, Connection) {
     handshake(pair);
@@ -421,13 +450,7 @@ fn binders_that_do_not_match_the_identities_are_illegal_parameter() {
 
 #[test]
 fn a_psk_index_the_client_did_not_offer_is_illegal_parameter() {
-    let store = store();
-    let keys = keys();
-    let configure_client =
-        |c: &mut ClientHandshakeConfig| c.session_store = Some(Arc::clone(&store));
-    let configure_server = |s: &mut ServerHandshakeConfig| s.ticket_keys = Some(Arc::clone(&keys));
-    Mitm::new(configure_client, configure_server).complete();
-    let mut mitm = Mitm::new(configure_client, configure_server);
+    let mut mitm = Resuming::new().second_connection();
     let err = mitm
         .server_hello(|message| {
             let HandshakeMessage::ServerHello(mut hello) = message else {
@@ -512,13 +535,7 @@ fn a_resumption_under_a_suite_of_another_hash_is_illegal_parameter() {
     // The ticket's PSK is SHA-256's (TLS_AES_128_GCM_SHA256, the server's
     // first choice); a ServerHello that accepts it under a SHA-384 suite
     // is refused before any key is derived.
-    let store = store();
-    let keys = keys();
-    let configure_client =
-        |c: &mut ClientHandshakeConfig| c.session_store = Some(Arc::clone(&store));
-    let configure_server = |s: &mut ServerHandshakeConfig| s.ticket_keys = Some(Arc::clone(&keys));
-    Mitm::new(configure_client, configure_server).complete();
-    let mut mitm = Mitm::new(configure_client, configure_server);
+    let mut mitm = Resuming::new().second_connection();
     let err = mitm
         .server_hello(|message| {
             let HandshakeMessage::ServerHello(mut hello) = message else {
@@ -548,14 +565,10 @@ fn a_resumption_under_a_suite_of_another_hash_is_illegal_parameter() {
 /// server_name extension"; a full handshake acknowledges the name.
 #[test]
 fn a_resumed_server_does_not_acknowledge_the_name() {
-    let store = store();
-    let keys = keys();
-    let configure_client =
-        |c: &mut ClientHandshakeConfig| c.session_store = Some(Arc::clone(&store));
-    let configure_server = |s: &mut ServerHandshakeConfig| s.ticket_keys = Some(Arc::clone(&keys));
+    let resuming = Resuming::new();
     let mut acknowledged = Vec::new();
     for _ in 0..2 {
-        let mut mitm = Mitm::new(configure_client, configure_server);
+        let mut mitm = resuming.mitm();
         mitm.server_flight(|message| {
             if let HandshakeMessage::EncryptedExtensions(ee) = &message {
                 acknowledged.push(

@@ -232,6 +232,31 @@ mod tests {
 
     use super::{BUFFER, End, copy};
 
+    /// A copy between two in-memory pipes, running: the client's and the
+    /// upstream's ends, and the copy's task.
+    fn spawn_copy(
+        idle: Duration,
+        half_close: bool,
+    ) -> (
+        tokio::io::DuplexStream,
+        tokio::io::DuplexStream,
+        tokio::task::JoinHandle<(End, super::Totals)>,
+    ) {
+        let (client, mut client_side) = duplex(1024);
+        let (upstream, mut upstream_side) = duplex(1024);
+        let proxy = tokio::spawn(async move {
+            copy(
+                &mut client_side,
+                &mut upstream_side,
+                idle,
+                half_close,
+                |_| false,
+            )
+            .await
+        });
+        (client, upstream, proxy)
+    }
+
     /// A pattern that shows a lost, repeated or reordered byte.
     fn pattern(len: usize) -> Vec<u8> {
         (0..len).map(|i| (i % 251) as u8).collect()
@@ -239,18 +264,7 @@ mod tests {
 
     #[tokio::test]
     async fn bytes_go_both_ways_unchanged_and_upstream_end_ends_it() {
-        let (mut client, mut client_side) = duplex(1024);
-        let (mut upstream, mut upstream_side) = duplex(1024);
-        let proxy = tokio::spawn(async move {
-            copy(
-                &mut client_side,
-                &mut upstream_side,
-                Duration::from_secs(10),
-                false,
-                |_| false,
-            )
-            .await
-        });
+        let (mut client, mut upstream, proxy) = spawn_copy(Duration::from_secs(10), false);
         let data = pattern(5 * BUFFER + 7);
         let expected = data.clone();
         let peer = tokio::spawn(async move {
@@ -277,18 +291,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_clients_end_is_reported_after_its_last_bytes_went_up() {
-        let (mut client, mut client_side) = duplex(1024);
-        let (mut upstream, mut upstream_side) = duplex(1024);
-        let proxy = tokio::spawn(async move {
-            copy(
-                &mut client_side,
-                &mut upstream_side,
-                Duration::from_secs(10),
-                false,
-                |_| false,
-            )
-            .await
-        });
+        let (mut client, mut upstream, proxy) = spawn_copy(Duration::from_secs(10), false);
         client.write_all(b"last words").await.unwrap();
         client.shutdown().await.unwrap();
         let (end, totals) = proxy.await.unwrap();
@@ -304,18 +307,7 @@ mod tests {
     /// client before the copy ends.
     #[tokio::test]
     async fn with_half_close_the_answer_to_a_closed_client_still_arrives() {
-        let (mut client, mut client_side) = duplex(1024);
-        let (mut upstream, mut upstream_side) = duplex(1024);
-        let proxy = tokio::spawn(async move {
-            copy(
-                &mut client_side,
-                &mut upstream_side,
-                Duration::from_secs(10),
-                true,
-                |_| false,
-            )
-            .await
-        });
+        let (mut client, mut upstream, proxy) = spawn_copy(Duration::from_secs(10), true);
         client.write_all(b"question").await.unwrap();
         client.shutdown().await.unwrap();
         // The upstream reads to its end, then answers and ends.
@@ -334,18 +326,7 @@ mod tests {
 
     #[tokio::test]
     async fn silence_both_ways_is_an_idle_end_and_traffic_is_not() {
-        let (mut client, mut client_side) = duplex(1024);
-        let (mut upstream, mut upstream_side) = duplex(1024);
-        let proxy = tokio::spawn(async move {
-            copy(
-                &mut client_side,
-                &mut upstream_side,
-                Duration::from_millis(400),
-                false,
-                |_| false,
-            )
-            .await
-        });
+        let (mut client, mut upstream, proxy) = spawn_copy(Duration::from_millis(400), false);
         // Traffic every 200 ms keeps it alive well past the 400 ms timeout.
         for _ in 0..4 {
             tokio::time::sleep(Duration::from_millis(200)).await;

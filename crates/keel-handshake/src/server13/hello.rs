@@ -507,27 +507,24 @@ fn server_flight(
         &mut transcript,
         out,
     )?;
+    let flight = Flight {
+        suite,
+        group,
+        // A resumed session reports the signature of its full handshake.
+        scheme: resumed.as_ref().map_or(scheme, |s| s.signature_scheme),
+        alpn,
+        sni: offer.sni.clone(),
+        tickets: offer.psk_dhe_ke,
+        handshake_secret,
+        client_secret,
+        server_secret,
+        client_random,
+        resumed,
+    };
     // RFC 8446 §4.3.2: no CertificateRequest when authenticating with a
     // PSK; the resumed session keeps the client certificate it had.
-    if let Some(session) = resumed {
-        return finish_server_flight(
-            config,
-            transcript,
-            Flight {
-                suite,
-                group,
-                scheme: session.signature_scheme,
-                alpn,
-                sni: offer.sni.clone(),
-                tickets: offer.psk_dhe_ke,
-                handshake_secret,
-                client_secret,
-                server_secret,
-                client_random,
-                resumed: Some(session),
-            },
-            out,
-        );
+    if flight.resumed.is_some() {
+        return finish_server_flight(config, transcript, flight, out);
     }
     if let Some(verifier) = &config.client_verifier {
         // RFC 8446 §4.3.2: an empty context in the handshake, the schemes
@@ -581,24 +578,7 @@ fn server_flight(
         out,
     )?;
     machine13::send_certificate_verify(&key, scheme, Signer::Server, &mut transcript, out)?;
-    finish_server_flight(
-        config,
-        transcript,
-        Flight {
-            suite,
-            group,
-            scheme,
-            alpn,
-            sni: offer.sni.clone(),
-            tickets: offer.psk_dhe_ke,
-            handshake_secret,
-            client_secret,
-            server_secret,
-            client_random,
-            resumed: None,
-        },
-        out,
-    )
+    finish_server_flight(config, transcript, flight, out)
 }
 
 /// What the end of the server's flight needs.
