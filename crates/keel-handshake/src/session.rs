@@ -7,13 +7,15 @@ use keel_wire::registry::{CipherSuite, NamedGroup, ProtocolVersion, SignatureSch
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SessionInfo {
-    /// Always TLS 1.2.
+    /// TLS 1.3 or TLS 1.2.
     pub version: ProtocolVersion,
     /// The cipher suite.
     pub cipher_suite: CipherSuite,
-    /// The ECDHE group.
+    /// The key-exchange group (X25519MLKEM768 only in TLS 1.3).
     pub group: NamedGroup,
-    /// The scheme of the server's key-exchange signature.
+    /// The scheme of the server's signature: its ServerKeyExchange in TLS
+    /// 1.2, its CertificateVerify in TLS 1.3 (after a resumption, the full
+    /// handshake's).
     pub signature_scheme: SignatureScheme,
     /// The scheme of the client's CertificateVerify signature, when the
     /// client authenticated; `None` otherwise. After a resumption, the
@@ -33,9 +35,11 @@ pub struct SessionInfo {
     /// client sent none).
     pub peer_certificates: Vec<CertificateDer<'static>>,
     /// Whether the extended master secret was used: always true, since keel
-    /// requires it.
+    /// requires it in TLS 1.2 (TLS 1.3's key schedule has its properties
+    /// by construction, and reports true too).
     pub extended_master_secret: bool,
     /// Whether this was an abbreviated handshake resuming an earlier session
-    /// (RFC 5246 §7.3).
+    /// (RFC 5246 §7.3), or in TLS 1.3 one with a ticket's PSK (RFC 8446
+    /// §2.2).
     pub resumed: bool,
 }
