@@ -63,7 +63,9 @@
 //! assert_eq!(server.read(&mut buf)?, 5);
 //! assert_eq!(&buf, b"hello");
 //! let session = client.session().expect("established");
-//! assert_eq!(session.cipher_suite.to_string(), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+//! // TLS 1.3 by default.
+//! assert_eq!(session.version.to_string(), "TLSv1.3");
+//! assert_eq!(session.cipher_suite.to_string(), "TLS_AES_128_GCM_SHA256");
 //! # Ok(())
 //! # }
 //! # fn doc_certificates() -> (String, String, String) {
