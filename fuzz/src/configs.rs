@@ -1,13 +1,14 @@
 //! keel configurations for the fuzz targets, chosen by one variant byte so
-//! that the fuzzer can reach client authentication, ALPN, OCSP stapling and
-//! both kinds of resumption.
+//! that the fuzzer can reach both versions, client authentication, ALPN,
+//! OCSP stapling and every kind of resumption.
 
 use std::sync::{Arc, OnceLock};
 
 use keel::hazmat::ConfigOverrides;
 use keel::pki::{CertifiedKey, ClientAuth, TrustStore};
+use keel::registry::NamedGroup;
 use keel::sessions::{ClientSessionStore, ServerSessionCache, TicketKeys};
-use keel::{ClientConfig, ServerConfig};
+use keel::{ClientConfig, ServerConfig, Versions};
 
 use crate::det::{FixedClock, SeededRng};
 
@@ -64,12 +65,15 @@ pub struct Variant {
     pub tickets: bool,
     /// Both sides keep sessions, and a first, clean handshake fills the
     /// stores so that the fuzzed one resumes: by ticket with `tickets`, by
-    /// session ID without.
+    /// session ID (TLS 1.2) or a cache-backed ticket (TLS 1.3) without.
     pub resume: bool,
+    /// Both sides held to TLS 1.2; otherwise keel's default, TLS 1.3 (with
+    /// 1.2 offered too).
+    pub tls12: bool,
 }
 
 impl Variant {
-    /// The variant encoded by the low five bits of `byte`.
+    /// The variant encoded by the low six bits of `byte`.
     pub fn from_byte(byte: u8) -> Self {
         Self {
             client_auth: byte & 1 != 0,
@@ -77,6 +81,7 @@ impl Variant {
             ocsp: byte & 4 != 0,
             tickets: byte & 8 != 0,
             resume: byte & 16 != 0,
+            tls12: byte & 32 != 0,
         }
     }
 
@@ -87,11 +92,12 @@ impl Variant {
             | u8::from(self.ocsp) << 2
             | u8::from(self.tickets) << 3
             | u8::from(self.resume) << 4
+            | u8::from(self.tls12) << 5
     }
 
     /// Every variant, for seed generation.
     pub fn all() -> impl Iterator<Item = Self> {
-        (0u8..32).map(Self::from_byte)
+        (0u8..64).map(Self::from_byte)
     }
 }
 
@@ -132,10 +138,31 @@ impl Default for Stores {
     }
 }
 
+/// The groups both sides use: X25519 and the NIST curves, whose keys come
+/// from the seeded generator. X25519MLKEM768 is left out because ML-KEM
+/// draws from aws-lc's own generator (docs/SECURITY.md), and whole
+/// handshakes must repeat byte for byte.
+const GROUPS: [NamedGroup; 3] = [
+    NamedGroup::X25519,
+    NamedGroup::SECP256R1,
+    NamedGroup::SECP384R1,
+];
+
+/// The versions of `variant`.
+fn versions(variant: Variant) -> Versions {
+    if variant.tls12 {
+        Versions::Tls12Only
+    } else {
+        Versions::Tls13AndTls12
+    }
+}
+
 /// A client configuration for `variant`, with a fresh seeded generator.
 pub fn client_config(variant: Variant, stores: &Stores) -> ClientConfig {
     let pki = pki();
     let mut builder = ClientConfig::builder()
+        .with_versions(versions(variant))
+        .with_groups(&GROUPS)
         .with_root_certificates(pki.roots.clone())
         .with_rng(Arc::new(SeededRng::new(CLIENT_SEED)))
         .with_clock(Arc::new(FixedClock));
@@ -164,6 +191,8 @@ pub fn server_config(variant: Variant, stores: &Stores) -> ServerConfig {
         key = key.with_ocsp_response(vec![0x30, 0x03, 0x0a, 0x01, 0x00]);
     }
     let mut builder = ServerConfig::builder()
+        .with_versions(versions(variant))
+        .with_groups(&GROUPS)
         .with_certificate(key)
         .with_rng(Arc::new(SeededRng::new(SERVER_SEED)))
         .with_clock(Arc::new(FixedClock));
