@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keel_bench::keel_side::{self, Bulk};
-use keel_bench::pki::KeyKind;
-use keel_bench::scenario::{Aead, Api, Resumption, WRITE_SIZE, key_name};
+use keel_bench::scenario::{Aead, Api, HandshakeScenario, Version, WRITE_SIZE};
 use keel_bench::timing::Split;
 
 type Pick = fn(Split) -> Duration;
@@ -21,29 +20,17 @@ const SIDES: [(&str, Pick); 2] = [("client", |s| s.client), ("server", |s| s.ser
 fn handshakes(c: &mut Criterion) {
     let mut group = c.benchmark_group("handshake");
     group.throughput(Throughput::Elements(1));
-    for kind in [KeyKind::EcdsaP256, KeyKind::Rsa2048] {
-        let configs = keel_side::configs(kind, Aead::Aes128Gcm, None);
-        for (side, pick) in SIDES {
-            group.bench_function(format!("full/{}/{side}", key_name(kind)), |b| {
-                b.iter_custom(|iters| {
-                    (0..iters)
-                        .map(|_| pick(keel_side::handshake(&configs, false)))
-                        .sum()
-                });
-            });
+    for scenario in HandshakeScenario::ALL {
+        let configs = keel_side::configs(scenario.setup());
+        let resumed = scenario.resumes();
+        if resumed {
+            keel_side::handshake(&configs, false);
         }
-    }
-    for (by, id) in [
-        (Resumption::SessionId, "session_id"),
-        (Resumption::Ticket, "ticket"),
-    ] {
-        let configs = keel_side::configs(KeyKind::EcdsaP256, Aead::Aes128Gcm, Some(by));
-        keel_side::handshake(&configs, false);
         for (side, pick) in SIDES {
-            group.bench_function(format!("resumed/{id}/{side}"), |b| {
+            group.bench_function(format!("{}/{side}", scenario.name()), |b| {
                 b.iter_custom(|iters| {
                     (0..iters)
-                        .map(|_| pick(keel_side::handshake(&configs, true)))
+                        .map(|_| pick(keel_side::handshake(&configs, resumed)))
                         .sum()
                 });
             });
@@ -56,11 +43,15 @@ fn bulk(c: &mut Criterion) {
     let mut group = c.benchmark_group("bulk");
     group.throughput(Throughput::Bytes(WRITE_SIZE as u64));
     let data = vec![0x5au8; WRITE_SIZE];
-    for aead in Aead::ALL {
+    let pairs = Version::ALL
+        .into_iter()
+        .flat_map(|version| Aead::ALL.map(|aead| (version, aead)));
+    for (version, aead) in pairs {
         for (api, api_name) in [(Api::Buffered, "buffered"), (Api::ZeroCopy, "zerocopy")] {
-            let mut pair = Bulk::new(aead, api);
+            let mut pair = Bulk::new(version, aead, api);
             for (side, pick) in [("send", SIDES[0].1), ("recv", SIDES[1].1)] {
-                group.bench_function(format!("{}/{api_name}/{side}", aead.name()), |b| {
+                let name = format!("{}/{}/{api_name}/{side}", version.name(), aead.name());
+                group.bench_function(name, |b| {
                     b.iter_custom(|iters| (0..iters).map(|_| pick(pair.once(&data))).sum());
                 });
             }

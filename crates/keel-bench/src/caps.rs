@@ -5,26 +5,32 @@
 //! at >= 0.9 of the raw cipher.
 //!
 //! A full handshake's cap counts its public-key operations only, as the
-//! issue does ("one signature, one key agreement"): the server signs its
-//! ServerKeyExchange and does one X25519 exchange (a key pair and an
+//! issue does ("one signature, one key agreement"): the server makes one
+//! signature (TLS 1.2's ServerKeyExchange, TLS 1.3's CertificateVerify;
+//! with the RSA leaf, rsa_pss_rsae_sha512 in both versions, the first
+//! choice of both libraries) and one X25519 exchange (a key pair and an
 //! agreement); the client verifies two signatures (the leaf's, by the
-//! root, which is ECDSA P-256 for both leaves here, and the
-//! ServerKeyExchange's, by the leaf's key) and does one X25519 exchange.
-//! Hashing, the PRF and the record keys are left out, so no TLS stack can
-//! reach a cap; the gap to it is what the protocol costs.
+//! root, which is ECDSA P-256 for both leaves here, and the server's, by
+//! the leaf's key) and does one X25519 exchange. With X25519MLKEM768
+//! (TLS 1.3), the server also encapsulates to the client's ML-KEM-768
+//! key, and the client makes that key and decapsulates. Hashing, the key
+//! schedule and the record keys are left out, so no TLS stack can reach a
+//! cap; the gap to it is what the protocol costs. Resumed handshakes have
+//! no cap.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_lc_rs::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey as PeerPublic, X25519};
+use aws_lc_rs::kem::{Ciphertext, DecapsulationKey, EncapsulationKey, ML_KEM_768};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     self, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair, ParsedPublicKey, RsaKeyPair,
 };
 
-use crate::pki::pki;
-use crate::scenario::Aead;
+use crate::pki::{KeyKind, pki};
+use crate::scenario::{Aead, Group, Setup};
 
 /// One record's worth of plaintext.
 const RECORD: usize = 16 * 1024;
@@ -54,22 +60,67 @@ fn seconds_per(budget: Duration, mut op: impl FnMut()) -> f64 {
     best
 }
 
-/// The caps, per second.
+/// What each operation costs alone, and the caps made from them.
 #[derive(Debug, Clone, Copy)]
 pub struct Caps {
-    /// Full handshakes, ECDSA P-256 server / client.
-    pub ecdsa_server: f64,
-    /// See `ecdsa_server`.
-    pub ecdsa_client: f64,
-    /// Full handshakes, RSA-2048 server / client.
-    pub rsa_server: f64,
-    /// See `rsa_server`.
-    pub rsa_client: f64,
-    /// MB/s sealing and opening one 16 KiB record in place, per AEAD in
-    /// the order of [`Aead::ALL`].
+    /// Seconds per ECDSA P-256 signature.
+    ecdsa_sign: f64,
+    /// Seconds per ECDSA P-256 verification.
+    ecdsa_verify: f64,
+    /// Seconds per RSA-2048 PSS signature (SHA-512).
+    rsa_sign: f64,
+    /// Seconds per RSA-2048 PSS verification (SHA-512).
+    rsa_verify: f64,
+    /// Seconds per X25519 exchange (key pair, public key, agreement).
+    x25519: f64,
+    /// Seconds per ML-KEM-768 encapsulation to a peer's key (the server's
+    /// half of the hybrid).
+    mlkem_encapsulate: f64,
+    /// Seconds per ML-KEM-768 key pair, its public key and one
+    /// decapsulation (the client's half).
+    mlkem_decapsulate: f64,
+    /// MB/s sealing one 16 KiB record in place, per AEAD in the order of
+    /// [`Aead::ALL`].
     pub seal: [f64; 3],
-    /// See `seal`.
+    /// MB/s opening one, the same way.
     pub open: [f64; 3],
+}
+
+impl Caps {
+    /// The full handshakes per second the public-key operations allow
+    /// under `setup`, (client, server); `None` for a resumed handshake.
+    #[must_use]
+    pub fn handshake(&self, setup: Setup) -> Option<(f64, f64)> {
+        if setup.resumption.is_some() {
+            return None;
+        }
+        let (server_sign, server_verify) = match setup.key {
+            KeyKind::EcdsaP256 => (self.ecdsa_sign, self.ecdsa_verify),
+            KeyKind::Rsa2048 => (self.rsa_sign, self.rsa_verify),
+        };
+        let (client_kx, server_kx) = match setup.group {
+            Group::X25519 => (self.x25519, self.x25519),
+            Group::X25519MlKem768 => (
+                self.x25519 + self.mlkem_decapsulate,
+                self.x25519 + self.mlkem_encapsulate,
+            ),
+        };
+        // The root is ECDSA P-256 whatever the leaf.
+        let client = self.ecdsa_verify + server_verify + client_kx;
+        let server = server_sign + server_kx;
+        Some((1.0 / client, 1.0 / server))
+    }
+
+    /// MB/s sealing (`send`) or opening one record with `aead` alone.
+    #[must_use]
+    pub fn record(&self, aead: Aead, send: bool) -> Option<f64> {
+        let i = Aead::ALL.iter().position(|a| *a == aead)?;
+        if send {
+            self.seal.get(i).copied()
+        } else {
+            self.open.get(i).copied()
+        }
+    }
 }
 
 /// Measures every cap, each operation for `budget`.
@@ -94,14 +145,14 @@ pub fn measure(budget: Duration) -> Caps {
     let rsa = RsaKeyPair::from_pkcs8(&pki().rsa.key).expect("RSA leaf key");
     let mut rsa_signature = vec![0u8; rsa.public_modulus_len()];
     rsa.sign(
-        &signature::RSA_PKCS1_SHA256,
+        &signature::RSA_PSS_SHA512,
         &rng,
         &message,
         &mut rsa_signature,
     )
     .expect("RSA signature");
     let rsa_public = ParsedPublicKey::new(
-        &signature::RSA_PKCS1_2048_8192_SHA256,
+        &signature::RSA_PSS_2048_8192_SHA512,
         rsa.public_key().as_ref(),
     )
     .expect("RSA public key");
@@ -109,6 +160,11 @@ pub fn measure(budget: Duration) -> Caps {
         .and_then(|k| k.compute_public_key())
         .expect("X25519 key");
     let peer = peer.as_ref().to_vec();
+    let mlkem_peer = DecapsulationKey::generate(&ML_KEM_768)
+        .and_then(|k| k.encapsulation_key())
+        .and_then(|k| k.key_bytes())
+        .expect("ML-KEM key");
+    let mlkem_peer = mlkem_peer.as_ref().to_vec();
 
     let ecdsa_sign = seconds_per(budget, || {
         black_box(ecdsa.sign(&rng, &message).expect("sign"));
@@ -120,7 +176,7 @@ pub fn measure(budget: Duration) -> Caps {
     });
     let mut out = vec![0u8; rsa.public_modulus_len()];
     let rsa_sign = seconds_per(budget, || {
-        rsa.sign(&signature::RSA_PKCS1_SHA256, &rng, &message, &mut out)
+        rsa.sign(&signature::RSA_PSS_SHA512, &rng, &message, &mut out)
             .expect("sign");
     });
     let rsa_verify = seconds_per(budget, || {
@@ -139,6 +195,31 @@ pub fn measure(budget: Duration) -> Caps {
         })
         .expect("agree");
     });
+    // The server's ML-KEM half: take the client's key, encapsulate.
+    let mlkem_encapsulate = seconds_per(budget, || {
+        let key = EncapsulationKey::new(&ML_KEM_768, &mlkem_peer).expect("ML-KEM key");
+        black_box(key.encapsulate().expect("encapsulate"));
+    });
+    // The client's: a key pair, its public key to send, one
+    // decapsulation. The ciphertext was made for another key: ML-KEM
+    // decapsulates in constant time, a mismatch included (FIPS 203's
+    // implicit rejection), so it costs what the server's would.
+    let (ciphertext, _) = EncapsulationKey::new(&ML_KEM_768, &mlkem_peer)
+        .expect("ML-KEM key")
+        .encapsulate()
+        .expect("encapsulate");
+    let mlkem_decapsulate = seconds_per(budget, || {
+        let key = DecapsulationKey::generate(&ML_KEM_768).expect("ML-KEM key");
+        black_box(
+            key.encapsulation_key()
+                .and_then(|k| k.key_bytes())
+                .expect("public"),
+        );
+        black_box(
+            key.decapsulate(Ciphertext::from(ciphertext.as_ref()))
+                .expect("decapsulate"),
+        );
+    });
 
     let mut seal = [0.0; 3];
     let mut open = [0.0; 3];
@@ -151,10 +232,13 @@ pub fn measure(budget: Duration) -> Caps {
     }
 
     Caps {
-        ecdsa_server: 1.0 / (ecdsa_sign + x25519),
-        ecdsa_client: 1.0 / (2.0 * ecdsa_verify + x25519),
-        rsa_server: 1.0 / (rsa_sign + x25519),
-        rsa_client: 1.0 / (rsa_verify + ecdsa_verify + x25519),
+        ecdsa_sign,
+        ecdsa_verify,
+        rsa_sign,
+        rsa_verify,
+        x25519,
+        mlkem_encapsulate,
+        mlkem_decapsulate,
         seal,
         open,
     }

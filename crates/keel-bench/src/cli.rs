@@ -5,8 +5,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::pki::KeyKind;
-use crate::scenario::Resumption;
+use crate::scenario::{HandshakeScenario, Version};
 
 /// keel measured side by side with rustls, on the same machine,
 /// certificates and crypto.
@@ -38,9 +37,9 @@ pub enum BenchCommand {
         /// The library.
         #[arg(value_enum, value_name = "LIB")]
         lib: Lib,
-        /// The scenario.
+        /// The handshake scenario, by its name in `compare`'s lines.
         #[arg(value_enum, value_name = "SCENARIO")]
-        scenario: ProfileScenario,
+        scenario: HandshakeScenario,
         /// How many handshakes.
         #[arg(value_name = "N")]
         n: u64,
@@ -48,8 +47,8 @@ pub enum BenchCommand {
 }
 
 /// The heap each side of an established connection holds, per connection,
-/// measured with dhat over N connection pairs; prints `client=BYTES
-/// server=BYTES`.
+/// measured with dhat over N connection pairs under one protocol version
+/// (ECDSA P-256, AES-128-GCM, X25519); prints `client=BYTES server=BYTES`.
 #[derive(Debug, Parser)]
 #[command(name = "keel-bench-memory")]
 pub struct MemoryCli {
@@ -59,6 +58,9 @@ pub struct MemoryCli {
     /// How many connection pairs.
     #[arg(value_name = "N", default_value_t = 100)]
     pub n: u64,
+    /// The protocol version.
+    #[arg(value_enum, value_name = "VERSION", default_value = "tls12")]
+    pub version: Version,
 }
 
 /// One of the two libraries compared.
@@ -77,48 +79,6 @@ impl Lib {
         match self {
             Self::Keel => "keel",
             Self::Rustls => "rustls",
-        }
-    }
-}
-
-/// The handshake scenarios `keel-bench profile` runs, by their names in
-/// `keel-bench compare`'s lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProfileScenario {
-    /// A full handshake, ECDSA P-256 certificate.
-    #[value(name = "full_handshake/ecdsa_p256")]
-    FullEcdsaP256,
-    /// A full handshake, RSA-2048 certificate.
-    #[value(name = "full_handshake/rsa2048")]
-    FullRsa2048,
-    /// A handshake resumed by session ID.
-    #[value(name = "resumed/session_id")]
-    ResumedSessionId,
-    /// A handshake resumed by session ticket.
-    #[value(name = "resumed/ticket")]
-    ResumedTicket,
-}
-
-impl ProfileScenario {
-    /// Its name on the command line and in output.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::FullEcdsaP256 => "full_handshake/ecdsa_p256",
-            Self::FullRsa2048 => "full_handshake/rsa2048",
-            Self::ResumedSessionId => "resumed/session_id",
-            Self::ResumedTicket => "resumed/ticket",
-        }
-    }
-
-    /// The server's key, and how the handshake resumes (none: a full one).
-    #[must_use]
-    pub fn setup(self) -> (KeyKind, Option<Resumption>) {
-        match self {
-            Self::FullEcdsaP256 => (KeyKind::EcdsaP256, None),
-            Self::FullRsa2048 => (KeyKind::Rsa2048, None),
-            Self::ResumedSessionId => (KeyKind::EcdsaP256, Some(Resumption::SessionId)),
-            Self::ResumedTicket => (KeyKind::EcdsaP256, Some(Resumption::Ticket)),
         }
     }
 }
@@ -155,17 +115,41 @@ mod tests {
             bench("keel-bench compare --quick --quick").unwrap(),
             BenchCommand::Compare { quick: true }
         ));
-        let BenchCommand::Profile { lib, scenario, n } =
-            bench("keel-bench profile keel full_handshake/ecdsa_p256 200").unwrap()
-        else {
-            panic!("not profile");
-        };
+        // The names of the TLS 1.2 scenarios before TLS 1.3 was measured,
+        // as docs/PERFORMANCE.md gives them.
+        for (old, scenario) in [
+            (
+                "full_handshake/ecdsa_p256",
+                HandshakeScenario::Tls12FullEcdsaP256,
+            ),
+            (
+                "full_handshake/rsa2048",
+                HandshakeScenario::Tls12FullRsa2048,
+            ),
+            (
+                "resumed/session_id",
+                HandshakeScenario::Tls12ResumedSessionId,
+            ),
+            ("resumed/ticket", HandshakeScenario::Tls12ResumedTicket),
+        ] {
+            let line = format!("keel-bench profile keel {old} 200");
+            let BenchCommand::Profile {
+                lib,
+                scenario: parsed,
+                n,
+            } = bench(&line).unwrap()
+            else {
+                panic!("not profile");
+            };
+            assert_eq!((lib, parsed, n), (Lib::Keel, scenario, 200), "{line}");
+        }
+        // Every scenario, by the name `compare` prints.
         assert_eq!(
-            (lib, scenario, n),
-            (Lib::Keel, ProfileScenario::FullEcdsaP256, 200)
+            HandshakeScenario::value_variants(),
+            HandshakeScenario::ALL.as_slice()
         );
         for lib in Lib::value_variants() {
-            for scenario in ProfileScenario::value_variants() {
+            for scenario in HandshakeScenario::value_variants() {
                 let line = format!("keel-bench profile {} {} 10", lib.name(), scenario.name());
                 let BenchCommand::Profile {
                     lib: parsed,
@@ -192,28 +176,39 @@ mod tests {
             "keel-bench profile keel bulk/aes128gcm/send 10",
             "keel-bench profile keel resumed/ticket ten",
             "keel-bench profile keel resumed/ticket 10 more",
+            "keel-bench profile keel tls13/resumed/session_id 10",
+            "keel-bench profile keel tls13/full_handshake/ecdsa_p256 10",
         ] {
             let err = bench(line).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{line}: {err}");
         }
     }
 
-    /// `keel-bench compare` runs the memory binary as `LIB PAIRS`.
+    /// `keel-bench compare` runs the memory binary as `LIB PAIRS VERSION`.
     #[test]
     fn the_memory_command_line_parses_with_its_defaults() {
         let parse = |line: &str| {
-            MemoryCli::try_parse_from(line.split_whitespace()).map(|cli| (cli.lib, cli.n))
+            MemoryCli::try_parse_from(line.split_whitespace())
+                .map(|cli| (cli.lib, cli.n, cli.version))
         };
-        assert_eq!(parse("keel-bench-memory").unwrap(), (Lib::Keel, 100));
+        assert_eq!(
+            parse("keel-bench-memory").unwrap(),
+            (Lib::Keel, 100, Version::Tls12)
+        );
         assert_eq!(
             parse("keel-bench-memory rustls").unwrap(),
-            (Lib::Rustls, 100)
+            (Lib::Rustls, 100, Version::Tls12)
         );
         assert_eq!(
             parse("keel-bench-memory keel 200").unwrap(),
-            (Lib::Keel, 200)
+            (Lib::Keel, 200, Version::Tls12)
+        );
+        assert_eq!(
+            parse("keel-bench-memory rustls 200 tls13").unwrap(),
+            (Lib::Rustls, 200, Version::Tls13)
         );
         assert!(parse("keel-bench-memory openssl 200").is_err());
         assert!(parse("keel-bench-memory keel many").is_err());
+        assert!(parse("keel-bench-memory keel 200 tls11").is_err());
     }
 }

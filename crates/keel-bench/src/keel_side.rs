@@ -5,32 +5,46 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keel::pki::{CertifiedKey, TrustStore};
-use keel::registry::CipherSuite;
+use keel::registry::{CipherSuite, NamedGroup};
 use keel::sessions::{ClientSessionStore, ServerSessionCache, TicketKeys};
-use keel::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+use keel::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, Versions};
 
 use crate::pki::{KeyKind, SERVER_NAME, pki};
-use crate::scenario::{Aead, Api, READ_SIZE, Resumption};
+use crate::scenario::{Aead, Api, Group, Negotiated, READ_SIZE, Resumption, Setup, Version};
 use crate::timing::{Split, timed};
 
 type Configs = (ClientConfig, ServerConfig);
 
-fn suite(kind: KeyKind, aead: Aead) -> CipherSuite {
-    match (kind, aead) {
-        (KeyKind::EcdsaP256, Aead::Aes128Gcm) => {
+fn suite(setup: Setup) -> CipherSuite {
+    match (setup.version, setup.key, setup.aead) {
+        (Version::Tls13, _, Aead::Aes128Gcm) => CipherSuite::TLS_AES_128_GCM_SHA256,
+        (Version::Tls13, _, Aead::Aes256Gcm) => CipherSuite::TLS_AES_256_GCM_SHA384,
+        (Version::Tls13, _, Aead::ChaCha20Poly1305) => CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        (Version::Tls12, KeyKind::EcdsaP256, Aead::Aes128Gcm) => {
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
         }
-        (KeyKind::EcdsaP256, Aead::Aes256Gcm) => {
+        (Version::Tls12, KeyKind::EcdsaP256, Aead::Aes256Gcm) => {
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
         }
-        (KeyKind::EcdsaP256, Aead::ChaCha20Poly1305) => {
+        (Version::Tls12, KeyKind::EcdsaP256, Aead::ChaCha20Poly1305) => {
             CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
         }
-        (KeyKind::Rsa2048, Aead::Aes128Gcm) => CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        (KeyKind::Rsa2048, Aead::Aes256Gcm) => CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        (KeyKind::Rsa2048, Aead::ChaCha20Poly1305) => {
+        (Version::Tls12, KeyKind::Rsa2048, Aead::Aes128Gcm) => {
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        }
+        (Version::Tls12, KeyKind::Rsa2048, Aead::Aes256Gcm) => {
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+        }
+        (Version::Tls12, KeyKind::Rsa2048, Aead::ChaCha20Poly1305) => {
             CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
         }
+    }
+}
+
+fn group(group: Group) -> NamedGroup {
+    match group {
+        Group::X25519 => NamedGroup::X25519,
+        Group::X25519MlKem768 => NamedGroup::X25519MLKEM768,
     }
 }
 
@@ -44,39 +58,50 @@ fn roots() -> TrustStore {
     TrustStore::from_pem(pki().root_pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Configurations for one suite, optionally with session resumption.
+/// Configurations for `setup`: its version alone, its suite alone and,
+/// for TLS 1.3, its group alone. TLS 1.2 keeps keel's default groups: a
+/// TLS 1.2 client accepts an ECDSA certificate only on a curve it offers
+/// (RFC 8422), and X25519 is the first of them.
+///
+/// # Panics
+///
+/// For resumption by session ID under TLS 1.3, which has none.
 #[must_use]
-pub fn configs(kind: KeyKind, aead: Aead, resumption: Option<Resumption>) -> Configs {
-    let suites = [suite(kind, aead)];
+pub fn configs(setup: Setup) -> Configs {
+    let suites = [suite(setup)];
+    let versions = match setup.version {
+        Version::Tls12 => Versions::Tls12Only,
+        Version::Tls13 => Versions::Tls13Only,
+    };
     let mut client = ClientConfig::builder()
         .with_root_certificates(roots())
+        .with_versions(versions)
         .with_cipher_suites(&suites);
     let mut server = ServerConfig::builder()
-        .with_certificate(key(kind))
+        .with_certificate(key(setup.key))
+        .with_versions(versions)
         .with_cipher_suites(&suites);
-    match resumption {
+    if setup.version == Version::Tls13 {
+        let groups = [group(setup.group)];
+        client = client.with_groups(&groups);
+        server = server.with_groups(&groups);
+    }
+    let lifetime = Duration::from_secs(3600);
+    match setup.resumption {
         None => {}
         Some(Resumption::SessionId) => {
-            client = client.with_session_resumption(Arc::new(ClientSessionStore::new(
-                16,
-                std::time::Duration::from_secs(3600),
-            )));
-            server = server.with_session_cache(Arc::new(ServerSessionCache::new(
-                16,
-                std::time::Duration::from_secs(3600),
-            )));
+            assert_eq!(setup.version, Version::Tls12, "TLS 1.3 has no session IDs");
+            client =
+                client.with_session_resumption(Arc::new(ClientSessionStore::new(16, lifetime)));
+            server = server.with_session_cache(Arc::new(ServerSessionCache::new(16, lifetime)));
         }
         Some(Resumption::Ticket) => {
-            client = client.with_session_resumption(Arc::new(ClientSessionStore::new(
-                16,
-                std::time::Duration::from_secs(3600),
-            )));
-            let keys = TicketKeys::new(
-                &[0x42; 32],
-                std::time::Duration::from_secs(3600),
-                std::time::Duration::from_secs(3600),
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
+            client =
+                client.with_session_resumption(Arc::new(ClientSessionStore::new(16, lifetime)));
+            // In TLS 1.3 the server issues one NewSessionTicket per
+            // connection, sealed under these keys.
+            let keys =
+                TicketKeys::new(&[0x42; 32], lifetime, lifetime).unwrap_or_else(|e| panic!("{e}"));
             server = server.with_session_tickets(Arc::new(keys));
         }
     }
@@ -92,7 +117,46 @@ pub fn configs(kind: KeyKind, aead: Aead, resumption: Option<Resumption>) -> Con
 /// # Panics
 ///
 /// If the handshake fails or resumes otherwise than expected.
-pub fn handshake((client_config, server_config): &Configs, resumed: bool) -> Split {
+pub fn handshake(configs: &Configs, resumed: bool) -> Split {
+    let (split, client, server) = run(configs);
+    assert_eq!(
+        client.session().map(|s| s.resumed),
+        Some(resumed),
+        "keel resumption"
+    );
+    black_box((client.session(), server.session()));
+    split
+}
+
+/// What one handshake negotiated, as the client reports it; the server
+/// must report the same.
+///
+/// # Panics
+///
+/// If the handshake fails, or the two sides disagree.
+#[must_use]
+pub fn negotiated(configs: &Configs) -> Negotiated {
+    let (_, client, server) = run(configs);
+    let summary = |session: Option<&keel::SessionInfo>| {
+        let session = session.unwrap_or_else(|| panic!("keel: no session"));
+        Negotiated {
+            version: session.version.get(),
+            suite: session.cipher_suite.get(),
+            group: session.group.get(),
+            resumed: session.resumed,
+        }
+    };
+    let reported = summary(client.session());
+    assert_eq!(
+        reported,
+        summary(server.session()),
+        "keel: the sides disagree"
+    );
+    reported
+}
+
+/// One handshake, to its end: the client holds any ticket the server sent.
+fn run((client_config, server_config): &Configs) -> (Split, ClientConnection, ServerConnection) {
     let mut split = Split::default();
     let mut client = timed(&mut split.client, || {
         ClientConnection::new(client_config, SERVER_NAME).unwrap_or_else(|e| panic!("{e}"))
@@ -110,14 +174,12 @@ pub fn handshake((client_config, server_config): &Configs, resumed: bool) -> Spl
             timed(&mut split.client, || client.read_tls(&wire)).unwrap_or_else(|e| panic!("{e}"));
             wire.clear();
         }
-        if !client.is_handshaking() && !server.is_handshaking() && !client.wants_write() {
-            assert_eq!(
-                client.session().map(|s| s.resumed),
-                Some(resumed),
-                "keel resumption"
-            );
-            black_box((client.session(), server.session()));
-            return split;
+        if !client.is_handshaking()
+            && !server.is_handshaking()
+            && !client.wants_write()
+            && !server.wants_write()
+        {
+            return (split, client, server);
         }
     }
     panic!("keel: the handshake did not complete");
@@ -166,10 +228,10 @@ pub struct Bulk {
 const RECORD_ROOM: usize = (1 << 14) + 64;
 
 impl Bulk {
-    /// A pair for `aead`, handshake done.
+    /// A pair for `aead` under `version`, handshake done.
     #[must_use]
-    pub fn new(aead: Aead, api: Api) -> Self {
-        let (client, server) = established(&configs(KeyKind::EcdsaP256, aead, None));
+    pub fn new(version: Version, aead: Aead, api: Api) -> Self {
+        let (client, server) = established(&configs(Setup::bulk(version, aead)));
         Self {
             client,
             server,

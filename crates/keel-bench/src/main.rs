@@ -5,15 +5,18 @@
 //! `SCENARIO<TAB>keel=VALUE UNIT<TAB>rustls=VALUE UNIT<TAB>advantage=RATIO`
 //!
 //! where advantage > 1 means keel is better (a higher rate, or less
-//! memory). Handshake scenarios time each side's calls apart; bulk
-//! scenarios time the sender and the receiver apart; keel moves bulk data
-//! through its buffered API and, on separate lines, its zero-copy API;
-//! rustls through its buffered API.
+//! memory). Every scenario is named for its protocol version (`tls12/...`,
+//! `tls13/...`), which both libraries are held to. Handshake scenarios
+//! time each side's calls apart; bulk scenarios time the sender and the
+//! receiver apart; keel moves bulk data through its buffered API and, on
+//! separate lines, its zero-copy API; rustls through its buffered API.
 //!
-//! `keel-bench profile LIB SCENARIO N` runs one scenario N times for one
-//! library and nothing else, for `perf record` or callgrind; SCENARIO is
-//! `full_handshake/ecdsa_p256`, `full_handshake/rsa2048`,
-//! `resumed/session_id` or `resumed/ticket`.
+//! `keel-bench profile LIB SCENARIO N` runs one handshake scenario N times
+//! for one library and nothing else, for `perf record` or callgrind;
+//! SCENARIO is a handshake scenario's name as `compare` prints it, without
+//! the side (`tls13/full_handshake/ecdsa_p256/x25519`, `tls13/resumed/ticket`,
+//! `tls12/full_handshake/rsa2048`, ...; `keel-bench profile --help` lists
+//! them).
 //!
 //! The command line is parsed by clap ([`keel_bench::cli`]); a usage error
 //! exits with status 2.
@@ -23,9 +26,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use keel_bench::caps::{self, Caps};
-use keel_bench::cli::{BenchCli, BenchCommand, Lib, ProfileScenario};
-use keel_bench::pki::KeyKind;
-use keel_bench::scenario::{Aead, Api, Resumption, WRITE_SIZE, key_name};
+use keel_bench::cli::{BenchCli, BenchCommand, Lib};
+use keel_bench::scenario::{Aead, Api, HandshakeScenario, Setup, Version, WRITE_SIZE};
 use keel_bench::timing::{Split, median, repeat};
 use keel_bench::{keel_side, rustls_side};
 
@@ -45,8 +47,31 @@ struct Line {
     name: String,
     unit: &'static str,
     higher_is_better: bool,
+    /// What the crypto alone allows on this line, if the caps cover it.
+    cap: Option<CapOf>,
     keel: Vec<f64>,
     rustls: Vec<f64>,
+}
+
+/// The crypto cap a line is held against.
+#[derive(Debug, Clone, Copy)]
+enum CapOf {
+    /// A full handshake's client.
+    Client(Setup),
+    /// A full handshake's server.
+    Server(Setup),
+    /// One record sealed (`send`) or opened.
+    Record { aead: Aead, send: bool },
+}
+
+impl CapOf {
+    fn value(self, caps: &Caps) -> Option<f64> {
+        match self {
+            Self::Client(setup) => caps.handshake(setup).map(|(client, _)| client),
+            Self::Server(setup) => caps.handshake(setup).map(|(_, server)| server),
+            Self::Record { aead, send } => caps.record(aead, send),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -93,26 +118,26 @@ fn settle_allocator() {
     drop(block);
 }
 
-fn profile(lib: Lib, scenario: ProfileScenario, n: u64) -> ExitCode {
-    let (kind, resumption) = scenario.setup();
+fn profile(lib: Lib, scenario: HandshakeScenario, n: u64) -> ExitCode {
+    let (setup, resumed) = (scenario.setup(), scenario.resumes());
     let mut total = Split::default();
     match lib {
         Lib::Keel => {
-            let configs = keel_side::configs(kind, Aead::Aes128Gcm, resumption);
-            if resumption.is_some() {
+            let configs = keel_side::configs(setup);
+            if resumed {
                 keel_side::handshake(&configs, false);
             }
             for _ in 0..n {
-                total.add(keel_side::handshake(&configs, resumption.is_some()));
+                total.add(keel_side::handshake(&configs, resumed));
             }
         }
         Lib::Rustls => {
-            let configs = rustls_side::configs(kind, Aead::Aes128Gcm, resumption);
-            if resumption.is_some() {
+            let configs = rustls_side::configs(setup);
+            if resumed {
                 rustls_side::handshake(&configs, false);
             }
             for _ in 0..n {
-                total.add(rustls_side::handshake(&configs, resumption.is_some()));
+                total.add(rustls_side::handshake(&configs, resumed));
             }
         }
     }
@@ -127,12 +152,14 @@ fn line<'a>(
     name: &str,
     unit: &'static str,
     higher_is_better: bool,
+    cap: Option<CapOf>,
 ) -> &'a mut Line {
     if !lines.iter().any(|l| l.name == name) {
         lines.push(Line {
             name: name.to_owned(),
             unit,
             higher_is_better,
+            cap,
             ..Line::default()
         });
     }
@@ -149,42 +176,27 @@ fn rates(split: Split, n: u64) -> (f64, f64) {
 }
 
 fn handshakes(plan: Plan, lines: &mut Vec<Line>) {
-    let full = [KeyKind::EcdsaP256, KeyKind::Rsa2048].map(|kind| {
-        let keel = keel_side::configs(kind, Aead::Aes128Gcm, None);
-        let rustls = rustls_side::configs(kind, Aead::Aes128Gcm, None);
-        (format!("full_handshake/{}", key_name(kind)), keel, rustls)
-    });
-    let resumed = [
-        (Resumption::SessionId, "session_id"),
-        (Resumption::Ticket, "ticket"),
-    ]
-    .map(|(by, id)| {
-        let keel = keel_side::configs(KeyKind::EcdsaP256, Aead::Aes128Gcm, Some(by));
-        let rustls = rustls_side::configs(KeyKind::EcdsaP256, Aead::Aes128Gcm, Some(by));
-        // A full handshake fills the stores first.
-        keel_side::handshake(&keel, false);
-        rustls_side::handshake(&rustls, false);
-        (format!("resumed/{id}"), keel, rustls)
+    let scenarios = HandshakeScenario::ALL.map(|scenario| {
+        let setup = scenario.setup();
+        let keel = keel_side::configs(setup);
+        let rustls = rustls_side::configs(setup);
+        if scenario.resumes() {
+            // A full handshake fills the stores first.
+            keel_side::handshake(&keel, false);
+            rustls_side::handshake(&rustls, false);
+        }
+        (scenario, keel, rustls)
     });
     for round in 0..plan.rounds {
-        for (name, keel, rustls) in &full {
+        for (scenario, keel, rustls) in &scenarios {
+            let resumed = scenario.resumes();
             record(
                 plan,
                 lines,
-                name,
+                *scenario,
                 round,
-                || keel_side::handshake(keel, false),
-                || rustls_side::handshake(rustls, false),
-            );
-        }
-        for (name, keel, rustls) in &resumed {
-            record(
-                plan,
-                lines,
-                name,
-                round,
-                || keel_side::handshake(keel, true),
-                || rustls_side::handshake(rustls, true),
+                || keel_side::handshake(keel, resumed),
+                || rustls_side::handshake(rustls, resumed),
             );
         }
     }
@@ -195,7 +207,7 @@ fn handshakes(plan: Plan, lines: &mut Vec<Line>) {
 fn record(
     plan: Plan,
     lines: &mut Vec<Line>,
-    name: &str,
+    scenario: HandshakeScenario,
     round: usize,
     mut keel: impl FnMut() -> Split,
     mut rustls: impl FnMut() -> Split,
@@ -215,8 +227,19 @@ fn record(
         let r = run_rustls();
         (run_keel(), r)
     };
-    for (side, kv, rv) in [("client", k.0, r.0), ("server", k.1, r.1)] {
-        let l = line(lines, &format!("{name}/{side}"), "handshakes/s", true);
+    let setup = scenario.setup();
+    let name = scenario.name();
+    for (side, kv, rv, cap) in [
+        ("client", k.0, r.0, CapOf::Client(setup)),
+        ("server", k.1, r.1, CapOf::Server(setup)),
+    ] {
+        let l = line(
+            lines,
+            &format!("{name}/{side}"),
+            "handshakes/s",
+            true,
+            Some(cap),
+        );
         l.keel.push(kv);
         l.rustls.push(rv);
     }
@@ -231,10 +254,13 @@ fn bulk(plan: Plan, lines: &mut Vec<Line>) {
             bytes / split.server.as_secs_f64().max(1e-12),
         )
     };
-    for aead in Aead::ALL {
-        let mut keel_buffered = keel_side::Bulk::new(aead, Api::Buffered);
-        let mut keel_zero = keel_side::Bulk::new(aead, Api::ZeroCopy);
-        let mut rustls = rustls_side::Bulk::new(aead);
+    let pairs = Version::ALL
+        .into_iter()
+        .flat_map(|version| Aead::ALL.map(|aead| (version, aead)));
+    for (version, aead) in pairs {
+        let mut keel_buffered = keel_side::Bulk::new(version, aead, Api::Buffered);
+        let mut keel_zero = keel_side::Bulk::new(version, aead, Api::ZeroCopy);
+        let mut rustls = rustls_side::Bulk::new(version, aead);
         for round in 0..plan.rounds {
             let mut run_rustls = || {
                 let (split, n) = repeat(plan.budget, 100_000, || rustls.once(&data));
@@ -254,9 +280,13 @@ fn bulk(plan: Plan, lines: &mut Vec<Line>) {
                 for (dir, kv, rv) in [("send", k.0, r.0), ("recv", k.1, r.1)] {
                     let l = line(
                         lines,
-                        &format!("bulk/{}/{dir}{suffix}", aead.name()),
+                        &format!("{}/bulk/{}/{dir}{suffix}", version.name(), aead.name()),
                         "MB/s",
                         true,
+                        Some(CapOf::Record {
+                            aead,
+                            send: dir == "send",
+                        }),
                     );
                     l.keel.push(kv);
                     l.rustls.push(rv);
@@ -266,13 +296,13 @@ fn bulk(plan: Plan, lines: &mut Vec<Line>) {
     }
 }
 
-/// Runs the memory binary beside this one for each library.
+/// Runs the memory binary beside this one for each library and version.
 fn memory(plan: Plan, lines: &mut Vec<Line>) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let binary = exe.with_file_name("keel-bench-memory");
-    let measure = |lib: &str| -> Result<(f64, f64), String> {
+    let measure = |lib: &str, version: Version| -> Result<(f64, f64), String> {
         let output = Command::new(&binary)
-            .args([lib, &plan.memory_pairs.to_string()])
+            .args([lib, &plan.memory_pairs.to_string(), version.name()])
             .output()
             .map_err(|e| {
                 format!(
@@ -289,11 +319,14 @@ fn memory(plan: Plan, lines: &mut Vec<Line>) -> Result<(), String> {
         };
         Ok((field("client=")?, field("server=")?))
     };
-    let (k, r) = (measure("keel")?, measure("rustls")?);
-    for (side, kv, rv) in [("client", k.0, r.0), ("server", k.1, r.1)] {
-        let l = line(lines, &format!("memory/{side}"), "bytes/connection", false);
-        l.keel.push(kv);
-        l.rustls.push(rv);
+    for version in Version::ALL {
+        let (k, r) = (measure("keel", version)?, measure("rustls", version)?);
+        for (side, kv, rv) in [("client", k.0, r.0), ("server", k.1, r.1)] {
+            let name = format!("{}/memory/{side}", version.name());
+            let l = line(lines, &name, "bytes/connection", false, None);
+            l.keel.push(kv);
+            l.rustls.push(rv);
+        }
     }
     Ok(())
 }
@@ -327,22 +360,7 @@ fn report_caps(lines: &[Line], caps: &Caps) {
         "# crypto caps: aws-lc-rs alone on this machine (handshakes: the public-key operations only; bulk: one 16 KiB record in place)"
     );
     for l in lines {
-        let cap = match l.name.as_str() {
-            "full_handshake/ecdsa_p256/server" => Some(caps.ecdsa_server),
-            "full_handshake/ecdsa_p256/client" => Some(caps.ecdsa_client),
-            "full_handshake/rsa2048/server" => Some(caps.rsa_server),
-            "full_handshake/rsa2048/client" => Some(caps.rsa_client),
-            name => Aead::ALL.iter().enumerate().find_map(|(i, aead)| {
-                let rest = name.strip_prefix(&format!("bulk/{}/", aead.name()))?;
-                let raw = if rest.starts_with("send") {
-                    &caps.seal
-                } else {
-                    &caps.open
-                };
-                raw.get(i).copied()
-            }),
-        };
-        if let Some(cap) = cap {
+        if let Some(cap) = l.cap.and_then(|c| c.value(caps)) {
             let keel = median(&l.keel);
             println!(
                 "# cap\t{}\tkeel={} {}\tcap={} {}\tfraction={:.2}",

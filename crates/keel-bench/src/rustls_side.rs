@@ -1,5 +1,6 @@
-//! The same scenarios driven through rustls 0.23 (TLS 1.2 only, aws-lc-rs,
-//! the same certificates and suites), with its usual buffered API.
+//! The same scenarios driven through rustls 0.23 (aws-lc-rs, the same
+//! versions, certificates, suites and groups), with its usual buffered
+//! API.
 
 use std::hint::black_box;
 use std::io::{ErrorKind, Read, Write};
@@ -14,72 +15,110 @@ use rustls::{
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 
 use crate::pki::{KeyKind, SERVER_NAME, pki};
-use crate::scenario::{Aead, READ_SIZE, Resumption};
+use crate::scenario::{Aead, Group, Negotiated, READ_SIZE, Resumption, Setup, Version};
 use crate::timing::{Split, timed};
 
 type Configs = (Arc<ClientConfig>, Arc<ServerConfig>);
 
-fn suite(kind: KeyKind, aead: Aead) -> rustls::SupportedCipherSuite {
+fn suite(setup: Setup) -> rustls::SupportedCipherSuite {
     use aws_lc_rs::cipher_suite as cs;
-    match (kind, aead) {
-        (KeyKind::EcdsaP256, Aead::Aes128Gcm) => cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        (KeyKind::EcdsaP256, Aead::Aes256Gcm) => cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        (KeyKind::EcdsaP256, Aead::ChaCha20Poly1305) => {
+    match (setup.version, setup.key, setup.aead) {
+        (Version::Tls13, _, Aead::Aes128Gcm) => cs::TLS13_AES_128_GCM_SHA256,
+        (Version::Tls13, _, Aead::Aes256Gcm) => cs::TLS13_AES_256_GCM_SHA384,
+        (Version::Tls13, _, Aead::ChaCha20Poly1305) => cs::TLS13_CHACHA20_POLY1305_SHA256,
+        (Version::Tls12, KeyKind::EcdsaP256, Aead::Aes128Gcm) => {
+            cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+        }
+        (Version::Tls12, KeyKind::EcdsaP256, Aead::Aes256Gcm) => {
+            cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+        }
+        (Version::Tls12, KeyKind::EcdsaP256, Aead::ChaCha20Poly1305) => {
             cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
         }
-        (KeyKind::Rsa2048, Aead::Aes128Gcm) => cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        (KeyKind::Rsa2048, Aead::Aes256Gcm) => cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        (KeyKind::Rsa2048, Aead::ChaCha20Poly1305) => {
+        (Version::Tls12, KeyKind::Rsa2048, Aead::Aes128Gcm) => {
+            cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        }
+        (Version::Tls12, KeyKind::Rsa2048, Aead::Aes256Gcm) => {
+            cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+        }
+        (Version::Tls12, KeyKind::Rsa2048, Aead::ChaCha20Poly1305) => {
             cs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
         }
     }
 }
 
-fn provider(kind: KeyKind, aead: Aead) -> Arc<CryptoProvider> {
+/// aws-lc-rs with the setup's suite alone and, for TLS 1.3, its group
+/// alone. TLS 1.2 keeps the provider's default groups, as keel keeps its
+/// own: X25519 first in both.
+fn provider(setup: Setup) -> Arc<CryptoProvider> {
     let mut provider = aws_lc_rs::default_provider();
-    provider.cipher_suites = vec![suite(kind, aead)];
+    provider.cipher_suites = vec![suite(setup)];
+    if setup.version == Version::Tls13 {
+        provider.kx_groups = vec![match setup.group {
+            Group::X25519 => aws_lc_rs::kx_group::X25519,
+            Group::X25519MlKem768 => aws_lc_rs::kx_group::X25519MLKEM768,
+        }];
+    }
     Arc::new(provider)
 }
 
-/// Configurations for one suite, optionally with session resumption.
+/// Configurations for `setup`, with its version alone.
+///
+/// # Panics
+///
+/// For resumption by session ID under TLS 1.3, which has none.
 #[must_use]
-pub fn configs(kind: KeyKind, aead: Aead, resumption: Option<Resumption>) -> Configs {
+pub fn configs(setup: Setup) -> Configs {
     let pki = pki();
+    let version = match setup.version {
+        Version::Tls12 => &rustls::version::TLS12,
+        Version::Tls13 => &rustls::version::TLS13,
+    };
     let mut roots = RootCertStore::empty();
     roots
         .add(CertificateDer::from(pki.root.clone()))
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut client = ClientConfig::builder_with_provider(provider(kind, aead))
-        .with_protocol_versions(&[&rustls::version::TLS12])
+    let mut client = ClientConfig::builder_with_provider(provider(setup))
+        .with_protocol_versions(&[version])
         .unwrap_or_else(|e| panic!("{e}"))
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let leaf = pki.leaf(kind);
+    let leaf = pki.leaf(setup.key);
     let chain = leaf
         .chain
         .iter()
         .map(|c| CertificateDer::from(c.clone()))
         .collect();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key.clone()));
-    let mut server = ServerConfig::builder_with_provider(provider(kind, aead))
-        .with_protocol_versions(&[&rustls::version::TLS12])
+    let mut server = ServerConfig::builder_with_provider(provider(setup))
+        .with_protocol_versions(&[version])
         .unwrap_or_else(|e| panic!("{e}"))
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .unwrap_or_else(|e| panic!("{e}"));
-    match resumption {
-        // Without resumption neither side keeps anything.
+    match setup.resumption {
+        // Without resumption neither side keeps anything. keel's TLS 1.3
+        // server then issues no ticket; rustls's would still make its
+        // default two and throw them away (no storage takes them), work
+        // keel does not do.
         None => {
             client.resumption = RustlsResumption::disabled();
             server.session_storage = Arc::new(NoServerSessionStorage {});
+            server.send_tls13_tickets = 0;
         }
         Some(Resumption::SessionId) => {
+            assert_eq!(setup.version, Version::Tls12, "TLS 1.3 has no session IDs");
             client.resumption = RustlsResumption::in_memory_sessions(16)
                 .tls12_resumption(Tls12Resumption::SessionIdOnly);
         }
+        // The client keeps its default store (TLS 1.3 tickets included).
         Some(Resumption::Ticket) => {
             server.session_storage = Arc::new(NoServerSessionStorage {});
             server.ticketer = aws_lc_rs::Ticketer::new().unwrap_or_else(|e| panic!("{e}"));
+            // keel's TLS 1.3 server issues one NewSessionTicket per
+            // connection; rustls's default is two. One each, so that both
+            // seal the same number of tickets per handshake.
+            server.send_tls13_tickets = 1;
         }
     }
     (Arc::new(client), Arc::new(server))
@@ -115,12 +154,50 @@ fn flush_into(
     });
 }
 
-/// One handshake between fresh connections, each side timed apart.
+/// One handshake between fresh connections, each side timed apart;
+/// `resumed` is what it must have been.
 ///
 /// # Panics
 ///
 /// If the handshake fails or resumes otherwise than expected.
-pub fn handshake((client_config, server_config): &Configs, resumed: bool) -> Split {
+pub fn handshake(configs: &Configs, resumed: bool) -> Split {
+    let (split, client, server) = run(configs);
+    let kind = if resumed {
+        HandshakeKind::Resumed
+    } else {
+        HandshakeKind::Full
+    };
+    assert_eq!(client.handshake_kind(), Some(kind), "rustls resumption");
+    black_box((&client, &server));
+    split
+}
+
+/// What one handshake negotiated, as the client reports it; the server
+/// must report the same.
+///
+/// # Panics
+///
+/// If the handshake fails, or the two sides disagree.
+#[must_use]
+pub fn negotiated(configs: &Configs) -> Negotiated {
+    let (_, client, server) = run(configs);
+    let summary = |conn: &rustls::CommonState| Negotiated {
+        version: conn.protocol_version().map_or(0, u16::from),
+        suite: conn
+            .negotiated_cipher_suite()
+            .map_or(0, |s| u16::from(s.suite())),
+        group: conn
+            .negotiated_key_exchange_group()
+            .map_or(0, |g| u16::from(g.name())),
+        resumed: conn.handshake_kind() == Some(HandshakeKind::Resumed),
+    };
+    let reported = summary(&client);
+    assert_eq!(reported, summary(&server), "rustls: the sides disagree");
+    reported
+}
+
+/// One handshake, to its end: the client holds any ticket the server sent.
+fn run((client_config, server_config): &Configs) -> (Split, ClientConnection, ServerConnection) {
     let mut split = Split::default();
     let mut client = timed(&mut split.client, || {
         ClientConnection::new(Arc::clone(client_config), server_name())
@@ -150,14 +227,7 @@ pub fn handshake((client_config, server_config): &Configs, resumed: bool) -> Spl
             && !client.wants_write()
             && !server.wants_write()
         {
-            let kind = if resumed {
-                HandshakeKind::Resumed
-            } else {
-                HandshakeKind::Full
-            };
-            assert_eq!(client.handshake_kind(), Some(kind), "rustls resumption");
-            black_box((&client, &server));
-            return split;
+            return (split, client, server);
         }
     }
     panic!("rustls: the handshake did not complete");
@@ -198,10 +268,10 @@ pub struct Bulk {
 }
 
 impl Bulk {
-    /// A pair for `aead`, handshake done.
+    /// A pair for `aead` under `version`, handshake done.
     #[must_use]
-    pub fn new(aead: Aead) -> Self {
-        let (mut client, mut server) = established(&configs(KeyKind::EcdsaP256, aead, None));
+    pub fn new(version: Version, aead: Aead) -> Self {
+        let (mut client, mut server) = established(&configs(Setup::bulk(version, aead)));
         // 1 MiB writes: the default 64 KiB limit on queued TLS bytes would
         // make `write_all` fail part-way.
         client.set_buffer_limit(None);

@@ -1,6 +1,7 @@
-//! `keel-bench-memory [LIB] [N]`: the heap each side of an established
-//! connection holds, for LIB `keel` (the default) or `rustls`, measured
-//! with dhat's heap statistics over N connection pairs (100 by default):
+//! `keel-bench-memory [LIB] [N] [VERSION]`: the heap each side of an
+//! established connection holds, for LIB `keel` (the default) or `rustls`,
+//! under VERSION `tls12` (the default) or `tls13`, measured with dhat's
+//! heap statistics over N connection pairs (100 by default):
 //! the bytes live after N handshakes complete, then after the servers are
 //! dropped (what the clients hold), divided by N. Prints `client=BYTES
 //! server=BYTES`. A binary of its own because dhat must be the global
@@ -11,8 +12,7 @@
 
 use clap::Parser;
 use keel_bench::cli::{Lib, MemoryCli};
-use keel_bench::pki::KeyKind;
-use keel_bench::scenario::Aead;
+use keel_bench::scenario::Setup;
 use keel_bench::{keel_side, rustls_side};
 
 #[global_allocator]
@@ -23,19 +23,12 @@ fn live() -> u64 {
 }
 
 fn main() {
-    let MemoryCli { lib, n } = MemoryCli::parse();
+    let MemoryCli { lib, n, version } = MemoryCli::parse();
     let _profiler = dhat::Profiler::builder().testing().build();
+    let setup = Setup::full(version, keel_bench::pki::KeyKind::EcdsaP256);
     let (client, server) = match lib {
-        Lib::Keel => measure(
-            n,
-            keel_side::configs(KeyKind::EcdsaP256, Aead::Aes128Gcm, None),
-            keel_side::established,
-        ),
-        Lib::Rustls => measure(
-            n,
-            rustls_side::configs(KeyKind::EcdsaP256, Aead::Aes128Gcm, None),
-            rustls_side::established,
-        ),
+        Lib::Keel => measure(n, keel_side::configs(setup), keel_side::established),
+        Lib::Rustls => measure(n, rustls_side::configs(setup), rustls_side::established),
     };
     println!("client={client} server={server}");
 }
