@@ -1,6 +1,7 @@
 //! keel configurations for the fuzz targets, chosen by one variant byte so
-//! that the fuzzer can reach both versions, client authentication, ALPN,
-//! OCSP stapling and every kind of resumption.
+//! that the fuzzer can reach both protocol versions, client
+//! authentication, ALPN, OCSP stapling, a HelloRetryRequest and both
+//! kinds of resumption.
 
 use std::sync::{Arc, OnceLock};
 
@@ -8,7 +9,7 @@ use keel::hazmat::ConfigOverrides;
 use keel::pki::{CertifiedKey, ClientAuth, TrustStore};
 use keel::registry::NamedGroup;
 use keel::sessions::{ClientSessionStore, ServerSessionCache, TicketKeys};
-use keel::{ClientConfig, ServerConfig, Versions};
+use keel::{ClientConfig, ClientConfigBuilder, ServerConfig, ServerConfigBuilder, Versions};
 
 use crate::det::{FixedClock, SeededRng};
 
@@ -19,6 +20,17 @@ pub const SERVER_NAME: &str = "localhost";
 /// and server randoms differ as they would in life.
 const CLIENT_SEED: u64 = 0x6b65_656c_2d63_6c69;
 const SERVER_SEED: u64 = 0x6b65_656c_2d73_7276;
+
+/// The groups a fuzz client offers: keel's, less X25519MLKEM768, whose
+/// ML-KEM keys and encapsulations aws-lc-rs draws from its own generator,
+/// so that a handshake using it never repeats (and a recorded flight would
+/// not be valid for a fresh peer). Servers keep every group: a fuzzed
+/// ClientHello with a hybrid share still reaches the hybrid code.
+pub const CLIENT_GROUPS: [NamedGroup; 3] = [
+    NamedGroup::X25519,
+    NamedGroup::SECP256R1,
+    NamedGroup::SECP384R1,
+];
 
 /// The committed PKI (`fuzz/data`, made once with openssl; valid to 2126):
 /// an Ed25519 CA, server leaf for [`SERVER_NAME`] and client leaf. Ed25519
@@ -64,16 +76,21 @@ pub struct Variant {
     /// sessions.
     pub tickets: bool,
     /// Both sides keep sessions, and a first, clean handshake fills the
-    /// stores so that the fuzzed one resumes: by ticket with `tickets`, by
-    /// session ID (TLS 1.2) or a cache-backed ticket (TLS 1.3) without.
+    /// stores so that the fuzzed one resumes: in TLS 1.3 with a ticket
+    /// (sealed under the ticket keys with `tickets`, naming a server cache
+    /// entry without); in TLS 1.2 by ticket with `tickets`, by session ID
+    /// without.
     pub resume: bool,
-    /// Both sides held to TLS 1.2; otherwise keel's default, TLS 1.3 (with
-    /// 1.2 offered too).
+    /// Both sides TLS 1.2 only; otherwise keel's default, TLS 1.3 and TLS
+    /// 1.2, which negotiates TLS 1.3.
     pub tls12: bool,
+    /// The server wants only P-384, for which the client sends no key
+    /// share: in TLS 1.3, a HelloRetryRequest (RFC 8446 §4.1.4).
+    pub retry: bool,
 }
 
 impl Variant {
-    /// The variant encoded by the low six bits of `byte`.
+    /// The variant encoded by the low seven bits of `byte`.
     pub fn from_byte(byte: u8) -> Self {
         Self {
             client_auth: byte & 1 != 0,
@@ -82,6 +99,7 @@ impl Variant {
             tickets: byte & 8 != 0,
             resume: byte & 16 != 0,
             tls12: byte & 32 != 0,
+            retry: byte & 64 != 0,
         }
     }
 
@@ -93,11 +111,20 @@ impl Variant {
             | u8::from(self.tickets) << 3
             | u8::from(self.resume) << 4
             | u8::from(self.tls12) << 5
+            | u8::from(self.retry) << 6
     }
 
     /// Every variant, for seed generation.
     pub fn all() -> impl Iterator<Item = Self> {
-        (0u8..64).map(Self::from_byte)
+        (0u8..128).map(Self::from_byte)
+    }
+
+    fn versions(self) -> Versions {
+        if self.tls12 {
+            Versions::Tls12Only
+        } else {
+            Versions::Tls13AndTls12
+        }
     }
 }
 
@@ -138,34 +165,26 @@ impl Default for Stores {
     }
 }
 
-/// The groups both sides use: X25519 and the NIST curves, whose keys come
-/// from the seeded generator. X25519MLKEM768 is left out because ML-KEM
-/// draws from aws-lc's own generator (docs/SECURITY.md), and whole
-/// handshakes must repeat byte for byte.
-const GROUPS: [NamedGroup; 3] = [
-    NamedGroup::X25519,
-    NamedGroup::SECP256R1,
-    NamedGroup::SECP384R1,
-];
-
-/// The versions of `variant`.
-fn versions(variant: Variant) -> Versions {
-    if variant.tls12 {
-        Versions::Tls12Only
-    } else {
-        Versions::Tls13AndTls12
-    }
-}
-
 /// A client configuration for `variant`, with a fresh seeded generator.
 pub fn client_config(variant: Variant, stores: &Stores) -> ClientConfig {
+    client_builder(variant, stores).build().unwrap()
+}
+
+/// A server configuration for `variant`, with a fresh seeded generator.
+pub fn server_config(variant: Variant, stores: &Stores) -> ServerConfig {
+    server_builder(variant, stores).build().unwrap()
+}
+
+/// What [`client_config`] builds, for a caller that adds to it (the seed
+/// generator adds a key log, to read TLS 1.3's protected messages).
+pub fn client_builder(variant: Variant, stores: &Stores) -> ClientConfigBuilder {
     let pki = pki();
     let mut builder = ClientConfig::builder()
-        .with_versions(versions(variant))
-        .with_groups(&GROUPS)
         .with_root_certificates(pki.roots.clone())
         .with_rng(Arc::new(SeededRng::new(CLIENT_SEED)))
-        .with_clock(Arc::new(FixedClock));
+        .with_clock(Arc::new(FixedClock))
+        .with_versions(variant.versions())
+        .with_groups(&CLIENT_GROUPS);
     if variant.client_auth {
         builder = builder.with_client_certificate(pki.client.clone());
     }
@@ -178,11 +197,11 @@ pub fn client_config(variant: Variant, stores: &Stores) -> ClientConfig {
     if variant.tickets || variant.resume {
         builder = builder.with_session_resumption(Arc::clone(&stores.client));
     }
-    builder.build().unwrap()
+    builder
 }
 
-/// A server configuration for `variant`, with a fresh seeded generator.
-pub fn server_config(variant: Variant, stores: &Stores) -> ServerConfig {
+/// What [`server_config`] builds.
+pub fn server_builder(variant: Variant, stores: &Stores) -> ServerConfigBuilder {
     let pki = pki();
     let mut key = pki.server.clone();
     if variant.ocsp {
@@ -191,11 +210,13 @@ pub fn server_config(variant: Variant, stores: &Stores) -> ServerConfig {
         key = key.with_ocsp_response(vec![0x30, 0x03, 0x0a, 0x01, 0x00]);
     }
     let mut builder = ServerConfig::builder()
-        .with_versions(versions(variant))
-        .with_groups(&GROUPS)
         .with_certificate(key)
         .with_rng(Arc::new(SeededRng::new(SERVER_SEED)))
-        .with_clock(Arc::new(FixedClock));
+        .with_clock(Arc::new(FixedClock))
+        .with_versions(variant.versions());
+    if variant.retry {
+        builder = builder.with_groups(&[NamedGroup::SECP384R1]);
+    }
     if variant.client_auth {
         builder = builder.with_client_auth(pki.roots.clone(), ClientAuth::Required);
     }
@@ -208,5 +229,5 @@ pub fn server_config(variant: Variant, stores: &Stores) -> ServerConfig {
     if variant.tickets {
         builder = builder.with_session_tickets(Arc::clone(&stores.tickets));
     }
-    builder.build().unwrap()
+    builder
 }

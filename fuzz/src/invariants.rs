@@ -6,6 +6,9 @@ use keel_wire::{Alert, Codec};
 
 use crate::records::{content_type, split_records};
 
+/// A TLS 1.3 protected alert record: header, alert, content type, tag.
+const TLS13_ALERT_RECORD_LEN: usize = 5 + 2 + 1 + 16;
+
 /// Feeds `bytes` in pieces of `chunk` bytes (all at once for 0), moving the
 /// connection's output to `out` after each piece. Stops at the first error
 /// and returns it.
@@ -53,7 +56,8 @@ pub fn drain_plaintext(conn: &mut Connection) {
 /// After `error` (returned by `conn`, whose whole output is `out`): the
 /// error is sticky, it is not an internal error (peer bytes must never
 /// reach a "cannot happen" path), and the alert it names was the last
-/// record sent.
+/// record sent (read when plaintext; in TLS 1.3 under keys, a protected
+/// record the size of one alert).
 pub fn check_failed(conn: &mut Connection, error: &Error, out: &[u8]) {
     let Error::Tls { source } = error else {
         panic!("a connection fed bytes failed outside TLS: {error}");
@@ -78,11 +82,11 @@ pub fn check_failed(conn: &mut Connection, error: &Error, out: &[u8]) {
     if let Some(alert) = source.alert() {
         let records = split_records(out);
         let last = records.last().copied().unwrap_or_default();
-        // A TLS 1.3 protected record's outer type is application_data (RFC
-        // 8446 §5.2): a protected alert is then 2 bytes, its inner type and
-        // the 16-byte tag.
+        // RFC 8446 §5.2: a TLS 1.3 record under keys says
+        // application_data outside; an alert in one is its 2 bytes, the
+        // inner content type and the 16-byte tag (keel pads nothing).
         let protected13 = content_type(last) == Some(ContentType::APPLICATION_DATA)
-            && last.len() == 5 + 2 + 1 + 16;
+            && last.len() == TLS13_ALERT_RECORD_LEN;
         assert!(
             content_type(last) == Some(ContentType::ALERT) || protected13,
             "{error}: the last record sent is not the {alert} alert"

@@ -3,14 +3,16 @@
 //! driver, which reaches every state of both machines from a valid,
 //! repeatable handshake.
 
+use std::collections::HashMap;
 use std::ops::DerefMut;
+use std::sync::{Mutex, OnceLock};
 
 use keel::{ClientConnection, Connection, Error, ServerConnection};
 use keel_wire::registry::ContentType;
 
 use crate::configs::{SERVER_NAME, Stores, Variant, client_config, pki, server_config};
 use crate::invariants::{check_failed, drain_plaintext};
-use crate::records::{content_type, frame, messages, split_records};
+use crate::records::{content_type, frame, messages, selects_tls13, split_records};
 
 /// What to do to the conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +95,11 @@ pub struct Run {
 struct Interceptor {
     tamper: Tamper,
     ccs_sent: [bool; 2],
+    /// The server chose TLS 1.3: handshake records are plaintext whatever
+    /// came before them (protected ones say application_data, RFC 8446
+    /// §5.2), so a hello after a middlebox ChangeCipherSpec is still one
+    /// to replace.
+    tls13: bool,
     message_index: usize,
     record_index: usize,
     /// A message was replaced by different bytes.
@@ -123,13 +130,17 @@ impl Interceptor {
             if ct == Some(ContentType::CHANGE_CIPHER_SPEC) {
                 self.ccs_sent[side] = true;
             }
-            let plaintext_handshake = ct == Some(ContentType::HANDSHAKE) && !self.ccs_sent[side];
+            let plaintext_handshake =
+                ct == Some(ContentType::HANDSHAKE) && (self.tls13 || !self.ccs_sent[side]);
             let split = record.get(5..).and_then(messages);
             match split {
                 Some(list) if plaintext_handshake => {
                     let mut body = Vec::new();
                     let mut replaced = false;
                     for message in list {
+                        if from == Side::Server && selects_tls13(message) {
+                            self.tls13 = true;
+                        }
                         run.messages.push((from, message.to_vec()));
                         match &self.tamper {
                             Tamper::Replace { index, bytes } if *index == self.message_index => {
@@ -283,6 +294,7 @@ pub fn run_with(variant: Variant, stores: &Stores, tamper: Tamper) -> Run {
     let mut mitm = Interceptor {
         tamper,
         ccs_sent: [false; 2],
+        tls13: false,
         message_index: 0,
         record_index: 0,
         modified: false,
@@ -359,12 +371,41 @@ fn check_identities(variant: Variant, client: &Connection, server: &Connection) 
 }
 
 /// A handshake of `variant` (resumed, for `variant.resume`) with `tamper`
-/// applied, from empty session stores.
+/// applied, from the stores it starts from ([`stores_for`]).
 pub fn run(variant: Variant, tamper: Tamper) -> Run {
+    run_with(variant, &stores_for(variant), tamper)
+}
+
+/// The session stores a connection of `variant` starts from: empty, or for
+/// `variant.resume` as a first, clean handshake leaves them (the client's
+/// sessions, the server's cache; the ticket keys come from a fixed
+/// master), so that the next handshake resumes. Every input gets its own
+/// copy; the first handshake runs once per variant and process, and is the
+/// same every time, as every handshake here is.
+pub fn stores_for(variant: Variant) -> Stores {
+    type Filled = (Vec<(String, Vec<u8>)>, Vec<Vec<u8>>);
+    static FILLED: OnceLock<Mutex<HashMap<u8, Filled>>> = OnceLock::new();
     let stores = Stores::new();
-    if variant.resume {
-        let first = run_with(variant, &stores, Tamper::None);
-        assert!(first.completed, "the clean first handshake failed");
+    if !variant.resume {
+        return stores;
     }
-    run_with(variant, &stores, tamper)
+    let (sessions, cache) = FILLED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap()
+        .entry(variant.to_byte())
+        .or_insert_with(|| {
+            let first = Stores::new();
+            let run = run_with(variant, &first, Tamper::None);
+            assert!(run.completed, "the clean first handshake failed");
+            (first.client.export(), first.cache.export())
+        })
+        .clone();
+    for (server_name, entry) in &sessions {
+        stores.client.import(server_name, entry).unwrap();
+    }
+    for entry in &cache {
+        stores.cache.import(entry).unwrap();
+    }
+    stores
 }

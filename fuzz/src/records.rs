@@ -2,7 +2,9 @@
 //! replacements, for the structure-aware target.
 
 use keel_wire::framing::{HandshakeHeader, RecordHeader};
+use keel_wire::handshake::Random;
 use keel_wire::registry::{ContentType, ProtocolVersion};
+use keel_wire::{Codec, HandshakeMessage, ServerExtension};
 
 /// Splits whole records (keel writes only whole records); a partial tail,
 /// which keel never writes, is returned as a last "record" as it is.
@@ -60,4 +62,23 @@ pub fn frame(content_type: ContentType, body: &[u8]) -> Vec<u8> {
         out.extend_from_slice(chunk);
     }
     out
+}
+
+/// Whether `message` (a whole handshake message) is a ServerHello that
+/// selects TLS 1.3 (RFC 8446 §4.2.1: in supported_versions) or a
+/// HelloRetryRequest, which only TLS 1.3 has.
+pub fn selects_tls13(message: &[u8]) -> bool {
+    match HandshakeMessage::decode(message) {
+        Ok(HandshakeMessage::HelloRetryRequest(_)) => true,
+        Ok(HandshakeMessage::ServerHello(hello)) => hello.extensions.iter().any(|e| {
+            matches!(e, ServerExtension::SupportedVersions(v) if *v == ProtocolVersion::TLS_V1_3)
+        }),
+        _ => false,
+    }
+}
+
+/// Whether `message` (a whole handshake message) is a HelloRetryRequest:
+/// a ServerHello with the special random (RFC 8446 §4.1.3).
+pub fn is_hello_retry_request(message: &[u8]) -> bool {
+    message.first() == Some(&2) && message.get(6..38) == Some(&Random::HELLO_RETRY_REQUEST.0[..])
 }

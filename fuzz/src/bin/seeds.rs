@@ -8,15 +8,24 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use keel::provider::KeyLog;
+use keel::sessions::StoredSession;
 use keel::{ClientConnection, ServerConnection};
 use keel_fuzz::Variant;
-use keel_fuzz::configs::{SERVER_NAME, Stores, client_config, pki, server_config};
-use keel_fuzz::pair::{self, Side, Tamper};
-use keel_fuzz::records::{content_type, messages, split_records};
+use keel_fuzz::configs::{
+    SERVER_NAME, Stores, client_builder, client_config, pki, server_builder, server_config,
+};
+use keel_fuzz::invariants::drain_plaintext;
+use keel_fuzz::pair::{self, Side, Tamper, stores_for};
+use keel_fuzz::records::{
+    content_type, is_hello_retry_request, messages, selects_tls13, split_records,
+};
 use keel_fuzz::wire::{Structure, selector};
-use keel_wire::handshake::Random;
-use keel_wire::registry::ContentType;
+use keel_handshake::tls13::{SuiteHash, Tls13Suite, TrafficSecret};
+use keel_record::{AeadAlgorithm, RecordOpener, TrafficKeys};
+use keel_wire::registry::{CipherSuite, ContentType, ProtocolVersion};
 
 /// Seeds by target, deduplicated.
 #[derive(Default)]
@@ -77,13 +86,14 @@ fn captures(corpus: &mut Corpus) {
             "client"
         };
         corpus.add(target, &name, [&[0, 0][..], &bytes].concat());
-        wire_seeds(corpus, &name, &bytes);
+        wire_seeds(corpus, &name, &bytes, name.starts_with("tls13"));
     }
 }
 
 /// Every handshake message, alert and ChangeCipherSpec in a plaintext
-/// flight, for the wire target: whole, and as a body of its own type.
-fn wire_seeds(corpus: &mut Corpus, name: &str, flight: &[u8]) {
+/// flight, for the wire target: whole, and as a body of its own type; in a
+/// TLS 1.3 flight (`tls13`) also whole as TLS 1.3 reads it.
+fn wire_seeds(corpus: &mut Corpus, name: &str, flight: &[u8], tls13: bool) {
     let mut stream = Vec::new();
     for record in split_records(flight) {
         let body = record.get(5..).unwrap_or_default();
@@ -119,15 +129,16 @@ fn wire_seeds(corpus: &mut Corpus, name: &str, flight: &[u8]) {
             name,
             [&[selector(Structure::Handshake)][..], message].concat(),
         );
-        // TLS 1.3 captures' hellos, read as TLS 1.3 reads them; a
-        // HelloRetryRequest also as a body of its own.
-        if name.starts_with("tls13") {
+        // TLS 1.3 hellos (a ClientHello with key_share, perhaps
+        // pre_shared_key), read as TLS 1.3 reads them; a HelloRetryRequest
+        // also as a body of its own.
+        if tls13 {
             corpus.add(
                 "wire",
                 name,
                 [&[selector(Structure::Handshake13)][..], message].concat(),
             );
-            if message[0] == 2 && message.get(6..38) == Some(&Random::HELLO_RETRY_REQUEST.0[..]) {
+            if is_hello_retry_request(message) {
                 corpus.add(
                     "wire",
                     name,
@@ -160,7 +171,9 @@ fn wire_seeds(corpus: &mut Corpus, name: &str, flight: &[u8]) {
 /// Deterministic keel handshakes in every variant: each message (to be
 /// replaced) and each record (to be injected again) of the conversation,
 /// and each side's whole output, which a fresh peer of the other side
-/// accepts as a complete handshake.
+/// (holding the same sessions, for a resumption) accepts as a complete
+/// handshake. TLS 1.3's resumptions give the server target a ClientHello
+/// with pre_shared_key and its binder to start from.
 fn handshakes(corpus: &mut Corpus) {
     for variant in Variant::all() {
         let v = variant.to_byte();
@@ -169,6 +182,19 @@ fn handshakes(corpus: &mut Corpus) {
         assert_eq!(
             run.resumed, variant.resume,
             "{variant:?}: resumed or not as asked"
+        );
+        let from_server = || {
+            run.messages
+                .iter()
+                .filter(|(side, _)| *side == Side::Server)
+                .map(|(_, m)| m)
+        };
+        let tls13 = from_server().any(|m| selects_tls13(m));
+        assert_eq!(tls13, !variant.tls12, "{variant:?}: the version asked for");
+        assert_eq!(
+            from_server().any(|m| is_hello_retry_request(m)),
+            tls13 && variant.retry,
+            "{variant:?}: a HelloRetryRequest when asked for"
         );
         let name = format!("keel-v{v:02}");
         for (i, (_, message)) in run.messages.iter().enumerate() {
@@ -193,14 +219,12 @@ fn handshakes(corpus: &mut Corpus) {
                 [&[v][..], &tamper.to_input()].concat(),
             );
         }
-        if !variant.resume {
-            replays_complete(variant, &run);
-            // The whole output of one side, for a lone peer of the other.
-            corpus.add("server", &name, [&[v, 0][..], &run.client_bytes].concat());
-            corpus.add("server", &name, [&[v, 61][..], &run.client_bytes].concat());
-            corpus.add("client", &name, [&[v, 0][..], &run.server_bytes].concat());
-            corpus.add("client", &name, [&[v, 61][..], &run.server_bytes].concat());
-        }
+        replays_complete(variant, &run);
+        // The whole output of one side, for a lone peer of the other.
+        corpus.add("server", &name, [&[v, 0][..], &run.client_bytes].concat());
+        corpus.add("server", &name, [&[v, 61][..], &run.client_bytes].concat());
+        corpus.add("client", &name, [&[v, 0][..], &run.server_bytes].concat());
+        corpus.add("client", &name, [&[v, 61][..], &run.server_bytes].concat());
         let client_flight: Vec<u8> = run
             .records
             .iter()
@@ -209,13 +233,23 @@ fn handshakes(corpus: &mut Corpus) {
             })
             .flat_map(|(_, r)| r.clone())
             .collect();
-        wire_seeds(corpus, &name, &client_flight);
+        wire_seeds(corpus, &name, &client_flight, tls13);
+        if tls13 {
+            protected13(corpus, variant, &name);
+        }
         for (_, message) in &run.messages {
             corpus.add(
                 "wire",
                 &name,
                 [&[selector(Structure::Handshake)][..], message].concat(),
             );
+            if tls13 {
+                corpus.add(
+                    "wire",
+                    &name,
+                    [&[selector(Structure::Handshake13)][..], message].concat(),
+                );
+            }
         }
         if variant.tickets {
             let stores = Stores::new();
@@ -230,15 +264,146 @@ fn handshakes(corpus: &mut Corpus) {
                     corpus.add("sessions", &name, [&[2][..], &message[10..]].concat());
                 }
             }
+            // TLS 1.3's NewSessionTicket is protected: its ticket is taken
+            // from the session the client kept.
+            for (_, entry) in stores.client.export() {
+                corpus.add("sessions", &name, [&[0][..], &entry].concat());
+                if let Ok(session) = StoredSession::from_bytes(&entry) {
+                    corpus.add("sessions", &name, [&[2][..], &session.ticket].concat());
+                }
+            }
+        }
+    }
+}
+
+/// Every secret both sides of a handshake logged, by label.
+#[derive(Debug, Default)]
+struct Secrets(Mutex<Vec<(String, Vec<u8>)>>);
+
+impl KeyLog for Secrets {
+    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_owned(), secret.to_vec()));
+    }
+}
+
+impl Secrets {
+    /// The record keys of the secret logged under `label`, for
+    /// TLS_AES_128_GCM_SHA256 (the suite keel prefers).
+    fn keys(&self, label: &str) -> Option<TrafficKeys> {
+        let secrets = self.0.lock().unwrap();
+        let (_, secret) = secrets.iter().find(|(l, _)| l == label)?;
+        let secret = TrafficSecret::from_bytes(SuiteHash::Sha256, secret).unwrap();
+        let material = secret.traffic_keys(Tls13Suite::Aes128GcmSha256).unwrap();
+        Some(
+            TrafficKeys::new_tls13(AeadAlgorithm::Aes128Gcm, material.key(), material.iv())
+                .unwrap(),
+        )
+    }
+}
+
+/// TLS 1.3's protected handshake messages (EncryptedExtensions,
+/// Certificate, CertificateRequest, CertificateVerify, Finished,
+/// NewSessionTicket), for the wire target: a handshake of `variant` whose
+/// sides log their secrets, its protected records opened.
+fn protected13(corpus: &mut Corpus, variant: Variant, name: &str) {
+    let secrets = Arc::new(Secrets::default());
+    let stores = stores_for(variant);
+    let client_config = client_builder(variant, &stores)
+        .with_key_log(Arc::clone(&secrets) as Arc<dyn KeyLog>)
+        .build()
+        .unwrap();
+    let server_config = server_builder(variant, &stores)
+        .with_key_log(Arc::clone(&secrets) as Arc<dyn KeyLog>)
+        .build()
+        .unwrap();
+    let mut client = ClientConnection::new(client_config, SERVER_NAME).unwrap();
+    let mut server = ServerConnection::new(server_config);
+    let mut sent: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..16 {
+        let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
+        client.write_tls(&mut to_server);
+        server.write_tls(&mut to_client);
+        if to_server.is_empty() && to_client.is_empty() {
+            break;
+        }
+        for (conn, bytes) in [(&mut *server, &to_server), (&mut *client, &to_client)] {
+            let mut rest = &bytes[..];
+            while !rest.is_empty() {
+                let n = conn.read_tls(rest).unwrap();
+                drain_plaintext(conn);
+                rest = &rest[n..];
+            }
+        }
+        sent[0].extend_from_slice(&to_server);
+        sent[1].extend_from_slice(&to_client);
+    }
+    let suite = client.session().expect("established").cipher_suite;
+    assert_eq!(suite, CipherSuite::TLS_AES_128_GCM_SHA256, "{variant:?}");
+    for (bytes, sender) in sent.iter().zip(["CLIENT", "SERVER"]) {
+        let mut labels = [
+            format!("{sender}_HANDSHAKE_TRAFFIC_SECRET"),
+            format!("{sender}_TRAFFIC_SECRET_0"),
+        ]
+        .into_iter();
+        let mut opener: Option<RecordOpener> = None;
+        for record in split_records(bytes) {
+            if content_type(record) != Some(ContentType::APPLICATION_DATA) {
+                continue;
+            }
+            // Each record opens under the sender's handshake keys, then,
+            // once one does not, under its application keys.
+            let plaintext = loop {
+                let mut body = record[5..].to_vec();
+                if let Some(opened) = opener.as_mut().and_then(|o| {
+                    o.open_record_in_place(
+                        ContentType::APPLICATION_DATA,
+                        ProtocolVersion::TLS_V1_2,
+                        &mut body,
+                    )
+                    .ok()
+                    .map(|(inner, plaintext)| (inner, plaintext.to_vec()))
+                }) {
+                    break opened;
+                }
+                let label = labels.next().expect("a record under no logged key");
+                opener = Some(RecordOpener::new(&secrets.keys(&label).unwrap()).unwrap());
+            };
+            let (ContentType::HANDSHAKE, body) = plaintext else {
+                continue;
+            };
+            for message in messages(&body).unwrap_or_default() {
+                corpus.add(
+                    "wire",
+                    name,
+                    [&[selector(Structure::Handshake13)][..], message].concat(),
+                );
+                let structure = match message[0] {
+                    4 => Structure::NewSessionTicket13,
+                    8 => Structure::EncryptedExtensions,
+                    11 => Structure::Certificate13,
+                    13 => Structure::CertificateRequest13,
+                    15 => Structure::CertificateVerify,
+                    _ => continue,
+                };
+                corpus.add(
+                    "wire",
+                    name,
+                    [&[selector(structure)][..], &message[4..]].concat(),
+                );
+            }
         }
     }
 }
 
 /// The promise the client and server seeds rest on: a fresh keel client
 /// fed only the recorded server output completes its handshake and reads
-/// the server's data, and the same for a fresh server.
+/// the server's data, and the same for a fresh server; both start from
+/// the stores the fuzz targets give them.
 fn replays_complete(variant: Variant, run: &pair::Run) {
-    let stores = Stores::new();
+    let stores = stores_for(variant);
     let mut client = ClientConnection::new(client_config(variant, &stores), SERVER_NAME).unwrap();
     let mut server = ServerConnection::new(server_config(variant, &stores));
     for (name, conn, input, expected) in [
@@ -292,7 +457,9 @@ fn protected_records(corpus: &mut Corpus) {
         [&[ct][..], &len, body].concat()
     };
     let finished = [20, 0, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-    for algorithm in 0u8..3 {
+    // Selectors 0-2: the three AEADs with TLS 1.2 records; 3-5: with TLS
+    // 1.3 records.
+    for algorithm in 0u8..6 {
         let streams = [
             record(22, &finished),
             [record(22, &finished[..6]), record(22, &finished[6..])].concat(),

@@ -7,7 +7,9 @@
 //! Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub(crate) mod pair13;
 pub(crate) mod raw_client13;
+pub(crate) mod samples13;
 pub(crate) mod tls13;
 
 use std::collections::VecDeque;
