@@ -42,4 +42,9 @@ pub struct SessionInfo {
     /// (RFC 5246 §7.3), or in TLS 1.3 one with a ticket's PSK (RFC 8446
     /// §2.2).
     pub resumed: bool,
+    /// Whether the server answered the first ClientHello with a
+    /// HelloRetryRequest (RFC 8446 §4.1.4), which costs a round trip: the
+    /// client's first key share was for a group the server would not use.
+    /// Always false in TLS 1.2.
+    pub hello_retry_request: bool,
 }

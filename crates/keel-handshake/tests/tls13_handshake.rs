@@ -56,6 +56,7 @@ fn a_full_handshake_negotiates_tls13_with_the_hybrid_group() {
         assert_eq!(session.version, ProtocolVersion::TLS_V1_3);
         assert_eq!(session.cipher_suite, CipherSuite::TLS_AES_128_GCM_SHA256);
         assert_eq!(session.group, NamedGroup::X25519MLKEM768);
+        assert!(!session.hello_retry_request);
     }
     assert_eq!(exchange(&mut client, &mut server, b"ping"), b"ping");
     assert_eq!(exchange(&mut server, &mut client, b"pong"), b"pong");
@@ -81,9 +82,13 @@ fn a_missing_share_costs_a_hello_retry_request() {
         server13(Versions::Tls13AndTls12, &[NamedGroup::SECP256R1]),
     );
     pump(&mut client, &mut server).unwrap();
-    let session = client.session().expect("established");
-    assert_eq!(session.version, ProtocolVersion::TLS_V1_3);
-    assert_eq!(session.group, NamedGroup::SECP256R1);
+    for conn in [&client, &server] {
+        let session = conn.session().expect("established");
+        assert_eq!(session.version, ProtocolVersion::TLS_V1_3);
+        assert_eq!(session.group, NamedGroup::SECP256R1);
+        // Both sides can tell the round trip happened.
+        assert!(session.hello_retry_request);
+    }
     assert_eq!(
         exchange(&mut client, &mut server, b"after retry"),
         b"after retry"

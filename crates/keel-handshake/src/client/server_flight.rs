@@ -473,6 +473,7 @@ impl ExpectCertificateRequestOrDone {
             peer_certificates: self.server_chain,
             extended_master_secret: true,
             resumed: false,
+            hello_retry_request: false,
         };
         // Resumable by ID, or by the ticket the server promised.
         let store = config
@@ -750,6 +751,7 @@ pub(crate) fn resume(
         peer_certificates: stored.peer_certificates.clone(),
         extended_master_secret: true,
         resumed: true,
+        hello_retry_request: false,
     };
     let finish = Finishing {
         master,

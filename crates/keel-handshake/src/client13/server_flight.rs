@@ -363,6 +363,7 @@ impl ExpectFinished {
             peer_certificates: chain,
             extended_master_secret: true,
             resumed: resumed.is_some(),
+            hello_retry_request: transcript.after_hello_retry_request(),
         };
         // RFC 8446 §4.6.1: tickets come after the handshake, under the
         // resumption secret over the transcript through this Finished.

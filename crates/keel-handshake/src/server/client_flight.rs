@@ -236,6 +236,7 @@ impl ExpectClientKeyExchange {
                 peer_certificates: self.client_chain,
                 extended_master_secret: true,
                 resumed: false,
+                hello_retry_request: false,
             },
         };
         // RFC 5246 §7.4.8: a client that sent a certificate proves its key
@@ -472,6 +473,7 @@ pub(crate) fn resumed(
             peer_certificates: stored.peer_certificates.clone(),
             extended_master_secret: true,
             resumed: true,
+            hello_retry_request: false,
         },
     };
     Ok(ServerState::ExpectChangeCipherSpec(Box::new(

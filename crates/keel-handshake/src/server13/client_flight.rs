@@ -225,6 +225,7 @@ impl ExpectFinished {
             peer_certificates: client_chain,
             extended_master_secret: true,
             resumed,
+            hello_retry_request: transcript.after_hello_retry_request(),
         };
         // RFC 8446 §4.6.1: a ticket for the next connection, when this
         // server can resume one.

@@ -25,6 +25,8 @@ const MESSAGE_HASH: u8 = 254;
 pub struct Transcript13 {
     state: State,
     max_buffered: usize,
+    /// Started by [`Self::start_after_hello_retry_request`].
+    after_retry: bool,
 }
 
 #[derive(Clone)]
@@ -43,6 +45,7 @@ impl Transcript13 {
         Self {
             state: State::Buffering(Vec::new()),
             max_buffered,
+            after_retry: false,
         }
     }
 
@@ -104,7 +107,14 @@ impl Transcript13 {
         context.update(&header);
         context.update(client_hello1.as_ref());
         self.state = State::Hashing(hash, context);
+        self.after_retry = true;
         Ok(())
+    }
+
+    /// Whether the handshake went through a HelloRetryRequest.
+    #[must_use]
+    pub fn after_hello_retry_request(&self) -> bool {
+        self.after_retry
     }
 
     /// The hash chosen, if any.
