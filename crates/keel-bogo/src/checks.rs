@@ -48,6 +48,12 @@ pub(crate) fn after_handshake(session: &SessionInfo, cx: &Context<'_>) -> Result
         s.expect_peer_signature_algorithm,
         peer_scheme,
     )?;
+    if s.expect_hrr && !session.hello_retry_request {
+        return Err("no HelloRetryRequest, but one was expected".to_owned());
+    }
+    if s.expect_no_hrr && session.hello_retry_request {
+        return Err("a HelloRetryRequest, but none was expected".to_owned());
+    }
     if s.expect_extended_master_secret && !session.extended_master_secret {
         return Err("the extended master secret was not negotiated".to_owned());
     }

@@ -18,6 +18,7 @@ use keel::hazmat::pki::{
 };
 use keel::hazmat::wire::registry::{CipherSuite, NamedGroup, SignatureScheme};
 
+use crate::compliance::{self, Policy};
 use crate::flags::Settings;
 use crate::verify::{ClientVerifier, ServerVerifier};
 
@@ -229,11 +230,14 @@ fn ocsp_callback(s: &Settings) -> Result<(), Unimplemented> {
     Ok(())
 }
 
-/// `-min-version`, `-max-version` and `-no-tls13`: the versions keel may
-/// negotiate. keel speaks TLS 1.2 and TLS 1.3 only: a test that needs
-/// another version is unimplemented, not failed.
+/// `-min-version`, `-max-version`, `-no-tls12` and `-no-tls13`: the
+/// versions keel may negotiate. keel speaks TLS 1.2 and TLS 1.3 only: a
+/// test that needs another version is unimplemented, not failed.
 fn versions(s: &Settings) -> Result<keel::Versions, Unimplemented> {
-    let min = s.min_version.unwrap_or(TLS12).max(TLS12);
+    let mut min = s.min_version.unwrap_or(TLS12).max(TLS12);
+    if s.no_tls12 {
+        min = min.max(TLS13);
+    }
     let mut max = s.max_version.unwrap_or(TLS13).min(TLS13);
     if s.no_tls13 {
         max = max.min(TLS12);
@@ -259,10 +263,12 @@ fn versions(s: &Settings) -> Result<keel::Versions, Unimplemented> {
 /// refuses (SHA-1, ...) makes the test unimplemented rather than quietly
 /// shorter.
 fn verify_schemes(s: &Settings) -> Result<Vec<SignatureScheme>, Unimplemented> {
-    if s.verify_prefs.is_empty() {
-        return Ok(SIGNATURE_SCHEMES.to_vec());
-    }
-    schemes("-verify-prefs", &s.verify_prefs)
+    let schemes = if s.verify_prefs.is_empty() {
+        SIGNATURE_SCHEMES.to_vec()
+    } else {
+        schemes("-verify-prefs", &s.verify_prefs)?
+    };
+    Ok(compliance::apply(&s.policies, schemes, Policy::schemes))
 }
 
 fn schemes(flag: &str, ids: &[u16]) -> Result<Vec<SignatureScheme>, Unimplemented> {
@@ -295,23 +301,41 @@ fn credentials(s: &Settings, server: bool) -> Result<Vec<Arc<CertifiedKey>>, Uni
             ));
         };
         let key = certified_key(cert, key, staple(&credential.ocsp_response))?;
-        keys.push(Arc::new(signing(key, &credential.signing_prefs)?));
+        keys.push(Arc::new(signing(
+            key,
+            &credential.signing_prefs,
+            &s.policies,
+        )?));
     }
     if let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) {
         let key = certified_key(cert, key, staple(&s.ocsp_response))?;
-        keys.push(Arc::new(signing(key, &s.signing_prefs)?));
+        keys.push(Arc::new(signing(key, &s.signing_prefs, &s.policies)?));
     }
     Ok(keys)
 }
 
-/// `-signing-prefs`: the schemes the credential signs with, in order.
-fn signing(key: CertifiedKey, prefs: &[u16]) -> Result<CertifiedKey, Unimplemented> {
-    if prefs.is_empty() {
+/// `-signing-prefs`: the schemes the credential signs with, in order, as
+/// the compliance policies allow them. A key left with no scheme is a
+/// credential keel cannot load (BoringSSL would load it and fail every
+/// handshake), so the test is unimplemented.
+fn signing(
+    key: CertifiedKey,
+    prefs: &[u16],
+    policies: &[Policy],
+) -> Result<CertifiedKey, Unimplemented> {
+    if prefs.is_empty() && policies.is_empty() {
         return Ok(key);
     }
-    let preference = schemes("-signing-prefs", prefs)?;
+    let preference = if prefs.is_empty() {
+        SIGNATURE_SCHEMES.to_vec()
+    } else {
+        schemes("-signing-prefs", prefs)?
+    };
+    let preference = compliance::apply(policies, preference, Policy::schemes);
     key.with_signature_schemes(&preference).ok_or_else(|| {
-        Unimplemented("-signing-prefs: the key can sign with none of them".to_owned())
+        Unimplemented(format!(
+            "-signing-prefs {prefs:?} under {policies:?}: the key can sign with none of them"
+        ))
     })
 }
 
@@ -350,7 +374,7 @@ fn suites(s: &Settings) -> Result<Vec<CipherSuite>, Unimplemented> {
     let mut out = TLS13_SUITES.to_vec();
     let Some(list) = &s.cipher else {
         out.extend(SUITES);
-        return Ok(out);
+        return Ok(compliance::apply(&s.policies, out, Policy::suites));
     };
     for entry in list.split(':').filter(|t| !t.is_empty()) {
         let group = entry.strip_prefix('[').and_then(|e| e.strip_suffix(']'));
@@ -383,7 +407,7 @@ fn suites(s: &Settings) -> Result<Vec<CipherSuite>, Unimplemented> {
             "-cipher {list:?} names none of keel's suites"
         )));
     }
-    Ok(out)
+    Ok(compliance::apply(&s.policies, out, Policy::suites))
 }
 
 /// keel's suites by their IANA or OpenSSL names.
@@ -426,22 +450,24 @@ fn suite_by_name(name: &str) -> Option<CipherSuite> {
 /// with fewer groups than it asked for.
 fn groups(s: &Settings) -> Result<Vec<NamedGroup>, Unimplemented> {
     let known = |g: &NamedGroup| GROUPS.contains(g) || *g == NamedGroup::X25519MLKEM768;
-    if s.curves.is_empty() {
+    let groups = if s.curves.is_empty() {
         let mut groups = vec![NamedGroup::X25519MLKEM768];
         groups.extend(GROUPS);
-        return Ok(groups);
-    }
-    s.curves
-        .iter()
-        .map(|&id| {
-            let group = NamedGroup::new(id);
-            known(&group).then_some(group).ok_or_else(|| {
-                Unimplemented(format!(
-                    "-curves {id}: keel has X25519MLKEM768, X25519, P-256 and P-384"
-                ))
+        groups
+    } else {
+        s.curves
+            .iter()
+            .map(|&id| {
+                let group = NamedGroup::new(id);
+                known(&group).then_some(group).ok_or_else(|| {
+                    Unimplemented(format!(
+                        "-curves {id}: keel has X25519MLKEM768, X25519, P-256 and P-384"
+                    ))
+                })
             })
-        })
-        .collect()
+            .collect::<Result<_, _>>()?
+    };
+    Ok(compliance::apply(&s.policies, groups, Policy::groups))
 }
 
 /// `-advertise-alpn`: the protocol list in wire format (each name
@@ -556,5 +582,14 @@ mod tests {
         assert_eq!(with(None, None, true).unwrap(), V::Tls12Only);
         assert!(with(None, Some(0x0302), false).is_err());
         assert!(with(Some(0x0304), None, true).is_err());
+        let without_tls12 = |no_tls13| {
+            versions(&Settings {
+                no_tls12: true,
+                no_tls13,
+                ..Settings::default()
+            })
+        };
+        assert_eq!(without_tls12(false).unwrap(), V::Tls13Only);
+        assert!(without_tls12(true).is_err());
     }
 }

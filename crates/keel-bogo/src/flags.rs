@@ -13,6 +13,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+use crate::compliance::Policy;
+
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Command {
@@ -122,6 +124,17 @@ pub(crate) struct Settings {
     pub(crate) decline_ocsp_callback: bool,
     /// `-fail-ocsp-callback`: the callback fails.
     pub(crate) fail_ocsp_callback: bool,
+    /// `-expect-hrr`, `-expect-no-hrr`: whether the handshake went
+    /// through a HelloRetryRequest.
+    pub(crate) expect_hrr: bool,
+    pub(crate) expect_no_hrr: bool,
+    /// `-key-update`: send a KeyUpdate (not requesting one) after the
+    /// handshake.
+    pub(crate) key_update: bool,
+    /// `-no-tls12`: TLS 1.2 off.
+    pub(crate) no_tls12: bool,
+    /// `-fips-202205` and the other compliance policies, in order.
+    pub(crate) policies: Vec<Policy>,
 }
 
 impl Default for Settings {
@@ -180,13 +193,17 @@ impl Default for Settings {
             credentials: Vec::new(),
             decline_ocsp_callback: false,
             fail_ocsp_callback: false,
+            expect_hrr: false,
+            expect_no_hrr: false,
+            no_tls12: false,
+            key_update: false,
+            policies: Vec::new(),
         }
     }
 }
 
 /// Flags that only change how BoringSSL's own shim drives its IO or its
-/// callbacks, with nothing for a blocking shim over keel to do; or
-/// TLS 1.3 expectations that hold trivially in TLS 1.2.
+/// callbacks, with nothing for a blocking shim over keel to do.
 const NO_OPS: &[&str] = &[
     "-async",
     "-partial-write",
@@ -196,14 +213,10 @@ const NO_OPS: &[&str] = &[
     "-use-old-client-cert-callback",
     "-use-early-callback",
     "-use-exporter-between-reads",
-    "-expect-no-hrr",
     "-expect-verify-result",
     // keel answers a HelloRequest with a warning no_renegotiation and goes
     // on: the connection survives, which is what this flag asks for.
     "-renegotiate-ignore",
-    // The workaround keeps a server from negotiating TLS 1.3 with JDK 11
-    // clients; keel never negotiates TLS 1.3.
-    "-jdk11-workaround",
     // BoringSSL's custom verify callback and its legacy X.509 callback
     // differ in API, not protocol: the shim's emulated callback
     // (verify.rs) stands for either.
@@ -223,13 +236,22 @@ const NO_OP_VALUES: &[&str] = &[
 /// printed on exit 89.
 const REFUSED: &[(&str, &str)] = &[
     ("-dtls", "keel speaks TLS only, no DTLS"),
+    (
+        "-jdk11-workaround",
+        "keel has no JDK 11 workaround: it negotiates TLS 1.3 with every client offering it",
+    ),
     ("-quic", "keel has no QUIC"),
-    ("-no-tls12", "keel speaks TLS 1.2 only"),
+    (
+        "-cnsa2-202603",
+        "the CNSA 2.0 policy allows ML-KEM-1024 only, which keel lacks",
+    ),
     ("-renegotiate-once", "keel never renegotiates"),
     ("-renegotiate-freely", "keel never renegotiates"),
     ("-renegotiate-explicit", "keel never renegotiates"),
-    ("-enable-early-data", "early data is TLS 1.3"),
-    ("-key-update", "KeyUpdate is TLS 1.3"),
+    (
+        "-enable-early-data",
+        "keel never sends or accepts early data (0-RTT, RFC 8446 §2.3)",
+    ),
     ("-false-start", "keel does not false-start"),
     (
         "-enable-all-curves",
@@ -316,6 +338,14 @@ fn takes_value(name: &str) -> Option<bool> {
         "-decline-ocsp-callback",
         "-fail-ocsp-callback",
         "-new-x509-credential",
+        "-expect-hrr",
+        "-key-update",
+        "-expect-no-hrr",
+        "-no-tls12",
+        "-fips-202205",
+        "-wpa-202304",
+        "-cnsa1-202603",
+        "-cnsa-202407",
     ];
     if VALUES.contains(&name) || NO_OP_VALUES.contains(&name) {
         Some(true)
@@ -497,9 +527,14 @@ fn apply_to_connection(
         "-max-cert-list" => s.max_cert_list = Some(int(name, value)?),
         "-resumption-delay" => s.resumption_delay = int(name, value)?,
         "-no-tls13" => s.no_tls13 = true,
+        "-no-tls12" => s.no_tls12 = true,
+        "-expect-hrr" => s.expect_hrr = true,
+        "-key-update" => s.key_update = true,
+        "-expect-no-hrr" => s.expect_no_hrr = true,
         // keel never speaks these: turning them off changes nothing.
         "-no-tls11" | "-no-tls1" => {}
         other if NO_OPS.contains(&other) || NO_OP_VALUES.contains(&other) => {}
+        other if let Some(policy) = Policy::from_flag(other) => s.policies.push(policy),
         other => return Err(FlagError::Unimplemented(format!("unknown flag {other}"))),
     }
     Ok(())

@@ -143,6 +143,15 @@ impl Tls {
         Ok(())
     }
 
+    /// Sends a TLS 1.3 KeyUpdate that does not ask the peer for one (RFC
+    /// 8446 §4.6.3), and from then on writes under the next key.
+    pub(crate) fn update_keys(&mut self) -> Result<(), Failure> {
+        let updated = self.conn.update_keys(false);
+        self.after(updated)?;
+        self.flush()?;
+        Ok(())
+    }
+
     /// Sends close_notify.
     pub(crate) fn close(&mut self) -> Result<(), Failure> {
         self.conn.close();

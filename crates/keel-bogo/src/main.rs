@@ -8,6 +8,7 @@
 //! run the shim under BoGo.
 
 mod checks;
+mod compliance;
 mod configure;
 mod errors;
 mod flags;

@@ -180,6 +180,9 @@ fn exchange(tls: &mut Tls, s: &Settings) -> Result<(), Failure> {
             .map_err(Failure::Tls)?;
         tls.write_all(&material)?;
     }
+    if s.key_update {
+        tls.update_keys()?;
+    }
     if s.write_different_record_sizes {
         for size in RECORD_SIZES {
             tls.write_all(&vec![0x42; size])?;
