@@ -309,6 +309,30 @@ impl Connection {
         self.outgoing.take_into(out);
     }
 
+    /// Frees the memory of the buffers that hold nothing now: received TLS
+    /// bytes, decrypted data, TLS bytes to send, plaintext written before
+    /// the handshake, handshake reassembly. A buffer that still holds
+    /// bytes is kept. They are allocated again as bytes come and go, so
+    /// this is for a connection that has gone quiet (an idle keep-alive
+    /// or proxied connection costs little memory after it), not for
+    /// calling between records: a connection in steady use allocates
+    /// nothing per record only while it keeps its buffers.
+    pub fn release_buffers(&mut self) {
+        if self.rx_start == self.rx.len() {
+            self.rx = Vec::new();
+            self.rx_start = 0;
+        }
+        if self.received_start == self.received.len() {
+            self.received = Vec::new();
+            self.received_start = 0;
+        }
+        if self.pending_writes.is_empty() {
+            self.pending_writes = Vec::new();
+        }
+        self.outgoing.release();
+        self.decoder.release_buffers();
+    }
+
     /// Whether there are TLS bytes to send.
     #[must_use]
     pub fn wants_write(&self) -> bool {

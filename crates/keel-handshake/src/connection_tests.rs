@@ -139,3 +139,51 @@ fn tls13_updates_its_key_before_the_limit() {
     server.read_tls(&bytes).unwrap();
     assert_eq!(server.read(&mut out), Ok(9));
 }
+
+/// Writes `data` at `from` and reads it all at `to`.
+fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) {
+    assert_eq!(from.write(data), Ok(data.len()));
+    let mut bytes = Vec::new();
+    from.take_tls(&mut bytes);
+    assert_eq!(to.read_tls(&bytes), Ok(bytes.len()));
+    let mut got = vec![0u8; data.len()];
+    let mut n = 0;
+    while n < data.len() {
+        let read = to.read(&mut got[n..]).unwrap();
+        assert!(read > 0, "data went missing");
+        n += read;
+    }
+    assert_eq!(got, data);
+}
+
+#[test]
+fn released_buffers_are_freed_only_when_empty_and_come_back() {
+    for (mut client, mut server) in [support::established13(), established()] {
+        let record = vec![0x42u8; 16 * 1024];
+        send(&mut client, &mut server, &record);
+        assert!(server.rx.capacity() > 0 && server.received.capacity() > 0);
+        assert!(client.outgoing.capacity() > 0);
+
+        // A record received and not yet read keeps its buffers.
+        assert_eq!(client.write(b"unread"), Ok(6));
+        let mut bytes = Vec::new();
+        client.take_tls(&mut bytes);
+        server.read_tls(&bytes).unwrap();
+        server.release_buffers();
+        assert!(server.received.capacity() > 0, "plaintext waiting");
+        let mut out = [0u8; 8];
+        assert_eq!(server.read(&mut out), Ok(6));
+
+        // Empty: all freed, on both sides.
+        for conn in [&mut client, &mut server] {
+            conn.release_buffers();
+            assert_eq!(conn.rx.capacity(), 0);
+            assert_eq!(conn.received.capacity(), 0);
+            assert_eq!(conn.outgoing.capacity(), 0);
+            assert_eq!(conn.pending_writes.capacity(), 0);
+        }
+        // And the connection goes on, both ways.
+        send(&mut client, &mut server, &record);
+        send(&mut server, &mut client, b"still here");
+    }
+}

@@ -43,6 +43,21 @@ impl SendBuffer {
         }
     }
 
+    /// Frees the buffer when nothing waits in it. Sealing into it later
+    /// allocates and zeroes it again, once: call this when the connection
+    /// goes quiet, not between records.
+    pub(crate) fn release(&mut self) {
+        if self.is_empty() {
+            *self = Self::default();
+        }
+    }
+
+    /// The buffer's allocated size.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Moves every pending byte to the end of `out`.
     pub(crate) fn take_into(&mut self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.pending());

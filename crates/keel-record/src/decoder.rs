@@ -303,6 +303,11 @@ impl RecordDecoder {
         self.joiner = HandshakeJoiner::new(limit);
     }
 
+    /// Frees the handshake reassembly buffer when it holds nothing.
+    pub fn release_buffers(&mut self) {
+        self.joiner.release_buffer();
+    }
+
     /// Whether a handshake message is partly received.
     #[must_use]
     pub fn has_partial_handshake(&self) -> bool {

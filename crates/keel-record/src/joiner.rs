@@ -28,6 +28,15 @@ impl HandshakeJoiner {
         }
     }
 
+    /// Frees the buffer when it holds nothing (an idle connection's
+    /// handshake is long over); the next record allocates it again.
+    pub fn release_buffer(&mut self) {
+        if self.start == self.buf.len() {
+            self.buf = Vec::new();
+            self.start = 0;
+        }
+    }
+
     /// Appends a handshake record's plaintext.
     ///
     /// A message whose declared length is over the limit is refused as soon

@@ -79,6 +79,17 @@ impl Connection {
         self.inner.take_tls(out);
     }
 
+    /// Frees the memory of the connection's buffers that hold nothing now
+    /// (received and decrypted bytes, bytes to send, handshake
+    /// reassembly); they are allocated again as bytes come and go. For a
+    /// connection that has gone quiet — an idle keep-alive or proxied
+    /// connection then costs little more than its keys — not for calling
+    /// between records: a connection in steady use allocates nothing per
+    /// record only while it keeps its buffers.
+    pub fn release_buffers(&mut self) {
+        self.inner.release_buffers();
+    }
+
     /// Whether bytes are waiting to be sent.
     #[must_use]
     pub fn wants_write(&self) -> bool {

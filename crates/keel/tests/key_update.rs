@@ -11,59 +11,11 @@
     clippy::indexing_slicing
 )]
 
+mod conn_support;
 mod pki_support;
 
-use keel::{
-    ClientConfig, ClientConnection, Connection, Error, HandshakeError, ServerConfig,
-    ServerConnection, Versions,
-};
-use pki_support::{KeyType, Usage, ca};
-
-fn pair(versions: Versions) -> (ClientConnection, ServerConnection) {
-    let client = ClientConfig::builder()
-        .with_root_certificates(ca().trust_store())
-        .with_versions(versions)
-        .build()
-        .unwrap();
-    let server = ServerConfig::builder()
-        .with_certificate(ca().leaf(KeyType::EcdsaP256, &["localhost"], Usage::Server))
-        .with_versions(versions)
-        .build()
-        .unwrap();
-    (
-        ClientConnection::new(client, "localhost").unwrap(),
-        ServerConnection::new(server),
-    )
-}
-
-/// Moves every pending byte from `from` to `to`; returns how many.
-fn transfer(from: &mut Connection, to: &mut Connection) -> usize {
-    let mut bytes = Vec::new();
-    from.write_tls(&mut bytes);
-    let mut offered = &bytes[..];
-    while !offered.is_empty() {
-        let taken = to.read_tls(offered).unwrap();
-        assert!(taken > 0, "the receiver is full");
-        offered = &offered[taken..];
-    }
-    bytes.len()
-}
-
-fn handshake(client: &mut Connection, server: &mut Connection) {
-    while client.is_handshaking() || server.is_handshaking() {
-        let moved = transfer(client, server) + transfer(server, client);
-        assert!(moved > 0, "the handshake stalled");
-    }
-}
-
-/// Writes `data` at `from` and reads it at `to`.
-fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) {
-    from.write(data).unwrap();
-    transfer(from, to);
-    let mut buf = vec![0; data.len()];
-    assert_eq!(to.read(&mut buf), Ok(data.len()));
-    assert_eq!(buf, data);
-}
+use conn_support::{handshake, pair, send, transfer};
+use keel::{Connection, Error, HandshakeError, Versions};
 
 /// The bytes `from` has waiting for its peer.
 fn pending(from: &Connection) -> usize {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use keel::tokio::TlsStream;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
@@ -27,22 +27,48 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 const LINGER: Duration = Duration::from_secs(2);
 
 /// Proxies one client and logs one line about it.
+///
+/// Each phase's future is boxed: it is on the heap only while it runs, and
+/// the task itself stays small. An idle connection then holds the relay's
+/// state alone, not also room for the handshake's (see `copy` on memory).
 pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketAddr) {
     let started = Instant::now();
     // Small writes (an interactive protocol) should not wait for Nagle.
     let _ = tcp.set_nodelay(true);
-    let handshake = timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)).await;
-    let mut tls = match handshake {
-        Ok(Ok(tls)) => tls,
+    let Some(tls) = Box::pin(handshake(settings, tcp, peer, started)).await else {
+        return;
+    };
+    Box::pin(relay(settings, tls, peer, started)).await;
+}
+
+/// The handshake, within its timeout; a failure is logged here.
+async fn handshake(
+    settings: &Settings,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    started: Instant,
+) -> Option<TlsStream<TcpStream>> {
+    match timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => Some(tls),
         Ok(Err(e)) => {
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
-            return;
+            None
         }
         Err(_) => {
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake timed out");
-            return;
+            None
         }
-    };
+    }
+}
+
+/// After the handshake: the upstream connection, the copy both ways, the
+/// close, and the connection's log line.
+async fn relay(
+    settings: &Settings,
+    mut tls: TlsStream<TcpStream>,
+    peer: SocketAddr,
+    started: Instant,
+) {
     let mut line = Line {
         peer,
         sni: String::new(),
@@ -67,7 +93,7 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
         Ok(Ok(upstream)) => upstream,
         Ok(Err(source)) => {
             // The client is told cleanly that there is nothing more.
-            let _ = close_client(tls).await;
+            let _ = Box::pin(close_client(tls)).await;
             line.log(Err(ConnError::UpstreamConnect {
                 upstream: settings.upstream.clone(),
                 source,
@@ -75,7 +101,7 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
             return;
         }
         Err(_) => {
-            let _ = close_client(tls).await;
+            let _ = Box::pin(close_client(tls)).await;
             line.log(Err(ConnError::UpstreamTimeout {
                 upstream: settings.upstream.clone(),
                 after: settings.timeouts.handshake,
@@ -95,9 +121,14 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
         .connection()
         .session()
         .is_some_and(|s| s.version == keel::registry::ProtocolVersion::TLS_V1_3);
-    let (end, totals) = copy::copy(&mut tls, &mut upstream, idle, half_close, |tls| {
-        !half_close && tls.connection().peer_closed()
-    })
+    let (end, totals) = copy::copy(
+        &mut tls,
+        &mut upstream,
+        idle,
+        half_close,
+        |tls| !half_close && tls.connection().peer_closed(),
+        TlsStream::release_buffers,
+    )
     .await;
     line.totals = totals;
     let result = match end {
@@ -117,11 +148,13 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
         End::UpstreamClosed => {
             // Everything the upstream sent is written and flushed.
             drop(upstream);
-            close_client(tls).await.map(|()| "upstream closed")
+            Box::pin(close_client(tls))
+                .await
+                .map(|()| "upstream closed")
         }
         End::Idle => {
             drop(upstream);
-            let _ = close_client(tls).await;
+            let _ = Box::pin(close_client(tls)).await;
             Err(ConnError::Idle { after: idle })
         }
         // Without close_notify: the client must not take a cut-short
@@ -143,15 +176,10 @@ async fn close_client(mut tls: TlsStream<TcpStream>) -> Result<(), ConnError> {
     // Nothing more is taken from the client: its bytes are only drained so
     // that closing does not reset the connection.
     let mut tcp = tls.into_inner();
-    let _ = timeout(LINGER, async {
-        let mut sink = [0u8; 4096];
-        while let Ok(n) = tcp.read(&mut sink).await {
-            if n == 0 {
-                break;
-            }
-        }
-    })
-    .await;
+    // tokio's copy reads through a buffer of its own on the heap, for the
+    // linger only: an array here would be part of every connection's
+    // future, idle ones too.
+    let _ = timeout(LINGER, tokio::io::copy(&mut tcp, &mut tokio::io::sink())).await;
     Ok(())
 }
 

@@ -1,15 +1,23 @@
 //! The copy loop: both directions of one proxied connection, driven by one
-//! future in one task, each through a fixed-size buffer, with an idle
-//! timer that any byte moving resets.
+//! future in one task, with an idle timer that any byte moving resets.
 //!
 //! One task rather than two keeps the TLS stream whole (no split, no lock)
 //! and makes the end simple: whichever direction ends first ends the loop,
-//! since TLS 1.2 has no half-close. A direction reads only when its buffer
-//! is empty, writes until it is, and flushes before it waits for more, so
-//! nothing sits in the TLS stream unsent while the proxy waits.
+//! since TLS 1.2 has no half-close. A direction reads only when nothing it
+//! read before is waiting, writes until nothing is, and flushes before it
+//! waits for more, so nothing sits in the TLS stream unsent while the
+//! proxy waits.
+//!
+//! Memory: a direction reads into the stack and writes straight on; only
+//! what the writer does not take at once is kept, on the heap, until it
+//! is written. After [`QUIET`] without a byte moving, the connection's
+//! buffers are released (`release`), so that an idle connection holds
+//! little more than its keys and sockets; they come back with the next
+//! bytes.
 
 use std::future::{Future, poll_fn};
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -17,8 +25,15 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
-/// Size of each direction's buffer: one TLS record's worth of plaintext.
+/// How much a direction reads at once: one TLS record's worth of
+/// plaintext.
 pub(crate) const BUFFER: usize = 16 * 1024;
+
+/// How long nothing moves before a connection's buffers are released.
+/// Long enough that a connection in use keeps them between bursts (taking
+/// them back costs allocations and, for the TLS send buffer, zeroing),
+/// short enough that idle connections do not hold them.
+pub(crate) const QUIET: Duration = Duration::from_secs(1);
 
 /// How a connection's copying ended.
 #[derive(Debug)]
@@ -53,12 +68,16 @@ pub(crate) struct Totals {
 /// sender's direction only), the client's end is passed on as the end of
 /// the upstream's input, and the upstream's answer still goes to the
 /// client until the upstream ends too; that is then `ClientClosed`.
+///
+/// After [`QUIET`] without a byte moving, `release` is called with the
+/// client to free its buffers, and the copy's own are freed.
 pub(crate) async fn copy<C, U>(
     client: &mut C,
     upstream: &mut U,
     idle: Duration,
     half_close: bool,
     client_closed: impl Fn(&C) -> bool,
+    mut release: impl FnMut(&mut C),
 ) -> (End, Totals)
 where
     C: AsyncRead + AsyncWrite + Unpin,
@@ -66,7 +85,12 @@ where
 {
     let mut up = Pipe::new();
     let mut down = Pipe::new();
-    let timer = tokio::time::sleep(idle);
+    // One timer: first for the quiet point, then for the rest of the idle
+    // timeout.
+    let quiet = QUIET.min(idle);
+    let mut last_moved = Instant::now();
+    let mut released = false;
+    let timer = tokio::time::sleep(quiet);
     tokio::pin!(timer);
     // TLS 1.3: the client has ended, and whether the upstream was told.
     let (mut client_done, mut upstream_told) = (false, false);
@@ -101,11 +125,22 @@ where
             }
         }
         if moved {
-            timer.as_mut().reset(Instant::now() + idle);
+            last_moved = Instant::now();
+            released = false;
+            timer.as_mut().reset(last_moved + quiet);
         }
-        match timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(End::Idle),
-            Poll::Pending => Poll::Pending,
+        loop {
+            match timer.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(()) if released || quiet >= idle => return Poll::Ready(End::Idle),
+                Poll::Ready(()) => {
+                    release(client);
+                    up.release();
+                    down.release();
+                    released = true;
+                    timer.as_mut().reset(last_moved + idle);
+                }
+            }
         }
     })
     .await;
@@ -122,12 +157,13 @@ enum Failed {
     Write(io::Error),
 }
 
-/// One direction: bytes read from one side, not yet written to the other.
+/// One direction: bytes read from one side and written to the other.
 struct Pipe {
-    buf: Box<[u8]>,
-    /// `buf[start..end]` is waiting to be written.
+    /// Bytes read that the writer did not take at once:
+    /// `backlog[start..]` waits to be written. Empty otherwise, and freed
+    /// by [`Pipe::release`].
+    backlog: Vec<u8>,
     start: usize,
-    end: usize,
     /// The reader has reported its end.
     ended: bool,
     /// Bytes were written since the writer was last flushed.
@@ -139,12 +175,19 @@ struct Pipe {
 impl Pipe {
     fn new() -> Self {
         Self {
-            buf: vec![0; BUFFER].into_boxed_slice(),
+            backlog: Vec::new(),
             start: 0,
-            end: 0,
             ended: false,
             unflushed: false,
             copied: 0,
+        }
+    }
+
+    /// Frees the backlog's memory when nothing waits in it.
+    fn release(&mut self) {
+        if self.start >= self.backlog.len() {
+            self.backlog = Vec::new();
+            self.start = 0;
         }
     }
 
@@ -164,52 +207,20 @@ impl Pipe {
         W: AsyncWrite + Unpin,
     {
         loop {
-            if self.start >= self.end && !self.ended {
-                let mut read = ReadBuf::new(&mut self.buf);
-                match Pin::new(&mut *reader).poll_read(cx, &mut read) {
-                    Poll::Ready(Ok(())) => {
-                        let n = read.filled().len();
-                        self.start = 0;
-                        self.end = n;
-                        if n == 0 {
-                            self.ended = true;
-                        } else {
-                            *moved = true;
-                        }
-                    }
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(Failed::Read(e))),
-                    Poll::Pending => {
-                        // Nothing to read for now: make sure what was
-                        // written is on its way before waiting.
-                        if self.unflushed {
-                            match Pin::new(&mut *writer).poll_flush(cx) {
-                                Poll::Ready(Ok(())) => self.unflushed = false,
-                                Poll::Ready(Err(e)) => {
-                                    return Poll::Ready(Err(Failed::Write(e)));
-                                }
-                                Poll::Pending => {}
-                            }
-                        }
-                        return Poll::Pending;
-                    }
-                }
-            }
-            while self.start < self.end {
-                let waiting = self.buf.get(self.start..self.end).unwrap_or_default();
-                match Pin::new(&mut *writer).poll_write(cx, waiting) {
-                    Poll::Ready(Ok(0)) => {
-                        return Poll::Ready(Err(Failed::Write(io::ErrorKind::WriteZero.into())));
-                    }
-                    Poll::Ready(Ok(n)) => {
-                        self.start += n;
-                        self.copied += n as u64;
-                        self.unflushed = true;
-                        *moved = true;
-                    }
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(Failed::Write(e))),
+            while self.start < self.backlog.len() {
+                let backlog = std::mem::take(&mut self.backlog);
+                let waiting = backlog.get(self.start..).unwrap_or_default();
+                let written = self.poll_write(cx, writer, waiting, moved);
+                self.backlog = backlog;
+                match written {
+                    Poll::Ready(Ok(n)) => self.start += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => return Poll::Pending,
                 }
             }
+            // Kept for the next time the writer lags, until released.
+            self.backlog.clear();
+            self.start = 0;
             if self.ended {
                 return match Pin::new(&mut *writer).poll_flush(cx) {
                     Poll::Ready(Ok(())) => {
@@ -220,6 +231,62 @@ impl Pipe {
                     Poll::Pending => Poll::Pending,
                 };
             }
+            let mut storage = [MaybeUninit::<u8>::uninit(); BUFFER];
+            let mut read = ReadBuf::uninit(&mut storage);
+            match Pin::new(&mut *reader).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(Failed::Read(e))),
+                Poll::Pending => {
+                    // Nothing to read for now: make sure what was written
+                    // is on its way before waiting.
+                    if self.unflushed {
+                        match Pin::new(&mut *writer).poll_flush(cx) {
+                            Poll::Ready(Ok(())) => self.unflushed = false,
+                            Poll::Ready(Err(e)) => return Poll::Ready(Err(Failed::Write(e))),
+                            Poll::Pending => {}
+                        }
+                    }
+                    return Poll::Pending;
+                }
+            }
+            let mut data = read.filled();
+            if data.is_empty() {
+                self.ended = true;
+                continue;
+            }
+            *moved = true;
+            // Straight on to the writer; what it does not take now waits.
+            while !data.is_empty() {
+                match self.poll_write(cx, writer, data, moved) {
+                    Poll::Ready(Ok(n)) => data = data.get(n..).unwrap_or_default(),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => {
+                        self.backlog.extend_from_slice(data);
+                        return Poll::Pending;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One write of `data`: how many bytes the writer took (at least one).
+    fn poll_write<W: AsyncWrite + Unpin>(
+        &mut self,
+        cx: &mut Context<'_>,
+        writer: &mut W,
+        data: &[u8],
+        moved: &mut bool,
+    ) -> Poll<Result<usize, Failed>> {
+        match Pin::new(writer).poll_write(cx, data) {
+            Poll::Ready(Ok(0)) => Poll::Ready(Err(Failed::Write(io::ErrorKind::WriteZero.into()))),
+            Poll::Ready(Ok(n)) => {
+                self.copied += n as u64;
+                self.unflushed = true;
+                *moved = true;
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(Failed::Write(e))),
+            Poll::Pending => Poll::Pending,
         }
     }
 }
@@ -230,7 +297,47 @@ mod tests {
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt, duplex};
 
-    use super::{BUFFER, End, copy};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::{BUFFER, End, QUIET, copy};
+
+    /// After `QUIET` without traffic the client's buffers are released,
+    /// once; traffic after that flows as before, and another quiet spell
+    /// releases them again.
+    #[tokio::test]
+    async fn a_quiet_connection_releases_its_buffers_once_per_quiet_spell() {
+        let releases = Arc::new(AtomicUsize::new(0));
+        let (mut client, client_side) = duplex(1024);
+        let (mut upstream, upstream_side) = duplex(1024);
+        let counted = Arc::clone(&releases);
+        let proxy = tokio::spawn(async move {
+            let (mut client_side, mut upstream_side) = (client_side, upstream_side);
+            copy(
+                &mut client_side,
+                &mut upstream_side,
+                Duration::from_secs(10),
+                false,
+                |_| false,
+                move |_| {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                },
+            )
+            .await
+        });
+        for round in 1..=2 {
+            client.write_all(b"ping").await.unwrap();
+            let mut got = [0; 4];
+            upstream.read_exact(&mut got).await.unwrap();
+            assert_eq!(releases.load(Ordering::SeqCst), round - 1, "not while busy");
+            tokio::time::sleep(QUIET + Duration::from_millis(300)).await;
+            assert_eq!(releases.load(Ordering::SeqCst), round, "once when quiet");
+        }
+        upstream.shutdown().await.unwrap();
+        let (end, totals) = proxy.await.unwrap();
+        assert!(matches!(end, End::UpstreamClosed), "{end:?}");
+        assert_eq!(totals.to_upstream, 8);
+    }
 
     /// A copy between two in-memory pipes, running: the client's and the
     /// upstream's ends, and the copy's task.
@@ -251,6 +358,7 @@ mod tests {
                 idle,
                 half_close,
                 |_| false,
+                |_| {},
             )
             .await
         });

@@ -2,6 +2,7 @@
 //! loop the connector and acceptor futures run.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -13,7 +14,9 @@ use crate::connection::{ClientConnection, Connection, ServerConnection};
 use crate::error::Error;
 
 /// How many bytes are read from the transport at once: one whole protected
-/// record.
+/// record. They are read into the stack and handed to the connection at
+/// once, so that a stream holds no receive buffer of its own between
+/// reads: an idle stream costs no more than its connection.
 const RECEIVE_BUFFER: usize = 5 + keel_record::limits::MAX_CIPHERTEXT;
 
 /// Which side of the connection a stream is.
@@ -67,12 +70,11 @@ enum Received {
 pub struct TlsStream<IO> {
     io: IO,
     side: Side,
-    /// Bytes read from the transport; `receive[received_start..received_end]`
-    /// were not yet taken by the connection (back-pressure) and are offered
-    /// again before the transport is read again.
-    receive: Box<[u8]>,
-    received_start: usize,
-    received_end: usize,
+    /// Bytes read from the transport that the connection did not take
+    /// (back-pressure): `unread[unread_start..]`, offered again before the
+    /// transport is read again. Empty, and unallocated, otherwise.
+    unread: Vec<u8>,
+    unread_start: usize,
     /// The transport has reported its end.
     transport_ended: bool,
     /// Bytes were written to the transport since it was last flushed.
@@ -92,9 +94,8 @@ impl<IO> TlsStream<IO> {
         Self {
             io,
             side,
-            receive: vec![0; RECEIVE_BUFFER].into_boxed_slice(),
-            received_start: 0,
-            received_end: 0,
+            unread: Vec::new(),
+            unread_start: 0,
             transport_ended: false,
             unflushed: false,
             closing: false,
@@ -123,6 +124,22 @@ impl<IO> TlsStream<IO> {
     /// flush.
     pub fn update_keys(&mut self, ask_peer: bool) -> Result<(), Error> {
         self.side.get_mut().update_keys(ask_peer)
+    }
+
+    /// Frees the memory of the buffers that hold nothing now (see
+    /// [`Connection::release_buffers`]): for a stream that has gone quiet.
+    /// The stream keeps no receive buffer of its own between reads.
+    pub fn release_buffers(&mut self) {
+        self.side.get_mut().release_buffers();
+        if !self.has_unread() {
+            self.unread = Vec::new();
+            self.unread_start = 0;
+        }
+    }
+
+    /// Whether bytes read from the transport wait for the connection.
+    fn has_unread(&self) -> bool {
+        self.unread_start < self.unread.len()
     }
 
     /// The transport.
@@ -275,44 +292,61 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
     /// take last time, or, when there are none, reads the transport once
     /// and offers what came. `Pending` only when the transport is.
     fn poll_receive(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Received>> {
-        if self.received_start >= self.received_end {
-            if self.transport_ended {
-                return Poll::Ready(Ok(Received::End));
+        if self.has_unread() {
+            let unread = std::mem::take(&mut self.unread);
+            let offered = unread.get(self.unread_start..).unwrap_or_default();
+            let taken = match self.offer(cx, offered) {
+                Ok(taken) => taken,
+                Err(err) => return Poll::Ready(Err(err)),
+            };
+            self.unread_start += taken;
+            if self.unread_start < unread.len() {
+                self.unread = unread;
+            } else {
+                self.unread_start = 0;
             }
-            let mut buf = ReadBuf::new(&mut self.receive);
-            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending => return Poll::Pending,
-            }
-            let read = buf.filled().len();
-            self.received_start = 0;
-            self.received_end = read;
-            if read == 0 {
-                self.transport_ended = true;
-                return Poll::Ready(match self.side.get_mut().transport_closed() {
-                    Ok(()) => Ok(Received::End),
-                    Err(err) => Err(self.fail(cx, err)),
-                });
-            }
+            return Poll::Ready(Ok(Received::Bytes));
         }
-        let offered = self
-            .receive
-            .get(self.received_start..self.received_end)
-            .unwrap_or_default();
-        let taken = match self.side.get_mut().read_tls(offered) {
+        if self.transport_ended {
+            return Poll::Ready(Ok(Received::End));
+        }
+        let mut storage = [MaybeUninit::<u8>::uninit(); RECEIVE_BUFFER];
+        let mut buf = ReadBuf::uninit(&mut storage);
+        match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+            Poll::Pending => return Poll::Pending,
+        }
+        let read = buf.filled();
+        if read.is_empty() {
+            self.transport_ended = true;
+            return Poll::Ready(match self.side.get_mut().transport_closed() {
+                Ok(()) => Ok(Received::End),
+                Err(err) => Err(self.fail(cx, err)),
+            });
+        }
+        let taken = match self.offer(cx, read) {
             Ok(taken) => taken,
-            Err(err) => return Poll::Ready(Err(self.fail(cx, err))),
+            Err(err) => return Poll::Ready(Err(err)),
         };
-        if taken == 0 {
-            // The connection holds all it may, and yet its reader has
-            // nothing to read: it cannot make progress.
-            return Poll::Ready(Err(io::Error::other(
-                "the TLS connection took no bytes while holding no plaintext",
-            )));
+        if let Some(rest) = read.get(taken..).filter(|rest| !rest.is_empty()) {
+            self.unread = rest.to_vec();
+            self.unread_start = 0;
         }
-        self.received_start += taken;
         Poll::Ready(Ok(Received::Bytes))
+    }
+
+    /// Hands `bytes` to the connection; how many it took. Taking none is
+    /// an error: the connection holds all it may, and yet its reader has
+    /// nothing to read, so it could never make progress.
+    fn offer(&mut self, cx: &mut Context<'_>, bytes: &[u8]) -> io::Result<usize> {
+        match self.side.get_mut().read_tls(bytes) {
+            Ok(0) => Err(io::Error::other(
+                "the TLS connection took no bytes while holding no plaintext",
+            )),
+            Ok(taken) => Ok(taken),
+            Err(err) => Err(self.fail(cx, err)),
+        }
     }
 }
 
@@ -344,7 +378,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
                 Err(crate::Error::WouldBlock) => {}
                 Err(err) => return Poll::Ready(Err(this.fail(cx, err))),
             }
-            if this.received_start >= this.received_end {
+            if !this.has_unread() {
                 // About to wait for the peer: first send what it may be
                 // waiting for.
                 this.send_best_effort(cx);
