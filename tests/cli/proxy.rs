@@ -655,6 +655,59 @@ fn plain_http_to_the_proxy_is_named_in_the_log() {
     assert!(log.contains("plain HTTP, not TLS"), "{log}");
 }
 
+/// `openssl s_client` at `version` sending one line through the proxy to
+/// a one-line upstream, saving its session to `file` (`-sess_out`) or
+/// offering the one saved there (`-sess_in`); returns what it printed.
+fn line_with_session(proxy: &Proxy, pki: &Pki, version: &str, flag: &str, file: &str) -> String {
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", version, "-ign_eof", "-connect"])
+        .arg(proxy.addr.to_string())
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(pki.file("ca.pem"))
+        .args([flag, file]);
+    let output = run_with_deadline(command, b"resume me\n");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// keel proxy issues tickets without being given a key, so clients that
+/// resume only by ticket are resumed, in both versions; with --no-tickets
+/// a client gets nothing to resume with (the proxy keeps no session
+/// cache either).
+#[test]
+fn clients_resume_by_ticket_unless_tickets_are_off() {
+    let pki = Pki::new("tickets");
+    let upstream = Upstream::start(Behaviour::OneLine);
+    for (extra, resumed) in [(&[][..], "Reused"), (&["--no-tickets"][..], "New")] {
+        // A fresh proxy each time: a ticket of the first must not reach
+        // the second.
+        let proxy = Proxy::start(&pki, upstream.addr, extra);
+        for (version, name) in [("-tls1_3", "TLSv1.3"), ("-tls1_2", "TLSv1.2")] {
+            let file = pki.file(&format!("session{version}{}.pem", extra.len()));
+            let first = line_with_session(&proxy, &pki, version, "-sess_out", &file);
+            assert!(first.contains(&format!("New, {name}")), "{first}");
+            assert!(first.contains("resume me"), "{first}");
+            assert_eq!(
+                first.contains("TLS session ticket lifetime hint: 3600"),
+                resumed == "Reused",
+                "{extra:?}: {first}"
+            );
+            if resumed == "New" {
+                // Neither a ticket nor a session ID: s_client has nothing
+                // to save, and nothing to resume with.
+                assert!(!std::path::Path::new(&file).exists(), "{first}");
+                continue;
+            }
+            let second = line_with_session(&proxy, &pki, version, "-sess_in", &file);
+            assert!(
+                second.contains(&format!("{resumed}, {name}")),
+                "{extra:?}: {second}"
+            );
+            assert!(second.contains("resume me"), "{second}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------
 // Startup
 // ---------------------------------------------------------------------
@@ -748,6 +801,8 @@ fn help_lists_every_option_and_an_example() {
         "--cert",
         "--key",
         "--client-ca",
+        "--ticket-key",
+        "--no-tickets",
         "--max-connections",
         "--idle-timeout",
         "--handshake-timeout",

@@ -457,6 +457,7 @@ fn help_lists_every_option() {
         "--alpn",
         "--ocsp",
         "--ticket-key",
+        "--no-tickets",
         "--max-connections",
         "--handshake-timeout",
         "--request-timeout",
@@ -554,6 +555,21 @@ fn openssl_s_client_resumes_its_session_by_id() {
     assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
 }
 
+/// `openssl s_client` at `version` (`-tls1_3`, `-tls1_2`) asking for the
+/// page, saving its session to `file` (`-sess_out`) or offering the one
+/// saved there (`-sess_in`); returns what s_client printed and the page.
+fn page_with_session(server: &Server, version: &str, flag: &str, file: &Path) -> String {
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", version, "-ign_eof", "-connect"])
+        .arg(format!("127.0.0.1:{}", server.port()))
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(&server.ca)
+        .arg(flag)
+        .arg(file);
+    text(&run(command, b"GET / HTTP/1.0\r\n\r\n"))
+}
+
 #[test]
 fn a_session_saved_by_one_s_client_is_resumed_by_another() {
     // Two separate OpenSSL processes: the first saves its session to a
@@ -562,17 +578,7 @@ fn a_session_saved_by_one_s_client_is_resumed_by_another() {
     let dir = TempDir::new("sess-in-out");
     let server = Server::start(&dir, &[]);
     let session_file = dir.0.join("session.pem");
-    let page_via = |flag: &str| {
-        let mut command = Command::new("openssl");
-        command
-            .args(["s_client", "-tls1_2", "-ign_eof", "-connect"])
-            .arg(format!("127.0.0.1:{}", server.port()))
-            .args(["-servername", "localhost", "-CAfile"])
-            .arg(&server.ca)
-            .arg(flag)
-            .arg(&session_file);
-        text(&run(command, b"GET / HTTP/1.0\r\n\r\n"))
-    };
+    let page_via = |flag: &str| page_with_session(&server, "-tls1_2", flag, &session_file);
     let first = page_via("-sess_out");
     assert!(first.contains("New, TLSv1.2"), "{first}");
     assert!(first.contains("resumed: no"), "{first}");
@@ -596,17 +602,8 @@ fn two_servers_sharing_a_ticket_key_resume_each_others_sessions() {
         Server::start(&dir_b, &key_arg),
     );
     let session_file = dir_a.0.join("session.pem");
-    let page_via = |server: &Server, flag: &str| {
-        let mut command = Command::new("openssl");
-        command
-            .args(["s_client", "-tls1_2", "-ign_eof", "-connect"])
-            .arg(format!("127.0.0.1:{}", server.port()))
-            .args(["-servername", "localhost", "-CAfile"])
-            .arg(&server.ca)
-            .arg(flag)
-            .arg(&session_file);
-        text(&run(command, b"GET / HTTP/1.0\r\n\r\n"))
-    };
+    let page_via =
+        |server: &Server, flag: &str| page_with_session(server, "-tls1_2", flag, &session_file);
     let first = page_via(&a, "-sess_out");
     assert!(first.contains("resumed: no"), "{first}");
     assert!(
@@ -642,4 +639,51 @@ fn openssl_s_client_reconnects_by_ticket() {
     let out = s_client_reconnect(&server);
     assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
     assert!(out.contains("TLS session ticket:"), "{out}");
+}
+
+/// Without --ticket-key, keel serve seals tickets under a secret of its
+/// own: a client that resumes only by ticket (every TLS 1.3 client) is
+/// resumed, in both versions.
+#[test]
+fn tickets_are_issued_without_a_ticket_key() {
+    let dir = TempDir::new("default-tickets");
+    let server = Server::start(&dir, &[]);
+    for (version, name) in [("-tls1_3", "TLSv1.3"), ("-tls1_2", "TLSv1.2")] {
+        let session_file = dir.0.join(format!("session{version}.pem"));
+        let first = page_with_session(&server, version, "-sess_out", &session_file);
+        assert!(first.contains(&format!("New, {name}")), "{first}");
+        assert!(
+            first.contains("TLS session ticket lifetime hint: 3600"),
+            "{first}"
+        );
+        let second = page_with_session(&server, version, "-sess_in", &session_file);
+        assert!(second.contains(&format!("Reused, {name}")), "{second}");
+        assert!(second.contains("resumed: yes"), "{second}");
+    }
+}
+
+/// With --no-tickets nothing is sealed: TLS 1.2 gets no ticket and resumes
+/// by session ID, and TLS 1.3's ticket only names an entry of the session
+/// cache, so it resumes once and no more.
+#[test]
+fn no_tickets_leaves_resumption_to_the_session_cache() {
+    let dir = TempDir::new("no-tickets");
+    let server = Server::start(&dir, &["--no-tickets"]);
+    let session_file = dir.0.join("session12.pem");
+    let first = page_with_session(&server, "-tls1_2", "-sess_out", &session_file);
+    assert!(!first.contains("TLS session ticket"), "{first}");
+    let second = page_with_session(&server, "-tls1_2", "-sess_in", &session_file);
+    assert!(second.contains("Reused, TLSv1.2"), "{second}");
+
+    let session_file = dir.0.join("session13.pem");
+    let first = page_with_session(&server, "-tls1_3", "-sess_out", &session_file);
+    assert!(first.contains("New, TLSv1.3"), "{first}");
+    let second = page_with_session(&server, "-tls1_3", "-sess_in", &session_file);
+    assert!(second.contains("Reused, TLSv1.3"), "{second}");
+    let third = page_with_session(&server, "-tls1_3", "-sess_in", &session_file);
+    assert!(third.contains("New, TLSv1.3"), "{third}");
+
+    // --no-tickets and --ticket-key contradict each other.
+    let message = serve_fails(&dir, &["--no-tickets", "--ticket-key", "ticket.key"]);
+    assert!(message.contains("cannot be used with"), "{message}");
 }

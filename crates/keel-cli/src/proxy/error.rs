@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::chain::chain;
 use crate::serve::certs::CertSetupError;
 use crate::service::describe;
+use crate::service::tickets::TicketSetupError;
 use keel::ConfigError;
 use keel::pki::LoadError;
 use snafu::Snafu;
@@ -44,6 +45,12 @@ pub(crate) enum ProxyError {
         path: PathBuf,
         /// Why.
         source: LoadError,
+    },
+    /// The session ticket keys could not be set up.
+    #[snafu(display("{source}"))]
+    Tickets {
+        /// Why.
+        source: TicketSetupError,
     },
     /// The configuration was refused.
     #[snafu(display("invalid configuration: {}", chain(source)))]

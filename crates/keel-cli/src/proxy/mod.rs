@@ -30,9 +30,11 @@ use snafu::{OptionExt, ResultExt, ensure};
 
 use self::error::{
     CertificateSnafu, ClientCaSnafu, ConfigSnafu, HostSnafu, ListenSnafu, LocalAddressSnafu,
-    NoPortSnafu, PortSnafu, ProxyError, ReadClientCaSnafu, RuntimeSnafu, SlotsSnafu, UpstreamError,
+    NoPortSnafu, PortSnafu, ProxyError, ReadClientCaSnafu, RuntimeSnafu, SlotsSnafu, TicketsSnafu,
+    UpstreamError,
 };
 use crate::serve::certs;
+use crate::service::tickets::TicketArgs;
 
 /// Arguments of `keel proxy`.
 #[derive(Debug, clap::Args)]
@@ -58,6 +60,8 @@ pub(crate) struct ProxyArgs {
     /// (PEM).
     #[arg(long, value_name = "CA.pem")]
     client_ca: Option<PathBuf>,
+    #[command(flatten)]
+    tickets: TicketArgs,
     /// Most connections proxied at once; more wait to be accepted.
     #[arg(long, default_value_t = 1000, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -143,6 +147,9 @@ fn config(args: &ProxyArgs) -> Result<ServerConfig, ProxyError> {
         let pem = std::fs::read(path).context(ReadClientCaSnafu { path })?;
         let roots = TrustStore::from_pem(&pem).context(ClientCaSnafu { path })?;
         builder = builder.with_client_auth(roots, ClientAuth::Required);
+    }
+    if let Some(keys) = args.tickets.keys().context(TicketsSnafu)? {
+        builder = builder.with_session_tickets(keys);
     }
     builder.build().context(ConfigSnafu)
 }

@@ -14,9 +14,9 @@ use std::path::PathBuf;
 use crate::chain::chain;
 use crate::serve::certs::CertSetupError;
 use crate::service::describe;
+use crate::service::tickets::TicketSetupError;
 use keel::ConfigError;
 use keel::pki::LoadError;
-use keel::sessions::TicketKeyError;
 use snafu::Snafu;
 
 /// Everything that ends `keel serve` with exit status 1.
@@ -30,13 +30,11 @@ pub(crate) enum ServeError {
         /// Why.
         source: CertSetupError,
     },
-    /// `--ticket-key` could not be read or is not a usable secret.
-    #[snafu(display("--ticket-key {}: {}", path.display(), chain(source)))]
-    TicketKey {
-        /// The file.
-        path: PathBuf,
+    /// The session ticket keys could not be set up.
+    #[snafu(display("{source}"))]
+    Tickets {
         /// Why.
-        source: TicketKeyError,
+        source: TicketSetupError,
     },
     /// The `--ocsp` response could not be read.
     #[snafu(display("cannot read {}: {source}", path.display()))]

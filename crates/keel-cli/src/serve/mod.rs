@@ -25,9 +25,11 @@ use keel::pki::{ClientAuth, TrustStore};
 use keel::{ServerConfig, ServerConfigBuilder};
 use snafu::ResultExt;
 
+use crate::service::tickets::TicketArgs;
+
 use self::error::{
     CertificateSnafu, ClientCaSnafu, ConfigSnafu, ListenSnafu, LocalAddressSnafu, OcspSnafu,
-    ReadClientCaSnafu, RuntimeSnafu, ServeError, SlotsSnafu, TicketKeySnafu,
+    ReadClientCaSnafu, RuntimeSnafu, ServeError, SlotsSnafu, TicketsSnafu,
 };
 
 /// Arguments of `keel serve`.
@@ -51,12 +53,8 @@ pub(crate) struct ServeArgs {
     /// that ask (status_request). keel sends it as it is, without checking it.
     #[arg(long, value_name = "FILE")]
     ocsp: Option<PathBuf>,
-    /// Issue session tickets (RFC 5077) sealed with keys derived from the
-    /// secret in this file (32 to 1024 bytes, e.g. `head -c 32 /dev/urandom`).
-    /// Every keel serve given the same file resumes the others' sessions;
-    /// keys rotate every hour and a ticket lasts an hour.
-    #[arg(long, value_name = "FILE")]
-    ticket_key: Option<PathBuf>,
+    #[command(flatten)]
+    tickets: TicketArgs,
     /// Where to write the throwaway CA when --cert is not given.
     #[arg(long, default_value = "keel-serve-ca.pem", value_name = "PATH")]
     ca_out: PathBuf,
@@ -132,9 +130,6 @@ fn start(args: &ServeArgs) -> Result<(), ServeError> {
     ))
 }
 
-/// How often ticket keys rotate, and how long a ticket lasts.
-const TICKET_PERIOD_SECS: u64 = 3600;
-
 /// The configuration, and the path of the throwaway CA if one was made.
 fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), ServeError> {
     let (key, ca) = match (&args.cert, &args.key) {
@@ -153,14 +148,8 @@ fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), ServeErro
     let mut builder: ServerConfigBuilder = ServerConfig::builder()
         .with_certificate(key)
         .with_session_cache(cache);
-    if let Some(path) = &args.ticket_key {
-        let keys = keel::sessions::TicketKeys::from_file(
-            path,
-            std::time::Duration::from_secs(TICKET_PERIOD_SECS),
-            std::time::Duration::from_secs(TICKET_PERIOD_SECS),
-        )
-        .context(TicketKeySnafu { path })?;
-        builder = builder.with_session_tickets(Arc::new(keys));
+    if let Some(keys) = args.tickets.keys().context(TicketsSnafu)? {
+        builder = builder.with_session_tickets(keys);
     }
     if let Some(path) = &args.ocsp {
         let der = std::fs::read(path).context(OcspSnafu { path })?;
