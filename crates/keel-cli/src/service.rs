@@ -2,8 +2,11 @@
 //! up the same way: the log and the tokio runtime; and how they name an
 //! IO error of keel's tokio adapter in a connection's log line.
 //!
+//! - `listen`: the listening socket, the accept loop and the graceful
+//!   shutdown on SIGTERM.
 //! - `tickets`: the session ticket options and the keys they select.
 
+pub(crate) mod listen;
 pub(crate) mod tickets;
 
 use crate::chain::chain;

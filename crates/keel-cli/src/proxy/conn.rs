@@ -14,6 +14,7 @@ use super::Settings;
 use super::copy::{self, End, Totals};
 use super::error::ConnError;
 use crate::service::describe;
+use crate::service::listen::Deadline;
 
 /// How long sending close_notify to the client may take (a client that
 /// reads nothing would hold it forever).
@@ -27,11 +28,22 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 const LINGER: Duration = Duration::from_secs(2);
 
 /// Proxies one client and logs one line about it.
-pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketAddr) {
+pub(crate) async fn proxy_one(
+    settings: &Settings,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    mut deadline: Deadline,
+) {
     let started = Instant::now();
     // Small writes (an interactive protocol) should not wait for Nagle.
     let _ = tcp.set_nodelay(true);
-    let handshake = timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)).await;
+    let handshake = tokio::select! {
+        handshake = timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)) => handshake,
+        () = deadline.passed() => {
+            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake cut at the shutdown deadline");
+            return;
+        }
+    };
     let mut tls = match handshake {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -95,9 +107,14 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
         .connection()
         .session()
         .is_some_and(|s| s.version == keel::registry::ProtocolVersion::TLS_V1_3);
-    let (end, totals) = copy::copy(&mut tls, &mut upstream, idle, half_close, |tls| {
-        !half_close && tls.connection().peer_closed()
-    })
+    let (end, totals) = copy::copy(
+        &mut tls,
+        &mut upstream,
+        idle,
+        half_close,
+        |tls| !half_close && tls.connection().peer_closed(),
+        deadline.passed(),
+    )
     .await;
     line.totals = totals;
     let result = match end {
@@ -123,6 +140,11 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
             drop(upstream);
             let _ = close_client(tls).await;
             Err(ConnError::Idle { after: idle })
+        }
+        End::Stopped => {
+            drop(upstream);
+            let _ = close_client(tls).await;
+            Err(ConnError::Cut)
         }
         // Without close_notify: the client must not take a cut-short
         // stream for a complete one.

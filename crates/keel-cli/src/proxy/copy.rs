@@ -31,6 +31,8 @@ pub(crate) enum End {
     UpstreamClosed,
     /// No byte moved either way for the idle timeout.
     Idle,
+    /// `stop` completed first (the shutdown deadline passed).
+    Stopped,
     /// Reading from or writing to the client failed.
     Client(io::Error),
     /// Reading from or writing to the upstream failed.
@@ -44,8 +46,8 @@ pub(crate) struct Totals {
     pub(crate) to_client: u64,
 }
 
-/// Copies between `client` and `upstream` until one ends, one fails, or
-/// nothing moves for `idle`. `client_closed` says whether the client has
+/// Copies between `client` and `upstream` until one ends, one fails,
+/// nothing moves for `idle`, or `stop` completes. `client_closed` says whether the client has
 /// ended its stream (read its close_notify) while data it sent before is
 /// still on its way: from then on nothing is written to it.
 ///
@@ -59,6 +61,7 @@ pub(crate) async fn copy<C, U>(
     idle: Duration,
     half_close: bool,
     client_closed: impl Fn(&C) -> bool,
+    stop: impl Future<Output = ()>,
 ) -> (End, Totals)
 where
     C: AsyncRead + AsyncWrite + Unpin,
@@ -68,9 +71,13 @@ where
     let mut down = Pipe::new();
     let timer = tokio::time::sleep(idle);
     tokio::pin!(timer);
+    tokio::pin!(stop);
     // TLS 1.3: the client has ended, and whether the upstream was told.
     let (mut client_done, mut upstream_told) = (false, false);
     let end = poll_fn(|cx| {
+        if stop.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(End::Stopped);
+        }
         let mut moved = false;
         if !client_done {
             match up.poll_copy(cx, client, upstream, &mut moved) {
@@ -251,6 +258,7 @@ mod tests {
                 idle,
                 half_close,
                 |_| false,
+                std::future::pending(),
             )
             .await
         });
