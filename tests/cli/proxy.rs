@@ -36,6 +36,9 @@ use rcgen::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+#[path = "process.rs"]
+mod process;
+
 /// How long any one wait may take.
 const DEADLINE: Duration = Duration::from_secs(15);
 
@@ -320,6 +323,24 @@ impl Proxy {
             }
         }
         lines
+    }
+
+    /// Sends SIGTERM, as a service manager stopping the proxy does.
+    fn terminate(&self) {
+        process::terminate(&self.child);
+    }
+
+    /// Waits for the proxy to exit, for `bound` at most; returns its exit
+    /// status and the log lines not read yet.
+    fn exit(&mut self, bound: Duration) -> (std::process::ExitStatus, String) {
+        let status = process::exit_status(&mut self.child, bound);
+        // The process is gone: its stderr ends, and the thread reading it
+        // hangs up once it has passed on the last line.
+        let mut log = Vec::new();
+        while let Ok(line) = self.stderr.recv_timeout(DEADLINE) {
+            log.push(line);
+        }
+        (status, log.join("\n"))
     }
 
     /// The one connection line, after waiting for it.
@@ -655,6 +676,147 @@ fn plain_http_to_the_proxy_is_named_in_the_log() {
     assert!(log.contains("plain HTTP, not TLS"), "{log}");
 }
 
+/// `openssl s_client` at `version` sending one line through the proxy to
+/// a one-line upstream, saving its session to `file` (`-sess_out`) or
+/// offering the one saved there (`-sess_in`); returns what it printed.
+fn line_with_session(proxy: &Proxy, pki: &Pki, version: &str, flag: &str, file: &str) -> String {
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", version, "-ign_eof", "-connect"])
+        .arg(proxy.addr.to_string())
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(pki.file("ca.pem"))
+        .args([flag, file]);
+    let output = run_with_deadline(command, b"resume me\n");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// keel proxy issues tickets without being given a key, so clients that
+/// resume only by ticket are resumed, in both versions; with --no-tickets
+/// a client gets nothing to resume with (the proxy keeps no session
+/// cache either).
+#[test]
+fn clients_resume_by_ticket_unless_tickets_are_off() {
+    let pki = Pki::new("tickets");
+    let upstream = Upstream::start(Behaviour::OneLine);
+    for (extra, resumed) in [(&[][..], "Reused"), (&["--no-tickets"][..], "New")] {
+        // A fresh proxy each time: a ticket of the first must not reach
+        // the second.
+        let proxy = Proxy::start(&pki, upstream.addr, extra);
+        for (version, name) in [("-tls1_3", "TLSv1.3"), ("-tls1_2", "TLSv1.2")] {
+            let file = pki.file(&format!("session{version}{}.pem", extra.len()));
+            let first = line_with_session(&proxy, &pki, version, "-sess_out", &file);
+            assert!(first.contains(&format!("New, {name}")), "{first}");
+            assert!(first.contains("resume me"), "{first}");
+            assert_eq!(
+                first.contains("TLS session ticket lifetime hint: 3600"),
+                resumed == "Reused",
+                "{extra:?}: {first}"
+            );
+            if resumed == "New" {
+                // Neither a ticket nor a session ID: s_client has nothing
+                // to save, and nothing to resume with.
+                assert!(!std::path::Path::new(&file).exists(), "{first}");
+                continue;
+            }
+            let second = line_with_session(&proxy, &pki, version, "-sess_in", &file);
+            assert!(
+                second.contains(&format!("{resumed}, {name}")),
+                "{extra:?}: {second}"
+            );
+            assert!(second.contains("resume me"), "{second}");
+        }
+    }
+}
+
+/// SIGTERM while a client is connected: the port closes at once, the
+/// client's exchange goes on to its end, and the proxy exits 0.
+#[test]
+fn on_sigterm_an_open_client_finishes_and_new_ones_are_refused() {
+    let pki = Pki::new("sigterm-finish");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let mut proxy = Proxy::start(&pki, upstream.addr, &[]);
+    let connector = pki.connector(false);
+    runtime().block_on(async {
+        let mut tls = connect(&connector, proxy.addr).await;
+        tls.write_all(b"before").await.unwrap();
+        let mut echo = [0u8; 6];
+        tls.read_exact(&mut echo).await.unwrap();
+        proxy.terminate();
+        // The accept loop logs once it has closed the port.
+        let deadline = Instant::now() + DEADLINE;
+        while !proxy
+            .stderr
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("no shutdown line")
+            .contains("no longer accepting")
+        {}
+        let refused = std::net::TcpStream::connect(proxy.addr);
+        assert!(refused.is_err(), "a new connection was accepted");
+        tls.write_all(b"after").await.unwrap();
+        let mut echo = [0u8; 5];
+        tls.read_exact(&mut echo).await.unwrap();
+        assert_eq!(&echo, b"after");
+        tls.shutdown().await.unwrap();
+        assert!(read_to_close_notify(&mut tls).await.is_empty());
+    });
+    let (status, log) = proxy.exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{status:?}\n{log}");
+    assert!(has(&log, "end", "client close_notify"), "{log}");
+    assert!(log.contains("cut=0"), "{log}");
+}
+
+/// SIGTERM while a client sits idle: at --shutdown-timeout the client
+/// gets close_notify, and the proxy exits 0 and says it cut one.
+#[test]
+fn on_sigterm_an_idle_client_gets_close_notify_at_the_deadline() {
+    let pki = Pki::new("sigterm-idle");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let mut proxy = Proxy::start(&pki, upstream.addr, &["--shutdown-timeout", "1"]);
+    let connector = pki.connector(false);
+    let waited = runtime().block_on(async {
+        let mut tls = connect(&connector, proxy.addr).await;
+        tls.write_all(b"ping").await.unwrap();
+        let mut echo = [0u8; 4];
+        tls.read_exact(&mut echo).await.unwrap();
+        proxy.terminate();
+        let signalled = Instant::now();
+        assert!(read_to_close_notify(&mut tls).await.is_empty());
+        signalled.elapsed()
+    });
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    let (status, log) = proxy.exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{status:?}\n{log}");
+    assert!(has(&log, "outcome", "cut at shutdown"), "{log}");
+    assert!(has(&log, "to_upstream", "4"), "{log}");
+    assert!(log.contains("open=1") && log.contains("cut=1"), "{log}");
+}
+
+/// `--backlog 0` is a usage error naming the option.
+#[test]
+fn a_backlog_of_zero_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_keel"))
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "127.0.0.1:9",
+        ])
+        .args(["--cert", "c.pem", "--key", "k.pem", "--backlog", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("invalid value '0' for '--backlog <N>'"),
+        "{err}"
+    );
+}
+
 // ---------------------------------------------------------------------
 // Startup
 // ---------------------------------------------------------------------
@@ -748,10 +910,14 @@ fn help_lists_every_option_and_an_example() {
         "--cert",
         "--key",
         "--client-ca",
+        "--ticket-key",
+        "--no-tickets",
         "--max-connections",
         "--idle-timeout",
         "--handshake-timeout",
         "--log-level",
+        "--backlog",
+        "--shutdown-timeout",
         "Example:",
         "keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080",
         "close_notify",

@@ -18,6 +18,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+#[path = "process.rs"]
+mod process;
+
 /// A temporary directory, removed on drop.
 struct TempDir(PathBuf);
 
@@ -101,6 +104,46 @@ impl Server {
 
     fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// Sends SIGTERM, as a service manager stopping the server does.
+    fn terminate(&self) {
+        process::terminate(&self.child);
+    }
+
+    /// Waits for a log line containing `needle`; returns the log up to it.
+    fn wait_for_log(&self, needle: &str) -> String {
+        let mut lines = Vec::new();
+        loop {
+            let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(10)) else {
+                panic!("no log line with {needle:?} in:\n{}", lines.join("\n"));
+            };
+            let found = line.contains(needle);
+            lines.push(line);
+            if found {
+                return lines.join("\n");
+            }
+        }
+    }
+
+    /// Waits for the server to exit, for `bound` at most.
+    fn exit_status(&mut self, bound: Duration) -> std::process::ExitStatus {
+        process::exit_status(&mut self.child, bound)
+    }
+
+    /// A keel client trusting the server's throwaway CA, connected and
+    /// through the handshake.
+    async fn keel_client(&self) -> keel::tokio::TlsStream<tokio::net::TcpStream> {
+        let roots = keel::pki::TrustStore::from_pem(&std::fs::read(&self.ca).unwrap()).unwrap();
+        let config = keel::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .build()
+            .unwrap();
+        let tcp = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        keel::tokio::TlsConnector::from(config)
+            .connect("localhost", tcp)
+            .await
+            .unwrap()
     }
 
     /// Log lines so far (waiting briefly for late ones).
@@ -457,10 +500,13 @@ fn help_lists_every_option() {
         "--alpn",
         "--ocsp",
         "--ticket-key",
+        "--no-tickets",
         "--max-connections",
         "--handshake-timeout",
         "--request-timeout",
         "--log-level",
+        "--backlog",
+        "--shutdown-timeout",
         "curl --cacert keel-serve-ca.pem https://localhost:8443/",
     ] {
         assert!(help.contains(option), "--help lacks {option}\n{help}");
@@ -554,6 +600,21 @@ fn openssl_s_client_resumes_its_session_by_id() {
     assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
 }
 
+/// `openssl s_client` at `version` (`-tls1_3`, `-tls1_2`) asking for the
+/// page, saving its session to `file` (`-sess_out`) or offering the one
+/// saved there (`-sess_in`); returns what s_client printed and the page.
+fn page_with_session(server: &Server, version: &str, flag: &str, file: &Path) -> String {
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", version, "-ign_eof", "-connect"])
+        .arg(format!("127.0.0.1:{}", server.port()))
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(&server.ca)
+        .arg(flag)
+        .arg(file);
+    text(&run(command, b"GET / HTTP/1.0\r\n\r\n"))
+}
+
 #[test]
 fn a_session_saved_by_one_s_client_is_resumed_by_another() {
     // Two separate OpenSSL processes: the first saves its session to a
@@ -562,17 +623,7 @@ fn a_session_saved_by_one_s_client_is_resumed_by_another() {
     let dir = TempDir::new("sess-in-out");
     let server = Server::start(&dir, &[]);
     let session_file = dir.0.join("session.pem");
-    let page_via = |flag: &str| {
-        let mut command = Command::new("openssl");
-        command
-            .args(["s_client", "-tls1_2", "-ign_eof", "-connect"])
-            .arg(format!("127.0.0.1:{}", server.port()))
-            .args(["-servername", "localhost", "-CAfile"])
-            .arg(&server.ca)
-            .arg(flag)
-            .arg(&session_file);
-        text(&run(command, b"GET / HTTP/1.0\r\n\r\n"))
-    };
+    let page_via = |flag: &str| page_with_session(&server, "-tls1_2", flag, &session_file);
     let first = page_via("-sess_out");
     assert!(first.contains("New, TLSv1.2"), "{first}");
     assert!(first.contains("resumed: no"), "{first}");
@@ -596,17 +647,8 @@ fn two_servers_sharing_a_ticket_key_resume_each_others_sessions() {
         Server::start(&dir_b, &key_arg),
     );
     let session_file = dir_a.0.join("session.pem");
-    let page_via = |server: &Server, flag: &str| {
-        let mut command = Command::new("openssl");
-        command
-            .args(["s_client", "-tls1_2", "-ign_eof", "-connect"])
-            .arg(format!("127.0.0.1:{}", server.port()))
-            .args(["-servername", "localhost", "-CAfile"])
-            .arg(&server.ca)
-            .arg(flag)
-            .arg(&session_file);
-        text(&run(command, b"GET / HTTP/1.0\r\n\r\n"))
-    };
+    let page_via =
+        |server: &Server, flag: &str| page_with_session(server, "-tls1_2", flag, &session_file);
     let first = page_via(&a, "-sess_out");
     assert!(first.contains("resumed: no"), "{first}");
     assert!(
@@ -642,4 +684,130 @@ fn openssl_s_client_reconnects_by_ticket() {
     let out = s_client_reconnect(&server);
     assert_eq!(out.matches("Reused, TLSv1.2").count(), 5, "{out}");
     assert!(out.contains("TLS session ticket:"), "{out}");
+}
+
+/// Without --ticket-key, keel serve seals tickets under a secret of its
+/// own: a client that resumes only by ticket (every TLS 1.3 client) is
+/// resumed, in both versions.
+#[test]
+fn tickets_are_issued_without_a_ticket_key() {
+    let dir = TempDir::new("default-tickets");
+    let server = Server::start(&dir, &[]);
+    for (version, name) in [("-tls1_3", "TLSv1.3"), ("-tls1_2", "TLSv1.2")] {
+        let session_file = dir.0.join(format!("session{version}.pem"));
+        let first = page_with_session(&server, version, "-sess_out", &session_file);
+        assert!(first.contains(&format!("New, {name}")), "{first}");
+        assert!(
+            first.contains("TLS session ticket lifetime hint: 3600"),
+            "{first}"
+        );
+        let second = page_with_session(&server, version, "-sess_in", &session_file);
+        assert!(second.contains(&format!("Reused, {name}")), "{second}");
+        assert!(second.contains("resumed: yes"), "{second}");
+    }
+}
+
+/// With --no-tickets nothing is sealed: TLS 1.2 gets no ticket and resumes
+/// by session ID, and TLS 1.3's ticket only names an entry of the session
+/// cache, so it resumes once and no more.
+#[test]
+fn no_tickets_leaves_resumption_to_the_session_cache() {
+    let dir = TempDir::new("no-tickets");
+    let server = Server::start(&dir, &["--no-tickets"]);
+    let session_file = dir.0.join("session12.pem");
+    let first = page_with_session(&server, "-tls1_2", "-sess_out", &session_file);
+    assert!(!first.contains("TLS session ticket"), "{first}");
+    let second = page_with_session(&server, "-tls1_2", "-sess_in", &session_file);
+    assert!(second.contains("Reused, TLSv1.2"), "{second}");
+
+    let session_file = dir.0.join("session13.pem");
+    let first = page_with_session(&server, "-tls1_3", "-sess_out", &session_file);
+    assert!(first.contains("New, TLSv1.3"), "{first}");
+    let second = page_with_session(&server, "-tls1_3", "-sess_in", &session_file);
+    assert!(second.contains("Reused, TLSv1.3"), "{second}");
+    let third = page_with_session(&server, "-tls1_3", "-sess_in", &session_file);
+    assert!(third.contains("New, TLSv1.3"), "{third}");
+
+    // --no-tickets and --ticket-key contradict each other.
+    let message = serve_fails(&dir, &["--no-tickets", "--ticket-key", "ticket.key"]);
+    assert!(message.contains("cannot be used with"), "{message}");
+}
+
+/// `--backlog 0` is a usage error naming the option, before anything is
+/// bound.
+#[test]
+fn a_backlog_of_zero_is_refused() {
+    let dir = TempDir::new("backlog");
+    let message = serve_fails(&dir, &["--listen", "127.0.0.1:0", "--backlog", "0"]);
+    assert!(
+        message.contains("invalid value '0' for '--backlog <N>'"),
+        "{message}"
+    );
+    let server = Server::start(&dir, &["--backlog", "1"]);
+    let output = curl(&server, &[]);
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// SIGTERM while a client is connected: the port closes at once, the
+/// client still gets its page and close_notify, and the server exits 0.
+#[test]
+fn on_sigterm_an_open_client_finishes_and_new_ones_are_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = TempDir::new("sigterm-finish");
+    let mut server = Server::start(&dir, &[]);
+    runtime().block_on(async {
+        let mut tls = server.keel_client().await;
+        server.terminate();
+        server.wait_for_log("no longer accepting");
+        let refused = TcpStream::connect(server.addr);
+        assert!(refused.is_err(), "a new connection was accepted");
+        tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+        let mut page = Vec::new();
+        tls.read_to_end(&mut page).await.unwrap();
+        assert!(tls.connection().peer_closed(), "no close_notify");
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
+    });
+    let status = server.exit_status(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let log = server.log();
+    assert!(log.contains("shut down") && log.contains("cut=0"), "{log}");
+}
+
+/// SIGTERM while a client sits idle: at --shutdown-timeout the client
+/// gets close_notify, and the server exits 0 and says it cut one.
+#[test]
+fn on_sigterm_an_idle_client_gets_close_notify_at_the_deadline() {
+    use tokio::io::AsyncReadExt;
+    let dir = TempDir::new("sigterm-idle");
+    let mut server = Server::start(&dir, &["--shutdown-timeout", "1"]);
+    let waited = runtime().block_on(async {
+        let mut tls = server.keel_client().await;
+        server.terminate();
+        let signalled = std::time::Instant::now();
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut rest))
+            .await
+            .expect("the server did not close")
+            .expect("the stream ended without close_notify");
+        assert!(tls.connection().peer_closed());
+        assert!(rest.is_empty(), "{rest:?}");
+        signalled.elapsed()
+    });
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    let status = server.exit_status(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let log = server.log();
+    assert!(log.contains("cut at the shutdown deadline"), "{log}");
+    assert!(log.contains("open=1") && log.contains("cut=1"), "{log}");
 }

@@ -1,6 +1,13 @@
 //! What the two long-running subcommands (`keel serve`, `keel proxy`) set
 //! up the same way: the log and the tokio runtime; and how they name an
 //! IO error of keel's tokio adapter in a connection's log line.
+//!
+//! - `listen`: the listening socket, the accept loop and the graceful
+//!   shutdown on SIGTERM.
+//! - `tickets`: the session ticket options and the keys they select.
+
+pub(crate) mod listen;
+pub(crate) mod tickets;
 
 use crate::chain::chain;
 

@@ -84,6 +84,9 @@ pub enum TicketKeyError {
         /// The ticket lifetime.
         lifetime: Duration,
     },
+    /// The random source failed while making a master secret.
+    #[snafu(display("the random source failed while making a ticket master secret"))]
+    Random,
     /// The master secret's file could not be read.
     #[snafu(display("cannot read the ticket master secret {}", path.display()))]
     Read {
@@ -179,6 +182,22 @@ impl TicketKeys {
                 source,
             })?);
         Self::new(&master, rotation, lifetime)
+    }
+
+    /// Keys from a fresh master secret of [`MIN_MASTER_LEN`] bytes drawn
+    /// from `rng`, as [`new`](Self::new). The master lives only in this
+    /// value: tickets it seals open nowhere else and not after it is
+    /// dropped, so a server that restarts or runs beside others resumes
+    /// only the sessions it issued itself since it started.
+    pub fn random(
+        rng: &dyn Rng,
+        rotation: Duration,
+        lifetime: Duration,
+    ) -> Result<Self, TicketKeyError> {
+        let mut master = Zeroizing::new([0u8; MIN_MASTER_LEN]);
+        rng.fill(master.as_mut_slice())
+            .map_err(|_| TicketKeyError::Random)?;
+        Self::new(master.as_slice(), rotation, lifetime)
     }
 
     /// How long a ticket stays valid: the lifetime hint sent in

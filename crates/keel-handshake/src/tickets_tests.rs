@@ -162,6 +162,26 @@ fn a_failing_random_source_issues_no_ticket() {
     assert!(keys(&MASTER).seal(&session(T0), T0, &BrokenRng).is_none());
 }
 
+/// Two servers that each drew their own master open only their own
+/// tickets; a broken random source gives no keys at all rather than a
+/// predictable master.
+#[test]
+fn random_masters_open_only_their_own_tickets() {
+    let hour = std::time::Duration::from_secs(HOUR);
+    let rng = CountingRng::default();
+    let (a, b) = (
+        TicketKeys::random(&rng, hour, hour).unwrap(),
+        TicketKeys::random(&rng, hour, hour).unwrap(),
+    );
+    let ticket = a.seal(&session(T0), T0, &rng).unwrap();
+    assert!(a.open(&ticket, T0 + 1).is_some());
+    assert!(b.open(&ticket, T0 + 1).is_none());
+    assert!(matches!(
+        TicketKeys::random(&BrokenRng, hour, hour),
+        Err(TicketKeyError::Random)
+    ));
+}
+
 #[test]
 fn bad_parameters_are_refused() {
     assert!(matches!(

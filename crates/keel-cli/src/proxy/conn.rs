@@ -14,6 +14,7 @@ use super::Settings;
 use super::copy::{self, End, Totals};
 use super::error::ConnError;
 use crate::service::describe;
+use crate::service::listen::Deadline;
 
 /// How long sending close_notify to the client may take (a client that
 /// reads nothing would hold it forever).
@@ -31,24 +32,39 @@ const LINGER: Duration = Duration::from_secs(2);
 /// Each phase's future is boxed: it is on the heap only while it runs, and
 /// the task itself stays small. An idle connection then holds the relay's
 /// state alone, not also room for the handshake's (see `copy` on memory).
-pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketAddr) {
+pub(crate) async fn proxy_one(
+    settings: &Settings,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    mut deadline: Deadline,
+) {
     let started = Instant::now();
     // Small writes (an interactive protocol) should not wait for Nagle.
     let _ = tcp.set_nodelay(true);
-    let Some(tls) = Box::pin(handshake(settings, tcp, peer, started)).await else {
+    let handshake = Box::pin(handshake(settings, tcp, peer, started, &mut deadline)).await;
+    let Some(tls) = handshake else {
         return;
     };
-    Box::pin(relay(settings, tls, peer, started)).await;
+    Box::pin(relay(settings, tls, peer, started, deadline)).await;
 }
 
-/// The handshake, within its timeout; a failure is logged here.
+/// The handshake, within its timeout and the shutdown deadline; a failure
+/// is logged here.
 async fn handshake(
     settings: &Settings,
     tcp: TcpStream,
     peer: SocketAddr,
     started: Instant,
+    deadline: &mut Deadline,
 ) -> Option<TlsStream<TcpStream>> {
-    match timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)).await {
+    let handshake = tokio::select! {
+        handshake = timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)) => handshake,
+        () = deadline.passed() => {
+            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake cut at the shutdown deadline");
+            return None;
+        }
+    };
+    match handshake {
         Ok(Ok(tls)) => Some(tls),
         Ok(Err(e)) => {
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
@@ -68,6 +84,7 @@ async fn relay(
     mut tls: TlsStream<TcpStream>,
     peer: SocketAddr,
     started: Instant,
+    mut deadline: Deadline,
 ) {
     let mut line = Line {
         peer,
@@ -128,6 +145,7 @@ async fn relay(
         half_close,
         |tls| !half_close && tls.connection().peer_closed(),
         TlsStream::release_buffers,
+        deadline.passed(),
     )
     .await;
     line.totals = totals;
@@ -156,6 +174,11 @@ async fn relay(
             drop(upstream);
             let _ = Box::pin(close_client(tls)).await;
             Err(ConnError::Idle { after: idle })
+        }
+        End::Stopped => {
+            drop(upstream);
+            let _ = Box::pin(close_client(tls)).await;
+            Err(ConnError::Cut)
         }
         // Without close_notify: the client must not take a cut-short
         // stream for a complete one.

@@ -46,6 +46,8 @@ pub(crate) enum End {
     UpstreamClosed,
     /// No byte moved either way for the idle timeout.
     Idle,
+    /// `stop` completed first (the shutdown deadline passed).
+    Stopped,
     /// Reading from or writing to the client failed.
     Client(io::Error),
     /// Reading from or writing to the upstream failed.
@@ -59,8 +61,8 @@ pub(crate) struct Totals {
     pub(crate) to_client: u64,
 }
 
-/// Copies between `client` and `upstream` until one ends, one fails, or
-/// nothing moves for `idle`. `client_closed` says whether the client has
+/// Copies between `client` and `upstream` until one ends, one fails,
+/// nothing moves for `idle`, or `stop` completes. `client_closed` says whether the client has
 /// ended its stream (read its close_notify) while data it sent before is
 /// still on its way: from then on nothing is written to it.
 ///
@@ -78,6 +80,7 @@ pub(crate) async fn copy<C, U>(
     half_close: bool,
     client_closed: impl Fn(&C) -> bool,
     mut release: impl FnMut(&mut C),
+    stop: impl Future<Output = ()>,
 ) -> (End, Totals)
 where
     C: AsyncRead + AsyncWrite + Unpin,
@@ -92,9 +95,13 @@ where
     let mut released = false;
     let timer = tokio::time::sleep(quiet);
     tokio::pin!(timer);
+    tokio::pin!(stop);
     // TLS 1.3: the client has ended, and whether the upstream was told.
     let (mut client_done, mut upstream_told) = (false, false);
     let end = poll_fn(|cx| {
+        if stop.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(End::Stopped);
+        }
         let mut moved = false;
         if !client_done {
             match up.poll_copy(cx, client, upstream, &mut moved) {
@@ -322,6 +329,7 @@ mod tests {
                 move |_| {
                     counted.fetch_add(1, Ordering::SeqCst);
                 },
+                std::future::pending(),
             )
             .await
         });
@@ -359,6 +367,7 @@ mod tests {
                 half_close,
                 |_| false,
                 |_| {},
+                std::future::pending(),
             )
             .await
         });

@@ -8,13 +8,14 @@
 //! connection's log line.
 
 use std::io;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::chain::chain;
 use crate::serve::certs::CertSetupError;
 use crate::service::describe;
+use crate::service::listen::ListenError;
+use crate::service::tickets::TicketSetupError;
 use keel::ConfigError;
 use keel::pki::LoadError;
 use snafu::Snafu;
@@ -45,6 +46,12 @@ pub(crate) enum ProxyError {
         /// Why.
         source: LoadError,
     },
+    /// The session ticket keys could not be set up.
+    #[snafu(display("{source}"))]
+    Tickets {
+        /// Why.
+        source: TicketSetupError,
+    },
     /// The configuration was refused.
     #[snafu(display("invalid configuration: {}", chain(source)))]
     Config {
@@ -57,26 +64,11 @@ pub(crate) enum ProxyError {
         /// What the system said.
         source: io::Error,
     },
-    /// The `--listen` address could not be bound.
-    #[snafu(display("cannot listen on {address}: {source}"))]
+    /// Listening failed, or the accept loop stopped.
+    #[snafu(display("{source}"))]
     Listen {
-        /// The address.
-        address: SocketAddr,
-        /// What the system said.
-        source: io::Error,
-    },
-    /// The bound socket's address could not be read.
-    #[snafu(display("cannot read the address listened on: {source}"))]
-    LocalAddress {
-        /// What the system said.
-        source: io::Error,
-    },
-    /// The limit on connections at once stopped handing out slots (it is
-    /// never closed, so this is a bug).
-    #[snafu(display("the connection limit failed: {source}"))]
-    Slots {
-        /// What tokio said.
-        source: tokio::sync::AcquireError,
+        /// Why.
+        source: ListenError,
     },
 }
 
@@ -144,6 +136,9 @@ pub(crate) enum ConnError {
     /// Sending close_notify to the client took too long.
     #[snafu(display("sending close_notify timed out"))]
     SendCloseTimeout,
+    /// The shutdown deadline passed first; close_notify was sent.
+    #[snafu(display("cut at the shutdown deadline"))]
+    Cut,
     /// No byte moved either way for `--idle-timeout`.
     #[snafu(display("no bytes either way for {} s", after.as_secs()))]
     Idle {
@@ -170,6 +165,7 @@ impl ConnError {
         match self {
             Self::UpstreamConnect { .. } | Self::UpstreamTimeout { .. } => "upstream unreachable",
             Self::Idle { .. } => "idle timeout",
+            Self::Cut => "cut at shutdown",
             Self::Client { .. } => "client failed",
             Self::Upstream { .. } => "upstream failed",
             Self::AnswerClose { .. }
@@ -229,6 +225,11 @@ mod tests {
                 ConnError::SendCloseTimeout,
                 "failed",
                 "sending close_notify timed out",
+            ),
+            (
+                ConnError::Cut,
+                "cut at shutdown",
+                "cut at the shutdown deadline",
             ),
             (
                 ConnError::Idle {

@@ -29,10 +29,12 @@ use keel::{ServerConfig, ServerConfigBuilder};
 use snafu::{OptionExt, ResultExt, ensure};
 
 use self::error::{
-    CertificateSnafu, ClientCaSnafu, ConfigSnafu, HostSnafu, ListenSnafu, LocalAddressSnafu,
-    NoPortSnafu, PortSnafu, ProxyError, ReadClientCaSnafu, RuntimeSnafu, SlotsSnafu, UpstreamError,
+    CertificateSnafu, ClientCaSnafu, ConfigSnafu, HostSnafu, ListenSnafu, NoPortSnafu, PortSnafu,
+    ProxyError, ReadClientCaSnafu, RuntimeSnafu, TicketsSnafu, UpstreamError,
 };
 use crate::serve::certs;
+use crate::service::listen::{ListenArgs, Listener};
+use crate::service::tickets::TicketArgs;
 
 /// Arguments of `keel proxy`.
 #[derive(Debug, clap::Args)]
@@ -58,6 +60,10 @@ pub(crate) struct ProxyArgs {
     /// (PEM).
     #[arg(long, value_name = "CA.pem")]
     client_ca: Option<PathBuf>,
+    #[command(flatten)]
+    tickets: TicketArgs,
+    #[command(flatten)]
+    listener: ListenArgs,
     /// Most connections proxied at once; more wait to be accepted.
     #[arg(long, default_value_t = 1000, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -132,7 +138,7 @@ fn start(args: &ProxyArgs) -> Result<(), ProxyError> {
             idle: Duration::from_secs(args.idle_timeout),
         },
     });
-    runtime.block_on(proxy(args.listen, settings, args.max_connections))
+    runtime.block_on(proxy(args, settings))
 }
 
 /// The server configuration the arguments ask for.
@@ -143,6 +149,9 @@ fn config(args: &ProxyArgs) -> Result<ServerConfig, ProxyError> {
         let pem = std::fs::read(path).context(ReadClientCaSnafu { path })?;
         let roots = TrustStore::from_pem(&pem).context(ClientCaSnafu { path })?;
         builder = builder.with_client_auth(roots, ClientAuth::Required);
+    }
+    if let Some(keys) = args.tickets.keys().context(TicketsSnafu)? {
+        builder = builder.with_session_tickets(keys);
     }
     builder.build().context(ConfigSnafu)
 }
@@ -164,41 +173,20 @@ fn parse_upstream(value: &str) -> Result<String, UpstreamError> {
     }
 }
 
-async fn proxy(
-    listen: SocketAddr,
-    settings: Arc<Settings>,
-    max_connections: u32,
-) -> Result<(), ProxyError> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .context(ListenSnafu { address: listen })?;
-    let local = listener.local_addr().context(LocalAddressSnafu)?;
+async fn proxy(args: &ProxyArgs, settings: Arc<Settings>) -> Result<(), ProxyError> {
+    let listener = Listener::bind(args.listen, &args.listener).context(ListenSnafu)?;
+    let local = listener.local_addr().context(ListenSnafu)?;
     // A line scripts and tests can wait for.
     println!("keel proxy: listening on {local}");
     tracing::info!(listen = %local, upstream = %settings.upstream, "proxying");
-    let permits = usize::try_from(max_connections).unwrap_or(usize::MAX);
-    let slots = Arc::new(tokio::sync::Semaphore::new(permits));
-    loop {
-        let permit = Arc::clone(&slots)
-            .acquire_owned()
-            .await
-            .context(SlotsSnafu)?;
-        let (tcp, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                // Out of file descriptors and the like: log, give the
-                // system a moment rather than spin, and go on.
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let settings = Arc::clone(&settings);
-        tokio::spawn(async move {
-            conn::proxy_one(&settings, tcp, peer).await;
-            drop(permit);
-        });
-    }
+    let permits = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
+    listener
+        .serve(permits, |tcp, peer, deadline| {
+            let settings = Arc::clone(&settings);
+            async move { conn::proxy_one(&settings, tcp, peer, deadline).await }
+        })
+        .await
+        .context(ListenSnafu)
 }
 
 #[cfg(test)]

@@ -11,9 +11,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::error::{CloseSnafu, ConnError, RequestSnafu, RequestTimeoutSnafu, RespondSnafu};
+use super::error::{
+    CloseSnafu, ConnError, CutSnafu, RequestSnafu, RequestTimeoutSnafu, RespondSnafu,
+};
 use super::{Timeouts, page};
 use crate::service::describe;
+use crate::service::listen::Deadline;
 
 /// The most request bytes read: the headers of any sane request.
 const MAX_REQUEST: usize = 16 * 1024;
@@ -24,9 +27,17 @@ pub(crate) async fn serve_one(
     tcp: TcpStream,
     peer: SocketAddr,
     timeouts: Timeouts,
+    mut deadline: Deadline,
 ) {
     let started = Instant::now();
-    let mut tls = match timeout(timeouts.handshake, acceptor.accept(tcp)).await {
+    let handshake = tokio::select! {
+        handshake = timeout(timeouts.handshake, acceptor.accept(tcp)) => handshake,
+        () = deadline.passed() => {
+            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake cut at the shutdown deadline");
+            return;
+        }
+    };
+    let mut tls = match handshake {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
@@ -50,7 +61,10 @@ pub(crate) async fn serve_one(
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .unwrap_or_default();
 
-    let outcome = respond(&mut tls, &session, timeouts.request).await;
+    let outcome = tokio::select! {
+        outcome = respond(&mut tls, &session, timeouts.request) => outcome,
+        () = deadline.passed() => close_at_deadline(&mut tls).await,
+    };
     let ms = started.elapsed().as_millis();
     match outcome {
         Ok(()) => tracing::info!(%peer, sni, version, suite, alpn, ms, outcome = "ok"),
@@ -76,6 +90,13 @@ async fn respond(
     tls.write_all(&response).await.context(RespondSnafu)?;
     // shutdown sends close_notify, then closes the socket.
     tls.shutdown().await.context(CloseSnafu)
+}
+
+/// Sends close_notify and closes, the response unsent: the service is
+/// shutting down and this client has had its time.
+async fn close_at_deadline(tls: &mut TlsStream<TcpStream>) -> Result<(), ConnError> {
+    tls.shutdown().await.context(CloseSnafu)?;
+    CutSnafu.fail()
 }
 
 /// Reads up to the blank line that ends the request's headers, at most

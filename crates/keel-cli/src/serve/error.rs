@@ -8,15 +8,15 @@
 //! log line.
 
 use std::io;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::chain::chain;
 use crate::serve::certs::CertSetupError;
 use crate::service::describe;
+use crate::service::listen::ListenError;
+use crate::service::tickets::TicketSetupError;
 use keel::ConfigError;
 use keel::pki::LoadError;
-use keel::sessions::TicketKeyError;
 use snafu::Snafu;
 
 /// Everything that ends `keel serve` with exit status 1.
@@ -30,13 +30,11 @@ pub(crate) enum ServeError {
         /// Why.
         source: CertSetupError,
     },
-    /// `--ticket-key` could not be read or is not a usable secret.
-    #[snafu(display("--ticket-key {}: {}", path.display(), chain(source)))]
-    TicketKey {
-        /// The file.
-        path: PathBuf,
+    /// The session ticket keys could not be set up.
+    #[snafu(display("{source}"))]
+    Tickets {
         /// Why.
-        source: TicketKeyError,
+        source: TicketSetupError,
     },
     /// The `--ocsp` response could not be read.
     #[snafu(display("cannot read {}: {source}", path.display()))]
@@ -74,26 +72,11 @@ pub(crate) enum ServeError {
         /// What the system said.
         source: io::Error,
     },
-    /// The `--listen` address could not be bound.
-    #[snafu(display("cannot listen on {address}: {source}"))]
+    /// Listening failed, or the accept loop stopped.
+    #[snafu(display("{source}"))]
     Listen {
-        /// The address.
-        address: SocketAddr,
-        /// What the system said.
-        source: io::Error,
-    },
-    /// The bound socket's address could not be read.
-    #[snafu(display("cannot read the address listened on: {source}"))]
-    LocalAddress {
-        /// What the system said.
-        source: io::Error,
-    },
-    /// The limit on connections at once stopped handing out slots (it is
-    /// never closed, so this is a bug).
-    #[snafu(display("the connection limit failed: {source}"))]
-    Slots {
-        /// What tokio said.
-        source: tokio::sync::AcquireError,
+        /// Why.
+        source: ListenError,
     },
 }
 
@@ -117,6 +100,9 @@ pub(crate) enum ConnError {
         /// keel's or the system's error.
         source: io::Error,
     },
+    /// The shutdown deadline passed first; close_notify was sent.
+    #[snafu(display("cut at the shutdown deadline"))]
+    Cut,
     /// Sending close_notify or closing failed.
     #[snafu(display("{}", describe(source)))]
     Close {

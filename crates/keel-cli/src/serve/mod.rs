@@ -25,9 +25,12 @@ use keel::pki::{ClientAuth, TrustStore};
 use keel::{ServerConfig, ServerConfigBuilder};
 use snafu::ResultExt;
 
+use crate::service::listen::{ListenArgs, Listener};
+use crate::service::tickets::TicketArgs;
+
 use self::error::{
-    CertificateSnafu, ClientCaSnafu, ConfigSnafu, ListenSnafu, LocalAddressSnafu, OcspSnafu,
-    ReadClientCaSnafu, RuntimeSnafu, ServeError, SlotsSnafu, TicketKeySnafu,
+    CertificateSnafu, ClientCaSnafu, ConfigSnafu, ListenSnafu, OcspSnafu, ReadClientCaSnafu,
+    RuntimeSnafu, ServeError, TicketsSnafu,
 };
 
 /// Arguments of `keel serve`.
@@ -51,12 +54,8 @@ pub(crate) struct ServeArgs {
     /// that ask (status_request). keel sends it as it is, without checking it.
     #[arg(long, value_name = "FILE")]
     ocsp: Option<PathBuf>,
-    /// Issue session tickets (RFC 5077) sealed with keys derived from the
-    /// secret in this file (32 to 1024 bytes, e.g. `head -c 32 /dev/urandom`).
-    /// Every keel serve given the same file resumes the others' sessions;
-    /// keys rotate every hour and a ticket lasts an hour.
-    #[arg(long, value_name = "FILE")]
-    ticket_key: Option<PathBuf>,
+    #[command(flatten)]
+    tickets: TicketArgs,
     /// Where to write the throwaway CA when --cert is not given.
     #[arg(long, default_value = "keel-serve-ca.pem", value_name = "PATH")]
     ca_out: PathBuf,
@@ -77,6 +76,8 @@ pub(crate) struct ServeArgs {
         default_value = "http/1.1"
     )]
     alpn: Vec<String>,
+    #[command(flatten)]
+    listener: ListenArgs,
     /// Most connections served at once; more wait to be accepted.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     max_connections: usize,
@@ -123,17 +124,8 @@ fn start(args: &ServeArgs) -> Result<(), ServeError> {
         handshake: Duration::from_secs(args.handshake_timeout),
         request: Duration::from_secs(args.request_timeout),
     };
-    runtime.block_on(serve(
-        args.listen,
-        config,
-        ca,
-        args.max_connections.max(1),
-        timeouts,
-    ))
+    runtime.block_on(serve(args, config, ca, timeouts))
 }
-
-/// How often ticket keys rotate, and how long a ticket lasts.
-const TICKET_PERIOD_SECS: u64 = 3600;
 
 /// The configuration, and the path of the throwaway CA if one was made.
 fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), ServeError> {
@@ -153,14 +145,8 @@ fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), ServeErro
     let mut builder: ServerConfigBuilder = ServerConfig::builder()
         .with_certificate(key)
         .with_session_cache(cache);
-    if let Some(path) = &args.ticket_key {
-        let keys = keel::sessions::TicketKeys::from_file(
-            path,
-            std::time::Duration::from_secs(TICKET_PERIOD_SECS),
-            std::time::Duration::from_secs(TICKET_PERIOD_SECS),
-        )
-        .context(TicketKeySnafu { path })?;
-        builder = builder.with_session_tickets(Arc::new(keys));
+    if let Some(keys) = args.tickets.keys().context(TicketsSnafu)? {
+        builder = builder.with_session_tickets(keys);
     }
     if let Some(path) = &args.ocsp {
         let der = std::fs::read(path).context(OcspSnafu { path })?;
@@ -182,16 +168,13 @@ fn config(args: &ServeArgs) -> Result<(ServerConfig, Option<PathBuf>), ServeErro
 }
 
 async fn serve(
-    listen: SocketAddr,
+    args: &ServeArgs,
     config: ServerConfig,
     ca: Option<PathBuf>,
-    max_connections: usize,
     timeouts: Timeouts,
 ) -> Result<(), ServeError> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .context(ListenSnafu { address: listen })?;
-    let local = listener.local_addr().context(LocalAddressSnafu)?;
+    let listener = Listener::bind(args.listen, &args.listener).context(ListenSnafu)?;
+    let local = listener.local_addr().context(ListenSnafu)?;
     if let Some(ca) = ca {
         println!(
             "keel serve: a throwaway CA for this run is in {}",
@@ -206,24 +189,10 @@ async fn serve(
     // A line scripts and tests can wait for.
     println!("keel serve: listening on {local}");
     let acceptor = keel::tokio::TlsAcceptor::from(config);
-    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
-    loop {
-        let permit = Arc::clone(&slots)
-            .acquire_owned()
-            .await
-            .context(SlotsSnafu)?;
-        let (tcp, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                // Out of file descriptors and the like: log and go on.
-                tracing::warn!(error = %e, "accept failed");
-                continue;
-            }
-        };
-        let acceptor = acceptor.clone();
-        tokio::spawn(async move {
-            conn::serve_one(acceptor, tcp, peer, timeouts).await;
-            drop(permit);
-        });
-    }
+    listener
+        .serve(args.max_connections, |tcp, peer, deadline| {
+            conn::serve_one(acceptor.clone(), tcp, peer, timeouts, deadline)
+        })
+        .await
+        .context(ListenSnafu)
 }

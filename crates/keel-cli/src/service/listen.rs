@@ -1,0 +1,252 @@
+//! The listening socket and the accept loop of `keel serve` and `keel
+//! proxy`: the kernel's backlog, the bound on connections at once, and the
+//! graceful shutdown on SIGTERM.
+//!
+//! On SIGTERM the listening socket is closed at once, so new connections
+//! are refused, and the connections already open get `--shutdown-timeout`
+//! to finish. Those still open then are told through their [`Deadline`] and
+//! close themselves, with close_notify where TLS is up; those that do not
+//! manage that within [`CLOSE_GRACE`] are dropped. The process then exits
+//! with status 0: a stop that was asked for is not a failure.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use snafu::{ResultExt, Snafu};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::JoinSet;
+
+/// How long connections cut at the deadline have to send close_notify
+/// before they are dropped without it.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// How long to wait after a failed accept (out of file descriptors and the
+/// like) rather than spin.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+
+/// The listening options both services take.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ListenArgs {
+    /// Connections the kernel completes and queues before keel accepts
+    /// them; more are refused or dropped by the kernel. Linux caps it at
+    /// net.core.somaxconn.
+    #[arg(long, default_value_t = 1024, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    backlog: u32,
+    /// On SIGTERM, stop accepting at once and give open connections this
+    /// many seconds to finish; then close the rest (with close_notify) and
+    /// exit with status 0.
+    #[arg(long, default_value_t = 30, value_name = "S")]
+    shutdown_timeout: u64,
+}
+
+/// Why the service could not listen, or stopped.
+#[derive(Debug, Snafu)]
+pub(crate) enum ListenError {
+    /// The `--listen` address could not be bound.
+    #[snafu(display("cannot listen on {address}: {source}"))]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The bound socket's address could not be read.
+    #[snafu(display("cannot read the address listened on: {source}"))]
+    LocalAddress {
+        /// What the system said.
+        source: io::Error,
+    },
+    /// SIGTERM could not be caught.
+    #[snafu(display("cannot watch for SIGTERM: {source}"))]
+    Signal {
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The limit on connections at once stopped handing out slots (it is
+    /// never closed, so this is a bug).
+    #[snafu(display("the connection limit failed: {source}"))]
+    Slots {
+        /// What tokio said.
+        source: tokio::sync::AcquireError,
+    },
+}
+
+/// A connection's view of the shutdown.
+#[derive(Debug, Clone)]
+pub(crate) struct Deadline(watch::Receiver<bool>);
+
+impl Deadline {
+    /// Waits until the shutdown deadline has passed; the connection then
+    /// closes at once, with close_notify if its handshake is done.
+    pub(crate) async fn passed(&mut self) {
+        // An error means the accept loop has returned, and the runtime is
+        // going down with every connection: the deadline has passed too.
+        let _ = self.0.wait_for(|passed| *passed).await;
+    }
+}
+
+/// A bound socket, listening, and SIGTERM caught.
+#[derive(Debug)]
+pub(crate) struct Listener {
+    tcp: TcpListener,
+    terminate: Terminate,
+    shutdown_timeout: Duration,
+}
+
+impl Listener {
+    /// Binds `address` and listens with `--backlog`. SIGTERM is caught from
+    /// here on, before the caller says it is listening, so that a signal
+    /// sent as soon as it does is not the default one that kills.
+    pub(crate) fn bind(address: SocketAddr, args: &ListenArgs) -> Result<Self, ListenError> {
+        let tcp = listen(address, args.backlog).context(BindSnafu { address })?;
+        let terminate = Terminate::new().context(SignalSnafu)?;
+        Ok(Self {
+            tcp,
+            terminate,
+            shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        })
+    }
+
+    /// The address listened on (with the port the system picked for 0).
+    pub(crate) fn local_addr(&self) -> Result<SocketAddr, ListenError> {
+        self.tcp.local_addr().context(LocalAddressSnafu)
+    }
+
+    /// Accepts connections, at most `max_connections` at once, each handed
+    /// to `handle` in a task of its own, until SIGTERM; then shuts down as
+    /// the module says.
+    pub(crate) async fn serve<H, F>(
+        self,
+        max_connections: usize,
+        handle: H,
+    ) -> Result<(), ListenError>
+    where
+        H: Fn(TcpStream, SocketAddr, Deadline) -> F,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let Self {
+            tcp,
+            mut terminate,
+            shutdown_timeout,
+        } = self;
+        let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+        let (deadline_tx, deadline_rx) = watch::channel(false);
+        let mut open = JoinSet::new();
+        loop {
+            tokio::select! {
+                biased;
+                () = terminate.recv() => break,
+                Some(_) = open.join_next(), if !open.is_empty() => {}
+                accepted = accept(&tcp, &slots) => {
+                    let Some((permit, stream, peer)) = accepted? else {
+                        tokio::time::sleep(ACCEPT_RETRY).await;
+                        continue;
+                    };
+                    let conn = handle(stream, peer, Deadline(deadline_rx.clone()));
+                    open.spawn(async move {
+                        conn.await;
+                        drop(permit);
+                    });
+                }
+            }
+        }
+        drop(tcp);
+        let at_signal = open.len();
+        tracing::info!(
+            open = at_signal,
+            timeout_s = shutdown_timeout.as_secs(),
+            "SIGTERM: no longer accepting, waiting for open connections"
+        );
+        if tokio::time::timeout(shutdown_timeout, finish(&mut open))
+            .await
+            .is_ok()
+        {
+            tracing::info!(open = at_signal, cut = 0, "shut down");
+            return Ok(());
+        }
+        let cut = open.len();
+        let _ = deadline_tx.send(true);
+        if tokio::time::timeout(CLOSE_GRACE, finish(&mut open))
+            .await
+            .is_err()
+        {
+            open.abort_all();
+        }
+        tracing::warn!(
+            open = at_signal,
+            cut,
+            "shut down, cutting connections still open at the deadline"
+        );
+        Ok(())
+    }
+}
+
+/// A listening socket on `address` with `backlog`. SO_REUSEADDR, as
+/// `TcpListener::bind` sets it on Unix, lets a restarted service bind
+/// while its old connections are in TIME_WAIT; a port another socket
+/// listens on is still refused.
+fn listen(address: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(backlog)
+}
+
+/// The next connection, once a slot is free; `None` when accepting failed
+/// (logged), which the loop rides out.
+async fn accept(
+    tcp: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> Result<Option<(OwnedSemaphorePermit, TcpStream, SocketAddr)>, ListenError> {
+    let permit = Arc::clone(slots)
+        .acquire_owned()
+        .await
+        .context(SlotsSnafu)?;
+    match tcp.accept().await {
+        Ok((stream, peer)) => Ok(Some((permit, stream, peer))),
+        Err(e) => {
+            tracing::warn!(error = %e, "accept failed");
+            Ok(None)
+        }
+    }
+}
+
+/// Waits for every connection task to end.
+async fn finish(open: &mut JoinSet<()>) {
+    while open.join_next().await.is_some() {}
+}
+
+/// SIGTERM, caught.
+#[derive(Debug)]
+struct Terminate {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Terminate {
+    fn new() -> io::Result<Self> {
+        Ok(Self {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for SIGTERM (for ever where there is none).
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if self.signal.recv().await.is_some() {
+            return;
+        }
+        std::future::pending::<()>().await;
+    }
+}
