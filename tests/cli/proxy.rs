@@ -753,6 +753,7 @@ fn help_lists_every_option_and_an_example() {
         "--max-connections",
         "--idle-timeout",
         "--handshake-timeout",
+        "--proxy-protocol",
         "--log-level",
         "Example:",
         "keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080",
