@@ -2,7 +2,9 @@
 //! (`openssl s_client`, keel's own tokio client) and an upstream served by
 //! this test: echo, one line then close, or a burst then close. Also its
 //! startup refusals, `--help`, and a load check: 200 clients at once, each
-//! sending and getting back 256 KiB, within a memory bound.
+//! sending and getting back 256 KiB, within a memory bound. The PROXY
+//! protocol header (`--proxy-protocol`) is in `proxy/proxy_protocol.rs`,
+//! read by HAProxy.
 //!
 //! Hermetic: everything on 127.0.0.1 with ports the kernel picks;
 //! certificates made per test (rcgen) in a temporary directory removed on
@@ -915,6 +917,7 @@ fn help_lists_every_option_and_an_example() {
         "--max-connections",
         "--idle-timeout",
         "--handshake-timeout",
+        "--proxy-protocol",
         "--log-level",
         "--backlog",
         "--shutdown-timeout",
@@ -1030,3 +1033,10 @@ fn two_hundred_clients_at_once_lose_nothing_within_a_memory_bound() {
         "peak RSS {peak} KiB over the bound of {MEMORY_BOUND_KIB} KiB"
     );
 }
+
+// ---------------------------------------------------------------------
+// --proxy-protocol, against HAProxy
+// ---------------------------------------------------------------------
+
+#[path = "proxy/proxy_protocol.rs"]
+mod proxy_protocol;

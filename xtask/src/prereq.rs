@@ -121,6 +121,11 @@ pub(crate) const REQUIREMENTS: &[Requirement] = &[
         package: "g++",
         why: "the name the cc crate calls the C++ compiler by when it builds libFuzzer",
     },
+    Requirement {
+        need: Need::Command("haproxy"),
+        package: "haproxy",
+        why: "the upstream that reads `keel proxy --proxy-protocol`'s headers in its tests",
+    },
 ];
 
 /// Shown as the thing that is missing, its package and why it is needed:
@@ -589,7 +594,7 @@ mod tests {
         assert!(
             message.ends_with(
                 "`sudo apt-get install -y openssl gnutls-bin curl python3 python3-pip \
-                 util-linux iproute2 procps coreutils dash g++`"
+                 util-linux iproute2 procps coreutils dash g++ haproxy`"
             ),
             "{message}"
         );
@@ -607,6 +612,7 @@ mod tests {
                 "coreutils",
                 "dash",
                 "g++",
+                "haproxy",
             ])
         );
     }

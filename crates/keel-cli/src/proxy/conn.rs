@@ -13,6 +13,7 @@ use tokio::time::timeout;
 use super::Settings;
 use super::copy::{self, End, Totals};
 use super::error::ConnError;
+use super::proxy_protocol;
 use crate::service::describe;
 use crate::service::listen::Deadline;
 
@@ -127,6 +128,15 @@ async fn relay(
         }
     };
     let _ = upstream.set_nodelay(true);
+    if let Some(version) = settings.proxy_protocol {
+        let sent = proxy_protocol::send_header(&mut upstream, version, peer, &tls).await;
+        if let Err(source) = sent {
+            drop(upstream);
+            let _ = close_client(tls).await;
+            line.log(Err(ConnError::ProxyHeader { source }));
+            return;
+        }
+    }
     if let Ok(addr) = upstream.peer_addr() {
         line.upstream = addr.to_string();
     }

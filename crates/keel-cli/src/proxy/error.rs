@@ -118,6 +118,12 @@ pub(crate) enum ConnError {
         /// How long the proxy waited.
         after: Duration,
     },
+    /// The PROXY protocol header could not be sent to the upstream.
+    #[snafu(display("sending the PROXY protocol header: {source}"))]
+    ProxyHeader {
+        /// What the system said.
+        source: io::Error,
+    },
     /// Answering the client's close_notify failed.
     #[snafu(display("answering close_notify: {}", describe(source)))]
     AnswerClose {
@@ -167,7 +173,7 @@ impl ConnError {
             Self::Idle { .. } => "idle timeout",
             Self::Cut => "cut at shutdown",
             Self::Client { .. } => "client failed",
-            Self::Upstream { .. } => "upstream failed",
+            Self::Upstream { .. } | Self::ProxyHeader { .. } => "upstream failed",
             Self::AnswerClose { .. }
             | Self::AnswerCloseTimeout
             | Self::SendClose { .. }
@@ -201,6 +207,13 @@ mod tests {
                 },
                 "upstream unreachable",
                 "connecting to db:5432 timed out after 10 s",
+            ),
+            (
+                ConnError::ProxyHeader {
+                    source: io("broken pipe"),
+                },
+                "upstream failed",
+                "sending the PROXY protocol header: broken pipe",
             ),
             (
                 ConnError::AnswerClose {

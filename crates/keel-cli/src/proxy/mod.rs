@@ -7,6 +7,8 @@
 //!   buffers, and the idle timeout.
 //! - `error`: the error that stops the proxy, printed as the single
 //!   `error:` line.
+//! - `proxy_protocol`: the PROXY protocol header (`--proxy-protocol`, v1
+//!   or v2) written to the upstream before the client's bytes.
 //!
 //! TLS 1.2 has no half-close (RFC 5246 §7.2.1), so one side's end is the
 //! end of the whole connection: the client's close_notify is answered and
@@ -16,6 +18,7 @@
 mod conn;
 mod copy;
 mod error;
+mod proxy_protocol;
 
 use std::io::{self, Write as _};
 use std::net::SocketAddr;
@@ -78,6 +81,14 @@ pub(crate) struct ProxyArgs {
     #[arg(long, default_value_t = 10, value_name = "S",
           value_parser = clap::value_parser!(u64).range(1..))]
     handshake_timeout: u64,
+    /// Before the client's bytes, send the upstream a PROXY protocol
+    /// header (HAProxy's specification) with the client's address and
+    /// port and the address it connected to: v1 is the text line, v2 the
+    /// binary header, which also carries the ALPN protocol, the SNI name
+    /// (AUTHORITY) and the TLS version and cipher (SSL; the cipher as
+    /// OpenSSL names it). Only for an upstream that expects one.
+    #[arg(long, value_name = "VERSION")]
+    proxy_protocol: Option<proxy_protocol::Version>,
     /// Log level: error, warn, info, debug or trace.
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     log_level: tracing::Level,
@@ -113,6 +124,8 @@ pub(crate) struct Settings {
     pub(crate) acceptor: keel::tokio::TlsAcceptor,
     pub(crate) upstream: String,
     pub(crate) timeouts: Timeouts,
+    /// The PROXY protocol header to send the upstream first, if any.
+    pub(crate) proxy_protocol: Option<proxy_protocol::Version>,
 }
 
 pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
@@ -137,6 +150,7 @@ fn start(args: &ProxyArgs) -> Result<(), ProxyError> {
             handshake: Duration::from_secs(args.handshake_timeout),
             idle: Duration::from_secs(args.idle_timeout),
         },
+        proxy_protocol: args.proxy_protocol,
     });
     runtime.block_on(proxy(args, settings))
 }
