@@ -12,8 +12,10 @@ use tokio::time::timeout;
 
 use super::Settings;
 use super::copy::{self, End, Totals};
+use super::counting::Counted;
 use super::error::ConnError;
-use crate::service::describe;
+use super::metrics::ProxyMetrics;
+use crate::service::{alert_of, describe};
 
 /// How long sending close_notify to the client may take (a client that
 /// reads nothing would hold it forever).
@@ -29,16 +31,19 @@ const LINGER: Duration = Duration::from_secs(2);
 /// Proxies one client and logs one line about it.
 pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketAddr) {
     let started = Instant::now();
+    let _open = settings.metrics.connection_opened();
     // Small writes (an interactive protocol) should not wait for Nagle.
     let _ = tcp.set_nodelay(true);
     let handshake = timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)).await;
     let mut tls = match handshake {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
+            settings.metrics.handshake_failed(alert_of(&e));
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
             return;
         }
         Err(_) => {
+            settings.metrics.handshake_failed(None);
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake timed out");
             return;
         }
@@ -51,8 +56,10 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
         upstream: settings.upstream.clone(),
         totals: Totals::default(),
         started,
+        metrics: &settings.metrics,
     };
     if let Some(session) = tls.session() {
+        settings.metrics.handshake_completed(session);
         line.sni = session.server_name.clone().unwrap_or_default();
         line.version = session.version.to_string();
         line.suite = session.cipher_suite.to_string();
@@ -95,7 +102,8 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
         .connection()
         .session()
         .is_some_and(|s| s.version == keel::registry::ProtocolVersion::TLS_V1_3);
-    let (end, totals) = copy::copy(&mut tls, &mut upstream, idle, half_close, |tls| {
+    let mut counted = Counted::new(&mut upstream, &settings.metrics);
+    let (end, totals) = copy::copy(&mut tls, &mut counted, idle, half_close, |tls| {
         !half_close && tls.connection().peer_closed()
     })
     .await;
@@ -156,7 +164,7 @@ async fn close_client(mut tls: TlsStream<TcpStream>) -> Result<(), ConnError> {
 }
 
 /// The connection's log line, filled in as it goes.
-struct Line {
+struct Line<'a> {
     peer: SocketAddr,
     sni: String,
     version: String,
@@ -164,11 +172,14 @@ struct Line {
     upstream: String,
     totals: Totals,
     started: Instant,
+    /// Where the line's outcome is counted too.
+    metrics: &'a ProxyMetrics,
 }
 
-impl Line {
+impl Line<'_> {
     /// Logs the line: how the connection ended, or its outcome and error.
     fn log(&self, result: Result<&'static str, ConnError>) {
+        self.metrics.connection_ended(&result);
         let Self {
             peer,
             sni,
@@ -177,6 +188,7 @@ impl Line {
             upstream,
             totals,
             started,
+            metrics: _,
         } = self;
         let ms = started.elapsed().as_millis();
         let (to_upstream, to_client) = (totals.to_upstream, totals.to_client);

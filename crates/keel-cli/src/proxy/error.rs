@@ -65,6 +65,14 @@ pub(crate) enum ProxyError {
         /// What the system said.
         source: io::Error,
     },
+    /// The `--metrics` address could not be bound, or read back.
+    #[snafu(display("cannot listen on {address} for metrics: {source}"))]
+    MetricsListen {
+        /// The address.
+        address: SocketAddr,
+        /// What the system said.
+        source: io::Error,
+    },
     /// The bound socket's address could not be read.
     #[snafu(display("cannot read the address listened on: {source}"))]
     LocalAddress {

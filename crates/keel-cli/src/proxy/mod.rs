@@ -7,6 +7,10 @@
 //!   buffers, and the idle timeout.
 //! - `error`: the error that stops the proxy, printed as the single
 //!   `error:` line.
+//! - `metrics`: what the proxy counts, and starting its `--metrics`
+//!   endpoint.
+//! - `counting`: the upstream stream as the copy loop sees it, counting
+//!   the bytes each way as they move.
 //!
 //! TLS 1.2 has no half-close (RFC 5246 §7.2.1), so one side's end is the
 //! end of the whole connection: the client's close_notify is answered and
@@ -15,7 +19,9 @@
 
 mod conn;
 mod copy;
+mod counting;
 mod error;
+mod metrics;
 
 use std::io::{self, Write as _};
 use std::net::SocketAddr;
@@ -72,6 +78,12 @@ pub(crate) struct ProxyArgs {
     #[arg(long, default_value_t = 10, value_name = "S",
           value_parser = clap::value_parser!(u64).range(1..))]
     handshake_timeout: u64,
+    /// Serve Prometheus metrics over plain HTTP on this address, at
+    /// `GET /metrics` (port 0: one the system picks; the "metrics on" line
+    /// says which). Keep it private: it is not TLS and has no
+    /// authentication.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
     /// Log level: error, warn, info, debug or trace.
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     log_level: tracing::Level,
@@ -89,8 +101,15 @@ close_notify, the proxy answers it and closes both sides; when the upstream clos
 first sends the client everything the upstream sent, then close_notify. If the upstream cannot \
 be reached, the client gets close_notify at once.
 
-Prints \"keel proxy: listening on ADDR\" on stdout once ready, and one line per connection on \
-stderr (peer, SNI, cipher suite, upstream, bytes each way, duration, outcome).";
+Prints \"keel proxy: listening on ADDR\" on stdout once ready (after \"keel proxy: metrics on \
+ADDR\" with --metrics), and one line per connection on stderr (peer, SNI, cipher suite, upstream, \
+bytes each way, duration, outcome).
+
+With --metrics ADDR, GET http://ADDR/metrics answers in the Prometheus text format (0.0.4): \
+keel_proxy_connections_open, keel_proxy_connections_accepted_total, \
+keel_proxy_connections_closed_total{end}, keel_proxy_handshakes_total{version,cipher,resumed}, \
+keel_proxy_handshake_failures_total{alert}, keel_proxy_client_to_upstream_bytes_total, \
+keel_proxy_upstream_to_client_bytes_total, keel_proxy_upstream_connect_failures_total.";
 
 /// Timeouts for one connection.
 #[derive(Debug, Clone, Copy)]
@@ -107,6 +126,8 @@ pub(crate) struct Settings {
     pub(crate) acceptor: keel::tokio::TlsAcceptor,
     pub(crate) upstream: String,
     pub(crate) timeouts: Timeouts,
+    /// The process's counters.
+    pub(crate) metrics: Arc<metrics::ProxyMetrics>,
 }
 
 pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
@@ -131,8 +152,12 @@ fn start(args: &ProxyArgs) -> Result<(), ProxyError> {
             handshake: Duration::from_secs(args.handshake_timeout),
             idle: Duration::from_secs(args.idle_timeout),
         },
+        metrics: Arc::default(),
     });
-    runtime.block_on(proxy(args.listen, settings, args.max_connections))
+    runtime.block_on(async {
+        metrics::start_endpoint(args.metrics, &settings.metrics).await?;
+        proxy(args.listen, settings, args.max_connections).await
+    })
 }
 
 /// The server configuration the arguments ask for.
