@@ -1,7 +1,7 @@
 //! What the two long-running subcommands (`keel serve`, `keel proxy`) set
 //! up the same way: the log and the tokio runtime; and how they name an
 //! IO error of keel's tokio adapter in a connection's log line, and read
-//! the alert in it.
+//! the alert or the missing close_notify in it.
 
 use crate::chain::chain;
 
@@ -55,4 +55,10 @@ pub(crate) fn alert_of(e: &std::io::Error) -> Option<keel::registry::AlertDescri
         keel::HandshakeError::AlertReceived { description } => Some(*description),
         other => other.alert(),
     }
+}
+
+/// Whether a keel stream's IO error is the peer's transport ending
+/// without close_notify.
+pub(crate) fn is_truncation(e: &std::io::Error) -> bool {
+    matches!(keel_error(e), Some(keel::HandshakeError::Truncated))
 }

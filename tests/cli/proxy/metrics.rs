@@ -362,3 +362,106 @@ fn a_refused_upstream_counts_as_an_upstream_connect_failure() {
         1.0
     );
 }
+
+/// Many clients end the TCP connection without close_notify once they
+/// have their answer. When nothing was left undelivered that is an
+/// ordinary end, logged at info level, not a failure.
+#[test]
+fn a_client_gone_without_close_notify_after_its_answer_is_an_ordinary_end() {
+    let pki = Pki::new("no-close-notify");
+    let upstream = Upstream::start(Behaviour::Echo);
+    let proxy = Proxy::start(&pki, upstream.addr, &["--metrics", "127.0.0.1:0"]);
+    let asked = b"echo this, then vanish";
+    runtime().block_on(async {
+        let mut tls = connect(&pki.connector(false), proxy.addr).await;
+        tls.write_all(asked).await.unwrap();
+        tls.flush().await.unwrap();
+        let mut echo = vec![0u8; asked.len()];
+        tls.read_exact(&mut echo).await.unwrap();
+        assert_eq!(echo, asked);
+        // A FIN, with no close_notify before it; then wait for the proxy
+        // to close too, so that nothing is reset.
+        let mut tcp = tls.into_inner();
+        tcp.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        let _ = tokio::time::timeout(DEADLINE, tcp.read_to_end(&mut rest)).await;
+    });
+    let log = proxy.one_line();
+    assert!(
+        has(&log, "end", "client closed without close_notify"),
+        "{log}"
+    );
+    assert!(has(&log, "outcome", "ok"), "{log}");
+    assert!(
+        log.contains(" INFO ") && !log.contains("error"),
+        "not an info line: {log}"
+    );
+    let len = asked.len().to_string();
+    assert!(has(&log, "to_upstream", &len), "{log}");
+    assert!(has(&log, "to_client", &len), "{log}");
+    let after = scrape_when_idle(&proxy);
+    assert_eq!(
+        after.value(
+            "keel_proxy_connections_closed_total",
+            &[("end", "client_closed_without_close_notify")]
+        ),
+        1.0
+    );
+    assert_eq!(after.sum("keel_proxy_connections_closed_total"), 1.0);
+}
+
+/// The same end while the upstream's bytes are still on their way to the
+/// client is a loss, and stays a failure.
+#[test]
+fn a_client_gone_without_close_notify_before_its_answer_is_a_failure() {
+    let pki = Pki::new("truncated");
+    // More than the sockets on both sides of the proxy can buffer, so
+    // that the proxy is still writing when the client leaves.
+    let upstream = Upstream::start(Behaviour::Burst(32 * 1024 * 1024));
+    let proxy = Proxy::start(&pki, upstream.addr, &["--metrics", "127.0.0.1:0"]);
+    let runtime = runtime();
+    let tls = runtime.block_on(async {
+        let mut tls = connect(&pki.connector(false), proxy.addr).await;
+        let mut first = [0u8; 1000];
+        tls.read_exact(&mut first).await.unwrap();
+        tls
+    });
+    // Bytes the proxy handed to the kernel count as delivered; wait until
+    // the sockets are full and the proxy stops reading the upstream, so
+    // that what it holds is its own.
+    let relayed = |scrape: &Scrape| scrape.value("keel_proxy_upstream_to_client_bytes_total", &[]);
+    let deadline = Instant::now() + DEADLINE;
+    let mut last = relayed(&scrape(&proxy));
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = relayed(&scrape(&proxy));
+        if now == last {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the proxy never stopped relaying"
+        );
+        last = now;
+    }
+    assert!(last < (32 * 1024 * 1024) as f64, "everything was relayed");
+    let tcp = runtime.block_on(async {
+        // A FIN without close_notify; the rest is never read.
+        let mut tcp = tls.into_inner();
+        tcp.shutdown().await.unwrap();
+        tcp
+    });
+    let log = proxy.one_line();
+    drop(tcp);
+    assert!(has(&log, "outcome", "client failed"), "{log}");
+    assert!(log.contains("without close_notify"), "{log}");
+    assert!(log.contains(" WARN "), "not a warning: {log}");
+    let after = scrape_when_idle(&proxy);
+    assert_eq!(
+        after.value(
+            "keel_proxy_connections_closed_total",
+            &[("end", "client_failed")]
+        ),
+        1.0
+    );
+}

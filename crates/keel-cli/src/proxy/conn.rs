@@ -15,7 +15,7 @@ use super::copy::{self, End, Totals};
 use super::counting::Counted;
 use super::error::ConnError;
 use super::metrics::ProxyMetrics;
-use crate::service::{alert_of, describe};
+use crate::service::{alert_of, describe, is_truncation};
 
 /// How long sending close_notify to the client may take (a client that
 /// reads nothing would hold it forever).
@@ -131,6 +131,12 @@ pub(crate) async fn proxy_one(settings: &Settings, tcp: TcpStream, peer: SocketA
             drop(upstream);
             let _ = close_client(tls).await;
             Err(ConnError::Idle { after: idle })
+        }
+        // Many clients end without close_notify once they have what they
+        // wanted; when everything was delivered to them, nothing was lost,
+        // and that is no failure of the connection.
+        End::Client(source) if is_truncation(&source) && !totals.undelivered => {
+            Ok("client closed without close_notify")
         }
         // Without close_notify: the client must not take a cut-short
         // stream for a complete one.

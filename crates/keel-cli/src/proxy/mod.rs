@@ -103,7 +103,9 @@ be reached, the client gets close_notify at once.
 
 Prints \"keel proxy: listening on ADDR\" on stdout once ready (after \"keel proxy: metrics on \
 ADDR\" with --metrics), and one line per connection on stderr (peer, SNI, cipher suite, upstream, \
-bytes each way, duration, outcome).
+bytes each way, duration, outcome). A client that ends its connection without close_notify after \
+everything sent to it was delivered is logged as an ordinary end, \"client closed without \
+close_notify\", not as a failure.
 
 With --metrics ADDR, GET http://ADDR/metrics answers in the Prometheus text format (0.0.4): \
 keel_proxy_connections_open, keel_proxy_connections_accepted_total, \
