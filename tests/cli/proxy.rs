@@ -250,6 +250,8 @@ fn closed_port() -> SocketAddr {
 struct Proxy {
     child: Child,
     addr: SocketAddr,
+    /// The `--metrics` address, when it was given.
+    metrics: Option<SocketAddr>,
     stderr: mpsc::Receiver<String>,
 }
 
@@ -290,12 +292,16 @@ impl Proxy {
         let mut proxy = Self {
             child,
             addr: "127.0.0.1:0".parse().unwrap(),
+            metrics: None,
             stderr: err_rx,
         };
         proxy.addr = loop {
             let line = line_rx
                 .recv_timeout(DEADLINE)
                 .expect("keel proxy did not start listening");
+            if let Some(addr) = line.strip_prefix("keel proxy: metrics on ") {
+                proxy.metrics = Some(addr.parse().unwrap());
+            }
             if let Some(addr) = line.strip_prefix("keel proxy: listening on ") {
                 break addr.parse().unwrap();
             }
@@ -921,6 +927,8 @@ fn help_lists_every_option_and_an_example() {
         "--log-level",
         "--backlog",
         "--shutdown-timeout",
+        "--metrics",
+        "keel_proxy_handshake_failures_total",
         "Example:",
         "keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080",
         "close_notify",
@@ -1040,3 +1048,10 @@ fn two_hundred_clients_at_once_lose_nothing_within_a_memory_bound() {
 
 #[path = "proxy/proxy_protocol.rs"]
 mod proxy_protocol;
+
+// ---------------------------------------------------------------------
+// Metrics: the `--metrics` endpoint and what it counts
+// ---------------------------------------------------------------------
+
+#[path = "proxy/metrics.rs"]
+mod metrics;

@@ -10,6 +10,7 @@
 mod chain;
 mod connect;
 mod inspect;
+mod metrics;
 mod proxy;
 mod serve;
 mod service;

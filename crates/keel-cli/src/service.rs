@@ -1,6 +1,7 @@
 //! What the two long-running subcommands (`keel serve`, `keel proxy`) set
 //! up the same way: the log and the tokio runtime; and how they name an
-//! IO error of keel's tokio adapter in a connection's log line.
+//! IO error of keel's tokio adapter in a connection's log line, and read
+//! the alert or the missing close_notify in it.
 //!
 //! - `listen`: the listening socket, the accept loop and the graceful
 //!   shutdown on SIGTERM.
@@ -44,4 +45,27 @@ pub(crate) fn describe(e: &std::io::Error) -> String {
         Some(other) => chain(other),
         None => chain(e),
     }
+}
+
+/// The keel error inside an IO error of a keel stream, if there is one.
+fn keel_error(e: &std::io::Error) -> Option<&keel::HandshakeError> {
+    match e.get_ref()?.downcast_ref::<keel::Error>()? {
+        keel::Error::Tls { source } => Some(source),
+        _ => None,
+    }
+}
+
+/// The alert a keel stream's IO error went with: the one keel sent, or
+/// the peer's fatal alert; `None` for a timeout, a reset, a close.
+pub(crate) fn alert_of(e: &std::io::Error) -> Option<keel::registry::AlertDescription> {
+    match keel_error(e)? {
+        keel::HandshakeError::AlertReceived { description } => Some(*description),
+        other => other.alert(),
+    }
+}
+
+/// Whether a keel stream's IO error is the peer's transport ending
+/// without close_notify.
+pub(crate) fn is_truncation(e: &std::io::Error) -> bool {
+    matches!(keel_error(e), Some(keel::HandshakeError::Truncated))
 }

@@ -12,10 +12,12 @@ use tokio::time::timeout;
 
 use super::Settings;
 use super::copy::{self, End, Totals};
+use super::counting::Counted;
 use super::error::ConnError;
+use super::metrics::ProxyMetrics;
 use super::proxy_protocol;
-use crate::service::describe;
 use crate::service::listen::Deadline;
+use crate::service::{alert_of, describe, is_truncation};
 
 /// How long sending close_notify to the client may take (a client that
 /// reads nothing would hold it forever).
@@ -40,6 +42,7 @@ pub(crate) async fn proxy_one(
     mut deadline: Deadline,
 ) {
     let started = Instant::now();
+    let _open = settings.metrics.connection_opened();
     // Small writes (an interactive protocol) should not wait for Nagle.
     let _ = tcp.set_nodelay(true);
     let handshake = Box::pin(handshake(settings, tcp, peer, started, &mut deadline)).await;
@@ -68,10 +71,12 @@ async fn handshake(
     match handshake {
         Ok(Ok(tls)) => Some(tls),
         Ok(Err(e)) => {
+            settings.metrics.handshake_failed(alert_of(&e));
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
             None
         }
         Err(_) => {
+            settings.metrics.handshake_failed(None);
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake timed out");
             None
         }
@@ -95,8 +100,10 @@ async fn relay(
         upstream: settings.upstream.clone(),
         totals: Totals::default(),
         started,
+        metrics: &settings.metrics,
     };
     if let Some(session) = tls.session() {
+        settings.metrics.handshake_completed(session);
         line.sni = session.server_name.clone().unwrap_or_default();
         line.version = session.version.to_string();
         line.suite = session.cipher_suite.to_string();
@@ -148,9 +155,10 @@ async fn relay(
         .connection()
         .session()
         .is_some_and(|s| s.version == keel::registry::ProtocolVersion::TLS_V1_3);
+    let mut counted = Counted::new(&mut upstream, &settings.metrics);
     let (end, totals) = copy::copy(
         &mut tls,
-        &mut upstream,
+        &mut counted,
         idle,
         half_close,
         |tls| !half_close && tls.connection().peer_closed(),
@@ -190,6 +198,12 @@ async fn relay(
             let _ = Box::pin(close_client(tls)).await;
             Err(ConnError::Cut)
         }
+        // Many clients end without close_notify once they have what they
+        // wanted; when everything was delivered to them, nothing was lost,
+        // and that is no failure of the connection.
+        End::Client(source) if is_truncation(&source) && !totals.undelivered => {
+            Ok("client closed without close_notify")
+        }
         // Without close_notify: the client must not take a cut-short
         // stream for a complete one.
         End::Client(source) => Err(ConnError::Client { source }),
@@ -217,7 +231,7 @@ async fn close_client(mut tls: TlsStream<TcpStream>) -> Result<(), ConnError> {
 }
 
 /// The connection's log line, filled in as it goes.
-struct Line {
+struct Line<'a> {
     peer: SocketAddr,
     sni: String,
     version: String,
@@ -225,11 +239,14 @@ struct Line {
     upstream: String,
     totals: Totals,
     started: Instant,
+    /// Where the line's outcome is counted too.
+    metrics: &'a ProxyMetrics,
 }
 
-impl Line {
+impl Line<'_> {
     /// Logs the line: how the connection ended, or its outcome and error.
     fn log(&self, result: Result<&'static str, ConnError>) {
+        self.metrics.connection_ended(&result);
         let Self {
             peer,
             sni,
@@ -238,6 +255,7 @@ impl Line {
             upstream,
             totals,
             started,
+            metrics: _,
         } = self;
         let ms = started.elapsed().as_millis();
         let (to_upstream, to_client) = (totals.to_upstream, totals.to_client);

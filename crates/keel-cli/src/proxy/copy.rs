@@ -59,6 +59,11 @@ pub(crate) enum End {
 pub(crate) struct Totals {
     pub(crate) to_upstream: u64,
     pub(crate) to_client: u64,
+    /// Bytes from the upstream were still held by the proxy when the copy
+    /// ended: in the buffer, or written to the client's stream but not
+    /// flushed. Bytes handed to the socket count as delivered; what the
+    /// kernel does with them after that is out of the proxy's sight.
+    pub(crate) undelivered: bool,
 }
 
 /// Copies between `client` and `upstream` until one ends, one fails,
@@ -154,6 +159,7 @@ where
     let totals = Totals {
         to_upstream: up.copied,
         to_client: down.copied,
+        undelivered: down.start < down.backlog.len() || down.unflushed,
     };
     (end, totals)
 }

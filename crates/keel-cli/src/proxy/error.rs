@@ -8,6 +8,7 @@
 //! connection's log line.
 
 use std::io;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -69,6 +70,14 @@ pub(crate) enum ProxyError {
     Listen {
         /// Why.
         source: ListenError,
+    },
+    /// The `--metrics` address could not be bound, or read back.
+    #[snafu(display("cannot listen on {address} for metrics: {source}"))]
+    MetricsListen {
+        /// The address.
+        address: SocketAddr,
+        /// What the system said.
+        source: io::Error,
     },
 }
 

@@ -9,6 +9,10 @@
 //!   `error:` line.
 //! - `proxy_protocol`: the PROXY protocol header (`--proxy-protocol`, v1
 //!   or v2) written to the upstream before the client's bytes.
+//! - `metrics`: what the proxy counts, and starting its `--metrics`
+//!   endpoint.
+//! - `counting`: the upstream stream as the copy loop sees it, counting
+//!   the bytes each way as they move.
 //!
 //! TLS 1.2 has no half-close (RFC 5246 §7.2.1), so one side's end is the
 //! end of the whole connection: the client's close_notify is answered and
@@ -17,7 +21,9 @@
 
 mod conn;
 mod copy;
+mod counting;
 mod error;
+mod metrics;
 mod proxy_protocol;
 
 use std::io::{self, Write as _};
@@ -89,6 +95,12 @@ pub(crate) struct ProxyArgs {
     /// OpenSSL names it). Only for an upstream that expects one.
     #[arg(long, value_name = "VERSION")]
     proxy_protocol: Option<proxy_protocol::Version>,
+    /// Serve Prometheus metrics over plain HTTP on this address, at
+    /// `GET /metrics` (port 0: one the system picks; the "metrics on" line
+    /// says which). Keep it private: it is not TLS and has no
+    /// authentication.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
     /// Log level: error, warn, info, debug or trace.
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     log_level: tracing::Level,
@@ -106,8 +118,17 @@ close_notify, the proxy answers it and closes both sides; when the upstream clos
 first sends the client everything the upstream sent, then close_notify. If the upstream cannot \
 be reached, the client gets close_notify at once.
 
-Prints \"keel proxy: listening on ADDR\" on stdout once ready, and one line per connection on \
-stderr (peer, SNI, cipher suite, upstream, bytes each way, duration, outcome).";
+Prints \"keel proxy: listening on ADDR\" on stdout once ready (after \"keel proxy: metrics on \
+ADDR\" with --metrics), and one line per connection on stderr (peer, SNI, cipher suite, upstream, \
+bytes each way, duration, outcome). A client that ends its connection without close_notify after \
+everything sent to it was delivered is logged as an ordinary end, \"client closed without \
+close_notify\", not as a failure.
+
+With --metrics ADDR, GET http://ADDR/metrics answers in the Prometheus text format (0.0.4): \
+keel_proxy_connections_open, keel_proxy_connections_accepted_total, \
+keel_proxy_connections_closed_total{end}, keel_proxy_handshakes_total{version,cipher,resumed}, \
+keel_proxy_handshake_failures_total{alert}, keel_proxy_client_to_upstream_bytes_total, \
+keel_proxy_upstream_to_client_bytes_total, keel_proxy_upstream_connect_failures_total.";
 
 /// Timeouts for one connection.
 #[derive(Debug, Clone, Copy)]
@@ -126,6 +147,8 @@ pub(crate) struct Settings {
     pub(crate) timeouts: Timeouts,
     /// The PROXY protocol header to send the upstream first, if any.
     pub(crate) proxy_protocol: Option<proxy_protocol::Version>,
+    /// The process's counters.
+    pub(crate) metrics: Arc<metrics::ProxyMetrics>,
 }
 
 pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
@@ -151,8 +174,12 @@ fn start(args: &ProxyArgs) -> Result<(), ProxyError> {
             idle: Duration::from_secs(args.idle_timeout),
         },
         proxy_protocol: args.proxy_protocol,
+        metrics: Arc::default(),
     });
-    runtime.block_on(proxy(args, settings))
+    runtime.block_on(async {
+        metrics::start_endpoint(args.metrics, &settings.metrics).await?;
+        proxy(args, settings).await
+    })
 }
 
 /// The server configuration the arguments ask for.

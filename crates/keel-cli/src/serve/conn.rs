@@ -101,7 +101,7 @@ async fn close_at_deadline(tls: &mut TlsStream<TcpStream>) -> Result<(), ConnErr
 
 /// Reads up to the blank line that ends the request's headers, at most
 /// [`MAX_REQUEST`] bytes, or until the client closes.
-async fn read_request<S: AsyncReadExt + Unpin>(tls: &mut S) -> std::io::Result<Vec<u8>> {
+pub(crate) async fn read_request<S: AsyncReadExt + Unpin>(tls: &mut S) -> std::io::Result<Vec<u8>> {
     let mut request = Vec::new();
     let mut buf = [0u8; 2048];
     while request.len() < MAX_REQUEST && !ends_headers(&request) {
@@ -117,7 +117,7 @@ async fn read_request<S: AsyncReadExt + Unpin>(tls: &mut S) -> std::io::Result<V
 /// Whether `request` holds the empty line that ends the headers. RFC 9112
 /// §2.2 lets a recipient take a bare LF as a line end, so `\n\n` (what
 /// `printf 'GET / HTTP/1.0\n\n'` sends) ends them as `\r\n\r\n` does.
-fn ends_headers(request: &[u8]) -> bool {
+pub(crate) fn ends_headers(request: &[u8]) -> bool {
     request.windows(2).any(|w| w == b"\n\n") || request.windows(3).any(|w| w == b"\n\r\n")
 }
 

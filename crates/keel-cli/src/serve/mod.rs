@@ -10,7 +10,7 @@
 //!   `error:` line.
 
 pub(crate) mod certs;
-mod conn;
+pub(crate) mod conn;
 mod error;
 mod page;
 
