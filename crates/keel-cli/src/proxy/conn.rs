@@ -45,11 +45,14 @@ pub(crate) async fn proxy_one(
     let _open = settings.metrics.connection_opened();
     // Small writes (an interactive protocol) should not wait for Nagle.
     let _ = tcp.set_nodelay(true);
-    let handshake = Box::pin(handshake(settings, tcp, peer, started, &mut deadline)).await;
-    let Some(tls) = handshake else {
-        return;
+    // The relay's future is made (and the stream moved into it) before
+    // anything else is awaited, so that this future keeps no room for the
+    // stream itself.
+    let relay = match Box::pin(handshake(settings, tcp, peer, started, &mut deadline)).await {
+        Some(tls) => Box::pin(relay(settings, tls, peer, started, deadline)),
+        None => return,
     };
-    Box::pin(relay(settings, tls, peer, started, deadline)).await;
+    relay.await;
 }
 
 /// The handshake, within its timeout and the shutdown deadline; a failure
@@ -139,7 +142,7 @@ async fn relay(
         let sent = proxy_protocol::send_header(&mut upstream, version, peer, &tls).await;
         if let Err(source) = sent {
             drop(upstream);
-            let _ = close_client(tls).await;
+            let _ = Box::pin(close_client(tls)).await;
             line.log(Err(ConnError::ProxyHeader { source }));
             return;
         }

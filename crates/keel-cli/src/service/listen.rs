@@ -147,7 +147,10 @@ impl Listener {
                         tokio::time::sleep(ACCEPT_RETRY).await;
                         continue;
                     };
-                    let conn = handle(stream, peer, Deadline(deadline_rx.clone()));
+                    // Boxed, the connection's future is allocated at its
+                    // own size; awaited inline, a task would hold room for
+                    // it twice (the captured future and the awaited one).
+                    let conn = Box::pin(handle(stream, peer, Deadline(deadline_rx.clone())));
                     open.spawn(async move {
                         conn.await;
                         drop(permit);
