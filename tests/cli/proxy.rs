@@ -946,10 +946,11 @@ const CLIENTS: usize = 200;
 /// Bytes each client sends and gets back.
 const PER_CLIENT: usize = 256 * 1024;
 /// The most the proxy may hold in memory (peak resident set), with 200
-/// connections open at once. Per connection the proxy holds two 16 KiB
-/// copy buffers, the TLS stream's record buffer (~18 KiB) and the
-/// connection's bounded plaintext buffers (64 KiB each way at most), so
-/// under 256 KiB: 200 × 256 KiB = 50 MiB at worst, plus the binary and
+/// connections open at once. Per busy connection the proxy holds at most
+/// a backlog of one 16 KiB read per direction (what the writer did not
+/// take yet), the TLS stream's unread bytes (one record, ~17 KiB) and
+/// the connection's bounded plaintext buffers (64 KiB each way at most),
+/// so under 256 KiB: 200 × 256 KiB = 50 MiB at worst, plus the binary and
 /// the runtime (about 9 MiB idle). Measured (debug build, 2 cores): a
 /// peak of 28 to 40 MiB. The bound leaves room for allocator slack but
 /// not for a buffer that grows with the data: a proxy that queued each
