@@ -158,8 +158,9 @@ impl TlsFacts {
     }
 
     /// The facts from their parts. A value longer than 255 bytes is left
-    /// out: none can be (RFC 7301 §3.1 limits an ALPN protocol to 255
-    /// bytes, a DNS name has at most 253, and the names are keel's own),
+    /// out: none can be (an ALPN protocol name has a one-byte length on
+    /// the wire, a DNS name has at most 253 bytes, and the names are
+    /// keel's own),
     /// and HAProxy refuses an AUTHORITY longer than that.
     pub(crate) fn new(
         alpn: Option<&[u8]>,
