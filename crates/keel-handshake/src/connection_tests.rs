@@ -187,3 +187,38 @@ fn released_buffers_are_freed_only_when_empty_and_come_back() {
         send(&mut server, &mut client, b"still here");
     }
 }
+
+/// The plaintext queue's first byte is placed away from the copy offsets
+/// that glibc's `rep movsb` makes slow, and the bytes read are exactly
+/// the data, whatever the placement.
+#[test]
+fn queued_plaintext_is_placed_off_the_slow_copy_offsets() {
+    use super::queue_plaintext;
+    let source: Vec<u8> = (0..16384u32).map(|i| (i % 251) as u8).collect();
+    for wanted in [0usize, 5, 13, 63, 64, 1000] {
+        let mut received = Vec::with_capacity(4096 + 64 + 64);
+        let dst = received.as_ptr() as usize;
+        // A source offset that puts the destination `wanted` bytes past it,
+        // modulo a page.
+        let offset = (0..4096)
+            .find(|o| dst.wrapping_sub(source.as_ptr() as usize + o) % 4096 == wanted)
+            .unwrap();
+        let data = &source[offset..offset + 4096];
+        let mut start = 0;
+        queue_plaintext(&mut received, &mut start, data);
+        let expected_pad = if (1..64).contains(&wanted) {
+            64 - wanted
+        } else {
+            0
+        };
+        assert_eq!(start, expected_pad, "{wanted} bytes past");
+        assert_eq!(&received[start..], data);
+        // A second record appends after the first, unpadded.
+        queue_plaintext(&mut received, &mut start, b"more");
+        assert_eq!(&received[start + 4096..], b"more");
+    }
+    // Small records are not worth placing.
+    let (mut received, mut start) = (Vec::new(), 0);
+    queue_plaintext(&mut received, &mut start, b"small");
+    assert_eq!((start, received.as_slice()), (0, &b"small"[..]));
+}
