@@ -1,6 +1,7 @@
 //! A connection: the record layer and a state machine together. Bytes in,
 //! bytes out; plaintext in, plaintext out. Sans-IO.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use core::ops::Range;
@@ -28,6 +29,11 @@ use crate::session::SessionInfo;
 /// protected records.
 const MAX_BUFFERED_TLS: usize = 2 * (5 + keel_record::limits::MAX_CIPHERTEXT);
 
+/// The most records of unread application data held in the receive
+/// buffer: a peer sending one byte per record would otherwise make the
+/// list of where they lie grow to thousands of entries.
+const MAX_HELD_RECORDS: usize = 1024;
+
 /// The most TLS 1.3 post-handshake messages (KeyUpdate, NewSessionTicket)
 /// taken in a row without application data between them: each KeyUpdate
 /// with update_requested costs an answer and two key derivations, so a
@@ -50,17 +56,19 @@ enum Machine {
 pub struct Connection {
     machine: Machine,
     decoder: RecordDecoder,
-    /// Received TLS bytes not yet decoded (the buffered level's receive
-    /// buffer; the in-place level uses the caller's).
+    /// The buffered level's receive buffer (the in-place level uses the
+    /// caller's): TLS bytes not yet decoded from `rx_start` on, and before
+    /// them the records already decrypted in place, whose unread
+    /// application data `plaintext` points at.
     rx: Vec<u8>,
     rx_start: usize,
+    /// Where in `rx` the unread application data lies, oldest first; the
+    /// front range shrinks as it is read. Reading copies from there, so
+    /// plaintext is copied once, into the caller's buffer.
+    plaintext: VecDeque<Range<usize>>,
     writer: RecordWriter,
     /// TLS bytes waiting to be sent.
     outgoing: SendBuffer,
-    /// Decrypted application data waiting to be read; `received_start`
-    /// bytes of it are already read.
-    received: Vec<u8>,
-    received_start: usize,
     /// Plaintext written before the handshake completed.
     pending_writes: Vec<u8>,
     session: Option<SessionInfo>,
@@ -117,10 +125,9 @@ impl Connection {
             decoder,
             rx: Vec::new(),
             rx_start: 0,
+            plaintext: VecDeque::new(),
             writer: RecordWriter::new(),
             outgoing: SendBuffer::default(),
-            received: Vec::new(),
-            received_start: 0,
             pending_writes: Vec::new(),
             session: None,
             record_size_limit: None,
@@ -142,15 +149,12 @@ impl Connection {
     /// again.
     ///
     /// This is the buffered level, built on
-    /// [`read_tls_in_place`](Self::read_tls_in_place): the connection's own
-    /// buffer is lent to it, and the plaintext it finds is copied out for
-    /// [`read`](Self::read).
+    /// [`read_tls_in_place`](Self::read_tls_in_place): records are
+    /// decrypted where they lie in the connection's own buffer, and
+    /// [`read`](Self::read) copies their plaintext from there.
     pub fn read_tls(&mut self, bytes: &[u8]) -> Result<usize, HandshakeError> {
         self.check()?;
-        if self.rx_start == self.rx.len() {
-            self.rx.clear();
-            self.rx_start = 0;
-        }
+        self.compact_rx();
         let room = MAX_BUFFERED_TLS.saturating_sub(self.rx.len() - self.rx_start);
         let accepted = bytes.len().min(room);
         self.rx
@@ -160,39 +164,49 @@ impl Connection {
     }
 
     /// Decodes what the buffered receive buffer holds, while the
-    /// application's plaintext buffer has room.
+    /// application's plaintext buffer has room, leaving each record's
+    /// application data where it was decrypted.
     fn drain_rx(&mut self) -> Result<(), HandshakeError> {
-        while self.received_len() < self.limits.max_buffered_plaintext
-            && self.rx_start < self.rx.len()
-        {
+        while !self.plaintext_full() && self.rx_start < self.rx.len() {
             let mut rx = std::mem::take(&mut self.rx);
-            let result = self.read_tls_in_place(rx.get_mut(self.rx_start..).unwrap_or_default());
-            let progress = match result {
-                Ok(read) => {
-                    self.rx_start += read.consumed;
-                    if let Some(data) = read.plaintext {
-                        queue_plaintext(&mut self.received, &mut self.received_start, data);
-                    }
-                    read.consumed > 0 || read.plaintext.is_some()
-                }
-                Err(err) => {
-                    self.rx = rx;
-                    return Err(err);
-                }
-            };
+            let start = self.rx_start;
+            let result = self.check().and_then(|()| {
+                let result = self.decode_in_place(rx.get_mut(start..).unwrap_or_default());
+                self.result(result)
+            });
             self.rx = rx;
-            if !progress {
+            let (consumed, range) = result?;
+            self.rx_start += consumed;
+            if let Some(range) = range.filter(|range| range.start < range.end) {
+                self.plaintext
+                    .push_back(start + range.start..start + range.end);
+            }
+            if consumed == 0 {
                 break;
             }
         }
-        if self.rx_start > 0 && self.rx_start == self.rx.len() {
+        self.compact_rx();
+        Ok(())
+    }
+
+    /// Drops from the receive buffer what is neither unread plaintext nor
+    /// undecoded TLS: all of it when nothing is held, else the front once
+    /// it is large enough to be worth the move.
+    fn compact_rx(&mut self) {
+        let held_from = self
+            .plaintext
+            .front()
+            .map_or(self.rx_start, |range| range.start);
+        if held_from == self.rx.len() {
             self.rx.clear();
             self.rx_start = 0;
-        } else if self.rx_start > MAX_BUFFERED_TLS / 2 {
-            self.rx.drain(..self.rx_start);
-            self.rx_start = 0;
+        } else if held_from > MAX_BUFFERED_TLS / 2 {
+            self.rx.drain(..held_from);
+            self.rx_start -= held_from;
+            for range in &mut self.plaintext {
+                *range = range.start - held_from..range.end - held_from;
+            }
         }
-        Ok(())
     }
 
     /// The zero-copy level: processes the records at the start of the
@@ -318,13 +332,10 @@ impl Connection {
     /// calling between records: a connection in steady use allocates
     /// nothing per record only while it keeps its buffers.
     pub fn release_buffers(&mut self) {
-        if self.rx_start == self.rx.len() {
+        if self.plaintext.is_empty() && self.rx_start == self.rx.len() {
             self.rx = Vec::new();
             self.rx_start = 0;
-        }
-        if self.received_start == self.received.len() {
-            self.received = Vec::new();
-            self.received_start = 0;
+            self.plaintext = VecDeque::new();
         }
         if self.pending_writes.is_empty() {
             self.pending_writes = Vec::new();
@@ -342,30 +353,40 @@ impl Connection {
     /// Whether the connection can take more TLS bytes now.
     #[must_use]
     pub fn wants_read(&self) -> bool {
-        self.error.is_none()
-            && !self.peer_closed
-            && self.received_len() < self.limits.max_buffered_plaintext
+        self.error.is_none() && !self.peer_closed && !self.plaintext_full()
     }
 
     /// Copies received plaintext into `buf`; `Ok(0)` when none is waiting
     /// (see [`peer_closed`](Self::peer_closed) for the end of the stream).
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, HandshakeError> {
-        let available = self.received.get(self.received_start..).unwrap_or_default();
-        if available.is_empty() {
+        if self.plaintext.is_empty() {
             self.check()?;
             return Ok(0);
         }
-        let n = available.len().min(buf.len());
-        buf.get_mut(..n)
-            .unwrap_or_default()
-            .copy_from_slice(available.get(..n).unwrap_or_default());
-        self.received_start += n;
-        if self.received_start == self.received.len() {
-            self.received.clear();
-            self.received_start = 0;
+        let mut n = 0;
+        while let Some(range) = self.plaintext.front_mut() {
+            let Some(out) = buf.get_mut(n..).filter(|out| !out.is_empty()) else {
+                break;
+            };
+            let take = range.len().min(out.len());
+            let from = range.start..range.start + take;
+            out.get_mut(..take)
+                .unwrap_or_default()
+                .copy_from_slice(self.rx.get(from).unwrap_or_default());
+            range.start += take;
+            n += take;
+            if range.start == range.end {
+                self.plaintext.pop_front();
+            }
         }
         // Room was made: records held back by back-pressure can be read.
-        self.drain_rx()?;
+        // A failure there is kept for the next call (the connection has
+        // failed for good); the bytes copied now are not lost to it.
+        if let Err(err) = self.drain_rx()
+            && n == 0
+        {
+            return Err(err);
+        }
         Ok(n)
     }
 
@@ -498,8 +519,21 @@ impl Connection {
         self.error.as_ref()
     }
 
+    /// How much of the receive buffer unread application data holds,
+    /// from its first unread byte to the first undecoded one: the record
+    /// overheads between count too, so tiny records cannot make the
+    /// buffer many times larger than the limit on it.
     fn received_len(&self) -> usize {
-        self.received.len() - self.received_start
+        self.plaintext
+            .front()
+            .map_or(0, |range| self.rx_start - range.start)
+    }
+
+    /// Whether unread application data fills what may wait: no more
+    /// records are decoded until the application reads.
+    fn plaintext_full(&self) -> bool {
+        self.received_len() >= self.limits.max_buffered_plaintext
+            || self.plaintext.len() >= MAX_HELD_RECORDS
     }
 
     fn check(&self) -> Result<(), HandshakeError> {
@@ -950,34 +984,6 @@ fn machine_name(machine: &Machine) -> &'static str {
         Machine::Server13(state) => state.name(),
         Machine::Gone => "nothing",
     }
-}
-
-/// Appends decrypted `data` to the plaintext queue `received`, whose
-/// first `start` bytes are already read.
-///
-/// When the queue is empty, its first byte is placed so that the copy's
-/// destination is not 1 to 63 bytes past its source modulo a page: for
-/// such copies of 4 KiB or more, glibc's `rep movsb` (on the AMD machines
-/// keel is measured on) runs at a few GB/s instead of tens, and TLS 1.3's
-/// plaintext starts 5 bytes into its record, so without this the copy
-/// would often land there (docs/PERFORMANCE.md). The skipped bytes are
-/// never read: reading starts at `start`.
-fn queue_plaintext(received: &mut Vec<u8>, start: &mut usize, data: &[u8]) {
-    const PAGE: usize = 4096;
-    const SLOW: usize = 64;
-    if received.is_empty() && data.len() >= PAGE {
-        received.reserve(data.len() + SLOW);
-        // Addresses only, to pick an offset; nothing is dereferenced.
-        let delta = (received.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize) % PAGE;
-        let pad = if (1..SLOW).contains(&delta) {
-            SLOW - delta
-        } else {
-            0
-        };
-        received.resize(pad, 0);
-        *start = pad;
-    }
-    received.extend_from_slice(data);
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ fn released_buffers_are_freed_only_when_empty_and_come_back() {
     for (mut client, mut server) in [support::established13(), established()] {
         let record = vec![0x42u8; 16 * 1024];
         send(&mut client, &mut server, &record);
-        assert!(server.rx.capacity() > 0 && server.received.capacity() > 0);
+        assert!(server.rx.capacity() > 0 && server.plaintext.capacity() > 0);
         assert!(client.outgoing.capacity() > 0);
 
         // A record received and not yet read keeps its buffers.
@@ -170,7 +170,7 @@ fn released_buffers_are_freed_only_when_empty_and_come_back() {
         client.take_tls(&mut bytes);
         server.read_tls(&bytes).unwrap();
         server.release_buffers();
-        assert!(server.received.capacity() > 0, "plaintext waiting");
+        assert!(server.rx.capacity() > 0, "plaintext waiting");
         let mut out = [0u8; 8];
         assert_eq!(server.read(&mut out), Ok(6));
 
@@ -178,7 +178,7 @@ fn released_buffers_are_freed_only_when_empty_and_come_back() {
         for conn in [&mut client, &mut server] {
             conn.release_buffers();
             assert_eq!(conn.rx.capacity(), 0);
-            assert_eq!(conn.received.capacity(), 0);
+            assert_eq!(conn.plaintext.capacity(), 0);
             assert_eq!(conn.outgoing.capacity(), 0);
             assert_eq!(conn.pending_writes.capacity(), 0);
         }
@@ -188,37 +188,80 @@ fn released_buffers_are_freed_only_when_empty_and_come_back() {
     }
 }
 
-/// The plaintext queue's first byte is placed away from the copy offsets
-/// that glibc's `rep movsb` makes slow, and the bytes read are exactly
-/// the data, whatever the placement.
+/// One read collects the plaintext of several records, which the
+/// buffered level reads from where each was decrypted.
 #[test]
-fn queued_plaintext_is_placed_off_the_slow_copy_offsets() {
-    use super::queue_plaintext;
-    let source: Vec<u8> = (0..16384u32).map(|i| (i % 251) as u8).collect();
-    for wanted in [0usize, 5, 13, 63, 64, 1000] {
-        let mut received = Vec::with_capacity(4096 + 64 + 64);
-        let dst = received.as_ptr() as usize;
-        // A source offset that puts the destination `wanted` bytes past it,
-        // modulo a page.
-        let offset = (0..4096)
-            .find(|o| dst.wrapping_sub(source.as_ptr() as usize + o) % 4096 == wanted)
-            .unwrap();
-        let data = &source[offset..offset + 4096];
-        let mut start = 0;
-        queue_plaintext(&mut received, &mut start, data);
-        let expected_pad = if (1..64).contains(&wanted) {
-            64 - wanted
-        } else {
-            0
-        };
-        assert_eq!(start, expected_pad, "{wanted} bytes past");
-        assert_eq!(&received[start..], data);
-        // A second record appends after the first, unpadded.
-        queue_plaintext(&mut received, &mut start, b"more");
-        assert_eq!(&received[start + 4096..], b"more");
+fn one_read_spans_records_decrypted_in_place() {
+    for (mut client, mut server) in [support::established13(), established()] {
+        let mut wire = Vec::new();
+        for part in [&b"ab"[..], b"", b"cde", b"f"] {
+            assert_eq!(client.write(part), Ok(part.len()));
+            client.take_tls(&mut wire);
+        }
+        assert_eq!(server.read_tls(&wire), Ok(wire.len()));
+        let mut out = [0u8; 4];
+        assert_eq!(server.read(&mut out), Ok(4));
+        assert_eq!(&out, b"abcd");
+        assert_eq!(server.read(&mut out), Ok(2));
+        assert_eq!(&out[..2], b"ef");
+        assert_eq!(server.read(&mut out), Ok(0));
     }
-    // Small records are not worth placing.
-    let (mut received, mut start) = (Vec::new(), 0);
-    queue_plaintext(&mut received, &mut start, b"small");
-    assert_eq!((start, received.as_slice()), (0, &b"small"[..]));
+}
+
+/// A peer sending one byte per record cannot make the receive buffer grow
+/// past its limits: the record overheads count against the plaintext
+/// limit and at most `MAX_HELD_RECORDS` records wait, so the connection
+/// pushes back, and every byte still arrives in order.
+#[test]
+fn tiny_records_push_back_before_the_buffer_grows() {
+    use super::{MAX_BUFFERED_TLS, MAX_HELD_RECORDS};
+    for (mut client, mut server) in [support::established13(), established()] {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let mut wire = Vec::new();
+        for byte in &data {
+            assert_eq!(client.write(std::slice::from_ref(byte)), Ok(1));
+            client.take_tls(&mut wire);
+        }
+        let mut offered = 0;
+        let mut received = Vec::new();
+        let mut pushed_back = false;
+        while received.len() < data.len() {
+            offered += server.read_tls(&wire[offered..]).unwrap();
+            assert!(server.plaintext.len() <= MAX_HELD_RECORDS);
+            let bound = server.limits.max_buffered_plaintext + 2 * MAX_BUFFERED_TLS;
+            assert!(server.rx.len() <= bound, "{} bytes held", server.rx.len());
+            if !server.wants_read() {
+                pushed_back = true;
+            }
+            let mut out = [0u8; 700];
+            let n = server.read(&mut out).unwrap();
+            received.extend_from_slice(&out[..n]);
+        }
+        assert!(pushed_back, "5,000 records cannot all wait at once");
+        assert_eq!(received, data);
+        assert_eq!(offered, wire.len());
+    }
+}
+
+/// A record that fails to open fails the connection for good, but the
+/// application data that arrived before it is still read, then the error.
+#[test]
+fn data_before_a_bad_record_is_read_then_the_error() {
+    for (mut client, mut server) in [support::established13(), established()] {
+        let mut wire = Vec::new();
+        assert_eq!(client.write(b"delivered"), Ok(9));
+        client.take_tls(&mut wire);
+        let good = wire.len();
+        assert_eq!(client.write(b"tampered"), Ok(8));
+        client.take_tls(&mut wire);
+        *wire.last_mut().unwrap() ^= 1;
+        let err = server.read_tls(&wire).unwrap_err();
+        assert!(matches!(err, HandshakeError::Record { .. }), "{err:?}");
+        assert!(wire.len() > good);
+        let mut out = [0u8; 32];
+        assert_eq!(server.read(&mut out), Ok(9));
+        assert_eq!(&out[..9], b"delivered");
+        assert_eq!(server.read(&mut out), Err(err.clone()));
+        assert_eq!(server.read_tls(b"more"), Err(err));
+    }
 }
