@@ -58,6 +58,12 @@ pub(crate) const RULES: &[Rule] = &[
         krate: "keel-bogo",
         may_depend_on: LIBRARIES,
     },
+    // keel for Python binds the facade and nothing under it: Python users
+    // get what Rust users of `keel` get, never a hazmat layer.
+    Rule {
+        krate: "keel-python",
+        may_depend_on: &["keel"],
+    },
     // The cross-crate test suites: only dev-dependencies (exempt), so
     // nothing at all in normal dependencies.
     Rule {

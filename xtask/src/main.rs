@@ -21,6 +21,7 @@ mod layering;
 mod package;
 mod prereq;
 mod process;
+mod python;
 mod rfc;
 mod test_suite;
 mod workspace;
@@ -71,6 +72,8 @@ enum Command {
     Package,
     /// Check the RFC requirement files against the code and tests.
     Rfc,
+    /// Build the Python package and run its pytest suite.
+    Python,
     /// Measure and check line coverage of the protocol crates.
     Coverage(coverage::Options),
     /// Print the usage text.
@@ -91,6 +94,7 @@ impl Command {
             "limbo" => Self::Limbo,
             "package" => Self::Package,
             "rfc" => Self::Rfc,
+            "python" => Self::Python,
             "fuzz" => return Ok(Self::Fuzz(fuzz::Options::parse(args)?)),
             "coverage" => return Ok(Self::Coverage(coverage::Options::parse(args)?)),
             "bogo" => return Ok(Self::Bogo(bogo::Options::parse(args)?)),
@@ -125,6 +129,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Limbo => test_suite::limbo(&Workspace::locate()?),
         Command::Package => package::run(&Workspace::locate()?),
         Command::Rfc => rfc::run(&Workspace::locate()?),
+        Command::Python => python::run(&Workspace::locate()?),
         Command::Coverage(options) => coverage::run(&Workspace::locate()?, &options),
         Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
         Command::Bogo(options) => bogo::run(&Workspace::locate()?, &options),
@@ -150,6 +155,7 @@ fn help_text() -> String {
            limbo      Run the x509-limbo certificate-validation cases through keel-pki\n  \
            package    Check, offline, that the library crates are ready to publish\n  \
            rfc        Check docs/rfc/ against the code and tests; count statements per RFC\n  \
+           python     Build the Python package into target/py-venv and run its pytest suite\n  \
            coverage   Line coverage of the protocol crates (cargo-tarpaulin), checked against each\n             \
                       crate's coverage.txt: [--update] rewrites those lists from this run\n  \
            fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
@@ -222,7 +228,7 @@ mod tests {
     fn help_lists_every_subcommand_and_step() {
         let help = help_text();
         for word in [
-            "test", "prereq", "layering", "limbo", "fuzz", "bogo", "help",
+            "test", "prereq", "layering", "limbo", "fuzz", "bogo", "python", "help",
         ] {
             assert!(help.contains(word), "help misses {word}");
         }

@@ -61,6 +61,11 @@ pub(crate) const STEPS: &[Step] = &[
         run: tests,
     },
     Step {
+        name: "python",
+        about: "the Python package (crates/keel-python) built by maturin into target/py-venv, its pytest suite run (cargo xtask python)",
+        run: crate::python::run,
+    },
+    Step {
         name: "coverage",
         about: "line coverage of the protocol crates (cargo-tarpaulin); every line no test reaches is listed in its crate's coverage.txt",
         run: crate::coverage::check,

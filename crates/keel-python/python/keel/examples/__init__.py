@@ -1,0 +1,1 @@
+"""Runnable examples: ``python -m keel.examples.twisted_proxy --help``."""
