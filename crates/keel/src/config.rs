@@ -236,7 +236,12 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Adds a certificate for one SNI name (an exact DNS name).
+    /// Adds a certificate for one SNI name: a DNS name, or a wildcard such
+    /// as `*.example.com` that covers one label in place of the `*` (RFC
+    /// 6125 §6.4.3: `a.example.com`, not `example.com` nor
+    /// `a.b.example.com`). A client's name selects its exact entry first,
+    /// then the wildcard covering it, then the default certificate; with
+    /// no default, the handshake is refused with unrecognized_name.
     pub fn with_certificate_for(mut self, name: &str, key: CertifiedKey) -> Self {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         match self
