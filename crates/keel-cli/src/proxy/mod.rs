@@ -76,9 +76,10 @@ pub(crate) struct ProxyArgs {
     route: Vec<Route>,
     /// Certificate chain to present (PEM, leaf first). Repeatable, each
     /// with its --key, in the same order: each certificate answers for the
-    /// DNS names of its subjectAltName (`*.example.com` for one label),
-    /// and the first also for every other name and for clients without
-    /// SNI. Every file is read again on SIGHUP.
+    /// DNS names of its subjectAltName (`*.example.com` for one label).
+    /// With --upstream, the first also answers every other name and
+    /// clients without SNI; without it, only routed names get a
+    /// certificate. Every file is read again on SIGHUP.
     #[arg(long, value_name = "CHAIN.pem", required = true)]
     cert: Vec<PathBuf>,
     /// Private key for the --cert in the same position (PEM: PKCS#8, SEC1
@@ -139,7 +140,8 @@ Clients speak TLS 1.3 to the proxy, or TLS 1.2 when they cannot; each connection
 as plain TCP to the upstream of its server name (--route) or else to --upstream, which is \
 connected to after the handshake. A client is given the certificate whose subjectAltName has \
 the name it asks for, else the first --cert; without --upstream, a name no route has (or no \
-name at all) is refused at the handshake with the unrecognized_name alert (RFC 6066 §3). \
+name at all) is refused at the handshake with the unrecognized_name alert (RFC 6066 §3), \
+which is also what keel answers a client without SNI when it has no certificate to offer. \
 TLS 1.3 closes each direction on its own: the client's close_notify still lets the upstream's \
 answer through. TLS 1.2 has no half-close: when the client sends close_notify, the proxy \
 answers it and closes both sides. When the upstream closes, the proxy first sends the client \
