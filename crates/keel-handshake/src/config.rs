@@ -142,7 +142,8 @@ pub struct ClientHandshakeConfig {
 #[derive(Debug, Clone, Default)]
 pub struct ServerCertificates {
     /// Keys for clients without SNI or with a name no entry matches;
-    /// empty: such clients get unrecognized_name.
+    /// empty: such clients are refused (unrecognized_name; a TLS 1.3
+    /// client without SNI, missing_extension).
     pub default: Vec<Arc<CertifiedKey>>,
     /// Keys for specific names (DNS names, lowercase, no trailing dot). A
     /// name may be a wildcard, `*.example.com`, which stands for one label
@@ -153,7 +154,7 @@ pub struct ServerCertificates {
 
 impl ServerCertificates {
     /// The candidate keys for a client's SNI name; `None` when nothing fits
-    /// (the server then refuses with unrecognized_name).
+    /// (the server then refuses the client).
     pub(crate) fn candidates(&self, sni: Option<&str>) -> Option<&[Arc<CertifiedKey>]> {
         match sni.and_then(|name| self.entry_for(name)) {
             Some((_, keys)) => Some(keys),
