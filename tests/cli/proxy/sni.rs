@@ -1,8 +1,9 @@
 //! `keel proxy` with several certificates: each client gets the one for
 //! the server name it asks for and reaches the upstream routed for that
 //! name (`--route`); a name with no route goes to `--upstream`, or is
-//! refused at the handshake with unrecognized_name when there is none, as
-//! keel's client and `openssl s_client` both report. On SIGHUP the files
+//! refused at the handshake with unrecognized_name when there is none
+//! (a TLS 1.3 client without SNI: missing_extension), as keel's client
+//! and `openssl s_client` both report. On SIGHUP the files
 //! are read again: new clients get the new certificate, open connections
 //! lose no byte, a session resumes across the reload, and a broken file
 //! keeps the old certificates with a warning naming it.
@@ -257,7 +258,7 @@ fn each_server_name_gets_its_certificate_and_its_upstream() {
 }
 
 #[test]
-fn without_a_default_upstream_other_names_are_refused_with_unrecognized_name() {
+fn without_a_default_upstream_other_names_are_refused_at_the_handshake() {
     let sites = Sites::new("sni-refuse");
     let a = sites.issue("a", "site a", &["a.test"]);
     let b = sites.issue("b", "site b", &["*.b.test"]);
@@ -273,27 +274,41 @@ fn without_a_default_upstream_other_names_are_refused_with_unrecognized_name() {
             Ok(Seen::new("site a", "A"))
         );
         // A certificate covers x.b.test, but no route: refused all the
-        // same, and so is a client that names no server.
-        for name in ["x.b.test", "other.test", "127.0.0.1"] {
+        // same. A client that names no server is told it must (in TLS
+        // 1.3, RFC 8446 §9.2).
+        for (name, alert) in [
+            ("x.b.test", "unrecognized_name"),
+            ("other.test", "unrecognized_name"),
+            ("127.0.0.1", "missing_extension"),
+        ] {
             let err = visit(&connector, proxy.addr, name).await.unwrap_err();
             assert!(
-                err.contains("peer sent fatal alert unrecognized_name"),
+                err.contains(&format!("peer sent fatal alert {alert}")),
                 "{name}: {err}"
             );
         }
     });
-    for version in ["-tls1_3", "-tls1_2"] {
-        for name in [Some("other.test"), None] {
-            let out = s_client(proxy.addr, name, &[version]);
-            assert!(
-                out.contains("unrecognized name") && out.contains("alert number 112"),
-                "{version} {name:?}: {out}"
-            );
-        }
+    // OpenSSL's words for the alerts, and their numbers.
+    for (version, name, alert, number) in [
+        ("-tls1_3", Some("other.test"), "unrecognized name", 112),
+        ("-tls1_2", Some("other.test"), "unrecognized name", 112),
+        ("-tls1_3", None, "missing extension", 109),
+        ("-tls1_2", None, "unrecognized name", 112),
+    ] {
+        let out = s_client(proxy.addr, name, &[version]);
+        assert!(
+            out.contains(alert) && out.contains(&format!("SSL alert number {number}")),
+            "{version} {name:?}: {out}"
+        );
     }
     let lines = proxy.connection_lines(8);
-    let refused = lines.iter().filter(|l| l.contains("unrecognized_name"));
-    assert_eq!(refused.count(), 7, "{}", lines.join("\n"));
+    let refused = |alert: &str| lines.iter().filter(|l| l.contains(alert)).count();
+    assert_eq!(
+        (refused("unrecognized_name"), refused("missing_extension")),
+        (5, 2),
+        "{}",
+        lines.join("\n")
+    );
 }
 
 #[test]

@@ -65,7 +65,8 @@ pub(crate) struct ProxyArgs {
     /// address in brackets: `[::1]:8080`). The name is resolved for each
     /// connection. With --route, the upstream for every server name no
     /// route has, and for clients without SNI; optional then: without it,
-    /// such clients are refused at the handshake (unrecognized_name).
+    /// such clients are refused at the handshake (unrecognized_name;
+    /// missing_extension for a TLS 1.3 client without SNI).
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream,
           required_unless_present = "route")]
     upstream: Option<String>,
@@ -139,9 +140,9 @@ Example:
 Clients speak TLS 1.3 to the proxy, or TLS 1.2 when they cannot; each connection is forwarded \
 as plain TCP to the upstream of its server name (--route) or else to --upstream, which is \
 connected to after the handshake. A client is given the certificate whose subjectAltName has \
-the name it asks for, else the first --cert; without --upstream, a name no route has (or no \
-name at all) is refused at the handshake with the unrecognized_name alert (RFC 6066 §3), \
-which is also what keel answers a client without SNI when it has no certificate to offer. \
+the name it asks for, else the first --cert; without --upstream, a name no route has is refused \
+at the handshake with the unrecognized_name alert (RFC 6066 §3), and a client without SNI with \
+missing_extension (TLS 1.3, RFC 8446 §9.2) or unrecognized_name (TLS 1.2). \
 TLS 1.3 closes each direction on its own: the client's close_notify still lets the upstream's \
 answer through. TLS 1.2 has no half-close: when the client sends close_notify, the proxy \
 answers it and closes both sides. When the upstream closes, the proxy first sends the client \

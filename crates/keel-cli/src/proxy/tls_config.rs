@@ -10,9 +10,10 @@
 //! no certificate covers, whose connections go to `--upstream`. Without
 //! one, certificates are registered under the routed names only and there
 //! is no default, so keel refuses every other name at the handshake with
-//! unrecognized_name (RFC 6066 §3), and a client without SNI too: keel
-//! has then nothing to present, and a server that needs the name says so
-//! with the same alert as for a name it does not know.
+//! unrecognized_name (RFC 6066 §3). A client without SNI is refused too,
+//! as a server that requires the name: with missing_extension in TLS 1.3
+//! (RFC 8446 §9.2), and unrecognized_name in TLS 1.2, which has no
+//! missing_extension alert.
 
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock};
