@@ -946,6 +946,7 @@ fn help_lists_every_option_and_an_example() {
         "--metrics",
         "--route",
         "NAME=HOST:PORT",
+        "--cert-dir",
         "SIGHUP",
         "unrecognized_name",
         "Clients speak TLS 1.3 to the proxy, or TLS 1.2 when they cannot",

@@ -599,3 +599,63 @@ fn a_session_resumes_across_a_reload() {
         );
     }
 }
+
+/// `--cert-dir`: every NAME.pem with its NAME.key answers for its names;
+/// a site added to the directory is served after SIGHUP, and a
+/// certificate whose key is not there yet keeps the old set.
+#[test]
+fn a_certificate_directory_is_listed_again_on_reload() {
+    let sites = Sites::new("sni-dir");
+    let dir = TempDir::new("sni-dir-certs");
+    let upstream = Upstream::start(Behaviour::Tagged("D"));
+    let place = |name: &str, cn: &str, names: &[&str]| {
+        let (cert, key) = sites.issue(name, cn, names);
+        std::fs::rename(cert, dir.file(&format!("{name}.pem"))).unwrap();
+        std::fs::rename(key, dir.file(&format!("{name}.key"))).unwrap();
+    };
+    place("a", "site a", &["a.test"]);
+    place("b", "site b", &["b.test"]);
+    let proxy = Proxy::start_with(&[
+        "--upstream",
+        &upstream.addr.to_string(),
+        "--cert-dir",
+        dir.0.to_str().unwrap(),
+    ]);
+    let connector = sites.connector();
+    let visit_all = |names: &[(&str, &str)]| {
+        runtime().block_on(async {
+            for (name, cn) in names {
+                assert_eq!(
+                    visit(&connector, proxy.addr, name).await,
+                    Ok(Seen::new(cn, "D")),
+                    "{name}"
+                );
+            }
+        });
+    };
+    // The first file by name is the default: a.pem for a client without
+    // SNI.
+    visit_all(&[
+        ("a.test", "site a"),
+        ("b.test", "site b"),
+        ("127.0.0.1", "site a"),
+    ]);
+
+    // A certificate without its key: the reload is refused, naming it.
+    let (cert, _) = sites.issue("c", "site c", &["c.test"]);
+    let lone = dir.file("c.pem");
+    std::fs::rename(cert, &lone).unwrap();
+    hang_up(&proxy);
+    let warning = log_line(&proxy, "reload failed");
+    assert!(
+        warning.contains(&format!("{lone} has no key beside it")),
+        "{warning}"
+    );
+    visit_all(&[("b.test", "site b")]);
+
+    place("c", "site c", &["c.test"]);
+    hang_up(&proxy);
+    let reloaded = log_line(&proxy, "certificates reloaded");
+    assert!(reloaded.contains("certificates=3"), "{reloaded}");
+    visit_all(&[("c.test", "site c"), ("a.test", "site a")]);
+}

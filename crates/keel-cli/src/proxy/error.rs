@@ -41,6 +41,22 @@ pub(crate) enum ProxyError {
         /// How many `--key`.
         keys: usize,
     },
+    /// The `--cert-dir` directory could not be listed.
+    #[snafu(display("cannot read the directory {}: {source}", path.display()))]
+    ReadCertDir {
+        /// The directory.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// A certificate in `--cert-dir` has no key file of the same name.
+    #[snafu(display("{} has no key beside it ({} is missing)", cert.display(), key.display()))]
+    CertWithoutKey {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file it needs.
+        key: PathBuf,
+    },
     /// A `--route` names a server name no certificate covers: its clients
     /// could not be given a certificate for it.
     #[snafu(display(

@@ -15,6 +15,7 @@
 //!   the bytes each way as they move.
 //! - `tls_config`: the TLS configuration built from the certificate files
 //!   (which certificate answers which server name), and the one in use.
+//! - `cert_dir`: the certificate and key pairs of `--cert-dir`.
 //! - `reload`: rebuilding it on SIGHUP.
 //! - `routes`: `--route`, the upstream chosen by the client's server name.
 //!
@@ -23,6 +24,7 @@
 //! both sides are closed; the upstream's end is followed by everything it
 //! sent, then close_notify.
 
+mod cert_dir;
 mod conn;
 mod copy;
 mod counting;
@@ -81,12 +83,19 @@ pub(crate) struct ProxyArgs {
     /// With --upstream, the first also answers every other name and
     /// clients without SNI; without it, only routed names get a
     /// certificate. Every file is read again on SIGHUP.
-    #[arg(long, value_name = "CHAIN.pem", required = true)]
+    #[arg(long, value_name = "CHAIN.pem", required_unless_present = "cert_dir")]
     cert: Vec<PathBuf>,
     /// Private key for the --cert in the same position (PEM: PKCS#8, SEC1
     /// or PKCS#1; RSA, ECDSA or Ed25519).
-    #[arg(long, value_name = "KEY.pem", required = true)]
+    #[arg(long, value_name = "KEY.pem", required_unless_present = "cert_dir")]
     key: Vec<PathBuf>,
+    /// Also present every certificate in DIR: each NAME.pem (chain, leaf
+    /// first) with its key in NAME.key, after the --cert ones, in the order
+    /// of their names (the first is the default when there is no --cert).
+    /// Listed again on SIGHUP, so that sites added since are picked up; a
+    /// NAME.pem without NAME.key is an error.
+    #[arg(long, value_name = "DIR")]
+    cert_dir: Option<PathBuf>,
     /// Require every client to present a certificate issued by these roots
     /// (PEM).
     #[arg(long, value_name = "CA.pem")]
@@ -149,7 +158,8 @@ answers it and closes both sides. When the upstream closes, the proxy first send
 everything the upstream sent, then close_notify. If the upstream cannot be reached, the client \
 gets close_notify at once.
 
-On SIGHUP the proxy reads every --cert and --key file again and uses them for new connections; \
+On SIGHUP the proxy reads every --cert and --key file again (and lists --cert-dir again) and \
+uses them for new connections; \
 open connections keep theirs, and session tickets issued before still resume. If any file does \
 not load, nothing changes and a warning names the file and why; a reload that worked logs \
 \"certificates reloaded\".
@@ -203,7 +213,8 @@ pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
 /// Sets up and proxies until an error stops the proxy.
 fn start(args: &ProxyArgs) -> Result<(), ProxyError> {
     let source = config_source(args)?;
-    let tls = Arc::new(CurrentConfig::new(source.build()?));
+    let (config, _) = source.build()?;
+    let tls = Arc::new(CurrentConfig::new(config));
     let routes = Arc::clone(source.routes());
     let runtime = crate::service::runtime().context(RuntimeSnafu)?;
     let settings = Arc::new(Settings {
@@ -241,6 +252,7 @@ fn config_source(args: &ProxyArgs) -> Result<ConfigSource, ProxyError> {
     ConfigSource::new(
         &args.cert,
         &args.key,
+        args.cert_dir.clone(),
         client_roots,
         ticket_keys,
         Arc::new(routes),

@@ -1,7 +1,8 @@
 //! Reloading the certificates on SIGHUP, as service managers ask
 //! (`systemctl reload`, after a certificate is renewed).
 //!
-//! Every certificate and key file is read again and a whole new
+//! Every certificate and key file is read again (and `--cert-dir` listed
+//! again) and a whole new
 //! configuration built from them; only if all of it loads does it replace
 //! the old one, for the connections accepted from then on. Connections
 //! already open are untouched. A file that does not load (unreadable, not
@@ -52,12 +53,9 @@ impl Reloader {
     /// One reload: the new configuration in place, or the old one kept.
     fn reload(&self) {
         match self.source.build() {
-            Ok(config) => {
+            Ok((config, certificates)) => {
                 self.current.replace(config);
-                tracing::info!(
-                    certificates = self.source.certificates(),
-                    "SIGHUP: certificates reloaded"
-                );
+                tracing::info!(certificates, "SIGHUP: certificates reloaded");
             }
             Err(err) => tracing::warn!(
                 error = %err,

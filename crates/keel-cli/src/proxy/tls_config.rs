@@ -3,7 +3,8 @@
 //! server name, and what stays the same across reloads (the session
 //! ticket keys, client authentication, the routes).
 //!
-//! Each `--cert`/`--key` pair answers for the DNS names in its leaf's
+//! Each `--cert`/`--key` pair (then each pair of `--cert-dir`, by file
+//! name) answers for the DNS names in its leaf's
 //! subjectAltName, wildcards included (keel selects `*.example.com` for
 //! one label in its place). With a default upstream, the first pair is
 //! also the default certificate: for clients without SNI, or with a name
@@ -26,6 +27,7 @@ use snafu::{ResultExt, ensure};
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
 
+use super::cert_dir;
 use super::error::{
     CertKeyCountSnafu, CertificateSnafu, ConfigSnafu, ProxyError, RouteNotCoveredSnafu,
 };
@@ -38,6 +40,8 @@ use crate::serve::certs;
 pub(crate) struct ConfigSource {
     /// `--cert`/`--key` pairs, in the order given.
     pairs: Vec<(PathBuf, PathBuf)>,
+    /// `--cert-dir`, whose pairs follow those.
+    cert_dir: Option<PathBuf>,
     /// `--client-ca`'s roots, read once: a reload swaps certificates,
     /// not the policy clients are admitted under.
     client_roots: Option<TrustStore>,
@@ -52,6 +56,7 @@ impl ConfigSource {
     pub(crate) fn new(
         certs: &[PathBuf],
         keys: &[PathBuf],
+        cert_dir: Option<PathBuf>,
         client_roots: Option<TrustStore>,
         ticket_keys: Option<Arc<TicketKeys>>,
         routes: Arc<Routes>,
@@ -65,6 +70,7 @@ impl ConfigSource {
         );
         Ok(Self {
             pairs: certs.iter().cloned().zip(keys.iter().cloned()).collect(),
+            cert_dir,
             client_roots,
             ticket_keys,
             routes,
@@ -73,10 +79,14 @@ impl ConfigSource {
 
     /// Reads every certificate and key file and builds the configuration;
     /// any file that does not load, or a route no certificate covers,
-    /// refuses the whole of it.
-    pub(crate) fn build(&self) -> Result<ServerConfig, ProxyError> {
-        let loaded = self
-            .pairs
+    /// refuses the whole of it. Also returns how many certificates it
+    /// holds.
+    pub(crate) fn build(&self) -> Result<(ServerConfig, usize), ProxyError> {
+        let mut pairs = self.pairs.clone();
+        if let Some(dir) = &self.cert_dir {
+            pairs.extend(cert_dir::pairs(dir)?);
+        }
+        let loaded = pairs
             .iter()
             .map(|(cert, key)| {
                 let key = certs::load(cert, key).context(CertificateSnafu)?;
@@ -111,17 +121,13 @@ impl ConfigSource {
                 }
             );
         }
-        builder.build().context(ConfigSnafu)
+        let config = builder.build().context(ConfigSnafu)?;
+        Ok((config, loaded.len()))
     }
 
     /// The routes the builds check against.
     pub(crate) fn routes(&self) -> &Arc<Routes> {
         &self.routes
-    }
-
-    /// How many certificates a build loads, for the log.
-    pub(crate) fn certificates(&self) -> usize {
-        self.pairs.len()
     }
 }
 
