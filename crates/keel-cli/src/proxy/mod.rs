@@ -15,13 +15,15 @@
 //!   the bytes each way as they move.
 //! - `tls_config`: the TLS configuration built from the certificate files
 //!   (which certificate answers which server name), and the one in use.
-//! - `cert_dir`: the certificate and key pairs of `--cert-dir`.
 //! - `reload`: rebuilding it on SIGHUP.
+//! - `cert_dir`: the certificate and key pairs of `--cert-dir`.
 //! - `routes`: `--route`, the upstream chosen by the client's server name.
 //!
 //! TLS 1.2 has no half-close (RFC 5246 §7.2.1), so one side's end is the
 //! end of the whole connection: the client's close_notify is answered and
-//! both sides are closed; the upstream's end is followed by everything it
+//! both sides are closed. In TLS 1.3 (RFC 8446 §6.1) the client's
+//! close_notify ends its direction only, and the upstream's answer still
+//! reaches it. In both, the upstream's end is followed by everything it
 //! sent, then close_notify.
 
 mod cert_dir;
@@ -159,10 +161,9 @@ everything the upstream sent, then close_notify. If the upstream cannot be reach
 gets close_notify at once.
 
 On SIGHUP the proxy reads every --cert and --key file again (and lists --cert-dir again) and \
-uses them for new connections; \
-open connections keep theirs, and session tickets issued before still resume. If any file does \
-not load, nothing changes and a warning names the file and why; a reload that worked logs \
-\"certificates reloaded\".
+uses them for new connections; open connections keep theirs, and session tickets issued before \
+still resume. If any file does not load, nothing changes and a warning names the file and why; \
+a reload that worked logs \"certificates reloaded\".
 
 Prints \"keel proxy: listening on ADDR\" on stdout once ready (after \"keel proxy: metrics on \
 ADDR\" with --metrics), and one line per connection on stderr (peer, SNI, cipher suite, upstream, \
