@@ -480,6 +480,35 @@ fn an_unknown_name_without_a_default_certificate_is_unrecognized() {
         });
 }
 
+/// RFC 6125 §6.4.3: a certificate registered for `*.b.example` answers
+/// one label in place of the `*`; an exact registration wins over it.
+#[test]
+fn a_wildcard_name_selects_its_certificate_for_one_label() {
+    let wild = ca().leaf(KeyType::EcdsaP256, &["*.b.example"], Usage::Server);
+    let exact = ca().leaf(KeyType::EcdsaP256, &["a.b.example"], Usage::Server);
+    let server = ServerConfig::builder()
+        .with_certificate_for("*.b.example", wild.clone())
+        .with_certificate_for("a.b.example", exact.clone())
+        .build()
+        .unwrap();
+    let client = client_builder().build().unwrap();
+    for (name, expected) in [("x.b.example", &wild), ("a.b.example", &exact)] {
+        let pair = Pair::new(client.clone(), server.clone(), name)
+            .handshake()
+            .established();
+        assert_eq!(
+            pair.client.session().unwrap().peer_certificates[0],
+            *expected.leaf(),
+            "{name}"
+        );
+    }
+    Pair::new(client, server, "y.x.b.example")
+        .handshake()
+        .server_refused(HandshakeError::UnrecognizedName {
+            name: "y.x.b.example".to_owned(),
+        });
+}
+
 #[test]
 fn an_unknown_name_gets_the_default_certificate() {
     let default = ca().leaf(KeyType::EcdsaP256, &["c.example"], Usage::Server);

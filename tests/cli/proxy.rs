@@ -4,7 +4,8 @@
 //! startup refusals, `--help`, and a load check: 200 clients at once, each
 //! sending and getting back 256 KiB, within a memory bound. The PROXY
 //! protocol header (`--proxy-protocol`) is in `proxy/proxy_protocol.rs`,
-//! read by HAProxy.
+//! read by HAProxy; several certificates, routing by SNI and reloading on
+//! SIGHUP in `proxy/sni.rs`.
 //!
 //! Hermetic: everything on 127.0.0.1 with ports the kernel picks;
 //! certificates made per test (rcgen) in a temporary directory removed on
@@ -161,6 +162,9 @@ enum Behaviour {
     OneLine,
     /// Send this many bytes of a pattern at once, then close.
     Burst(usize),
+    /// Send this tag and a newline first, then as `OneLine`: the tag says
+    /// which upstream a connection reached.
+    Tagged(&'static str),
 }
 
 /// A plain-TCP upstream on 127.0.0.1, a thread per connection; stops
@@ -201,6 +205,11 @@ fn serve_upstream(mut conn: std::net::TcpStream, behaviour: Behaviour) {
     conn.set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     match behaviour {
+        Behaviour::Tagged(tag) => {
+            if conn.write_all(format!("{tag}\n").as_bytes()).is_ok() {
+                serve_upstream(conn, Behaviour::OneLine);
+            }
+        }
         Behaviour::Echo => {
             let mut buf = [0u8; 16 * 1024];
             while let Ok(n) = conn.read(&mut buf) {
@@ -264,12 +273,19 @@ impl Drop for Proxy {
 
 impl Proxy {
     fn start(pki: &Pki, upstream: SocketAddr, extra: &[&str]) -> Self {
+        let upstream = upstream.to_string();
+        let (cert, key) = (pki.file("server.pem"), pki.file("server.key"));
+        let mut args = vec!["--upstream", &upstream, "--cert", &cert, "--key", &key];
+        args.extend(extra);
+        Self::start_with(&args)
+    }
+
+    /// `keel proxy --listen 127.0.0.1:0` with these arguments, once it
+    /// says it is listening.
+    fn start_with(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
-            .args(["proxy", "--listen", "127.0.0.1:0", "--upstream"])
-            .arg(upstream.to_string())
-            .args(["--cert", &pki.file("server.pem")])
-            .args(["--key", &pki.file("server.key")])
-            .args(extra)
+            .args(["proxy", "--listen", "127.0.0.1:0"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -928,6 +944,12 @@ fn help_lists_every_option_and_an_example() {
         "--backlog",
         "--shutdown-timeout",
         "--metrics",
+        "--route",
+        "NAME=HOST:PORT",
+        "--cert-dir",
+        "SIGHUP",
+        "unrecognized_name",
+        "Clients speak TLS 1.3 to the proxy, or TLS 1.2 when they cannot",
         "keel_proxy_handshake_failures_total",
         "Example:",
         "keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080",
@@ -1122,3 +1144,10 @@ mod proxy_protocol;
 
 #[path = "proxy/metrics.rs"]
 mod metrics;
+
+// ---------------------------------------------------------------------
+// Certificates chosen by SNI, --route, reloading on SIGHUP
+// ---------------------------------------------------------------------
+
+#[path = "proxy/sni.rs"]
+mod sni;

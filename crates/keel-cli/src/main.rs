@@ -38,8 +38,9 @@ enum Command {
     // description (with the JSON schema) from `--help`; name it here.
     #[command(long_about = inspect::LONG_ABOUT)]
     Inspect(inspect::InspectArgs),
-    /// Terminate TLS 1.2 and forward each connection as plain TCP to an
-    /// upstream server (a TLS-terminating proxy).
+    /// Terminate TLS (1.3, or 1.2 for older clients) and forward each
+    /// connection as plain TCP to an upstream server, chosen by SNI with
+    /// --route (a TLS-terminating proxy).
     Proxy(proxy::ProxyArgs),
     /// Serve HTTPS, answering each request with a page describing the TLS
     /// session (like `openssl s_server -www`).

@@ -142,29 +142,94 @@ pub struct ClientHandshakeConfig {
 #[derive(Debug, Clone, Default)]
 pub struct ServerCertificates {
     /// Keys for clients without SNI or with a name no entry matches;
-    /// empty: such clients get unrecognized_name.
+    /// empty: such clients are refused (unrecognized_name; a TLS 1.3
+    /// client without SNI, missing_extension).
     pub default: Vec<Arc<CertifiedKey>>,
-    /// Keys for specific names (exact DNS names, lowercase, no trailing
-    /// dot).
+    /// Keys for specific names (DNS names, lowercase, no trailing dot). A
+    /// name may be a wildcard, `*.example.com`, which stands for one label
+    /// in its place (RFC 6125 §6.4.3): `a.example.com`, not `example.com`
+    /// nor `a.b.example.com`. An exact entry is preferred to a wildcard.
     pub by_name: Vec<(String, Vec<Arc<CertifiedKey>>)>,
 }
 
 impl ServerCertificates {
     /// The candidate keys for a client's SNI name; `None` when nothing fits
-    /// (the server then refuses with unrecognized_name).
+    /// (the server then refuses the client).
     pub(crate) fn candidates(&self, sni: Option<&str>) -> Option<&[Arc<CertifiedKey>]> {
-        let named = sni.and_then(|name| {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            self.by_name
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, keys)| keys.as_slice())
-        });
-        match named {
-            Some(keys) => Some(keys),
+        match sni.and_then(|name| self.entry_for(name)) {
+            Some((_, keys)) => Some(keys),
             None if self.default.is_empty() => None,
             None => Some(&self.default),
         }
+    }
+
+    /// The entry of `by_name` an SNI name selects: its exact name, else
+    /// the wildcard that covers it.
+    fn entry_for(&self, sni: &str) -> Option<&(String, Vec<Arc<CertifiedKey>>)> {
+        let name = sni.trim_end_matches('.').to_ascii_lowercase();
+        let exact = |name: &str| self.by_name.iter().find(|(n, _)| n == name);
+        exact(&name).or_else(|| exact(&wildcard_of(&name)?))
+    }
+}
+
+/// The wildcard entry that would cover `name`: its leftmost label replaced
+/// by `*` (RFC 6125 §6.4.3: the wildcard is the whole leftmost label and
+/// matches that one label only). `None` for a single-label name, whose
+/// wildcard would be the bare `*`, and for a name whose leftmost label is
+/// empty or already `*` (the SNI check lets neither through; this keeps
+/// the rule true on its own).
+fn wildcard_of(name: &str) -> Option<String> {
+    let (first, parent) = name.split_once('.')?;
+    if first.is_empty() || first == "*" || parent.is_empty() {
+        return None;
+    }
+    Some(format!("*.{parent}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entries without keys: the tests look at which entry is selected.
+    fn certificates(names: &[&str]) -> ServerCertificates {
+        ServerCertificates {
+            default: Vec::new(),
+            by_name: names
+                .iter()
+                .map(|name| ((*name).to_owned(), Vec::new()))
+                .collect(),
+        }
+    }
+
+    /// The registered name of the entry `sni` selects.
+    fn selected<'a>(certs: &'a ServerCertificates, sni: &str) -> Option<&'a str> {
+        certs.entry_for(sni).map(|(name, _)| name.as_str())
+    }
+
+    #[test]
+    fn a_wildcard_stands_for_exactly_one_leftmost_label() {
+        let certs = certificates(&["*.example.com", "exact.example.com", "*.b.example.com"]);
+        for (sni, expected) in [
+            ("a.example.com", Some("*.example.com")),
+            ("A.Example.COM.", Some("*.example.com")),
+            ("exact.example.com", Some("exact.example.com")),
+            ("x.b.example.com", Some("*.b.example.com")),
+            // The wildcard covers one label: not none, not two.
+            ("example.com", None),
+            ("a.c.example.com", None),
+            ("a.example.org", None),
+            ("com", None),
+        ] {
+            assert_eq!(selected(&certs, sni), expected, "{sni}");
+        }
+    }
+
+    #[test]
+    fn no_wildcard_of_a_single_label_or_of_an_empty_label() {
+        for name in ["localhost", ".example.com", "*.example.com", "a."] {
+            assert_eq!(wildcard_of(name), None, "{name}");
+        }
+        assert_eq!(wildcard_of("a.b").as_deref(), Some("*.b"));
     }
 }
 

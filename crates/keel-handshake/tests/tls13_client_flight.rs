@@ -375,6 +375,31 @@ fn an_unknown_name_without_a_default_certificate_is_unrecognized() {
     assert_eq!(err.alert(), Some(AlertDescription::UNRECOGNIZED_NAME));
 }
 
+/// RFC 8446 §9.2: a server that needs the client's server_name (it has no
+/// default certificate) refuses a ClientHello without one with
+/// missing_extension.
+#[test]
+fn no_server_name_without_a_default_certificate_is_a_missing_extension() {
+    let err = server_refuses_hello(
+        |s| {
+            let keys = std::mem::take(&mut s.certificates.default);
+            s.certificates = ServerCertificates {
+                default: vec![],
+                by_name: vec![("other.example".to_owned(), keys)],
+            };
+        },
+        |h| extensions(h).retain(|e| !matches!(e, ClientExtension::ServerName(_))),
+    );
+    assert_eq!(
+        err,
+        HandshakeError::MissingExtension {
+            message: HandshakeType::CLIENT_HELLO,
+            extension: ExtensionType::SERVER_NAME,
+        }
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::MISSING_EXTENSION));
+}
+
 // --- ClientHello2 after a HelloRetryRequest (RFC 8446 §4.1.2) --------------------
 
 /// The client shares X25519 only; the server serves P-256 alone and asks

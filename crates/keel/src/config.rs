@@ -236,7 +236,15 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Adds a certificate for one SNI name (an exact DNS name).
+    /// Adds a certificate for one SNI name: a DNS name, or a wildcard such
+    /// as `*.example.com` that covers one label in place of the `*` (RFC
+    /// 6125 §6.4.3: `a.example.com`, not `example.com` nor
+    /// `a.b.example.com`). A client's name selects its exact entry first,
+    /// then the wildcard covering it, then the default certificate. With
+    /// no default, the handshake is refused: unrecognized_name for a name
+    /// nothing covers (RFC 6066 §3); for a client without SNI,
+    /// missing_extension in TLS 1.3 (RFC 8446 §9.2), unrecognized_name in
+    /// TLS 1.2.
     pub fn with_certificate_for(mut self, name: &str, key: CertifiedKey) -> Self {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         match self

@@ -64,8 +64,11 @@ async fn handshake(
     started: Instant,
     deadline: &mut Deadline,
 ) -> Option<TlsStream<TcpStream>> {
+    // The configuration in use now; a reload during the handshake does not
+    // change it.
+    let acceptor = settings.tls.acceptor();
     let handshake = tokio::select! {
-        handshake = timeout(settings.timeouts.handshake, settings.acceptor.accept(tcp)) => handshake,
+        handshake = timeout(settings.timeouts.handshake, acceptor.accept(tcp)) => handshake,
         () = deadline.passed() => {
             tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake cut at the shutdown deadline");
             return None;
@@ -100,7 +103,7 @@ async fn relay(
         sni: String::new(),
         version: String::new(),
         suite: String::new(),
-        upstream: settings.upstream.clone(),
+        upstream: String::new(),
         totals: Totals::default(),
         started,
         metrics: &settings.metrics,
@@ -111,19 +114,24 @@ async fn relay(
         line.version = session.version.to_string();
         line.suite = session.cipher_suite.to_string();
     }
+    let sni = (!line.sni.is_empty()).then_some(line.sni.as_str());
+    let Some(target) = settings.routes.upstream_for(sni) else {
+        let _ = Box::pin(close_client(tls)).await;
+        line.log(Err(ConnError::NoRoute {
+            sni: line.sni.clone(),
+        }));
+        return;
+    };
+    line.upstream = target.to_owned();
 
-    let connect = timeout(
-        settings.timeouts.handshake,
-        TcpStream::connect(settings.upstream.as_str()),
-    )
-    .await;
+    let connect = timeout(settings.timeouts.handshake, TcpStream::connect(target)).await;
     let mut upstream = match connect {
         Ok(Ok(upstream)) => upstream,
         Ok(Err(source)) => {
             // The client is told cleanly that there is nothing more.
             let _ = Box::pin(close_client(tls)).await;
             line.log(Err(ConnError::UpstreamConnect {
-                upstream: settings.upstream.clone(),
+                upstream: target.to_owned(),
                 source,
             }));
             return;
@@ -131,7 +139,7 @@ async fn relay(
         Err(_) => {
             let _ = Box::pin(close_client(tls)).await;
             line.log(Err(ConnError::UpstreamTimeout {
-                upstream: settings.upstream.clone(),
+                upstream: target.to_owned(),
                 after: settings.timeouts.handshake,
             }));
             return;

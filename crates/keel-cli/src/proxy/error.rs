@@ -1,5 +1,5 @@
 //! Why `keel proxy` did not start or stopped, why one connection ended
-//! badly, and why an `--upstream` is refused.
+//! badly, and why an `--upstream` or a `--route` is refused.
 //!
 //! A [`ProxyError`] is printed as one line, `error: ` followed by its
 //! Display, in words a person can act on: what failed, the file or address
@@ -30,6 +30,55 @@ pub(crate) enum ProxyError {
     Certificate {
         /// Why.
         source: CertSetupError,
+    },
+    /// `--cert` and `--key` were not given the same number of times.
+    #[snafu(display(
+        "--cert is given {certs} times and --key {keys}: give them in pairs, each --cert followed by its --key"
+    ))]
+    CertKeyCount {
+        /// How many `--cert`.
+        certs: usize,
+        /// How many `--key`.
+        keys: usize,
+    },
+    /// The `--cert-dir` directory could not be listed.
+    #[snafu(display("cannot read the directory {}: {source}", path.display()))]
+    ReadCertDir {
+        /// The directory.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// A certificate in `--cert-dir` has no key file of the same name.
+    #[snafu(display("{} has no key beside it ({} is missing)", cert.display(), key.display()))]
+    CertWithoutKey {
+        /// The certificate file.
+        cert: PathBuf,
+        /// The key file it needs.
+        key: PathBuf,
+    },
+    /// A `--route` names a server name no certificate covers: its clients
+    /// could not be given a certificate for it.
+    #[snafu(display(
+        "--route {name}: no certificate covers {name} (the certificates' DNS names: {covered})"
+    ))]
+    RouteNotCovered {
+        /// The route's name.
+        name: String,
+        /// Every DNS name the certificates have, comma-separated.
+        covered: String,
+    },
+    /// Two `--route` name the same server name.
+    #[snafu(display("--route {name} is given twice"))]
+    DuplicateRoute {
+        /// The name.
+        name: String,
+    },
+    /// SIGHUP could not be caught, so certificates could not be reloaded.
+    #[snafu(display("cannot watch for SIGHUP: {source}"))]
+    Hangup {
+        /// What the system said.
+        source: io::Error,
     },
     /// The `--client-ca` file could not be read.
     #[snafu(display("cannot read {}: {source}", path.display()))]
@@ -107,6 +156,35 @@ pub(crate) enum UpstreamError {
     },
 }
 
+/// Why a `--route` is not NAME=HOST:PORT; clap prints it as a usage
+/// error.
+#[derive(Debug, PartialEq, Eq, Snafu)]
+#[snafu(visibility(pub(super)))]
+pub(crate) enum RouteError {
+    /// There is no `=`.
+    #[snafu(display("{value:?} is not NAME=HOST:PORT"))]
+    NoSeparator {
+        /// What was given.
+        value: String,
+    },
+    /// The name is not a DNS host name.
+    #[snafu(display(
+        "{value:?}: the name is not a DNS host name (a wildcard or an address cannot be routed)"
+    ))]
+    NotAHostName {
+        /// What was given.
+        value: String,
+    },
+    /// The upstream is not HOST:PORT.
+    #[snafu(display("{value:?}: {source}"))]
+    RouteUpstream {
+        /// What was given.
+        value: String,
+        /// Why.
+        source: UpstreamError,
+    },
+}
+
 /// How one connection ended badly; logged on its line, and the proxy goes
 /// on.
 #[derive(Debug, Snafu)]
@@ -126,6 +204,14 @@ pub(crate) enum ConnError {
         upstream: String,
         /// How long the proxy waited.
         after: Duration,
+    },
+    /// No route names the client's server name, and there is no default
+    /// upstream. The handshake refuses such a client first, so this is
+    /// only a last line of defence.
+    #[snafu(display("no upstream for server name {sni:?}"))]
+    NoRoute {
+        /// The client's SNI, empty for none.
+        sni: String,
     },
     /// The PROXY protocol header could not be sent to the upstream.
     #[snafu(display("sending the PROXY protocol header: {source}"))]
@@ -179,6 +265,7 @@ impl ConnError {
     pub(super) fn outcome(&self) -> &'static str {
         match self {
             Self::UpstreamConnect { .. } | Self::UpstreamTimeout { .. } => "upstream unreachable",
+            Self::NoRoute { .. } => "no route",
             Self::Idle { .. } => "idle timeout",
             Self::Cut => "cut at shutdown",
             Self::Client { .. } => "client failed",
@@ -216,6 +303,13 @@ mod tests {
                 },
                 "upstream unreachable",
                 "connecting to db:5432 timed out after 10 s",
+            ),
+            (
+                ConnError::NoRoute {
+                    sni: "b.example".to_owned(),
+                },
+                "no route",
+                "no upstream for server name \"b.example\"",
             ),
             (
                 ConnError::ProxyHeader {

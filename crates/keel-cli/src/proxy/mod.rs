@@ -13,18 +13,29 @@
 //!   endpoint.
 //! - `counting`: the upstream stream as the copy loop sees it, counting
 //!   the bytes each way as they move.
+//! - `tls_config`: the TLS configuration built from the certificate files
+//!   (which certificate answers which server name), and the one in use.
+//! - `reload`: rebuilding it on SIGHUP.
+//! - `cert_dir`: the certificate and key pairs of `--cert-dir`.
+//! - `routes`: `--route`, the upstream chosen by the client's server name.
 //!
 //! TLS 1.2 has no half-close (RFC 5246 §7.2.1), so one side's end is the
 //! end of the whole connection: the client's close_notify is answered and
-//! both sides are closed; the upstream's end is followed by everything it
+//! both sides are closed. In TLS 1.3 (RFC 8446 §6.1) the client's
+//! close_notify ends its direction only, and the upstream's answer still
+//! reaches it. In both, the upstream's end is followed by everything it
 //! sent, then close_notify.
 
+mod cert_dir;
 mod conn;
 mod copy;
 mod counting;
 mod error;
 mod metrics;
 mod proxy_protocol;
+mod reload;
+mod routes;
+mod tls_config;
 
 use std::io::{self, Write as _};
 use std::net::SocketAddr;
@@ -33,15 +44,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use keel::pki::{ClientAuth, TrustStore};
-use keel::{ServerConfig, ServerConfigBuilder};
+use keel::pki::TrustStore;
 use snafu::{OptionExt, ResultExt, ensure};
 
 use self::error::{
-    CertificateSnafu, ClientCaSnafu, ConfigSnafu, HostSnafu, ListenSnafu, NoPortSnafu, PortSnafu,
-    ProxyError, ReadClientCaSnafu, RuntimeSnafu, TicketsSnafu, UpstreamError,
+    ClientCaSnafu, HostSnafu, ListenSnafu, NoPortSnafu, PortSnafu, ProxyError, ReadClientCaSnafu,
+    RuntimeSnafu, TicketsSnafu, UpstreamError,
 };
-use crate::serve::certs;
+use self::reload::Reloader;
+use self::routes::{Route, Routes, parse_route};
+use self::tls_config::{ConfigSource, CurrentConfig};
 use crate::service::listen::{ListenArgs, Listener};
 use crate::service::tickets::TicketArgs;
 
@@ -55,16 +67,37 @@ pub(crate) struct ProxyArgs {
     listen: SocketAddr,
     /// Where to forward each connection, as plain TCP: HOST:PORT (an IPv6
     /// address in brackets: `[::1]:8080`). The name is resolved for each
-    /// connection.
-    #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream)]
-    upstream: String,
-    /// Certificate chain to present (PEM, leaf first).
-    #[arg(long, value_name = "CHAIN.pem")]
-    cert: PathBuf,
-    /// Private key for --cert (PEM: PKCS#8, SEC1 or PKCS#1; RSA, ECDSA or
-    /// Ed25519).
-    #[arg(long, value_name = "KEY.pem")]
-    key: PathBuf,
+    /// connection. With --route, the upstream for every server name no
+    /// route has, and for clients without SNI; optional then: without it,
+    /// such clients are refused at the handshake (unrecognized_name;
+    /// missing_extension for a TLS 1.3 client without SNI).
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_upstream,
+          required_unless_present = "route")]
+    upstream: Option<String>,
+    /// Send the clients that ask for server name NAME (SNI; any case, a
+    /// trailing dot ignored) to HOST:PORT rather than --upstream.
+    /// Repeatable, once per name; a certificate must cover NAME.
+    #[arg(long, value_name = "NAME=HOST:PORT", value_parser = parse_route)]
+    route: Vec<Route>,
+    /// Certificate chain to present (PEM, leaf first). Repeatable, each
+    /// with its --key, in the same order: each certificate answers for the
+    /// DNS names of its subjectAltName (`*.example.com` for one label).
+    /// With --upstream, the first also answers every other name and
+    /// clients without SNI; without it, only routed names get a
+    /// certificate. Every file is read again on SIGHUP.
+    #[arg(long, value_name = "CHAIN.pem", required_unless_present = "cert_dir")]
+    cert: Vec<PathBuf>,
+    /// Private key for the --cert in the same position (PEM: PKCS#8, SEC1
+    /// or PKCS#1; RSA, ECDSA or Ed25519).
+    #[arg(long, value_name = "KEY.pem", required_unless_present = "cert_dir")]
+    key: Vec<PathBuf>,
+    /// Also present every certificate in DIR: each NAME.pem (chain, leaf
+    /// first) with its key in NAME.key, after the --cert ones, in the order
+    /// of their names (the first is the default when there is no --cert).
+    /// Listed again on SIGHUP, so that sites added since are picked up; a
+    /// NAME.pem without NAME.key is an error.
+    #[arg(long, value_name = "DIR")]
+    cert_dir: Option<PathBuf>,
     /// Require every client to present a certificate issued by these roots
     /// (PEM).
     #[arg(long, value_name = "CA.pem")]
@@ -112,11 +145,25 @@ Example:
   keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080 --cert chain.pem --key key.pem
   curl --cacert ca.pem https://proxy.example:8443/
 
-Clients speak TLS 1.2 to the proxy; each connection is forwarded as plain TCP to --upstream, \
-which is connected to after the handshake. TLS 1.2 has no half-close: when the client sends \
-close_notify, the proxy answers it and closes both sides; when the upstream closes, the proxy \
-first sends the client everything the upstream sent, then close_notify. If the upstream cannot \
-be reached, the client gets close_notify at once.
+  keel proxy --listen 0.0.0.0:443 --cert a.pem --key a.key --cert b.pem --key b.key \\
+    --route a.example.com=10.0.0.1:8080 --route b.example.com=10.0.0.2:8080
+
+Clients speak TLS 1.3 to the proxy, or TLS 1.2 when they cannot; each connection is forwarded \
+as plain TCP to the upstream of its server name (--route) or else to --upstream, which is \
+connected to after the handshake. A client is given the certificate whose subjectAltName has \
+the name it asks for, else the first --cert; without --upstream, a name no route has is refused \
+at the handshake with the unrecognized_name alert (RFC 6066 §3), and a client without SNI with \
+missing_extension (TLS 1.3, RFC 8446 §9.2) or unrecognized_name (TLS 1.2). \
+TLS 1.3 closes each direction on its own: the client's close_notify still lets the upstream's \
+answer through. TLS 1.2 has no half-close: when the client sends close_notify, the proxy \
+answers it and closes both sides. When the upstream closes, the proxy first sends the client \
+everything the upstream sent, then close_notify. If the upstream cannot be reached, the client \
+gets close_notify at once.
+
+On SIGHUP the proxy reads every --cert and --key file again (and lists --cert-dir again) and \
+uses them for new connections; open connections keep theirs, and session tickets issued before \
+still resume. If any file does not load, nothing changes and a warning names the file and why; \
+a reload that worked logs \"certificates reloaded\".
 
 Prints \"keel proxy: listening on ADDR\" on stdout once ready (after \"keel proxy: metrics on \
 ADDR\" with --metrics), and one line per connection on stderr (peer, SNI, cipher suite, upstream, \
@@ -142,8 +189,10 @@ pub(crate) struct Timeouts {
 /// What every connection shares.
 #[derive(Debug)]
 pub(crate) struct Settings {
-    pub(crate) acceptor: keel::tokio::TlsAcceptor,
-    pub(crate) upstream: String,
+    /// The TLS configuration for new connections, replaced on SIGHUP.
+    pub(crate) tls: Arc<CurrentConfig>,
+    /// The upstream of each server name.
+    pub(crate) routes: Arc<Routes>,
     pub(crate) timeouts: Timeouts,
     /// The PROXY protocol header to send the upstream first, if any.
     pub(crate) proxy_protocol: Option<proxy_protocol::Version>,
@@ -164,11 +213,14 @@ pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
 
 /// Sets up and proxies until an error stops the proxy.
 fn start(args: &ProxyArgs) -> Result<(), ProxyError> {
-    let config = config(args)?;
+    let source = config_source(args)?;
+    let (config, _) = source.build()?;
+    let tls = Arc::new(CurrentConfig::new(config));
+    let routes = Arc::clone(source.routes());
     let runtime = crate::service::runtime().context(RuntimeSnafu)?;
     let settings = Arc::new(Settings {
-        acceptor: keel::tokio::TlsAcceptor::from(config),
-        upstream: args.upstream.clone(),
+        tls: Arc::clone(&tls),
+        routes,
         timeouts: Timeouts {
             handshake: Duration::from_secs(args.handshake_timeout),
             idle: Duration::from_secs(args.idle_timeout),
@@ -177,27 +229,38 @@ fn start(args: &ProxyArgs) -> Result<(), ProxyError> {
         metrics: Arc::default(),
     });
     runtime.block_on(async {
+        // SIGHUP is caught before the proxy says it is listening, so that
+        // one sent as soon as it does reloads rather than kills.
+        let reloader = Reloader::new(source, tls)?;
+        tokio::spawn(reloader.run());
         metrics::start_endpoint(args.metrics, &settings.metrics).await?;
         proxy(args, settings).await
     })
 }
 
-/// The server configuration the arguments ask for.
-fn config(args: &ProxyArgs) -> Result<ServerConfig, ProxyError> {
-    let key = certs::load(&args.cert, &args.key).context(CertificateSnafu)?;
-    let mut builder: ServerConfigBuilder = ServerConfig::builder().with_certificate(key);
-    if let Some(path) = &args.client_ca {
-        let pem = std::fs::read(path).context(ReadClientCaSnafu { path })?;
-        let roots = TrustStore::from_pem(&pem).context(ClientCaSnafu { path })?;
-        builder = builder.with_client_auth(roots, ClientAuth::Required);
-    }
-    if let Some(keys) = args.tickets.keys().context(TicketsSnafu)? {
-        builder = builder.with_session_tickets(keys);
-    }
-    builder.build().context(ConfigSnafu)
+/// What the server configuration is built from, at start-up and on each
+/// reload: the files the arguments name, and what every build shares.
+fn config_source(args: &ProxyArgs) -> Result<ConfigSource, ProxyError> {
+    let routes = Routes::new(&args.route, args.upstream.clone())?;
+    let client_roots = match &args.client_ca {
+        Some(path) => {
+            let pem = std::fs::read(path).context(ReadClientCaSnafu { path })?;
+            Some(TrustStore::from_pem(&pem).context(ClientCaSnafu { path })?)
+        }
+        None => None,
+    };
+    let ticket_keys = args.tickets.keys().context(TicketsSnafu)?;
+    ConfigSource::new(
+        &args.cert,
+        &args.key,
+        args.cert_dir.clone(),
+        client_roots,
+        ticket_keys,
+        Arc::new(routes),
+    )
 }
 
-/// Checks that `--upstream` is HOST:PORT (the name is resolved later, for
+/// Checks that `--upstream` (or a `--route`'s upstream) is HOST:PORT (the name is resolved later, for
 /// each connection, so that a name whose address changes keeps working).
 fn parse_upstream(value: &str) -> Result<String, UpstreamError> {
     let (host, port) = value.rsplit_once(':').context(NoPortSnafu { value })?;
@@ -219,7 +282,12 @@ async fn proxy(args: &ProxyArgs, settings: Arc<Settings>) -> Result<(), ProxyErr
     let local = listener.local_addr().context(ListenSnafu)?;
     // A line scripts and tests can wait for.
     println!("keel proxy: listening on {local}");
-    tracing::info!(listen = %local, upstream = %settings.upstream, "proxying");
+    tracing::info!(
+        listen = %local,
+        upstream = settings.routes.default_upstream().unwrap_or("none"),
+        routes = settings.routes.len(),
+        "proxying"
+    );
     let permits = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     listener
         .serve(permits, |tcp, peer, deadline| {

@@ -232,11 +232,16 @@ fn choose(
         .find(|g| shares.iter().any(|s| s.group == *g))
         .or_else(|| usable.first().copied())
         .ok_or(HandshakeError::NoSharedGroup)?;
+    // RFC 8446 §9.2: a server that requires server_name (here, one with
+    // no default certificate) "SHOULD respond to a ClientHello lacking" it
+    // with missing_extension; a name it has no certificate for is
+    // unrecognized_name (RFC 6066 §3).
     let candidates = config
         .certificates
         .candidates(offer.sni.as_deref())
-        .ok_or_else(|| HandshakeError::UnrecognizedName {
-            name: offer.sni.clone().unwrap_or_default(),
+        .ok_or_else(|| match &offer.sni {
+            Some(name) => HandshakeError::UnrecognizedName { name: name.clone() },
+            None => missing(ExtensionType::SERVER_NAME),
         })?;
     // RFC 8446 §4.4.2.2: a certificate whose key can sign a scheme the
     // client offered, never with PKCS#1 (RFC 8446 §4.4.3).
