@@ -55,10 +55,13 @@ class TLSProtocol(ProtocolWrapper):
     # -- from the transport ---------------------------------------------------
 
     def makeConnection(self, transport: Any) -> None:
+        """Connects the wrapped protocol and sends the client's hello."""
         super().makeConnection(transport)
         self._flush()
 
     def dataReceived(self, data: bytes) -> None:
+        """TLS bytes from the transport: handshake, then plaintext to the
+        wrapped protocol."""
         try:
             self._conn.receive_tls(data)
         except _keel.TLSError as exc:
@@ -74,6 +77,8 @@ class TLSProtocol(ProtocolWrapper):
         self._deliver()
 
     def connectionLost(self, reason: Failure) -> None:  # type: ignore[override]
+        """Tells the wrapped protocol, with the TLS error if there was one
+        (a close without close_notify is a truncation)."""
         if self._failure is None and not self._eof:
             try:
                 self._conn.transport_closed()
@@ -85,6 +90,7 @@ class TLSProtocol(ProtocolWrapper):
     # -- from the wrapped protocol ------------------------------------------
 
     def write(self, data: bytes) -> None:
+        """Sends plaintext (held until the handshake completes)."""
         if not data or self._failure is not None:
             return
         if not self._conn.handshake_complete:
@@ -93,9 +99,11 @@ class TLSProtocol(ProtocolWrapper):
         self._send(bytes(data))
 
     def writeSequence(self, data: Any) -> None:
+        """Sends several pieces of plaintext."""
         self.write(b"".join(data))
 
     def loseConnection(self) -> None:
+        """Sends close_notify (after any held data) and closes."""
         if self._failure is not None or self.disconnecting:
             return
         if not self._conn.handshake_complete:
