@@ -921,6 +921,7 @@ fn help_lists_every_option_and_an_example() {
         "--ticket-key",
         "--no-tickets",
         "--max-connections",
+        "--max-handshakes",
         "--idle-timeout",
         "--handshake-timeout",
         "--proxy-protocol",
@@ -929,6 +930,7 @@ fn help_lists_every_option_and_an_example() {
         "--shutdown-timeout",
         "--metrics",
         "keel_proxy_handshake_failures_total",
+        "keel_proxy_handshakes_evicted_total",
         "Example:",
         "keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080",
         "close_notify",
@@ -1122,3 +1124,4 @@ mod proxy_protocol;
 
 #[path = "proxy/metrics.rs"]
 mod metrics;
+

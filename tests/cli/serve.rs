@@ -502,6 +502,7 @@ fn help_lists_every_option() {
         "--ticket-key",
         "--no-tickets",
         "--max-connections",
+        "--max-handshakes",
         "--handshake-timeout",
         "--request-timeout",
         "--log-level",
@@ -811,3 +812,4 @@ fn on_sigterm_an_idle_client_gets_close_notify_at_the_deadline() {
     assert!(log.contains("cut at the shutdown deadline"), "{log}");
     assert!(log.contains("open=1") && log.contains("cut=1"), "{log}");
 }
+
