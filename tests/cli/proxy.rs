@@ -4,7 +4,8 @@
 //! startup refusals, `--help`, and a load check: 200 clients at once, each
 //! sending and getting back 256 KiB, within a memory bound. The PROXY
 //! protocol header (`--proxy-protocol`) is in `proxy/proxy_protocol.rs`,
-//! read by HAProxy.
+//! read by HAProxy; 10,000 connections that never send a byte, and a
+//! real client served behind them, in `proxy/silent.rs`.
 //!
 //! Hermetic: everything on 127.0.0.1 with ports the kernel picks;
 //! certificates made per test (rcgen) in a temporary directory removed on
@@ -40,6 +41,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "process.rs"]
 mod process;
+#[path = "silent_clients.rs"]
+mod silent_clients;
 
 /// How long any one wait may take.
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -1125,3 +1128,9 @@ mod proxy_protocol;
 #[path = "proxy/metrics.rs"]
 mod metrics;
 
+// ---------------------------------------------------------------------
+// Silent clients: connections that never send a byte
+// ---------------------------------------------------------------------
+
+#[path = "proxy/silent.rs"]
+mod silent;
