@@ -198,7 +198,20 @@ async fn evicted(signal: &mut oneshot::Receiver<()>) {
 
 #[cfg(test)]
 mod tests {
-    use super::Budgets;
+    use std::time::Duration;
+
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::sync::watch;
+    use tokio::task::JoinHandle;
+
+    use super::{Budgets, HandshakeEnd};
+    use crate::service::listen::Deadline;
+
+    /// Long enough that no test here waits it out.
+    const LIMIT: Duration = Duration::from_secs(30);
+    /// How long a phase that should end may take.
+    const PROMPTLY: Duration = Duration::from_secs(5);
 
     #[test]
     fn a_full_budget_evicts_the_oldest_first() {
@@ -224,5 +237,78 @@ mod tests {
             first.evicted.try_recv().is_err(),
             "evicted though one had left"
         );
+    }
+
+    /// A client connected to `listener`, and its connection's handshake
+    /// phase running in a task whose "handshake" only hands the socket
+    /// back; the client sends `first` unless it is empty.
+    async fn phase(
+        listener: &TcpListener,
+        budgets: &Budgets,
+        shutdown: &watch::Receiver<bool>,
+        first: &[u8],
+    ) -> (TcpStream, JoinHandle<HandshakeEnd<TcpStream>>) {
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        if !first.is_empty() {
+            client.write_all(first).await.unwrap();
+        }
+        let (tcp, _) = listener.accept().await.unwrap();
+        let handshaking = budgets.admit();
+        let mut deadline = Deadline::from_channel(shutdown.clone());
+        let task = tokio::spawn(async move {
+            handshaking
+                .run(tcp, LIMIT, &mut deadline, |tcp| async move { tcp })
+                .await
+        });
+        (client, task)
+    }
+
+    #[tokio::test]
+    async fn a_silent_client_takes_no_slot_and_a_speaking_one_does() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (_shutdown, shutdown_rx) = watch::channel(false);
+        let budgets = Budgets::new(8, 1);
+        let (_silent, silent) = phase(&listener, &budgets, &shutdown_rx, b"").await;
+        let (_first, first) = phase(&listener, &budgets, &shutdown_rx, b"hello").await;
+        let first = tokio::time::timeout(PROMPTLY, first)
+            .await
+            .expect("the silent client took the only slot")
+            .unwrap();
+        let HandshakeEnd::Done(_tcp, _slot) = first else {
+            panic!("{first:?}");
+        };
+        // The one slot is held now: the next client to speak waits.
+        let (_second, mut second) = phase(&listener, &budgets, &shutdown_rx, b"hello").await;
+        let waited = tokio::time::timeout(Duration::from_millis(300), &mut second).await;
+        assert!(waited.is_err(), "served beyond the slots: {waited:?}");
+        assert!(!silent.is_finished(), "the silent client's phase ended");
+        drop(_slot);
+        let second = tokio::time::timeout(PROMPTLY, second)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(second, HandshakeEnd::Done(..)), "{second:?}");
+    }
+
+    #[tokio::test]
+    async fn eviction_and_the_shutdown_deadline_end_the_phase() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let budgets = Budgets::new(1, 1);
+        let (_oldest, oldest) = phase(&listener, &budgets, &shutdown_rx, b"").await;
+        let (_newer, newer) = phase(&listener, &budgets, &shutdown_rx, b"").await;
+        let oldest = tokio::time::timeout(PROMPTLY, oldest)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(oldest, HandshakeEnd::Evicted), "{oldest:?}");
+        shutdown.send(true).unwrap();
+        let newer = tokio::time::timeout(PROMPTLY, newer)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(newer, HandshakeEnd::Cut), "{newer:?}");
     }
 }

@@ -97,6 +97,13 @@ impl Deadline {
         // going down with every connection: the deadline has passed too.
         let _ = self.0.wait_for(|passed| *passed).await;
     }
+
+    /// A deadline that passes when `shutdown` sends `true`, for tests
+    /// without an accept loop.
+    #[cfg(test)]
+    pub(crate) fn from_channel(shutdown: watch::Receiver<bool>) -> Self {
+        Self(shutdown)
+    }
 }
 
 /// A bound socket, listening, and SIGTERM caught.
