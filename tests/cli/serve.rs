@@ -822,6 +822,7 @@ fn on_sigterm_an_idle_client_gets_close_notify_at_the_deadline() {
 #[test]
 fn silent_connections_do_not_delay_a_real_client() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const MAX_HANDSHAKES: usize = 32;
     let count = silent_clients::silent_count(3_000);
     let dir = TempDir::new("silent");
     let server = Server::start(
@@ -832,14 +833,14 @@ fn silent_connections_do_not_delay_a_real_client() {
             "--max-connections",
             "4",
             "--max-handshakes",
-            "32",
+            &MAX_HANDSHAKES.to_string(),
             // One warning per evicted connection would be thousands.
             "--log-level",
             "error",
         ],
     );
     runtime().block_on(async {
-        let silent = silent_clients::open_silent(server.addr, count).await;
+        let silent = silent_clients::open_silent(server.addr, count, MAX_HANDSHAKES).await;
         let opened = silent.len();
         let started = std::time::Instant::now();
         let served = tokio::time::timeout(Duration::from_secs(5), async {

@@ -2,7 +2,8 @@
 //! thousands of TCP connections that never send a byte, as many as the
 //! process's file descriptor limit allows.
 
-use std::net::SocketAddr;
+use std::io::{ErrorKind, Read};
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 /// Descriptors left for everything else the test process has open.
@@ -12,8 +13,9 @@ const FD_MARGIN: usize = 500;
 const MEANINGFUL: usize = 2_000;
 /// Connections opened at once: well under the default backlog (1024).
 const BATCH: usize = 500;
-/// How long a batch may take to connect, and the service to accept it.
-const DRAIN: Duration = Duration::from_secs(3);
+/// How long opening may go without the service closing one more
+/// connection before it is given up.
+const STALL: Duration = Duration::from_secs(3);
 
 /// How many silent connections to open: `wanted`, or what the soft
 /// RLIMIT_NOFILE allows less a margin (said on stderr), and never fewer
@@ -44,73 +46,81 @@ pub(crate) fn silent_count(wanted: usize) -> usize {
     count
 }
 
-/// Opens `count` TCP connections to `addr` (on 127.0.0.1) that never
-/// send a byte, and returns those that connected.
+/// Opens `count` TCP connections to `addr` that never send a byte, to a
+/// service that keeps at most `budget` of them (its `--max-handshakes`)
+/// and closes the oldest as new ones come; returns them all, most of
+/// them closed by the service.
 ///
-/// They are opened [`BATCH`] at a time, each batch left for the service
-/// to accept (its listener's accept queue empty again) before the next:
-/// a batch never overflows the backlog. Overflowing connections would
-/// reach the service only when the kernel retries them, a second or
-/// more later, and then arrive during the real client's handshake
-/// instead of before it. A service that stops accepting is given
-/// [`DRAIN`], then opening stops and says so.
-pub(crate) async fn open_silent(addr: SocketAddr, count: usize) -> Vec<tokio::net::TcpStream> {
+/// They are opened [`BATCH`] at a time, and each batch is left for the
+/// service to accept before the next: until it has closed all but
+/// `budget` of those open, which it does only once it has accepted the
+/// rest.
+/// A batch then never overflows the backlog: overflowing connections
+/// would reach the service only on the kernel's retries, a second or
+/// more later, during the real client's handshake instead of before it.
+/// (Asking the kernel instead, by the listener's queue in
+/// /proc/net/tcp, costs a read of every socket on the machine, hundreds
+/// of ms with the TIME_WAIT sockets of earlier runs.) A service that
+/// closes none for [`STALL`] is given up on, and opening stops, saying
+/// so.
+pub(crate) async fn open_silent(addr: SocketAddr, count: usize, budget: usize) -> Vec<TcpStream> {
     let started = Instant::now();
     let mut open = Vec::with_capacity(count);
+    // Indices into `open` of the connections the service has not closed
+    // (yet): in the order the kernel completed them, which is not the
+    // order of `open`.
+    let mut not_closed: Vec<usize> = Vec::new();
     while open.len() < count {
         let mut batch = tokio::task::JoinSet::new();
         for _ in 0..BATCH.min(count - open.len()) {
             batch.spawn(tokio::time::timeout(
-                DRAIN,
+                STALL,
                 tokio::net::TcpStream::connect(addr),
             ));
         }
         while let Some(connected) = batch.join_next().await {
             match connected {
-                Ok(Ok(Ok(tcp))) => open.push(tcp),
+                Ok(Ok(Ok(tcp))) => {
+                    not_closed.push(open.len());
+                    open.push(tcp.into_std().unwrap());
+                }
                 other => panic!("a silent connection failed: {other:?}"),
             }
         }
-        let waiting = Instant::now();
-        loop {
-            let queued = accept_queue(addr.port());
-            if queued == 0 {
-                break;
-            }
-            if waiting.elapsed() > DRAIN {
+        let mut progress = Instant::now();
+        while not_closed.len() > budget {
+            let before = not_closed.len();
+            not_closed.retain(|&i| !closed_by_peer(&open[i]));
+            if not_closed.len() < before {
+                progress = Instant::now();
+            } else if progress.elapsed() > STALL {
                 eprintln!(
                     "{} of {count} silent connections open in {:?}, then the service \
-                     stopped accepting: {queued} wait in its accept queue",
+                     closed none for {STALL:?} ({} closed)",
                     open.len(),
-                    started.elapsed()
+                    started.elapsed(),
+                    open.len() - not_closed.len()
                 );
                 return open;
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
     eprintln!(
-        "{count} silent connections open and accepted in {:?}",
+        "{count} silent connections open, all but {budget} closed \
+         by the service, in {:?}",
         started.elapsed()
     );
     open
 }
 
-/// Connections in the accept queue of the listener on 127.0.0.1:`port`,
-/// from /proc/net/tcp: a listening socket's rx_queue is the number of
-/// connections the kernel has completed and the service not accepted.
-fn accept_queue(port: u16) -> u64 {
-    const LISTEN: &str = "0A";
-    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
-    let local = format!("0100007F:{port:04X}");
-    let queue = table.lines().skip(1).find_map(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (address, state, queues) = (fields.get(1)?, fields.get(3)?, fields.get(4)?);
-        if *address != local || *state != LISTEN {
-            return None;
-        }
-        let (_, rx) = queues.split_once(':')?;
-        Some(u64::from_str_radix(rx, 16).unwrap())
-    });
-    queue.expect("no listening socket in /proc/net/tcp")
+/// Whether the service has closed `tcp` (a non-blocking socket).
+fn closed_by_peer(mut tcp: &TcpStream) -> bool {
+    match tcp.read(&mut [0u8; 1]) {
+        Ok(0) => true,
+        Ok(_) => panic!("the service sent bytes to a client that said nothing"),
+        Err(e) if e.kind() == ErrorKind::WouldBlock => false,
+        // A reset is a close too.
+        Err(_) => true,
+    }
 }

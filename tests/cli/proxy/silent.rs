@@ -47,7 +47,7 @@ fn ten_thousand_silent_connections_do_not_delay_a_real_client() {
     );
     let connector = pki.connector(false);
     let silent = runtime().block_on(async {
-        let silent = open_silent(proxy.addr, count).await;
+        let silent = open_silent(proxy.addr, count, MAX_HANDSHAKES).await;
         let opened = silent.len();
 
         let started = Instant::now();
