@@ -5,7 +5,8 @@
 //! sending and getting back 256 KiB, within a memory bound. The PROXY
 //! protocol header (`--proxy-protocol`) is in `proxy/proxy_protocol.rs`,
 //! read by HAProxy; several certificates, routing by SNI and reloading on
-//! SIGHUP in `proxy/sni.rs`.
+//! SIGHUP in `proxy/sni.rs`; 10,000 connections that never send a byte,
+//! and a real client served behind them, in `proxy/silent.rs`.
 //!
 //! Hermetic: everything on 127.0.0.1 with ports the kernel picks;
 //! certificates made per test (rcgen) in a temporary directory removed on
@@ -41,6 +42,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[path = "process.rs"]
 mod process;
+#[path = "silent_clients.rs"]
+mod silent_clients;
 
 /// How long any one wait may take.
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -937,6 +940,7 @@ fn help_lists_every_option_and_an_example() {
         "--ticket-key",
         "--no-tickets",
         "--max-connections",
+        "--max-handshakes",
         "--idle-timeout",
         "--handshake-timeout",
         "--proxy-protocol",
@@ -951,6 +955,7 @@ fn help_lists_every_option_and_an_example() {
         "unrecognized_name",
         "Clients speak TLS 1.3 to the proxy, or TLS 1.2 when they cannot",
         "keel_proxy_handshake_failures_total",
+        "keel_proxy_handshakes_evicted_total",
         "Example:",
         "keel proxy --listen 0.0.0.0:8443 --upstream 127.0.0.1:8080",
         "close_notify",
@@ -1151,3 +1156,10 @@ mod metrics;
 
 #[path = "proxy/sni.rs"]
 mod sni;
+
+// ---------------------------------------------------------------------
+// Silent clients: connections that never send a byte
+// ---------------------------------------------------------------------
+
+#[path = "proxy/silent.rs"]
+mod silent;

@@ -20,6 +20,8 @@ use std::time::Duration;
 
 #[path = "process.rs"]
 mod process;
+#[path = "silent_clients.rs"]
+mod silent_clients;
 
 /// A temporary directory, removed on drop.
 struct TempDir(PathBuf);
@@ -502,6 +504,7 @@ fn help_lists_every_option() {
         "--ticket-key",
         "--no-tickets",
         "--max-connections",
+        "--max-handshakes",
         "--handshake-timeout",
         "--request-timeout",
         "--log-level",
@@ -810,4 +813,51 @@ fn on_sigterm_an_idle_client_gets_close_notify_at_the_deadline() {
     let log = server.log();
     assert!(log.contains("cut at the shutdown deadline"), "{log}");
     assert!(log.contains("open=1") && log.contains("cut=1"), "{log}");
+}
+
+/// Thousands of connections that never send a byte: they count against
+/// --max-handshakes, whose oldest are closed as new ones arrive, and take
+/// no --max-connections slot, so a real client that connects after them
+/// gets its page within seconds, not after their 60 s handshake timeout.
+#[test]
+fn silent_connections_do_not_delay_a_real_client() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const MAX_HANDSHAKES: usize = 32;
+    let count = silent_clients::silent_count(3_000);
+    let dir = TempDir::new("silent");
+    let server = Server::start(
+        &dir,
+        &[
+            "--handshake-timeout",
+            "60",
+            "--max-connections",
+            "4",
+            "--max-handshakes",
+            &MAX_HANDSHAKES.to_string(),
+            // One warning per evicted connection would be thousands.
+            "--log-level",
+            "error",
+        ],
+    );
+    runtime().block_on(async {
+        let silent = silent_clients::open_silent(server.addr, count, MAX_HANDSHAKES).await;
+        let opened = silent.len();
+        let started = std::time::Instant::now();
+        let served = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut tls = server.keel_client().await;
+            tls.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+            let mut page = Vec::new();
+            tls.read_to_end(&mut page).await.unwrap();
+            page
+        })
+        .await;
+        eprintln!("the real client: {:?} after connecting", started.elapsed());
+        let page = served.unwrap_or_else(|_| {
+            panic!("a real client was not served within 5 s behind {opened} silent connections")
+        });
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
+        assert_eq!(opened, count, "not every silent connection was accepted");
+        drop(silent);
+    });
 }

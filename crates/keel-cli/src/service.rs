@@ -5,8 +5,12 @@
 //!
 //! - `listen`: the listening socket, the accept loop and the graceful
 //!   shutdown on SIGTERM.
+//! - `handshakes`: a connection's handshake phase and the budgets it is
+//!   held to (`--max-handshakes` with oldest-first eviction,
+//!   `--max-connections`).
 //! - `tickets`: the session ticket options and the keys they select.
 
+pub(crate) mod handshakes;
 pub(crate) mod listen;
 pub(crate) mod tickets;
 

@@ -24,7 +24,7 @@ struct Sample {
 
 /// A parsed scrape.
 #[derive(Debug)]
-struct Scrape(Vec<Sample>);
+pub(super) struct Scrape(Vec<Sample>);
 
 impl Scrape {
     /// The value of the sample `name` with exactly `labels`, if there is
@@ -41,7 +41,7 @@ impl Scrape {
     }
 
     /// Like [`Self::get`], for a sample that must be there.
-    fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+    pub(super) fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         self.get(name, labels)
             .unwrap_or_else(|| panic!("no sample {name} {labels:?} in {:#?}", self.0))
     }
@@ -208,7 +208,7 @@ fn http(addr: SocketAddr, request: &str) -> Answer {
 }
 
 /// Scrapes `GET /metrics` and parses it.
-fn scrape(proxy: &Proxy) -> Scrape {
+pub(super) fn scrape(proxy: &Proxy) -> Scrape {
     let addr = proxy.metrics.expect("no \"metrics on\" line");
     let answer = http(addr, "GET /metrics HTTP/1.1\r\nHost: keel\r\n\r\n");
     assert_eq!(answer.status, "HTTP/1.1 200 OK");
@@ -251,6 +251,7 @@ fn the_metrics_count_what_the_clients_did() {
         "keel_proxy_client_to_upstream_bytes_total",
         "keel_proxy_upstream_to_client_bytes_total",
         "keel_proxy_upstream_connect_failures_total",
+        "keel_proxy_handshakes_evicted_total",
     ] {
         assert_eq!(before.value(name, &[]), 0.0, "{name}");
     }

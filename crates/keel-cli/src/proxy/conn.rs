@@ -16,6 +16,7 @@ use super::counting::Counted;
 use super::error::ConnError;
 use super::metrics::ProxyMetrics;
 use super::proxy_protocol;
+use crate::service::handshakes::{HANDSHAKE_EVICTED, HandshakeEnd, Handshaking, Slot};
 use crate::service::listen::Deadline;
 use crate::service::{alert_of, describe, is_truncation};
 
@@ -39,6 +40,7 @@ pub(crate) async fn proxy_one(
     settings: &Settings,
     tcp: TcpStream,
     peer: SocketAddr,
+    handshaking: Handshaking,
     mut deadline: Deadline,
 ) {
     let started = Instant::now();
@@ -47,43 +49,55 @@ pub(crate) async fn proxy_one(
     let _ = tcp.set_nodelay(true);
     // The relay's future is made (and the stream moved into it) before
     // anything else is awaited, so that this future keeps no room for the
-    // stream itself.
-    let relay = match Box::pin(handshake(settings, tcp, peer, started, &mut deadline)).await {
-        Some(tls) => Box::pin(relay(settings, tls, peer, started, deadline)),
+    // stream itself. The slot is held until the relay has ended.
+    let handshake = handshake(settings, tcp, peer, started, handshaking, &mut deadline);
+    let (relay, _slot) = match Box::pin(handshake).await {
+        Some((tls, slot)) => (
+            Box::pin(relay(settings, tls, peer, started, deadline)),
+            slot,
+        ),
         None => return,
     };
     relay.await;
 }
 
-/// The handshake, within its timeout and the shutdown deadline; a failure
-/// is logged here.
+/// The handshake phase (see `service::handshakes`), within its timeout and
+/// the shutdown deadline; a failure is logged here.
 async fn handshake(
     settings: &Settings,
     tcp: TcpStream,
     peer: SocketAddr,
     started: Instant,
+    handshaking: Handshaking,
     deadline: &mut Deadline,
-) -> Option<TlsStream<TcpStream>> {
-    // The configuration in use now; a reload during the handshake does not
-    // change it.
-    let acceptor = settings.tls.acceptor();
-    let handshake = tokio::select! {
-        handshake = timeout(settings.timeouts.handshake, acceptor.accept(tcp)) => handshake,
-        () = deadline.passed() => {
-            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake cut at the shutdown deadline");
-            return None;
-        }
+) -> Option<(TlsStream<TcpStream>, Slot)> {
+    let limit = settings.timeouts.handshake;
+    let ms = || started.elapsed().as_millis();
+    // The configuration in use when the client's first byte arrives; a
+    // reload during the handshake does not change it.
+    let accept = |tcp| {
+        let acceptor = settings.tls.acceptor();
+        async move { acceptor.accept(tcp).await }
     };
-    match handshake {
-        Ok(Ok(tls)) => Some(tls),
-        Ok(Err(e)) => {
+    match handshaking.run(tcp, limit, deadline, accept).await {
+        HandshakeEnd::Done(Ok(tls), slot) => Some((tls, slot)),
+        HandshakeEnd::Done(Err(e), _) => {
             settings.metrics.handshake_failed(alert_of(&e));
-            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
+            tracing::warn!(%peer, ms = ms(), outcome = "handshake failed", error = %describe(&e));
             None
         }
-        Err(_) => {
+        HandshakeEnd::TimedOut => {
             settings.metrics.handshake_failed(None);
-            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake timed out");
+            tracing::warn!(%peer, ms = ms(), outcome = "handshake timed out");
+            None
+        }
+        HandshakeEnd::Evicted => {
+            settings.metrics.handshake_evicted();
+            tracing::warn!(%peer, ms = ms(), outcome = HANDSHAKE_EVICTED);
+            None
+        }
+        HandshakeEnd::Cut => {
+            tracing::warn!(%peer, ms = ms(), outcome = "handshake cut at the shutdown deadline");
             None
         }
     }

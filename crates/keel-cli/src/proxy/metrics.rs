@@ -18,6 +18,7 @@ use snafu::ResultExt;
 use super::error::{ConnError, MetricsListenSnafu, ProxyError};
 use crate::metrics::endpoint;
 use crate::metrics::exposition::{Exposition, Kind};
+use crate::service::handshakes::HANDSHAKE_EVICTED;
 
 /// Every counter of one proxy process.
 #[derive(Debug, Default)]
@@ -26,6 +27,7 @@ pub(crate) struct ProxyMetrics {
     open: AtomicU64,
     handshakes: Labelled<HandshakeKey>,
     handshake_failures: Labelled<Option<AlertDescription>>,
+    handshakes_evicted: AtomicU64,
     upstream_connect_failures: AtomicU64,
     /// Keyed by the words of the connection's log line (`end` or
     /// `outcome`), which are a fixed set.
@@ -68,6 +70,13 @@ impl ProxyMetrics {
     pub(crate) fn handshake_failed(&self, alert: Option<AlertDescription>) {
         self.handshake_failures.add(alert);
         self.closed.add(HANDSHAKE_FAILED);
+    }
+
+    /// A connection was closed in its handshake to make room for a newer
+    /// one (`--max-handshakes`); the connection ends here.
+    pub(crate) fn handshake_evicted(&self) {
+        self.handshakes_evicted.fetch_add(1, Ordering::Relaxed);
+        self.closed.add(HANDSHAKE_EVICTED);
     }
 
     /// A connection whose handshake completed ended with `result`, the
@@ -150,6 +159,12 @@ impl ProxyMetrics {
             text.sample(name, &[("alert", &alert)], count);
         }
 
+        text.single(
+            "keel_proxy_handshakes_evicted_total",
+            Kind::Counter,
+            "Connections closed in their handshake to make room for a newer one (--max-handshakes).",
+            load(&self.handshakes_evicted),
+        );
         text.single(
             "keel_proxy_client_to_upstream_bytes_total",
             Kind::Counter,

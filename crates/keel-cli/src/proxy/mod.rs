@@ -106,7 +106,10 @@ pub(crate) struct ProxyArgs {
     tickets: TicketArgs,
     #[command(flatten)]
     listener: ListenArgs,
-    /// Most connections proxied at once; more wait to be accepted.
+    /// Most connections proxied at once, each counted from its client's
+    /// first bytes to its end: a connection whose client has sent nothing
+    /// takes none (--max-handshakes bounds those). When all are taken, a
+    /// new client's handshake waits for one, within --handshake-timeout.
     #[arg(long, default_value_t = 1000, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
@@ -115,7 +118,8 @@ pub(crate) struct ProxyArgs {
     #[arg(long, default_value_t = 300, value_name = "S",
           value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
-    /// Seconds a client has to complete the handshake; also the limit on
+    /// Seconds a client has, from accept, to complete the handshake
+    /// (waiting for a --max-connections slot included); also the limit on
     /// connecting to the upstream.
     #[arg(long, default_value_t = 10, value_name = "S",
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -171,10 +175,15 @@ bytes each way, duration, outcome). A client that ends its connection without cl
 everything sent to it was delivered is logged as an ordinary end, \"client closed without \
 close_notify\", not as a failure.
 
+Clients that connect and send nothing never keep others waiting: they count against \
+--max-handshakes, not --max-connections, and the oldest connection still in its handshake is \
+closed when a new one needs its place (logged as \"handshake evicted\").
+
 With --metrics ADDR, GET http://ADDR/metrics answers in the Prometheus text format (0.0.4): \
 keel_proxy_connections_open, keel_proxy_connections_accepted_total, \
 keel_proxy_connections_closed_total{end}, keel_proxy_handshakes_total{version,cipher,resumed}, \
-keel_proxy_handshake_failures_total{alert}, keel_proxy_client_to_upstream_bytes_total, \
+keel_proxy_handshake_failures_total{alert}, keel_proxy_handshakes_evicted_total, \
+keel_proxy_client_to_upstream_bytes_total, \
 keel_proxy_upstream_to_client_bytes_total, keel_proxy_upstream_connect_failures_total.";
 
 /// Timeouts for one connection.
@@ -290,9 +299,9 @@ async fn proxy(args: &ProxyArgs, settings: Arc<Settings>) -> Result<(), ProxyErr
     );
     let permits = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     listener
-        .serve(permits, |tcp, peer, deadline| {
+        .serve(permits, |tcp, peer, handshaking, deadline| {
             let settings = Arc::clone(&settings);
-            async move { conn::proxy_one(&settings, tcp, peer, deadline).await }
+            async move { conn::proxy_one(&settings, tcp, peer, handshaking, deadline).await }
         })
         .await
         .context(ListenSnafu)

@@ -16,6 +16,7 @@ use super::error::{
 };
 use super::{Timeouts, page};
 use crate::service::describe;
+use crate::service::handshakes::{HANDSHAKE_EVICTED, HandshakeEnd, Handshaking};
 use crate::service::listen::Deadline;
 
 /// The most request bytes read: the headers of any sane request.
@@ -27,24 +28,33 @@ pub(crate) async fn serve_one(
     tcp: TcpStream,
     peer: SocketAddr,
     timeouts: Timeouts,
+    handshaking: Handshaking,
     mut deadline: Deadline,
 ) {
     let started = Instant::now();
-    let handshake = tokio::select! {
-        handshake = timeout(timeouts.handshake, acceptor.accept(tcp)) => handshake,
-        () = deadline.passed() => {
-            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake cut at the shutdown deadline");
+    let ms = || started.elapsed().as_millis();
+    let handshake = handshaking
+        .run(tcp, timeouts.handshake, &mut deadline, |tcp| {
+            acceptor.accept(tcp)
+        })
+        .await;
+    // Held until the connection ends.
+    let (mut tls, _slot) = match handshake {
+        HandshakeEnd::Done(Ok(tls), slot) => (tls, slot),
+        HandshakeEnd::Done(Err(e), _) => {
+            tracing::warn!(%peer, ms = ms(), outcome = "handshake failed", error = %describe(&e));
             return;
         }
-    };
-    let mut tls = match handshake {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(e)) => {
-            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake failed", error = %describe(&e));
+        HandshakeEnd::TimedOut => {
+            tracing::warn!(%peer, ms = ms(), outcome = "handshake timed out");
             return;
         }
-        Err(_) => {
-            tracing::warn!(%peer, ms = started.elapsed().as_millis(), outcome = "handshake timed out");
+        HandshakeEnd::Evicted => {
+            tracing::warn!(%peer, ms = ms(), outcome = HANDSHAKE_EVICTED);
+            return;
+        }
+        HandshakeEnd::Cut => {
+            tracing::warn!(%peer, ms = ms(), outcome = "handshake cut at the shutdown deadline");
             return;
         }
     };

@@ -78,10 +78,14 @@ pub(crate) struct ServeArgs {
     alpn: Vec<String>,
     #[command(flatten)]
     listener: ListenArgs,
-    /// Most connections served at once; more wait to be accepted.
+    /// Most connections served at once, each counted from its client's
+    /// first bytes to its end: a connection whose client has sent nothing
+    /// takes none (--max-handshakes bounds those). When all are taken, a
+    /// new client's handshake waits for one, within --handshake-timeout.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     max_connections: usize,
-    /// Seconds a client has to complete the handshake.
+    /// Seconds a client has, from accept, to complete the handshake
+    /// (waiting for a --max-connections slot included).
     #[arg(long, default_value_t = 10, value_name = "S")]
     handshake_timeout: u64,
     /// Seconds a client has to send its request once connected.
@@ -190,8 +194,8 @@ async fn serve(
     println!("keel serve: listening on {local}");
     let acceptor = keel::tokio::TlsAcceptor::from(config);
     listener
-        .serve(args.max_connections, |tcp, peer, deadline| {
-            conn::serve_one(acceptor.clone(), tcp, peer, timeouts, deadline)
+        .serve(args.max_connections, |tcp, peer, handshaking, deadline| {
+            conn::serve_one(acceptor.clone(), tcp, peer, timeouts, handshaking, deadline)
         })
         .await
         .context(ListenSnafu)

@@ -1,6 +1,7 @@
 //! The listening socket and the accept loop of `keel serve` and `keel
-//! proxy`: the kernel's backlog, the bound on connections at once, and the
-//! graceful shutdown on SIGTERM.
+//! proxy`: the kernel's backlog, the accept loop that never waits (each
+//! connection enters the handshake budget of [`super::handshakes`]), and
+//! the graceful shutdown on SIGTERM.
 //!
 //! On SIGTERM the listening socket is closed at once, so new connections
 //! are refused, and the connections already open get `--shutdown-timeout`
@@ -12,13 +13,14 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use snafu::{ResultExt, Snafu};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
+
+use super::handshakes::{Budgets, Handshaking};
 
 /// How long connections cut at the deadline have to send close_notify
 /// before they are dropped without it.
@@ -42,6 +44,20 @@ pub(crate) struct ListenArgs {
     /// exit with status 0.
     #[arg(long, default_value_t = 30, value_name = "S")]
     shutdown_timeout: u64,
+    /// Most connections in their handshake at once, from accept until the
+    /// handshake completes. When a connection arrives and all are taken,
+    /// the oldest one still in its handshake is closed to make room (a
+    /// client that had started its handshake gets no answer, only the
+    /// close), so clients that send nothing never keep another from being
+    /// accepted. Eviction is oldest first: a client is closed this way
+    /// only if more than N connections arrive during its own handshake,
+    /// so with 256 an attacker must open over 2,560 connections a second
+    /// to reach a client whose handshake takes 100 ms. Keep it below
+    /// --max-connections: handshakes that stall after their first bytes
+    /// hold one of those slots each, at most N of them.
+    #[arg(long, default_value_t = 256, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_handshakes: u32,
 }
 
 /// Why the service could not listen, or stopped.
@@ -67,13 +83,6 @@ pub(crate) enum ListenError {
         /// What the system said.
         source: io::Error,
     },
-    /// The limit on connections at once stopped handing out slots (it is
-    /// never closed, so this is a bug).
-    #[snafu(display("the connection limit failed: {source}"))]
-    Slots {
-        /// What tokio said.
-        source: tokio::sync::AcquireError,
-    },
 }
 
 /// A connection's view of the shutdown.
@@ -88,6 +97,13 @@ impl Deadline {
         // going down with every connection: the deadline has passed too.
         let _ = self.0.wait_for(|passed| *passed).await;
     }
+
+    /// A deadline that passes when `shutdown` sends `true`, for tests
+    /// without an accept loop.
+    #[cfg(test)]
+    pub(crate) fn from_channel(shutdown: watch::Receiver<bool>) -> Self {
+        Self(shutdown)
+    }
 }
 
 /// A bound socket, listening, and SIGTERM caught.
@@ -96,6 +112,7 @@ pub(crate) struct Listener {
     tcp: TcpListener,
     terminate: Terminate,
     shutdown_timeout: Duration,
+    max_handshakes: usize,
 }
 
 impl Listener {
@@ -109,6 +126,7 @@ impl Listener {
             tcp,
             terminate,
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+            max_handshakes: usize::try_from(args.max_handshakes).unwrap_or(usize::MAX),
         })
     }
 
@@ -117,24 +135,26 @@ impl Listener {
         self.tcp.local_addr().context(LocalAddressSnafu)
     }
 
-    /// Accepts connections, at most `max_connections` at once, each handed
-    /// to `handle` in a task of its own, until SIGTERM; then shuts down as
-    /// the module says.
+    /// Accepts connections until SIGTERM, each handed to `handle` in a
+    /// task of its own with its place in the handshake budget, which also
+    /// hands out the `max_connections` slots; then shuts down as the
+    /// module says.
     pub(crate) async fn serve<H, F>(
         self,
         max_connections: usize,
         handle: H,
     ) -> Result<(), ListenError>
     where
-        H: Fn(TcpStream, SocketAddr, Deadline) -> F,
+        H: Fn(TcpStream, SocketAddr, Handshaking, Deadline) -> F,
         F: Future<Output = ()> + Send + 'static,
     {
         let Self {
             tcp,
             mut terminate,
             shutdown_timeout,
+            max_handshakes,
         } = self;
-        let slots = Arc::new(Semaphore::new(max_connections.max(1)));
+        let budgets = Budgets::new(max_handshakes, max_connections);
         let (deadline_tx, deadline_rx) = watch::channel(false);
         let mut open = JoinSet::new();
         loop {
@@ -142,19 +162,21 @@ impl Listener {
                 biased;
                 () = terminate.recv() => break,
                 Some(_) = open.join_next(), if !open.is_empty() => {}
-                accepted = accept(&tcp, &slots) => {
-                    let Some((permit, stream, peer)) = accepted? else {
-                        tokio::time::sleep(ACCEPT_RETRY).await;
-                        continue;
+                accepted = tcp.accept() => {
+                    let (stream, peer) = match accepted {
+                        Ok(accepted) => accepted,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(ACCEPT_RETRY).await;
+                            continue;
+                        }
                     };
+                    let handshaking = budgets.admit();
                     // Boxed, the connection's future is allocated at its
                     // own size; awaited inline, a task would hold room for
                     // it twice (the captured future and the awaited one).
-                    let conn = Box::pin(handle(stream, peer, Deadline(deadline_rx.clone())));
-                    open.spawn(async move {
-                        conn.await;
-                        drop(permit);
-                    });
+                    let conn = Box::pin(handle(stream, peer, handshaking, Deadline(deadline_rx.clone())));
+                    open.spawn(conn);
                 }
             }
         }
@@ -203,25 +225,6 @@ fn listen(address: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
     socket.set_reuseaddr(true)?;
     socket.bind(address)?;
     socket.listen(backlog)
-}
-
-/// The next connection, once a slot is free; `None` when accepting failed
-/// (logged), which the loop rides out.
-async fn accept(
-    tcp: &TcpListener,
-    slots: &Arc<Semaphore>,
-) -> Result<Option<(OwnedSemaphorePermit, TcpStream, SocketAddr)>, ListenError> {
-    let permit = Arc::clone(slots)
-        .acquire_owned()
-        .await
-        .context(SlotsSnafu)?;
-    match tcp.accept().await {
-        Ok((stream, peer)) => Ok(Some((permit, stream, peer))),
-        Err(e) => {
-            tracing::warn!(error = %e, "accept failed");
-            Ok(None)
-        }
-    }
 }
 
 /// Waits for every connection task to end.
