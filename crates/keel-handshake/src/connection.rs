@@ -380,13 +380,10 @@ impl Connection {
             }
         }
         // Room was made: records held back by back-pressure can be read.
-        // A failure there is kept for the next call (the connection has
-        // failed for good); the bytes copied now are not lost to it.
-        if let Err(err) = self.drain_rx()
-            && n == 0
-        {
-            return Err(err);
-        }
+        // A failure there is recorded by `result` (the connection has
+        // failed for good) and returned by the next call; the bytes
+        // copied now are not lost to it.
+        let _ = self.drain_rx();
         Ok(n)
     }
 
