@@ -6,8 +6,11 @@
 //! - `listen`: the listening socket, the accept loop and the graceful
 //!   shutdown on SIGTERM.
 //! - `tickets`: the session ticket options and the keys they select.
+//! - `open_files`: the open-file limit, raised to the hard limit at
+//!   start-up.
 
 pub(crate) mod listen;
+pub(crate) mod open_files;
 pub(crate) mod tickets;
 
 use crate::chain::chain;
