@@ -4,7 +4,9 @@
 //! startup refusals, `--help`, and a load check: 200 clients at once, each
 //! sending and getting back 256 KiB, within a memory bound. The PROXY
 //! protocol header (`--proxy-protocol`) is in `proxy/proxy_protocol.rs`,
-//! read by HAProxy.
+//! read by HAProxy; the metrics endpoint in `proxy/metrics.rs`; holding
+//! 10,000 connections at once and a burst of 2,000 handshakes in
+//! `proxy/load.rs`.
 //!
 //! Hermetic: everything on 127.0.0.1 with ports the kernel picks;
 //! certificates made per test (rcgen) in a temporary directory removed on
@@ -1122,3 +1124,10 @@ mod proxy_protocol;
 
 #[path = "proxy/metrics.rs"]
 mod metrics;
+
+// ---------------------------------------------------------------------
+// Scale: 10,000 connections held at once, 2,000 handshakes in a burst
+// ---------------------------------------------------------------------
+
+#[path = "proxy/load.rs"]
+mod load;

@@ -24,7 +24,7 @@ struct Sample {
 
 /// A parsed scrape.
 #[derive(Debug)]
-struct Scrape(Vec<Sample>);
+pub(super) struct Scrape(Vec<Sample>);
 
 impl Scrape {
     /// The value of the sample `name` with exactly `labels`, if there is
@@ -41,13 +41,13 @@ impl Scrape {
     }
 
     /// Like [`Self::get`], for a sample that must be there.
-    fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+    pub(super) fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         self.get(name, labels)
             .unwrap_or_else(|| panic!("no sample {name} {labels:?} in {:#?}", self.0))
     }
 
     /// The sum of every sample of `name`, whatever its labels.
-    fn sum(&self, name: &str) -> f64 {
+    pub(super) fn sum(&self, name: &str) -> f64 {
         self.0
             .iter()
             .filter(|s| s.name == name)
@@ -208,7 +208,7 @@ fn http(addr: SocketAddr, request: &str) -> Answer {
 }
 
 /// Scrapes `GET /metrics` and parses it.
-fn scrape(proxy: &Proxy) -> Scrape {
+pub(super) fn scrape(proxy: &Proxy) -> Scrape {
     let addr = proxy.metrics.expect("no \"metrics on\" line");
     let answer = http(addr, "GET /metrics HTTP/1.1\r\nHost: keel\r\n\r\n");
     assert_eq!(answer.status, "HTTP/1.1 200 OK");
@@ -222,7 +222,7 @@ fn scrape(proxy: &Proxy) -> Scrape {
 
 /// Scrapes until no connection is open: a connection leaves the gauge
 /// just after its log line is written.
-fn scrape_when_idle(proxy: &Proxy) -> Scrape {
+pub(super) fn scrape_when_idle(proxy: &Proxy) -> Scrape {
     let deadline = Instant::now() + DEADLINE;
     loop {
         let scrape = scrape(proxy);
