@@ -9,10 +9,14 @@
 //! `cargo xtask fuzz` runs the cargo-fuzz targets;
 //! `cargo xtask bogo` runs BoringSSL's BoGo runner against the shim. It is
 //! not a step of `test`, because CI cannot fetch the runner.
+//! `cargo xtask bench-proxy` compares `keel proxy` with HAProxy and stunnel
+//! on this machine; not a step of `test` either, as its figures mean
+//! something only on an idle machine.
 //!
 //! Exit status: 0 on success, 1 on failure, 2 when the command line is not
 //! understood, 3 when `bogo` has no runner to run.
 
+mod bench_proxy;
 mod bogo;
 mod coverage;
 mod error;
@@ -67,6 +71,8 @@ enum Command {
     Fuzz(fuzz::Options),
     /// Run BoGo against the shim.
     Bogo(bogo::Options),
+    /// Compare keel proxy with HAProxy and stunnel.
+    BenchProxy(bench_proxy::Options),
     /// Check that the library crates are ready to publish.
     Package,
     /// Check the RFC requirement files against the code and tests.
@@ -94,6 +100,7 @@ impl Command {
             "fuzz" => return Ok(Self::Fuzz(fuzz::Options::parse(args)?)),
             "coverage" => return Ok(Self::Coverage(coverage::Options::parse(args)?)),
             "bogo" => return Ok(Self::Bogo(bogo::Options::parse(args)?)),
+            "bench-proxy" => return Ok(Self::BenchProxy(bench_proxy::Options::parse(args)?)),
             "help" | "-h" | "--help" => Self::Help,
             other => {
                 return Err(Error::Usage {
@@ -128,6 +135,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Coverage(options) => coverage::run(&Workspace::locate()?, &options),
         Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
         Command::Bogo(options) => bogo::run(&Workspace::locate()?, &options),
+        Command::BenchProxy(options) => bench_proxy::run(&Workspace::locate()?, &options),
         Command::Layering => {
             let checked = layering::check_workspace(&Workspace::locate()?)?;
             println!("xtask layering: ok ({checked} workspace crates follow the dependency rule)");
@@ -155,6 +163,8 @@ fn help_text() -> String {
            fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
            bogo       Run BoringSSL's BoGo runner against keel-bogo: [--runner PATH] [-- RUNNER FLAGS...]\n             \
                       PATH is runner.test (default: $KEEL_BOGO_RUNNER); not part of `test`, as CI cannot fetch it\n  \
+           bench-proxy  keel proxy against HAProxy and stunnel on this machine (release build; needs haproxy,\n             \
+                        stunnel4, openssl, python3): [--quick] [--out FILE]; not part of `test`\n  \
            help       Print this text (also -h, --help)\n\
          \n\
          Exit status: 0 success, 1 failure, 2 command line not understood, 3 `bogo` without a runner\n\
@@ -202,6 +212,13 @@ mod tests {
             parse(&["bogo", "--runner"]),
             Err(Error::Usage { .. })
         ));
+        assert_eq!(
+            parse(&["bench-proxy", "--quick"]).unwrap(),
+            Command::BenchProxy(bench_proxy::Options {
+                quick: true,
+                out: None,
+            })
+        );
         assert_eq!(parse(&["--help"]).unwrap(), Command::Help);
         assert_eq!(parse(&["-h"]).unwrap(), Command::Help);
     }
@@ -222,7 +239,14 @@ mod tests {
     fn help_lists_every_subcommand_and_step() {
         let help = help_text();
         for word in [
-            "test", "prereq", "layering", "limbo", "fuzz", "bogo", "help",
+            "test",
+            "prereq",
+            "layering",
+            "limbo",
+            "fuzz",
+            "bogo",
+            "bench-proxy",
+            "help",
         ] {
             assert!(help.contains(word), "help misses {word}");
         }

@@ -271,7 +271,7 @@ pub(crate) fn packages(missing: &[&'static Requirement]) -> Vec<&'static str> {
 /// Whether an executable file called `name` is in one of `path`'s
 /// directories. An empty entry, which a shell reads as the current
 /// directory, is skipped: the tests run in directories of cargo's choosing.
-fn on_path(name: &str, path: &OsStr) -> bool {
+pub(crate) fn on_path(name: &str, path: &OsStr) -> bool {
     std::env::split_paths(path)
         .filter(|dir| !dir.as_os_str().is_empty())
         .any(|dir| is_executable(&dir.join(name)))
