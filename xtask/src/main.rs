@@ -163,8 +163,9 @@ fn help_text() -> String {
            fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
            bogo       Run BoringSSL's BoGo runner against keel-bogo: [--runner PATH] [-- RUNNER FLAGS...]\n             \
                       PATH is runner.test (default: $KEEL_BOGO_RUNNER); not part of `test`, as CI cannot fetch it\n  \
-           bench-proxy  keel proxy against HAProxy and stunnel on this machine (release build; needs haproxy,\n             \
-                        stunnel4, openssl, python3): [--quick] [--out FILE]; not part of `test`\n  \
+           bench-proxy\n             \
+                      Compare keel proxy (release) with HAProxy and stunnel here: [--quick] [--out FILE]\n             \
+                      needs haproxy, stunnel4, openssl, python3, prlimit; not part of `test`\n  \
            help       Print this text (also -h, --help)\n\
          \n\
          Exit status: 0 success, 1 failure, 2 command line not understood, 3 `bogo` without a runner\n\
