@@ -266,7 +266,19 @@ impl Drop for Proxy {
 
 impl Proxy {
     fn start(pki: &Pki, upstream: SocketAddr, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
+        Self::start_as(
+            Command::new(env!("CARGO_BIN_EXE_keel")),
+            pki,
+            upstream,
+            extra,
+        )
+    }
+
+    /// Starts the proxy with `keel`, a command that runs the keel binary
+    /// (through a wrapper such as `prlimit` that execs it, so that the
+    /// child's id is still the proxy's).
+    fn start_as(mut keel: Command, pki: &Pki, upstream: SocketAddr, extra: &[&str]) -> Self {
+        let mut child = keel
             .args(["proxy", "--listen", "127.0.0.1:0", "--upstream"])
             .arg(upstream.to_string())
             .args(["--cert", &pki.file("server.pem")])

@@ -92,6 +92,11 @@ pub(crate) const REQUIREMENTS: &[Requirement] = &[
         why: "makes the private network namespace gnutls-serv runs in (unshare --net)",
     },
     Requirement {
+        need: Need::Command("prlimit"),
+        package: "util-linux",
+        why: "starts `keel proxy` with a low open-file limit, to see it raise its own",
+    },
+    Requirement {
         need: Need::Command("ip"),
         package: "iproute2",
         why: "brings up loopback inside that namespace (ip link set lo up)",

@@ -9,7 +9,8 @@
 //! start-up), and the test holds as many connections as the smallest of
 //! the three limits allows, at most 10,000, saying which limit decided.
 //! Where the hard limit is 20,000, the proxy's two descriptors per
-//! connection put 10,000 just out of reach.
+//! connection put 10,000 just out of reach. Also here: the proxy raising
+//! its own soft limit.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -183,6 +184,25 @@ fn ten_thousand_connections_at_once_then_a_burst_of_two_thousand_handshakes() {
          ({proxy_descriptors} proxy descriptors at the barrier); {BURST} simultaneous \
          handshakes in {burst_for:?}; {:?} in all",
         started.elapsed()
+    );
+}
+
+/// Started with a soft limit of 1,024 (systemd's default for services),
+/// keel proxy raises it to the hard limit, which its 1,000 default
+/// connections need twice over.
+#[test]
+fn keel_proxy_raises_its_soft_open_file_limit_to_the_hard_one() {
+    let (_, hard) = open_file_limits(std::process::id());
+    let soft = hard.min(2048) / 2;
+    let mut keel = Command::new("prlimit");
+    keel.arg(format!("--nofile={soft}:{hard}"))
+        .arg(env!("CARGO_BIN_EXE_keel"));
+    let pki = Pki::new("open-files");
+    let proxy = Proxy::start_as(keel, &pki, super::closed_port(), &[]);
+    assert_eq!(
+        open_file_limits(proxy.child.id()),
+        (hard, hard),
+        "started with a soft limit of {soft}"
     );
 }
 
