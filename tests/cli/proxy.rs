@@ -4,9 +4,11 @@
 //! startup refusals, `--help`, and a load check: 200 clients at once, each
 //! sending and getting back 256 KiB, within a memory bound. The PROXY
 //! protocol header (`--proxy-protocol`) is in `proxy/proxy_protocol.rs`,
-//! read by HAProxy; several certificates, routing by SNI and reloading on
-//! SIGHUP in `proxy/sni.rs`; 10,000 connections that never send a byte,
-//! and a real client served behind them, in `proxy/silent.rs`.
+//! read by HAProxy; the metrics endpoint in `proxy/metrics.rs`; several
+//! certificates, routing by SNI and reloading on SIGHUP in
+//! `proxy/sni.rs`; 10,000 connections that never send a byte, and a real
+//! client served behind them, in `proxy/silent.rs`; holding 10,000
+//! connections at once and a burst of 2,000 handshakes in `proxy/load.rs`.
 //!
 //! Hermetic: everything on 127.0.0.1 with ports the kernel picks;
 //! certificates made per test (rcgen) in a temporary directory removed on
@@ -276,17 +278,33 @@ impl Drop for Proxy {
 
 impl Proxy {
     fn start(pki: &Pki, upstream: SocketAddr, extra: &[&str]) -> Self {
+        Self::start_as(
+            Command::new(env!("CARGO_BIN_EXE_keel")),
+            pki,
+            upstream,
+            extra,
+        )
+    }
+
+    /// Starts the proxy with `keel`, a command that runs the keel binary
+    /// (through a wrapper such as `prlimit` that execs it, so that the
+    /// child's id is still the proxy's).
+    fn start_as(keel: Command, pki: &Pki, upstream: SocketAddr, extra: &[&str]) -> Self {
         let upstream = upstream.to_string();
         let (cert, key) = (pki.file("server.pem"), pki.file("server.key"));
         let mut args = vec!["--upstream", &upstream, "--cert", &cert, "--key", &key];
         args.extend(extra);
-        Self::start_with(&args)
+        Self::spawn(keel, &args)
     }
 
     /// `keel proxy --listen 127.0.0.1:0` with these arguments, once it
     /// says it is listening.
     fn start_with(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
+        Self::spawn(Command::new(env!("CARGO_BIN_EXE_keel")), args)
+    }
+
+    fn spawn(mut keel: Command, args: &[&str]) -> Self {
+        let mut child = keel
             .args(["proxy", "--listen", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
@@ -1163,3 +1181,10 @@ mod sni;
 
 #[path = "proxy/silent.rs"]
 mod silent;
+
+// ---------------------------------------------------------------------
+// Scale: 10,000 connections held at once, 2,000 handshakes in a burst
+// ---------------------------------------------------------------------
+
+#[path = "proxy/load.rs"]
+mod load;

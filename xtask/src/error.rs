@@ -64,6 +64,13 @@ pub(crate) enum Error {
     Rfc { problems: Vec<String> },
     /// Line coverage fell, or lines no test reaches are not listed.
     Coverage { problems: Vec<String> },
+    /// `cargo xtask bench-proxy` needs a program that is not installed.
+    BenchToolMissing {
+        program: &'static str,
+        package: &'static str,
+    },
+    /// A measurement of `cargo xtask bench-proxy` failed.
+    Bench { problem: String },
 }
 
 impl Error {
@@ -85,7 +92,9 @@ impl Error {
             | Self::StepFailed { .. }
             | Self::NoBogoRunner { .. }
             | Self::BogoResults { .. }
-            | Self::BogoFailed { .. } => None,
+            | Self::BogoFailed { .. }
+            | Self::BenchToolMissing { .. }
+            | Self::Bench { .. } => None,
             Self::FuzzFailed { targets } => Some(format!("cargo xtask fuzz {}", targets.join(" "))),
         }
     }
@@ -171,6 +180,12 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Self::BenchToolMissing { program, package } => write!(
+                f,
+                "bench-proxy runs {program}, which is not installed; install it with \
+                 `apt-get install -y {package}`"
+            ),
+            Self::Bench { problem } => write!(f, "bench-proxy: {problem}"),
             Self::Coverage { problems } => {
                 write!(
                     f,

@@ -9,10 +9,14 @@
 //! `cargo xtask fuzz` runs the cargo-fuzz targets;
 //! `cargo xtask bogo` runs BoringSSL's BoGo runner against the shim. It is
 //! not a step of `test`, because CI cannot fetch the runner.
+//! `cargo xtask bench-proxy` compares `keel proxy` with HAProxy and stunnel
+//! on this machine; not a step of `test` either, as its figures mean
+//! something only on an idle machine.
 //!
 //! Exit status: 0 on success, 1 on failure, 2 when the command line is not
 //! understood, 3 when `bogo` has no runner to run.
 
+mod bench_proxy;
 mod bogo;
 mod coverage;
 mod error;
@@ -68,6 +72,8 @@ enum Command {
     Fuzz(fuzz::Options),
     /// Run BoGo against the shim.
     Bogo(bogo::Options),
+    /// Compare keel proxy with HAProxy and stunnel.
+    BenchProxy(bench_proxy::Options),
     /// Check that the library crates are ready to publish.
     Package,
     /// Check the RFC requirement files against the code and tests.
@@ -98,6 +104,7 @@ impl Command {
             "fuzz" => return Ok(Self::Fuzz(fuzz::Options::parse(args)?)),
             "coverage" => return Ok(Self::Coverage(coverage::Options::parse(args)?)),
             "bogo" => return Ok(Self::Bogo(bogo::Options::parse(args)?)),
+            "bench-proxy" => return Ok(Self::BenchProxy(bench_proxy::Options::parse(args)?)),
             "help" | "-h" | "--help" => Self::Help,
             other => {
                 return Err(Error::Usage {
@@ -133,6 +140,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Coverage(options) => coverage::run(&Workspace::locate()?, &options),
         Command::Fuzz(options) => fuzz::run(&Workspace::locate()?, &options),
         Command::Bogo(options) => bogo::run(&Workspace::locate()?, &options),
+        Command::BenchProxy(options) => bench_proxy::run(&Workspace::locate()?, &options),
         Command::Layering => {
             let checked = layering::check_workspace(&Workspace::locate()?)?;
             println!("xtask layering: ok ({checked} workspace crates follow the dependency rule)");
@@ -161,6 +169,9 @@ fn help_text() -> String {
            fuzz       Build the cargo-fuzz targets and run each: [--smoke] [--seconds N] [--jobs N] [TARGET...]\n  \
            bogo       Run BoringSSL's BoGo runner against keel-bogo: [--runner PATH] [-- RUNNER FLAGS...]\n             \
                       PATH is runner.test (default: $KEEL_BOGO_RUNNER); not part of `test`, as CI cannot fetch it\n  \
+           bench-proxy\n             \
+                      Compare keel proxy (release) with HAProxy and stunnel here: [--quick] [--out FILE]\n             \
+                      needs haproxy, stunnel4, openssl, python3, prlimit; not part of `test`\n  \
            help       Print this text (also -h, --help)\n\
          \n\
          Exit status: 0 success, 1 failure, 2 command line not understood, 3 `bogo` without a runner\n\
@@ -208,6 +219,13 @@ mod tests {
             parse(&["bogo", "--runner"]),
             Err(Error::Usage { .. })
         ));
+        assert_eq!(
+            parse(&["bench-proxy", "--quick"]).unwrap(),
+            Command::BenchProxy(bench_proxy::Options {
+                quick: true,
+                out: None,
+            })
+        );
         assert_eq!(parse(&["--help"]).unwrap(), Command::Help);
         assert_eq!(parse(&["-h"]).unwrap(), Command::Help);
     }
@@ -228,7 +246,15 @@ mod tests {
     fn help_lists_every_subcommand_and_step() {
         let help = help_text();
         for word in [
-            "test", "prereq", "layering", "limbo", "fuzz", "bogo", "python", "help",
+            "test",
+            "prereq",
+            "layering",
+            "limbo",
+            "fuzz",
+            "bogo",
+            "bench-proxy",
+            "python",
+            "help",
         ] {
             assert!(help.contains(word), "help misses {word}");
         }

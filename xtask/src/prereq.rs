@@ -92,6 +92,11 @@ pub(crate) const REQUIREMENTS: &[Requirement] = &[
         why: "makes the private network namespace gnutls-serv runs in (unshare --net)",
     },
     Requirement {
+        need: Need::Command("prlimit"),
+        package: "util-linux",
+        why: "starts `keel proxy` with a low open-file limit, to see it raise its own",
+    },
+    Requirement {
         need: Need::Command("ip"),
         package: "iproute2",
         why: "brings up loopback inside that namespace (ip link set lo up)",
@@ -271,7 +276,7 @@ pub(crate) fn packages(missing: &[&'static Requirement]) -> Vec<&'static str> {
 /// Whether an executable file called `name` is in one of `path`'s
 /// directories. An empty entry, which a shell reads as the current
 /// directory, is skipped: the tests run in directories of cargo's choosing.
-fn on_path(name: &str, path: &OsStr) -> bool {
+pub(crate) fn on_path(name: &str, path: &OsStr) -> bool {
     std::env::split_paths(path)
         .filter(|dir| !dir.as_os_str().is_empty())
         .any(|dir| is_executable(&dir.join(name)))

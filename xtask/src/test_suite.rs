@@ -174,9 +174,31 @@ fn tests(workspace: &Workspace) -> Result<(), Error> {
         workspace.cargo(&["nextest", "run", "--workspace"]).run()
     } else {
         println!("xtask: cargo-nextest is not installed; running cargo test instead");
-        workspace.cargo(&["test", "--workspace"]).run()
+        // cargo test runs a binary's tests as threads of one process, and the
+        // scale test keeps every core busy: beside it, tests that time a
+        // one-second timeout could miss their window. nextest runs it alone
+        // (.config/nextest.toml); here it runs after the rest.
+        workspace
+            .cargo(&["test", "--workspace", "--", "--skip", SCALE_TEST])
+            .run()?;
+        workspace
+            .cargo(&[
+                "test",
+                "-p",
+                "keel-cli",
+                "--test",
+                "cli_proxy",
+                "--",
+                "--exact",
+                SCALE_TEST,
+            ])
+            .run()
     }
 }
+
+/// `keel proxy`'s scale test (tests/cli/proxy/load.rs), by its full name.
+const SCALE_TEST: &str =
+    "load::ten_thousand_connections_at_once_then_a_burst_of_two_thousand_handshakes";
 
 /// The x509-limbo harness, a test in keel-pki, run alone so that its
 /// summary line and every case that did not pass are shown.
@@ -323,6 +345,24 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// The fallback without nextest names the scale test; a rename would
+    /// otherwise run it among the others again, and not alone.
+    #[test]
+    fn the_scale_test_named_for_cargo_test_exists_and_nextest_runs_it_alone() {
+        let root = Workspace::locate().unwrap();
+        let load = std::fs::read_to_string(root.root().join("tests/cli/proxy/load.rs")).unwrap();
+        let name = SCALE_TEST.strip_prefix("load::").unwrap();
+        assert!(
+            load.contains(&format!("fn {name}()")),
+            "no test {SCALE_TEST}"
+        );
+        let nextest = std::fs::read_to_string(root.root().join(".config/nextest.toml")).unwrap();
+        assert!(
+            nextest.contains("filter = 'binary(cli_proxy) and test(/^load::/)'"),
+            "{nextest}"
+        );
+    }
 
     #[test]
     fn advisories_are_unchecked_only_when_the_database_is_unreachable() {

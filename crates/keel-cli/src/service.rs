@@ -9,9 +9,12 @@
 //!   held to (`--max-handshakes` with oldest-first eviction,
 //!   `--max-connections`).
 //! - `tickets`: the session ticket options and the keys they select.
+//! - `open_files`: the open-file limit, raised to the hard limit at
+//!   start-up.
 
 pub(crate) mod handshakes;
 pub(crate) mod listen;
+pub(crate) mod open_files;
 pub(crate) mod tickets;
 
 use crate::chain::chain;

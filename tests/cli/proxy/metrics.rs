@@ -47,7 +47,7 @@ impl Scrape {
     }
 
     /// The sum of every sample of `name`, whatever its labels.
-    fn sum(&self, name: &str) -> f64 {
+    pub(super) fn sum(&self, name: &str) -> f64 {
         self.0
             .iter()
             .filter(|s| s.name == name)
@@ -222,7 +222,7 @@ pub(super) fn scrape(proxy: &Proxy) -> Scrape {
 
 /// Scrapes until no connection is open: a connection leaves the gauge
 /// just after its log line is written.
-fn scrape_when_idle(proxy: &Proxy) -> Scrape {
+pub(super) fn scrape_when_idle(proxy: &Proxy) -> Scrape {
     let deadline = Instant::now() + DEADLINE;
     loop {
         let scrape = scrape(proxy);

@@ -211,6 +211,9 @@ pub(crate) struct Settings {
 
 pub(crate) fn run(args: &ProxyArgs) -> ExitCode {
     crate::service::init_logging(args.log_level);
+    // Two descriptors per connection: the client's and the upstream's.
+    let max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
+    crate::service::open_files::raise_and_log(max_connections, 2);
     match start(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

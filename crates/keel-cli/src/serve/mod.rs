@@ -111,6 +111,7 @@ pub(crate) struct Timeouts {
 
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
     crate::service::init_logging(args.log_level);
+    crate::service::open_files::raise_and_log(args.max_connections, 1);
     match start(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

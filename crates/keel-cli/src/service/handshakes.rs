@@ -4,18 +4,21 @@
 //!
 //! `--max-handshakes` bounds the connections in this phase. The accept
 //! loop never waits for it: when a connection arrives and the budget is
-//! full, the oldest connection still in its handshake is evicted (told to
-//! close its socket at once) to make room. A connection that has sent
+//! full, the oldest connection whose client has sent nothing yet is
+//! evicted (told to close its socket at once) to make room; only when
+//! every client in the budget has spoken is the oldest of those evicted. A connection that has sent
 //! nothing costs a socket and a small task, so a flood of silent
 //! connections holds at most `--max-handshakes` of them, and a real
 //! client is accepted at once however many there are.
 //!
-//! Eviction is oldest first, which is what makes it fair to real clients
-//! against an attacker who opens connections faster than they do: a
-//! client is evicted only if more than `--max-handshakes` connections
-//! arrive during its own handshake, a round trip or two (a few ms nearby,
-//! 100 ms or so across the world). Newest first would let a flood evict
-//! every real client the moment it arrived.
+//! Eviction is silent first, then oldest first, which is what makes it
+//! fair to real clients against an attacker who opens connections faster
+//! than they do: a real client speaks at once, so a flood of silent
+//! connections evicts only its own; and a client mid-handshake is evicted
+//! only if more than `--max-handshakes` connections that have spoken too
+//! arrive during its handshake, a round trip or two (a few ms nearby, 100
+//! ms or so across the world). Newest first would let a flood evict every
+//! real client the moment it arrived.
 //!
 //! `--max-connections` bounds the connections whose client has spoken: a
 //! connection takes a slot once its client's first bytes arrive and holds
@@ -30,6 +33,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -74,21 +78,34 @@ impl Budgets {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         while queue.entries.len() >= self.max_handshakes {
-            let Some(oldest) = queue.entries.pop_front() else {
+            // The oldest silent one, else the oldest; at most
+            // `--max-handshakes` entries, so a linear search is cheap.
+            let at = queue
+                .entries
+                .iter()
+                .position(|e| !e.spoken.load(Ordering::Relaxed))
+                .unwrap_or(0);
+            let Some(victim) = queue.entries.remove(at) else {
                 break;
             };
             // A connection whose task has already ended has dropped its
             // receiver; there is nothing left to close.
-            let _ = oldest.evict.send(());
+            let _ = victim.evict.send(());
         }
         let id = queue.next_id;
         queue.next_id = queue.next_id.wrapping_add(1);
-        queue.entries.push_back(Entry { id, evict });
+        let spoken = Arc::new(AtomicBool::new(false));
+        queue.entries.push_back(Entry {
+            id,
+            evict,
+            spoken: Arc::clone(&spoken),
+        });
         Handshaking {
             id,
             queue: Arc::clone(&self.handshakes),
             evicted,
             slots: Arc::clone(&self.slots),
+            spoken,
         }
     }
 }
@@ -104,6 +121,8 @@ struct Queue {
 struct Entry {
     id: u64,
     evict: oneshot::Sender<()>,
+    /// Whether the client has sent its first bytes.
+    spoken: Arc<AtomicBool>,
 }
 
 /// A connection's place in the handshake budget, handed to it at accept;
@@ -114,6 +133,8 @@ pub(crate) struct Handshaking {
     queue: Arc<Mutex<Queue>>,
     evicted: oneshot::Receiver<()>,
     slots: Arc<Semaphore>,
+    /// Set once the client's first bytes arrive: evicted after the silent.
+    spoken: Arc<AtomicBool>,
 }
 
 /// How a connection's handshake phase ended.
@@ -153,12 +174,14 @@ impl Handshaking {
         F: Future<Output = T>,
     {
         let slots = Arc::clone(&self.slots);
+        let spoken = Arc::clone(&self.spoken);
         let phase = async move {
             // Peeking waits for a byte itself: tokio's `readable` may
             // report a fresh socket readable before anything arrives. A
             // client that closed, or a socket that failed, ends the wait
             // too; the handshake then says so.
             let _ = tcp.peek(&mut [0u8; 1]).await;
+            spoken.store(true, Ordering::Relaxed);
             let permit = slots.acquire_owned().await.ok();
             (handshake(tcp).await, Slot { _permit: permit })
         };
@@ -225,6 +248,42 @@ mod tests {
         let _third = budgets.admit();
         assert!(first.evicted.try_recv().is_ok(), "the oldest stayed");
         assert!(second.evicted.try_recv().is_err(), "a newer one went");
+    }
+
+    #[tokio::test]
+    async fn silent_connections_are_evicted_before_those_that_spoke() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (_shutdown, shutdown_rx) = watch::channel(false);
+        // No slot: a client that speaks waits, still in the budget.
+        let budgets = Budgets::new(2, 1);
+        let _held = budgets.slots.clone().try_acquire_owned().unwrap();
+        let (_spoke, spoke) = phase(&listener, &budgets, &shutdown_rx, b"hello").await;
+        // Let its task see the bytes.
+        let spoke_entry = budgets.handshakes.lock().unwrap().entries[0].spoken.clone();
+        let started = std::time::Instant::now();
+        while !spoke_entry.load(std::sync::atomic::Ordering::Relaxed) {
+            assert!(started.elapsed() < PROMPTLY, "the first bytes went unseen");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let (_silent, silent) = phase(&listener, &budgets, &shutdown_rx, b"").await;
+        // Full: the newcomer evicts the silent one, though it is newer.
+        let _third = budgets.admit();
+        let silent = tokio::time::timeout(PROMPTLY, silent)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(silent, HandshakeEnd::Evicted), "{silent:?}");
+        assert!(!spoke.is_finished(), "the client that spoke was evicted");
+        // With only clients that spoke left, the oldest goes.
+        _third
+            .spoken
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let _fourth = budgets.admit();
+        let spoke = tokio::time::timeout(PROMPTLY, spoke)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(spoke, HandshakeEnd::Evicted), "{spoke:?}");
     }
 
     #[test]

@@ -46,15 +46,17 @@ pub(crate) struct ListenArgs {
     shutdown_timeout: u64,
     /// Most connections in their handshake at once, from accept until the
     /// handshake completes. When a connection arrives and all are taken,
-    /// the oldest one still in its handshake is closed to make room (a
-    /// client that had started its handshake gets no answer, only the
-    /// close), so clients that send nothing never keep another from being
-    /// accepted. Eviction is oldest first: a client is closed this way
-    /// only if more than N connections arrive during its own handshake,
-    /// so with 256 an attacker must open over 2,560 connections a second
-    /// to reach a client whose handshake takes 100 ms. Keep it below
+    /// the oldest one whose client has sent nothing is closed to make
+    /// room, or, when every client has spoken, the oldest one (a client
+    /// that had started its handshake gets no answer, only the close), so
+    /// clients that send nothing never keep another from being accepted.
+    /// A client that has spoken is closed this way only if more than N
+    /// connections that have spoken too arrive during its own handshake:
+    /// with 256 an attacker must start over 2,560 handshakes a second to
+    /// reach a client whose handshake takes 100 ms. Keep it below
     /// --max-connections: handshakes that stall after their first bytes
-    /// hold one of those slots each, at most N of them.
+    /// hold one of those slots each, at most N of them. Raise it for
+    /// bursts of more than N clients connecting at once.
     #[arg(long, default_value_t = 256, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..))]
     max_handshakes: u32,
