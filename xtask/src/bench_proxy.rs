@@ -187,8 +187,14 @@ fn measure_round(target: &Target<'_>, scale: Scale) -> Result<[f64; LINES.len()]
     let seconds = scale.handshake_seconds;
     let full = measure::handshakes(target, Handshake::Full, seconds, HANDSHAKE_CLIENTS)?;
     let resumed = measure::handshakes(target, Handshake::Resumed, seconds, HANDSHAKE_CLIENTS)?;
+    // The proxy's own CPU time for every byte the bulk lines move: on a
+    // machine the load generator shares, the steadier measure of what
+    // moving data costs each proxy.
+    let cpu_before = measure::cpu_seconds(target.pid)?;
     let (up_one, down_one) = measure::bulk(target, 1, scale.bulk_mb)?;
     let (up_many, down_many) = measure::bulk(target, BULK_CONNECTIONS, scale.bulk_mb)?;
+    let moved_mib = (4 * scale.bulk_mb) as f64;
+    let cpu_per_mib = (measure::cpu_seconds(target.pid)? - cpu_before) * 1e6 / moved_mib;
     Ok([
         full.per_second,
         resumed.per_second,
@@ -198,6 +204,7 @@ fn measure_round(target: &Target<'_>, scale: Scale) -> Result<[f64; LINES.len()]
         down_one,
         up_many,
         down_many,
+        cpu_per_mib,
         idle,
     ])
 }

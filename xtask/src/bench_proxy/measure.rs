@@ -157,6 +157,11 @@ pub(crate) fn idle_memory(target: &Target<'_>, conns: usize) -> Result<f64, Erro
     number(&json(command)?, "per_conn_kib")
 }
 
+/// User and system time of process `pid` so far, all threads, in seconds.
+pub(crate) fn cpu_seconds(pid: u32) -> Result<f64, Error> {
+    Ok(cpu_ticks(pid)? as f64 / clock_ticks_per_second())
+}
+
 fn script(root: &Path, name: &str) -> PathBuf {
     root.join("tools").join("proxy").join(name)
 }

@@ -16,7 +16,7 @@ pub(crate) struct Line {
 
 /// Every line, in the table's order. [`super::measure_round`] fills them in
 /// this order.
-pub(crate) const LINES: [Line; 9] = [
+pub(crate) const LINES: [Line; 10] = [
     Line {
         name: "full handshakes (TLS 1.3, ECDSA P-256, X25519)",
         unit: "/s",
@@ -56,6 +56,11 @@ pub(crate) const LINES: [Line; 9] = [
         name: "bulk down, 50 connections",
         unit: "MB/s",
         higher_is_better: true,
+    },
+    Line {
+        name: "proxy CPU per MiB moved (the bulk lines)",
+        unit: "µs",
+        higher_is_better: false,
     },
     Line {
         name: "RSS per idle connection",
