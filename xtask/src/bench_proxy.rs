@@ -123,6 +123,7 @@ pub(crate) fn run(workspace: &Workspace, options: &Options) -> Result<(), Error>
         source,
     })?;
     let (cert, key) = certificate(&dir)?;
+    let bulk_client = measure::build_bulk_client(root, &dir)?;
     let upstream = upstream::Upstream::start().map_err(|source| Error::Io {
         path: dir.clone(),
         source,
@@ -151,6 +152,7 @@ pub(crate) fn run(workspace: &Workspace, options: &Options) -> Result<(), Error>
                 pid: running.pid(),
                 ca: &setup.cert,
                 root,
+                bulk_client: &bulk_client,
             };
             results.add(proxy, measure_round(&target, scale)?);
         }
@@ -231,7 +233,7 @@ fn header(setup: &Setup, scale: Scale, seconds: u64) -> String {
          each (stunnel: a thread per connection); TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, \
          ECDSA P-256; handshakes: {HANDSHAKE_CLIENTS} `openssl s_time -www /` clients for \
          {} s per line (each connection fetches a short answer from the upstream); bulk: \
-         {} MiB each way (tools/proxy/bulk.py); memory: {} idle connections \
+         {} MiB each way (tools/proxy/bulkgo); memory: {} idle connections \
          (tools/proxy/idle_memory.py). {seconds} s in all.\n",
         version("haproxy", "-v", "HAProxy"),
         version(servers::stunnel_program(), "-version", "stunnel"),

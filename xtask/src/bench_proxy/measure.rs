@@ -1,6 +1,6 @@
 //! What `cargo xtask bench-proxy` measures of a running proxy, with the
 //! same load generators for all three: `openssl s_time` for handshakes,
-//! `tools/proxy/bulk.py` for throughput, `tools/proxy/idle_memory.py` for
+//! `tools/proxy/bulkgo` for throughput, `tools/proxy/idle_memory.py` for
 //! memory; the proxy's CPU time from `/proc/PID/stat`.
 
 use std::path::{Path, PathBuf};
@@ -21,6 +21,8 @@ pub(crate) struct Target<'a> {
     pub(crate) ca: &'a Path,
     /// The workspace root, where the Python clients are.
     pub(crate) root: &'a Path,
+    /// The bulk client (tools/proxy/bulkgo), built.
+    pub(crate) bulk_client: &'a Path,
 }
 
 /// Whether a handshake line starts each connection afresh or resumes.
@@ -125,17 +127,58 @@ fn resumption_marks(stdout: &str) -> (usize, usize) {
 }
 
 /// Bulk MB/s each way (up, down) over `conns` connections at once that
-/// together move `mb` MiB in each direction.
+/// together move `mb` MiB in each direction, by tools/proxy/bulkgo (Go's
+/// crypto/tls on every core: tools/proxy/bulk.py, in Python, tops out
+/// near 850 MB/s here, where every proxy looks alike).
 pub(crate) fn bulk(target: &Target<'_>, conns: usize, mb: u64) -> Result<(f64, f64), Error> {
-    let mut command = Command::new("python3");
+    let mut command = Command::new(target.bulk_client);
     command
-        .arg(script(target.root, "bulk.py"))
-        .args(["--port", &target.port.to_string()])
-        .arg("--ca")
+        .args(["-port", &target.port.to_string()])
+        .arg("-ca")
         .arg(target.ca)
-        .args(["--conns", &conns.to_string(), &mb.to_string()]);
+        .args(["-conns", &conns.to_string(), "-mb", &mb.to_string()]);
     let result = json(command)?;
     Ok((number(&result, "up")?, number(&result, "down")?))
+}
+
+/// Builds tools/proxy/bulkgo into `dir` with the Go toolchain `cargo xtask
+/// prereq` installs (target/go/toolchain), offline, everything Go writes
+/// kept under `dir`.
+pub(crate) fn build_bulk_client(root: &Path, dir: &Path) -> Result<PathBuf, Error> {
+    let go = root.join("target/go/toolchain/go/bin/go");
+    let binary = dir.join("bulkgo");
+    let go_dir = dir.join("go");
+    let mut command = Command::new(&go);
+    command
+        .current_dir(root.join("tools").join("proxy").join("bulkgo"))
+        .args(["build", "-trimpath", "-o"])
+        .arg(&binary)
+        .arg(".")
+        .env("GOCACHE", go_dir.join("cache"))
+        .env("GOPATH", go_dir.join("path"))
+        .env("GOENV", "off")
+        .env("GOFLAGS", "")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("CGO_ENABLED", "0")
+        .env_remove("GOROOT");
+    let shown = format!(
+        "{} build -o {} . (in tools/proxy/bulkgo)",
+        go.display(),
+        binary.display()
+    );
+    let status = command.status().map_err(|source| Error::Spawn {
+        command: shown.clone(),
+        source,
+    })?;
+    if status.success() {
+        Ok(binary)
+    } else {
+        Err(Error::CommandFailed {
+            command: shown,
+            status,
+        })
+    }
 }
 
 /// The proxy's resident memory per idle established connection, in KiB,

@@ -8,7 +8,7 @@
 //! - `G`: an HTTP request (`openssl s_time -www /`): read to the blank
 //!   line, answer a short `200 OK`, close;
 //! - `u` + an 8-byte big-endian length: read that many bytes, answer `k`
-//!   (`tools/proxy/bulk.py`'s upload);
+//!   (the upload of `tools/proxy/bulkgo` and `tools/proxy/bulk.py`);
 //! - `d` + a length: send that many bytes (its download);
 //! - anything else: echo, that byte included (`tools/proxy/idle_memory.py`).
 

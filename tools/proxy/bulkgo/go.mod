@@ -1,0 +1,3 @@
+module keel.invalid/bulkgo
+
+go 1.22
