@@ -172,6 +172,17 @@ impl ServerCertificates {
     }
 }
 
+/// Whether a certificate registered under `entry` (a DNS name or a
+/// wildcard such as `*.example.com`, lowercase) is selected for a client
+/// naming `sni`: the rule [`ServerCertificates`] applies, for callers that
+/// must know beforehand which names a certificate will answer (an exact
+/// entry still wins over a wildcard when both exist).
+#[must_use]
+pub fn entry_selects(entry: &str, sni: &str) -> bool {
+    let name = sni.trim_end_matches('.').to_ascii_lowercase();
+    entry == name || wildcard_of(&name).is_some_and(|wildcard| wildcard == entry)
+}
+
 /// The wildcard entry that would cover `name`: its leftmost label replaced
 /// by `*` (RFC 6125 §6.4.3: the wildcard is the whole leftmost label and
 /// matches that one label only). `None` for a single-label name, whose
@@ -204,6 +215,16 @@ mod tests {
     /// The registered name of the entry `sni` selects.
     fn selected<'a>(certs: &'a ServerCertificates, sni: &str) -> Option<&'a str> {
         certs.entry_for(sni).map(|(name, _)| name.as_str())
+    }
+
+    #[test]
+    fn an_entry_selects_its_name_and_one_label_under_its_wildcard() {
+        assert!(entry_selects("a.example.com", "A.Example.com."));
+        assert!(entry_selects("*.example.com", "a.example.com"));
+        assert!(!entry_selects("*.example.com", "example.com"));
+        assert!(!entry_selects("*.example.com", "a.b.example.com"));
+        assert!(!entry_selects("b.example.com", "a.example.com"));
+        assert!(!entry_selects("*", "localhost"));
     }
 
     #[test]

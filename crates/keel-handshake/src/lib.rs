@@ -40,6 +40,7 @@ mod verifier;
 
 pub use config::{
     ClientHandshakeConfig, Limits, ServerCertificates, ServerHandshakeConfig, Versions,
+    entry_selects,
 };
 pub use connection::{Connection, ReadInPlace};
 pub use error::{HandshakeError, IllegalParameter, Internal, MessageKind, Repeated};

@@ -134,6 +134,16 @@ impl CertifiedKey {
         })
     }
 
+    /// The DNS names in the leaf's subjectAltName, lowercase and without
+    /// a trailing dot (wildcards such as `*.example.com` included): the
+    /// names a server registers this certificate under, with
+    /// `ServerConfigBuilder::with_certificate_for`. Empty for a leaf
+    /// without the extension.
+    #[must_use]
+    pub fn dns_names(&self) -> Vec<String> {
+        crate::verify::describe::dns_names(self.leaf.as_ref())
+    }
+
     /// The leaf certificate, the one the key belongs to.
     #[must_use]
     pub fn leaf(&self) -> &CertificateDer<'static> {

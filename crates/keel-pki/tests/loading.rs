@@ -700,3 +700,32 @@ fn file_conveniences_read_files_and_name_unreadable_ones() {
     let error = keel_pki::load_private_key_file(&missing).unwrap_err();
     assert!(matches!(error, LoadError::Io { .. }), "{error:?}");
 }
+
+#[test]
+fn a_certified_key_lists_its_leafs_dns_names() {
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut params = CertificateParams::new(vec![
+        "Www.Example.com.".to_owned(),
+        "*.example.org".to_owned(),
+    ])
+    .unwrap();
+    params.subject_alt_names.push(rcgen::SanType::IpAddress(
+        std::net::Ipv4Addr::LOCALHOST.into(),
+    ));
+    let leaf = params.self_signed(&key).unwrap().der().clone();
+    let certified = CertifiedKey::new(vec![leaf], &der_key(&key)).unwrap();
+    // Lowercase, no trailing dot, DNS names only.
+    assert_eq!(
+        certified.dns_names(),
+        vec!["www.example.com".to_owned(), "*.example.org".to_owned()]
+    );
+    // A leaf without subjectAltName has none.
+    let bare = CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .self_signed(&key)
+        .unwrap()
+        .der()
+        .clone();
+    let certified = CertifiedKey::new(vec![bare], &der_key(&key)).unwrap();
+    assert!(certified.dns_names().is_empty());
+}

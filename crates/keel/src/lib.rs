@@ -126,6 +126,8 @@ pub mod tokio;
 /// Certificates, keys, trust stores and the certificate checks a user may
 /// add.
 pub mod pki {
+    /// The rule that picks a server certificate by the client's name.
+    pub use keel_handshake::entry_selects;
     pub use keel_pki::{
         CertError, CertificateCheck, CertificateDer, CertifiedKey, ClientAuth, ExpectedUsage,
         InvalidServerName, LoadError, PolicyRejection, PrivateKeyDer, ServerName, TrustStore,

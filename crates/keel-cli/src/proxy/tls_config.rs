@@ -24,14 +24,12 @@ use keel::sessions::TicketKeys;
 use keel::tokio::TlsAcceptor;
 use keel::{ServerConfig, ServerConfigBuilder};
 use snafu::{ResultExt, ensure};
-use x509_parser::extensions::GeneralName;
-use x509_parser::prelude::FromDer;
 
 use super::cert_dir;
 use super::error::{
     CertKeyCountSnafu, CertificateSnafu, ConfigSnafu, ProxyError, RouteNotCoveredSnafu,
 };
-use super::routes::{Routes, normalise};
+use super::routes::Routes;
 use crate::serve::certs;
 
 /// Everything a configuration is built from: the certificate files, read
@@ -90,7 +88,7 @@ impl ConfigSource {
             .iter()
             .map(|(cert, key)| {
                 let key = certs::load(cert, key).context(CertificateSnafu)?;
-                let names = dns_names(&key);
+                let names = key.dns_names();
                 Ok(Loaded { key, names })
             })
             .collect::<Result<Vec<_>, ProxyError>>()?;
@@ -166,17 +164,13 @@ struct Loaded {
 }
 
 impl Loaded {
-    /// Whether a client naming `name` (normalised) accepts this
-    /// certificate: one of its names is `name`, or a wildcard standing for
-    /// `name`'s leftmost label (RFC 6125 §6.4.3), as keel selects.
+    /// Whether keel selects this certificate for a client naming `name`:
+    /// by one of its names, exact or wildcard (keel's own rule, so that
+    /// the check at start-up and the selection at the handshake agree).
     fn covers(&self, name: &str) -> bool {
-        let parent = name.split_once('.').map(|(_, parent)| parent);
-        self.names.iter().any(|own| {
-            own == name
-                || own
-                    .strip_prefix("*.")
-                    .is_some_and(|suffix| Some(suffix) == parent)
-        })
+        self.names
+            .iter()
+            .any(|own| keel::pki::entry_selects(own, name))
     }
 }
 
@@ -208,30 +202,6 @@ fn with_routed_names(
     builder
 }
 
-/// The DNS names in the leaf's subjectAltName, lowercase, without a
-/// trailing dot. keel has parsed the leaf already; a leaf x509-parser
-/// cannot read, or without the extension, has no names and answers as the
-/// default certificate only.
-fn dns_names(key: &CertifiedKey) -> Vec<String> {
-    let Some(leaf) = key.chain().first() else {
-        return Vec::new();
-    };
-    let Ok((_, cert)) = x509_parser::certificate::X509Certificate::from_der(leaf.as_ref()) else {
-        return Vec::new();
-    };
-    let Ok(Some(san)) = cert.subject_alternative_name() else {
-        return Vec::new();
-    };
-    san.value
-        .general_names
-        .iter()
-        .filter_map(|name| match name {
-            GeneralName::DNSName(dns) => Some(normalise(dns)),
-            _ => None,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,18 +231,5 @@ mod tests {
         ] {
             assert_eq!(certificate.covers(name), covered, "{name}");
         }
-    }
-
-    #[test]
-    fn the_names_are_read_from_the_subject_alt_name() {
-        let pair =
-            rcgen::generate_simple_self_signed(vec!["A.Test".to_owned(), "*.b.test".to_owned()])
-                .unwrap();
-        let key = CertifiedKey::from_pem(
-            pair.cert.pem().as_bytes(),
-            pair.signing_key.serialize_pem().as_bytes(),
-        )
-        .unwrap();
-        assert_eq!(dns_names(&key), ["a.test", "*.b.test"]);
     }
 }

@@ -27,25 +27,36 @@ pub(crate) fn subject_of(cert: &X509Certificate<'_>) -> String {
     }
 }
 
+/// The DNS names in a certificate's subjectAltName, lowercase, without a
+/// trailing dot.
+pub(crate) fn dns_names(der: &[u8]) -> Vec<String> {
+    subject_alt_names(der, |name| match name {
+        GeneralName::DNSName(dns) => Some(dns.trim_end_matches('.').to_ascii_lowercase()),
+        _ => None,
+    })
+}
+
 /// The DNS names and IP addresses in a certificate's subjectAltName, as a
 /// person would write them. The subject CN is not listed: keel, like the
 /// CA/Browser Forum, matches names only against subjectAltName.
 pub(crate) fn names(der: &[u8]) -> Vec<String> {
+    subject_alt_names(der, |name| match name {
+        GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+        GeneralName::IPAddress(bytes) => ip_text(bytes),
+        _ => None,
+    })
+}
+
+/// What `pick` takes of each subjectAltName entry; nothing for a
+/// certificate that does not parse or has no such extension.
+fn subject_alt_names(der: &[u8], pick: impl Fn(&GeneralName<'_>) -> Option<String>) -> Vec<String> {
     let Some(cert) = parse(der) else {
         return Vec::new();
     };
     let Ok(Some(san)) = cert.subject_alternative_name() else {
         return Vec::new();
     };
-    san.value
-        .general_names
-        .iter()
-        .filter_map(|name| match name {
-            GeneralName::DNSName(dns) => Some((*dns).to_owned()),
-            GeneralName::IPAddress(bytes) => ip_text(bytes),
-            _ => None,
-        })
-        .collect()
+    san.value.general_names.iter().filter_map(pick).collect()
 }
 
 fn ip_text(bytes: &[u8]) -> Option<String> {
